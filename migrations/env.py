@@ -1,0 +1,47 @@
+"""Alembic environment for both dialects.
+
+`oms_graph.db.migrate` hands in an open connection (config.attributes["connection"]);
+the alembic command line gets one from OMS_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from oms_graph.config import get_settings
+from oms_graph.db.base import Base
+from oms_graph.db.models import *  # noqa: F401,F403  (every table on Base.metadata)
+
+target_metadata = Base.metadata
+
+
+def run_on(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_from_settings() -> None:
+    from oms_graph.db.engine import create_database
+
+    db = create_database(get_settings().database_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(run_on)
+    finally:
+        await db.dispose()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    run_on(connection)
+else:
+    asyncio.run(run_from_settings())

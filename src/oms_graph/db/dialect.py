@@ -1,0 +1,16 @@
+"""The few statements that differ between PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def insert_for(session: AsyncSession, table):  # type: ignore[no-untyped-def]
+    """An INSERT that knows ON CONFLICT on the session's dialect."""
+    name = session.bind.dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"dialect {name} is not supported")

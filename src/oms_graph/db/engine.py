@@ -1,0 +1,77 @@
+"""Engine and session factories for both dialects.
+
+SQLite runs in WAL mode with foreign keys on; write transactions start with
+BEGIN IMMEDIATE so two writers queue on the lock instead of failing on upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass
+class Database:
+    """The engine and the two ways to open a transaction on it."""
+
+    engine: AsyncEngine
+    read_sessions: async_sessionmaker[AsyncSession]
+    write_sessions: async_sessionmaker[AsyncSession]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One transaction for one command: committed on success, rolled back on any exception."""
+        async with self.write_sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self.read_sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Take BEGIN away from the driver so the "begin" hook below decides it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(conn):  # type: ignore[no-untyped-def]
+        immediate = conn.get_execution_options().get("sqlite_begin_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_database(url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
+    """Build the engine for a URL; SQLite gets its pragmas and write locking."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+        writer = engine.execution_options(sqlite_begin_immediate=True)
+    else:
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+        writer = engine
+    return Database(
+        engine=engine,
+        read_sessions=async_sessionmaker(engine, expire_on_commit=False),
+        write_sessions=async_sessionmaker(writer, expire_on_commit=False),
+    )

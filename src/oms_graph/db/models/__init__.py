@@ -1,0 +1,7 @@
+"""Every model, imported so that Base.metadata knows them all."""
+
+from oms_graph.db.models.auth import ApiKey
+from oms_graph.db.models.catalog import Channel, Location, Product
+from oms_graph.db.models.stock import StockLevel, StockMovement
+
+__all__ = ["ApiKey", "Channel", "Location", "Product", "StockLevel", "StockMovement"]

@@ -1,0 +1,62 @@
+"""Master data: sales channels, locations (warehouses, stores) and products."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oms_graph.db.base import Base, created_at, updated_at, uuid_pk
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class Location(Base):
+    __tablename__ = "locations"
+    __table_args__ = (
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        CheckConstraint("daily_ship_capacity IS NULL OR daily_ship_capacity >= 0", name="capacity_non_negative"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(100))
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+    priority: Mapped[int] = mapped_column(default=0)
+    # Capabilities are columns, not a list, so routing and ATP filter on them in SQL.
+    can_ship: Mapped[bool] = mapped_column(default=False)
+    can_pickup: Mapped[bool] = mapped_column(default=False)
+    can_return: Mapped[bool] = mapped_column(default=False)
+    daily_ship_capacity: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (CheckConstraint("weight_grams IS NULL OR weight_grams >= 0", name="weight_non_negative"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    sku: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(100), index=True)
+    weight_grams: Mapped[int | None]
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()

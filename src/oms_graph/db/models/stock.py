@@ -1,0 +1,47 @@
+"""Stock per (sku, location) and the ledger of every change to it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oms_graph.db.base import Base, utcnow
+
+
+class StockLevel(Base):
+    """Counters changed only by conditional SQL; CHECKs keep them non-negative."""
+
+    __tablename__ = "stock_levels"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_non_negative"),
+        CheckConstraint("safety_stock >= 0", name="safety_stock_non_negative"),
+        Index("ix_stock_levels_location_sku", "location_id", "sku"),
+    )
+
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    on_hand: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+    safety_stock: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StockMovement(Base):
+    """Append-only ledger: one row per change of a stock level, in the same transaction."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_sku_location_at", "sku", "location_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"))
+    delta: Mapped[int]
+    on_hand_after: Mapped[int]
+    safety_stock_after: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

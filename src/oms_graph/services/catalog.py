@@ -1,0 +1,164 @@
+"""Master data use cases: upsert channels, locations and products by code; read them back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.db.base import Base, utcnow
+from oms_graph.db.dialect import insert_for
+from oms_graph.db.models import Channel, Location, Product
+from oms_graph.domain.catalog import (
+    ChannelKind,
+    LocationCapability,
+    LocationKind,
+    check_batch,
+    check_code,
+    check_coordinates,
+    check_currency,
+    check_non_negative,
+    check_text,
+)
+from oms_graph.domain.errors import ErrorList
+
+M = TypeVar("M", bound=Base)
+
+
+class ChannelFields(Protocol):
+    code: str
+    name: str
+    kind: ChannelKind
+    currency: str
+
+
+class LocationFields(Protocol):
+    code: str
+    name: str
+    kind: LocationKind
+    region: str
+    latitude: float
+    longitude: float
+    priority: int | None
+    capabilities: list[LocationCapability]
+    daily_ship_capacity: int | None
+    active: bool | None
+
+
+class ProductFields(Protocol):
+    sku: str
+    name: str
+    category: str
+    weight_grams: int | None
+
+
+async def upsert_channels(session: AsyncSession, *, inputs: Sequence[ChannelFields]) -> list[Channel]:
+    """Create or update channels by code; the whole batch or nothing."""
+    errors = ErrorList()
+    if check_batch(errors, inputs, key=lambda c: c.code, key_field="code"):
+        for i, c in enumerate(inputs):
+            check_code(errors, c.code, ["input", i, "code"])
+            check_text(errors, c.name, ["input", i, "name"])
+            check_currency(errors, c.currency, ["input", i, "currency"])
+    errors.raise_if_any()
+    rows = [{"code": c.code, "name": c.name.strip(), "kind": c.kind.value, "currency": c.currency} for c in inputs]
+    return await _upsert(session, Channel, rows, key="code")
+
+
+async def upsert_locations(session: AsyncSession, *, inputs: Sequence[LocationFields]) -> list[Location]:
+    """Create or update locations by code; the whole batch or nothing."""
+    errors = ErrorList()
+    if check_batch(errors, inputs, key=lambda loc: loc.code, key_field="code"):
+        for i, loc in enumerate(inputs):
+            check_code(errors, loc.code, ["input", i, "code"])
+            check_text(errors, loc.name, ["input", i, "name"])
+            check_text(errors, loc.region, ["input", i, "region"], max_length=100)
+            check_coordinates(errors, loc.latitude, loc.longitude, ["input", i])
+            check_non_negative(errors, loc.daily_ship_capacity, ["input", i, "dailyShipCapacity"])
+    errors.raise_if_any()
+    rows = [
+        {
+            "code": loc.code,
+            "name": loc.name.strip(),
+            "kind": loc.kind.value,
+            "region": loc.region.strip(),
+            "latitude": loc.latitude,
+            "longitude": loc.longitude,
+            "priority": loc.priority or 0,
+            "can_ship": LocationCapability.SHIP in loc.capabilities,
+            "can_pickup": LocationCapability.PICKUP in loc.capabilities,
+            "can_return": LocationCapability.RETURNS in loc.capabilities,
+            "daily_ship_capacity": loc.daily_ship_capacity,
+            "active": True if loc.active is None else loc.active,
+        }
+        for loc in inputs
+    ]
+    return await _upsert(session, Location, rows, key="code")
+
+
+async def upsert_products(session: AsyncSession, *, inputs: Sequence[ProductFields]) -> list[Product]:
+    """Create or update products by sku; the whole batch or nothing."""
+    errors = ErrorList()
+    if check_batch(errors, inputs, key=lambda p: p.sku, key_field="sku"):
+        for i, p in enumerate(inputs):
+            check_code(errors, p.sku, ["input", i, "sku"], what="sku")
+            check_text(errors, p.name, ["input", i, "name"], max_length=300)
+            check_text(errors, p.category, ["input", i, "category"], max_length=100)
+            check_non_negative(errors, p.weight_grams, ["input", i, "weightGrams"])
+    errors.raise_if_any()
+    rows = [
+        {"sku": p.sku, "name": p.name.strip(), "category": p.category.strip(), "weight_grams": p.weight_grams}
+        for p in inputs
+    ]
+    return await _upsert(session, Product, rows, key="sku")
+
+
+async def _upsert(session: AsyncSession, model: type[M], rows: list[dict[str, Any]], *, key: str) -> list[M]:
+    """INSERT … ON CONFLICT (key) DO UPDATE, returning the rows in input order."""
+    now = utcnow()
+    for row in rows:
+        row["updated_at"] = now
+    stmt = insert_for(session, model)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[key], set_={col: stmt.excluded[col] for col in rows[0] if col != key}
+    )
+    result = await session.scalars(
+        stmt.returning(model, sort_by_parameter_order=True),
+        rows,
+        execution_options={"populate_existing": True},
+    )
+    return list(result)
+
+
+async def list_channels(session: AsyncSession, *, codes: Iterable[str] | None = None) -> list[Channel]:
+    """Channels by code, all when codes is None."""
+    stmt = select(Channel).order_by(Channel.code)
+    if codes is not None:
+        stmt = stmt.where(Channel.code.in_(list(codes)))
+    return list(await session.scalars(stmt))
+
+
+async def list_locations(session: AsyncSession, *, codes: Iterable[str] | None = None) -> list[Location]:
+    """Locations by code, all when codes is None."""
+    stmt = select(Location).order_by(Location.code)
+    if codes is not None:
+        stmt = stmt.where(Location.code.in_(list(codes)))
+    return list(await session.scalars(stmt))
+
+
+async def list_products(session: AsyncSession, *, skus: Iterable[str] | None = None) -> list[Product]:
+    """Products by sku, all when skus is None."""
+    stmt = select(Product).order_by(Product.sku)
+    if skus is not None:
+        stmt = stmt.where(Product.sku.in_(list(skus)))
+    return list(await session.scalars(stmt))
+
+
+async def channel_by_code(session: AsyncSession, code: str) -> Channel | None:
+    return await session.scalar(select(Channel).where(Channel.code == code))
+
+
+async def location_by_code(session: AsyncSession, code: str) -> Location | None:
+    return await session.scalar(select(Location).where(Location.code == code))
