@@ -1,0 +1,138 @@
+"""Channel, Location and Product in the schema."""
+
+from __future__ import annotations
+
+import strawberry
+
+from oms_graph.api.errors import UserError
+from oms_graph.api.node import Node, encode_id
+from oms_graph.db import models
+from oms_graph.domain import catalog
+
+ChannelKind = strawberry.enum(catalog.ChannelKind, name="ChannelKind")
+LocationKind = strawberry.enum(catalog.LocationKind, name="LocationKind")
+LocationCapability = strawberry.enum(catalog.LocationCapability, name="LocationCapability")
+
+
+@strawberry.type
+class Channel(Node):
+    code: str
+    name: str
+    kind: ChannelKind
+    currency: str
+
+    @classmethod
+    def from_model(cls, m: models.Channel) -> Channel:
+        return cls(
+            id=encode_id("Channel", m.id), code=m.code, name=m.name, kind=catalog.ChannelKind(m.kind),
+            currency=m.currency,
+        )
+
+
+@strawberry.type
+class Location(Node):
+    code: str
+    name: str
+    kind: LocationKind
+    region: str
+    latitude: float
+    longitude: float
+    priority: int = strawberry.field(description="Higher is preferred by routing, all else equal.")
+    capabilities: list[LocationCapability]
+    daily_ship_capacity: int | None = strawberry.field(
+        description="Delivery fulfilments the location takes per day; null is unlimited."
+    )
+    active: bool
+
+    @classmethod
+    def from_model(cls, m: models.Location) -> Location:
+        caps = [
+            cap
+            for cap, has in (
+                (catalog.LocationCapability.SHIP, m.can_ship),
+                (catalog.LocationCapability.PICKUP, m.can_pickup),
+                (catalog.LocationCapability.RETURNS, m.can_return),
+            )
+            if has
+        ]
+        return cls(
+            id=encode_id("Location", m.id), code=m.code, name=m.name, kind=catalog.LocationKind(m.kind),
+            region=m.region, latitude=m.latitude, longitude=m.longitude, priority=m.priority,
+            capabilities=caps, daily_ship_capacity=m.daily_ship_capacity, active=m.active,
+        )
+
+
+class LocationShapes:
+    """One schema object per location in a response, however many rows point at it."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, Location] = {}
+
+    def __call__(self, m: models.Location) -> Location:
+        shaped = self._seen.get(m.code)
+        if shaped is None:
+            shaped = self._seen[m.code] = Location.from_model(m)
+        return shaped
+
+
+@strawberry.type
+class Product(Node):
+    sku: str
+    name: str
+    category: str
+    weight_grams: int | None
+
+    @classmethod
+    def from_model(cls, m: models.Product) -> Product:
+        return cls(
+            id=encode_id("Product", m.id), sku=m.sku, name=m.name, category=m.category,
+            weight_grams=m.weight_grams,
+        )
+
+
+@strawberry.input
+class ChannelInput:
+    code: str
+    name: str
+    kind: ChannelKind
+    currency: str
+
+
+@strawberry.input
+class LocationInput:
+    code: str
+    name: str
+    kind: LocationKind
+    region: str
+    latitude: float
+    longitude: float
+    priority: int | None = 0
+    capabilities: list[LocationCapability]
+    daily_ship_capacity: int | None = None
+    active: bool | None = True
+
+
+@strawberry.input
+class ProductInput:
+    sku: str
+    name: str
+    category: str
+    weight_grams: int | None = None
+
+
+@strawberry.type
+class ChannelsPayload:
+    channels: list[Channel]
+    errors: list[UserError]
+
+
+@strawberry.type
+class LocationsPayload:
+    locations: list[Location]
+    errors: list[UserError]
+
+
+@strawberry.type
+class ProductsPayload:
+    products: list[Product]
+    errors: list[UserError]

@@ -1,0 +1,38 @@
+"""What every resolver gets: the database, the caller, the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from oms_graph.config import Settings
+from oms_graph.db.engine import Database
+from oms_graph.domain.access import Principal
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    db: Database
+    settings: Settings
+    principal: Principal | None = None
+    # Set by strawberry from the graphql-transport-ws connection_init payload.
+    connection_params: dict[str, Any] | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> str | None:
+        return self.principal.name if self.principal else None
+
+    @property
+    def caller(self) -> Principal:
+        """The authenticated principal; the view rejects requests without one."""
+        assert self.principal is not None
+        return self.principal
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,37 @@
+"""`node(id)`: any object by its global id, within what the caller may read."""
+
+from __future__ import annotations
+
+import strawberry
+
+from oms_graph.api.catalog.types import Channel, Location, Product
+from oms_graph.api.context import Info
+from oms_graph.api.errors import reading
+from oms_graph.api.node import Node, decode_id
+from oms_graph.api.permissions import EVERY_ROLE, roles
+from oms_graph.db import models
+from oms_graph.domain.access import Role
+
+SHAPES = {
+    "Channel": (models.Channel, Channel.from_model),
+    "Location": (models.Location, Location.from_model),
+    "Product": (models.Product, Product.from_model),
+}
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(extensions=roles(*EVERY_ROLE))
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        decoded = decode_id(id)
+        if decoded is None or decoded[0] not in SHAPES:
+            return None
+        model, shape = SHAPES[decoded[0]]
+        async with reading(info) as session:
+            found = await session.get(model, decoded[1])
+        if found is None:
+            return None
+        caller = info.context.caller
+        if isinstance(found, models.Channel) and caller.role is Role.STOREFRONT and found.id != caller.channel_id:
+            return None
+        return shape(found)

@@ -1,0 +1,92 @@
+"""Reading stock: levels page by page, and availability across the network."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from oms_graph.api.catalog.types import LocationShapes
+from oms_graph.api.context import Info
+from oms_graph.api.errors import check, denied, reading
+from oms_graph.api.pagination import check_page_size, decode_cursor, encode_cursor, page_info
+from oms_graph.api.permissions import roles
+from oms_graph.api.stock.types import (
+    Availability,
+    GeoPointInput,
+    LocationAvailability,
+    StockLevel,
+    StockLevelConnection,
+    StockLevelEdge,
+)
+from oms_graph.domain.access import Role
+from oms_graph.domain.errors import DomainError, ErrorCode
+from oms_graph.services import catalog, stock
+
+
+@strawberry.type
+class StockQuery:
+    @strawberry.field(extensions=roles(Role.INTEGRATION, Role.ANALYST, Role.STORE))
+    async def stock_levels(
+        self,
+        info: Info,
+        sku: str | None = None,
+        location_code: str | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> StockLevelConnection:
+        caller = info.context.caller
+        if caller.role is Role.STORE:
+            location_code = location_code or caller.location_code
+            check(caller.may_use_location(location_code), lambda: denied("a STORE key sees its own location only"))
+        size = 20 if first is None else first
+        check_page_size(size)
+        key = decode_cursor(after, 2)
+        async with reading(info) as session:
+            views, has_next = await stock.list_stock_levels(
+                session, sku=sku, location_code=location_code, first=size,
+                after=(key[0], key[1]) if key else None,
+            )
+        location = LocationShapes()
+        edges = [
+            StockLevelEdge(node=StockLevel.from_view(v, location(v.location)), cursor=encode_cursor([v.sku, v.location.code])) for v in views
+        ]
+        return StockLevelConnection(
+            edges=edges, page_info=page_info([e.cursor for e in edges], has_next=has_next, after=after)
+        )
+
+    @strawberry.field(extensions=roles(Role.INTEGRATION, Role.STOREFRONT, Role.STORE))
+    async def availability(
+        self,
+        info: Info,
+        skus: list[str],
+        near: GeoPointInput | None = None,
+        channel: str | None = None,
+        max_locations: Annotated[
+            int | None,
+            strawberry.argument(description="At most this many locations per sku, nearest first when `near` is given."),
+        ] = None,
+    ) -> list[Availability]:
+        caller = info.context.caller
+        if caller.role is Role.STOREFRONT:
+            channel = channel or caller.channel_code
+            check(caller.may_use_channel(channel), lambda: denied("a STOREFRONT key sees its own channel only"))
+        async with reading(info) as session:
+            if channel is not None and await catalog.channel_by_code(session, channel) is None:
+                raise DomainError.one(ErrorCode.UNKNOWN_CHANNEL, ["channel"], f"no channel with code {channel!r}")
+            views = await stock.availability(
+                session, skus=skus, near=(near.latitude, near.longitude) if near else None,
+                max_locations=max_locations,
+            )
+        location = LocationShapes()
+        return [
+            Availability(
+                sku=v.sku,
+                available_to_promise=v.available_to_promise,
+                locations=[
+                    LocationAvailability(location=location(e.location), available=e.available, distance_km=e.distance_km)
+                    for e in v.locations
+                ],
+            )
+            for v in views
+        ]

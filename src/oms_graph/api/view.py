@@ -1,0 +1,58 @@
+"""The GraphQL endpoint: API keys over HTTP and graphql-transport-ws, then strawberry."""
+
+from __future__ import annotations
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+
+from oms_graph.api.context import Context
+from oms_graph.config import Settings
+from oms_graph.db.engine import Database
+from oms_graph.services.auth import KeyRing
+
+UNAUTHORIZED = "a valid API key is required: send the header 'Authorization: Bearer <key>'"
+
+
+def bearer(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    scheme, _, token = value.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+class GraphQLView(GraphQL):
+    def __init__(self, schema, *, db: Database, settings: Settings, keys: KeyRing) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
+        self.db = db
+        self.settings = settings
+        self.keys = keys
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
+        context = Context(request=request, db=self.db, settings=self.settings)
+        token = bearer(request.headers.get("authorization"))
+        if token is not None:
+            context.principal = await self.keys.principal(token)
+        if self.is_websocket_request(request) or self._asks_for_graphiql(request):
+            return context  # the key comes with connection_init, or from the GraphiQL header editor
+        if context.principal is None:
+            raise HTTPException(401, UNAUTHORIZED)
+        return context
+
+    async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
+        token = bearer((context.connection_params or {}).get("authorization"))
+        if token is not None:
+            context.principal = await self.keys.principal(token)
+        if context.principal is None:
+            raise ConnectionRejectionError()
+
+    def _asks_for_graphiql(self, request: Request) -> bool:
+        return (
+            self.graphql_ide is not None
+            and request.method == "GET"
+            and "text/html" in request.headers.get("accept", "")
+            and "query" not in request.query_params
+        )

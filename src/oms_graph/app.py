@@ -1,0 +1,68 @@
+"""The Starlette application: /graphql, /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.middleware import Middleware
+from starlette.routing import Route, WebSocketRoute
+
+from oms_graph.api.schema import schema
+from oms_graph.api.view import GraphQLView
+from oms_graph.config import Settings, get_settings
+from oms_graph.db.engine import Database, create_database
+from oms_graph.db.migrate import upgrade
+from oms_graph.metrics import CountRequests
+from oms_graph.services.auth import KeyRing
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
+    """The API; with no database given it opens the configured one (and migrates it when embedded)."""
+    settings = settings or get_settings()
+    owns_db = db is None
+    database = db or create_database(settings.database_url, pool_size=settings.database_pool_size)
+    view = GraphQLView(
+        schema, db=database, settings=settings, keys=KeyRing(database, ttl=settings.api_key_cache_seconds)
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if owns_db and settings.embedded:
+            await upgrade(database)
+        yield
+        if owns_db:
+            await database.dispose()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            async with database.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to reach the database means not ready
+            return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, status_code=503)
+        return JSONResponse({"status": "ready", "database": "ok"})
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        middleware=[Middleware(CountRequests)],
+        lifespan=lifespan,
+    )
+    app.state.db = database
+    return app

@@ -1,0 +1,138 @@
+"""oms-graph command line: serve, migrate, seed, api-key, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from oms_graph.config import get_settings
+from oms_graph.db.engine import Database, create_database
+from oms_graph.domain.access import Role
+from oms_graph.domain.errors import DomainError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="oms-graph", description="Headless order management over GraphQL.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API (embedded: SQLite, migrated on start)")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+
+    commands.add_parser("migrate", help="bring the configured database to the newest schema")
+
+    seed = commands.add_parser("seed", help="load data")
+    seed.add_argument("--demo", action="store_true", required=True, help="a demo retail chain")
+
+    api_key = commands.add_parser("api-key", help="manage API keys")
+    key_commands = api_key.add_subparsers(dest="key_command", required=True)
+    create = key_commands.add_parser("create", help="create a key; it is printed once, as the last line")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--channel", default=None, help="channel code (STOREFRONT keys)")
+    create.add_argument("--location", default=None, help="location code (STORE keys)")
+    create.add_argument("--name", required=True)
+
+    commands.add_parser("export-schema", help="print the GraphQL SDL")
+
+    args = parser.parse_args(argv)
+    try:
+        return HANDLERS[args.command](args)
+    except DomainError as error:
+        for e in error.errors:
+            where = f" ({'.'.join(e.field)})" if e.field else ""
+            print(f"error: {e.code.value}{where}: {e.message}", file=sys.stderr)
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from oms_graph.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    async def run(db: Database) -> None:
+        from oms_graph.db.migrate import upgrade
+
+        await upgrade(db)
+
+    _with_database(run, migrate=False)
+    print("database is at the newest schema")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from oms_graph.services import demo
+
+    async def run(db: Database) -> demo.DemoKeys:
+        async with db.write() as session:
+            return await demo.seed(session)
+
+    keys = _with_database(run)
+    print("demo chain loaded: 6 channels, 18 locations in 5 regions, 204 products with stock")
+    print(f"ADMIN key:                  {keys.admin}")
+    print(f"STOREFRONT key (channel web): {keys.storefront}")
+    return 0
+
+
+def _api_key(args: argparse.Namespace) -> int:
+    from oms_graph.services import auth
+
+    async def run(db: Database) -> str:
+        async with db.write() as session:
+            key, secret = await auth.create_api_key(
+                session, role=Role(args.role), name=args.name, channel_code=args.channel, location_code=args.location
+            )
+        return secret
+
+    secret = _with_database(run)
+    print(f"created {args.role} key {args.name!r}; it is shown once, keep it:")
+    print(secret)
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from oms_graph.api.schema import export_sdl
+
+    sys.stdout.write(export_sdl())
+    return 0
+
+
+def _with_database(run, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+    """Open the configured database (migrating an embedded one first), run, close."""
+    settings = get_settings()
+
+    async def go():  # type: ignore[no-untyped-def]
+        db = create_database(settings.database_url)
+        try:
+            if migrate and settings.embedded:
+                from oms_graph.db.migrate import upgrade
+
+                await upgrade(db)
+            return await run(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+HANDLERS = {
+    "serve": _serve,
+    "migrate": _migrate,
+    "seed": _seed,
+    "api-key": _api_key,
+    "export-schema": _export_schema,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())
