@@ -18,6 +18,7 @@ Query = merge_types("Query", (NodeQuery, CatalogQuery, StockQuery))
 Mutation = merge_types("Mutation", (CatalogMutation, StockMutation))
 
 MAX_QUERY_DEPTH = 12
+MAX_ALIASES = 30
 
 
 class Schema(strawberry.Schema):
@@ -29,15 +30,17 @@ class Schema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
+    # The limiters build their validation rule classes once; reusing the same instances keeps
+    # the rule list identical between requests, which is what lets ValidationCache hit.
+    limits = [QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH), MaxAliasesLimiter(max_alias_count=MAX_ALIASES)]
     return Schema(
         query=Query,
         mutation=Mutation,
         types=[Channel, Location, Product],
         extensions=[
-            ParserCache(maxsize=512),
-            ValidationCache(maxsize=512),
-            QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
-            MaxAliasesLimiter(max_alias_count=30),
+            lambda: ParserCache(maxsize=512),
+            *[lambda limit=limit: limit for limit in limits],
+            lambda: ValidationCache(maxsize=512),
             OperationMetrics,
         ],
     )
