@@ -1,0 +1,116 @@
+"""Every operation × every role: allowed, or PERMISSION_DENIED with nothing written; scopes hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from oms_graph.domain.access import Role
+from tests.conftest import make_key
+from tests.factories import (
+    ADJUST_STOCK,
+    AVAILABILITY,
+    SET_STOCK,
+    STOCK_LEVELS,
+    UPSERT_CHANNELS,
+    UPSERT_LOCATIONS,
+    UPSERT_PRODUCTS,
+    channel,
+    level,
+    location,
+    product,
+    small_chain,
+    snapshot,
+)
+
+ALL = set(Role)
+MASTER_DATA = {Role.ADMIN, Role.INTEGRATION}
+
+# name: (document, variables, roles allowed)
+OPERATIONS = {
+    "upsertChannels": (UPSERT_CHANNELS, {"input": [channel("app", kind="APP")]}, MASTER_DATA),
+    "upsertLocations": (UPSERT_LOCATIONS, {"input": [location("WH-NEW")]}, MASTER_DATA),
+    "upsertProducts": (UPSERT_PRODUCTS, {"input": [product("SKU-NEW")]}, MASTER_DATA),
+    "setStockLevels": (SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 7)]}, MASTER_DATA),
+    "adjustStock": (ADJUST_STOCK, {"input": {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": 3,
+                                             "reason": "delivery"}}, MASTER_DATA),
+    "channels": ("{ channels { code } }", {}, ALL),
+    "locations": ("{ locations { code } }", {}, ALL),
+    "products": ("{ products { sku } }", {}, ALL),
+    "stockLevels": (STOCK_LEVELS, {}, {Role.ADMIN, Role.INTEGRATION, Role.ANALYST, Role.STORE}),
+    "availability": (AVAILABILITY, {"skus": ["SKU-1"]}, {Role.ADMIN, Role.INTEGRATION, Role.STOREFRONT, Role.STORE}),
+    "node": ('query($id: ID!) { node(id: $id) { id } }', None, ALL),
+}
+
+
+async def keys_for_every_role(db) -> dict[Role, str]:  # type: ignore[no-untyped-def]
+    return {
+        Role.ADMIN: await make_key(db, Role.ADMIN),
+        Role.INTEGRATION: await make_key(db, Role.INTEGRATION),
+        Role.STOREFRONT: await make_key(db, Role.STOREFRONT, channel="web"),
+        Role.STORE: await make_key(db, Role.STORE, location="ST-BER"),
+        Role.ANALYST: await make_key(db, Role.ANALYST),
+    }
+
+
+@pytest.fixture
+async def chain(api):  # type: ignore[no-untyped-def]
+    admin = await make_key(api.db, Role.ADMIN)
+    await small_chain(api, admin)
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 10), level("SKU-1", "ST-BER", 4),
+                                                 level("SKU-2", "ST-MUC", 6)]})
+    keys = await keys_for_every_role(api.db)
+    return keys
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize("operation", list(OPERATIONS))
+async def test_operation_is_allowed_or_denied_by_role(api, chain, operation, role):
+    document, variables, allowed = OPERATIONS[operation]
+    if variables is None:
+        channels = await api.data(chain[Role.ADMIN], "{ channels { id code } }")
+        variables = {"id": next(c["id"] for c in channels["channels"] if c["code"] == "web")}
+    before = await snapshot(api.db)
+    body = await api.run(chain[role], document, variables)
+    if role in allowed:
+        assert not body.get("errors"), body
+        payload = body["data"][operation]
+        if isinstance(payload, dict) and "errors" in payload:
+            assert payload["errors"] == []
+    else:
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+        assert await snapshot(api.db) == before
+
+
+async def test_storefront_key_sees_only_its_channel(api, chain):
+    data = await api.data(chain[Role.STOREFRONT], "{ channels { code } }")
+    assert [c["code"] for c in data["channels"]] == ["web"]
+    admin_view = await api.data(chain[Role.ADMIN], "{ channels { id code } }")
+    pos_id = next(c["id"] for c in admin_view["channels"] if c["code"] == "pos")
+    hidden = await api.data(chain[Role.STOREFRONT], "query($id: ID!) { node(id: $id) { id } }", {"id": pos_id})
+    assert hidden["node"] is None
+
+
+async def test_storefront_key_asks_availability_only_for_its_channel(api, chain):
+    own = await api.data(chain[Role.STOREFRONT], AVAILABILITY, {"skus": ["SKU-1"], "channel": "web"})
+    assert own["availability"][0]["availableToPromise"] == 14
+    other = await api.run(chain[Role.STOREFRONT], AVAILABILITY, {"skus": ["SKU-1"], "channel": "pos"})
+    assert other["data"] is None and other["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+async def test_store_key_sees_only_its_location_stock(api, chain):
+    own = await api.data(chain[Role.STORE], STOCK_LEVELS, {})
+    assert {e["node"]["location"]["code"] for e in own["stockLevels"]["edges"]} == {"ST-BER"}
+    other = await api.run(chain[Role.STORE], STOCK_LEVELS, {"loc": "WH-HAM"})
+    assert other["data"] is None and other["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+async def test_a_storefront_key_needs_a_channel_and_a_store_key_a_location(api):
+    from oms_graph.domain.errors import DomainError
+
+    with pytest.raises(DomainError) as no_channel:
+        await make_key(api.db, Role.STOREFRONT)
+    assert no_channel.value.errors[0].field == ("channel",)
+    with pytest.raises(DomainError) as unknown:
+        await make_key(api.db, Role.STORE, location="NOWHERE")
+    assert unknown.value.errors[0].code.value == "UNKNOWN_LOCATION"
