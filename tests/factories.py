@@ -48,8 +48,14 @@ def location(
     **extra: Any,
 ) -> dict[str, Any]:
     return {
-        "code": code, "name": f"Location {code}", "kind": kind, "region": "DE-BE",
-        "latitude": at[0], "longitude": at[1], "capabilities": list(capabilities), **extra,
+        "code": code,
+        "name": f"Location {code}",
+        "kind": kind,
+        "region": "DE-BE",
+        "latitude": at[0],
+        "longitude": at[1],
+        "capabilities": list(capabilities),
+        **extra,
     }
 
 
@@ -67,11 +73,17 @@ def level(sku: str, location_code: str, on_hand: int, safety: int | None = None)
 async def small_chain(api: Api, admin: str) -> None:
     """Two channels; a Hamburg warehouse, a Berlin store that ships, a Munich pickup-only store; three skus."""
     await api.data(admin, UPSERT_CHANNELS, {"input": [channel("web"), channel("pos", kind="STORE")]})
-    await api.data(admin, UPSERT_LOCATIONS, {"input": [
-        location("WH-HAM", HAMBURG, ("SHIP", "RETURNS")),
-        location("ST-BER", BERLIN, ("SHIP", "PICKUP", "RETURNS"), kind="STORE", dailyShipCapacity=20),
-        location("ST-MUC", MUNICH, ("PICKUP",), kind="STORE"),
-    ]})
+    await api.data(
+        admin,
+        UPSERT_LOCATIONS,
+        {
+            "input": [
+                location("WH-HAM", HAMBURG, ("SHIP", "RETURNS")),
+                location("ST-BER", BERLIN, ("SHIP", "PICKUP", "RETURNS"), kind="STORE", dailyShipCapacity=20),
+                location("ST-MUC", MUNICH, ("PICKUP",), kind="STORE"),
+            ]
+        },
+    )
     await api.data(admin, UPSERT_PRODUCTS, {"input": [product("SKU-1"), product("SKU-2"), product("SKU-3", "Home")]})
 
 

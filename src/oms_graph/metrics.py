@@ -29,9 +29,7 @@ def operation_label(document, operation_name: str | None) -> str:  # type: ignor
         if isinstance(definition, OperationDefinitionNode) and (
             operation_name is None or (definition.name and definition.name.value == operation_name)
         ):
-            fields = sorted(
-                {s.name.value for s in definition.selection_set.selections if isinstance(s, FieldNode)}
-            )
+            fields = sorted({s.name.value for s in definition.selection_set.selections if isinstance(s, FieldNode)})
             return f"{definition.operation.value}:{','.join(fields[:5]) or '-'}"
     return "invalid"
 

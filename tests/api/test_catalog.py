@@ -17,7 +17,7 @@ from tests.factories import (
 
 async def test_upsert_channels_creates_then_updates_by_code_keeping_the_id(api):
     key = await make_key(api.db, Role.INTEGRATION)
-    created = (await api.data(key, UPSERT_CHANNELS, {"input": [channel("web"), channel("amazon", "MARKETPLACE")]}))
+    created = await api.data(key, UPSERT_CHANNELS, {"input": [channel("web"), channel("amazon", "MARKETPLACE")]})
     first = created["upsertChannels"]["channels"]
     updated = await api.data(key, UPSERT_CHANNELS, {"input": [channel("web", name="Webshop DE", currency="CHF")]})
     again = updated["upsertChannels"]["channels"][0]
@@ -32,16 +32,28 @@ async def test_upsert_channels_creates_then_updates_by_code_keeping_the_id(api):
 
 async def test_upsert_locations_keeps_every_field_and_defaults_priority_and_active(api):
     key = await make_key(api.db, Role.INTEGRATION)
-    data = await api.data(key, UPSERT_LOCATIONS, {"input": [
-        location("ST-HAM", HAMBURG, ("PICKUP", "RETURNS"), kind="STORE", dailyShipCapacity=30),
-    ]})
+    data = await api.data(
+        key,
+        UPSERT_LOCATIONS,
+        {
+            "input": [
+                location("ST-HAM", HAMBURG, ("PICKUP", "RETURNS"), kind="STORE", dailyShipCapacity=30),
+            ]
+        },
+    )
     got = data["upsertLocations"]["locations"][0]
     assert got["capabilities"] == ["PICKUP", "RETURNS"]
     assert (got["priority"], got["active"], got["dailyShipCapacity"]) == (0, True, 30)
     assert (got["latitude"], got["longitude"], got["kind"], got["region"]) == (HAMBURG[0], HAMBURG[1], "STORE", "DE-BE")
-    changed = await api.data(key, UPSERT_LOCATIONS, {"input": [
-        location("ST-HAM", HAMBURG, ("SHIP",), kind="STORE", priority=5, active=False),
-    ]})
+    changed = await api.data(
+        key,
+        UPSERT_LOCATIONS,
+        {
+            "input": [
+                location("ST-HAM", HAMBURG, ("SHIP",), kind="STORE", priority=5, active=False),
+            ]
+        },
+    )
     got = changed["upsertLocations"]["locations"][0]
     assert (got["capabilities"], got["priority"], got["active"], got["dailyShipCapacity"]) == (["SHIP"], 5, False, None)
 
@@ -66,8 +78,11 @@ async def test_node_finds_channels_locations_and_products_by_global_id(api):
     ids = await api.data(key, "{ channels { id } locations { id } products { id } }")
     query = """query($id: ID!) { node(id: $id) { __typename id
       ... on Channel { code } ... on Location { code } ... on Product { sku } } }"""
-    for typename, field, value in (("Channel", "channels", "web"), ("Location", "locations", "WH-1"),
-                                   ("Product", "products", "P-1")):
+    for typename, field, value in (
+        ("Channel", "channels", "web"),
+        ("Location", "locations", "WH-1"),
+        ("Product", "products", "P-1"),
+    ):
         node = (await api.data(key, query, {"id": ids[field][0]["id"]}))["node"]
         assert node["__typename"] == typename and value in (node.get("code"), node.get("sku"))
     assert (await api.data(key, query, {"id": "bm9wZQ"}))["node"] is None

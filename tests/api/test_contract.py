@@ -27,11 +27,15 @@ def test_export_schema_command_prints_the_sdl():
     assert out == export_sdl()
 
 
-@pytest.mark.skipif(not CHECKER.exists(), reason="../shared/tools/check_contract.py is absent (outside the team's checkout)")
+@pytest.mark.skipif(
+    not CHECKER.exists(), reason="../shared/tools/check_contract.py is absent (outside the team's checkout)"
+)
 def test_schema_keeps_the_contract_with_only_listed_names_pending():
     result = subprocess.run(
         [sys.executable, str(CHECKER), "schema.graphql", "--pending", "contract-pending.txt"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "contract: ok" in result.stdout

@@ -28,8 +28,9 @@ async def test_graphql_with_a_wrong_key_is_401(api):
 
 
 async def test_graphql_with_a_malformed_authorization_header_is_401(api):
-    response = await api.client.post("/graphql", json={"query": "{ channels { code } }"},
-                                     headers={"authorization": "Basic abc"})
+    response = await api.client.post(
+        "/graphql", json={"query": "{ channels { code } }"}, headers={"authorization": "Basic abc"}
+    )
     assert response.status_code == 401
 
 

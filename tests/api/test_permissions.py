@@ -31,14 +31,17 @@ OPERATIONS = {
     "upsertLocations": (UPSERT_LOCATIONS, {"input": [location("WH-NEW")]}, MASTER_DATA),
     "upsertProducts": (UPSERT_PRODUCTS, {"input": [product("SKU-NEW")]}, MASTER_DATA),
     "setStockLevels": (SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 7)]}, MASTER_DATA),
-    "adjustStock": (ADJUST_STOCK, {"input": {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": 3,
-                                             "reason": "delivery"}}, MASTER_DATA),
+    "adjustStock": (
+        ADJUST_STOCK,
+        {"input": {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": 3, "reason": "delivery"}},
+        MASTER_DATA,
+    ),
     "channels": ("{ channels { code } }", {}, ALL),
     "locations": ("{ locations { code } }", {}, ALL),
     "products": ("{ products { sku } }", {}, ALL),
     "stockLevels": (STOCK_LEVELS, {}, {Role.ADMIN, Role.INTEGRATION, Role.ANALYST, Role.STORE}),
     "availability": (AVAILABILITY, {"skus": ["SKU-1"]}, {Role.ADMIN, Role.INTEGRATION, Role.STOREFRONT, Role.STORE}),
-    "node": ('query($id: ID!) { node(id: $id) { id } }', None, ALL),
+    "node": ("query($id: ID!) { node(id: $id) { id } }", None, ALL),
 }
 
 
@@ -56,8 +59,11 @@ async def keys_for_every_role(db) -> dict[Role, str]:  # type: ignore[no-untyped
 async def chain(api):  # type: ignore[no-untyped-def]
     admin = await make_key(api.db, Role.ADMIN)
     await small_chain(api, admin)
-    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 10), level("SKU-1", "ST-BER", 4),
-                                                 level("SKU-2", "ST-MUC", 6)]})
+    await api.data(
+        admin,
+        SET_STOCK,
+        {"input": [level("SKU-1", "WH-HAM", 10), level("SKU-1", "ST-BER", 4), level("SKU-2", "ST-MUC", 6)]},
+    )
     keys = await keys_for_every_role(api.db)
     return keys
 

@@ -42,8 +42,13 @@ async def reserve(db, sku: str, location_code: str, units: int) -> None:  # type
 async def movements(db) -> list[tuple]:  # type: ignore[no-untyped-def]
     async with db.read() as session:
         rows = await session.execute(
-            select(StockMovement.sku, StockMovement.delta, StockMovement.on_hand_after, StockMovement.reason,
-                   StockMovement.actor).order_by(StockMovement.id)
+            select(
+                StockMovement.sku,
+                StockMovement.delta,
+                StockMovement.on_hand_after,
+                StockMovement.reason,
+                StockMovement.actor,
+            ).order_by(StockMovement.id)
         )
         return [tuple(r) for r in rows]
 
@@ -75,10 +80,16 @@ async def test_every_change_appends_a_movement_and_an_unchanged_sync_does_not(ap
     await small_chain(api, integration)
     await api.data(integration, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 10)]})
     await api.data(integration, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 10)]})
-    await api.data(integration, ADJUST_STOCK, {"input": {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": 5,
-                                                         "reason": "delivery 4711"}})
-    await api.data(integration, ADJUST_STOCK, {"input": {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": -2,
-                                                         "reason": "damaged in store"}})
+    await api.data(
+        integration,
+        ADJUST_STOCK,
+        {"input": {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": 5, "reason": "delivery 4711"}},
+    )
+    await api.data(
+        integration,
+        ADJUST_STOCK,
+        {"input": {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": -2, "reason": "damaged in store"}},
+    )
     assert await movements(api.db) == [
         ("SKU-1", 10, 10, "sync", "test-integration"),
         ("SKU-1", 5, 15, "delivery 4711", "test-integration"),
@@ -94,8 +105,9 @@ async def test_a_safety_stock_change_is_kept_when_the_next_sync_omits_it(api, ad
 
 
 async def test_adjust_stock_creates_a_level_on_first_receipt(api, admin):
-    data = await api.data(admin, ADJUST_STOCK, {"input": {"sku": "SKU-3", "locationCode": "ST-MUC", "delta": 4,
-                                                          "reason": "transfer in"}})
+    data = await api.data(
+        admin, ADJUST_STOCK, {"input": {"sku": "SKU-3", "locationCode": "ST-MUC", "delta": 4, "reason": "transfer in"}}
+    )
     assert data["adjustStock"]["stockLevel"]["onHand"] == 4
     assert data["adjustStock"]["errors"] == []
 
@@ -118,8 +130,11 @@ async def test_stock_levels_pages_through_every_row_once_in_order(api, admin):
 
 
 async def test_stock_levels_filter_by_sku_and_location(api, admin):
-    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 1), level("SKU-1", "ST-BER", 2),
-                                                 level("SKU-2", "ST-BER", 3)]})
+    await api.data(
+        admin,
+        SET_STOCK,
+        {"input": [level("SKU-1", "WH-HAM", 1), level("SKU-1", "ST-BER", 2), level("SKU-2", "ST-BER", 3)]},
+    )
     by_sku = await api.data(admin, STOCK_LEVELS, {"sku": "SKU-1"})
     assert {e["node"]["location"]["code"] for e in by_sku["stockLevels"]["edges"]} == {"WH-HAM", "ST-BER"}
     by_location = await api.data(admin, STOCK_LEVELS, {"loc": "ST-BER"})
@@ -128,22 +143,33 @@ async def test_stock_levels_filter_by_sku_and_location(api, admin):
 
 async def test_availability_sorts_by_distance_and_promises_only_what_active_ship_locations_have(api, admin):
     await api.data(admin, UPSERT_LOCATIONS, {"input": [location("WH-OFF", BERLIN, ("SHIP",), active=False)]})
-    await api.data(admin, SET_STOCK, {"input": [
-        level("SKU-1", "WH-HAM", 10, safety=2),  # 8 available, ships
-        level("SKU-1", "ST-BER", 5),  # 5 minus 1 reserved below, ships
-        level("SKU-1", "ST-MUC", 7),  # pickup only: listed, not promisable for delivery
-        level("SKU-1", "WH-OFF", 50),  # inactive: neither
-        level("SKU-2", "WH-HAM", 2),
-        level("SKU-2", "ST-BER", 1),  # 3 reserved below: short, must not eat WH-HAM's units
-    ]})
+    await api.data(
+        admin,
+        SET_STOCK,
+        {
+            "input": [
+                level("SKU-1", "WH-HAM", 10, safety=2),  # 8 available, ships
+                level("SKU-1", "ST-BER", 5),  # 5 minus 1 reserved below, ships
+                level("SKU-1", "ST-MUC", 7),  # pickup only: listed, not promisable for delivery
+                level("SKU-1", "WH-OFF", 50),  # inactive: neither
+                level("SKU-2", "WH-HAM", 2),
+                level("SKU-2", "ST-BER", 1),  # 3 reserved below: short, must not eat WH-HAM's units
+            ]
+        },
+    )
     await reserve(api.db, "SKU-1", "ST-BER", 1)
     await reserve(api.db, "SKU-2", "ST-BER", 3)
-    data = await api.data(admin, AVAILABILITY, {"skus": ["SKU-1", "SKU-2", "SKU-3"],
-                                                "near": {"latitude": BERLIN[0], "longitude": BERLIN[1]}})
+    data = await api.data(
+        admin,
+        AVAILABILITY,
+        {"skus": ["SKU-1", "SKU-2", "SKU-3"], "near": {"latitude": BERLIN[0], "longitude": BERLIN[1]}},
+    )
     one, two, three = data["availability"]
     assert one["availableToPromise"] == 12
     assert [(e["location"]["code"], e["available"]) for e in one["locations"]] == [
-        ("ST-BER", 4), ("WH-HAM", 8), ("ST-MUC", 7)
+        ("ST-BER", 4),
+        ("WH-HAM", 8),
+        ("ST-MUC", 7),
     ]
     distances = [e["distanceKm"] for e in one["locations"]]
     assert distances[0] == pytest.approx(0, abs=0.01)
@@ -158,8 +184,9 @@ async def test_availability_without_near_lists_by_code_and_max_locations_keeps_t
     plain = await api.data(admin, AVAILABILITY, {"skus": ["SKU-1"]})
     assert [e["location"]["code"] for e in plain["availability"][0]["locations"]] == ["ST-BER", "ST-MUC", "WH-HAM"]
     assert all(e["distanceKm"] is None for e in plain["availability"][0]["locations"])
-    near = await api.data(admin, AVAILABILITY, {"skus": ["SKU-1"], "max": 2,
-                                                "near": {"latitude": 48.2, "longitude": 11.6}})
+    near = await api.data(
+        admin, AVAILABILITY, {"skus": ["SKU-1"], "max": 2, "near": {"latitude": 48.2, "longitude": 11.6}}
+    )
     assert [e["location"]["code"] for e in near["availability"][0]["locations"]] == ["ST-MUC", "ST-BER"]
 
 

@@ -32,8 +32,9 @@ async def test_an_operation_over_websocket_with_the_key_in_connection_init(api):
 
 async def test_the_key_may_come_as_a_header_on_the_upgrade(api):
     key = await make_key(api.db, Role.ANALYST)
-    async with websockets.connect(ws_url(api), subprotocols=[PROTOCOL],
-                                  additional_headers={"authorization": f"Bearer {key}"}) as ws:
+    async with websockets.connect(
+        ws_url(api), subprotocols=[PROTOCOL], additional_headers={"authorization": f"Bearer {key}"}
+    ) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
 

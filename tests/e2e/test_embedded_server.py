@@ -17,8 +17,14 @@ from tests.conftest import BACKENDS, _drop_postgres_database, free_port, new_dat
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "oms_graph.cli", *args], cwd=cwd, env=env or clean_env(),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "oms_graph.cli", *args],
+        cwd=cwd,
+        env=env or clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -31,12 +37,20 @@ def embedded_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
     tmp_path = tmp_path_factory.mktemp("embedded")
     seeded = cli("seed", "--demo", cwd=tmp_path)
     assert seeded.returncode == 0, seeded.stderr
-    keys = {line.split(":", 1)[0].split()[0]: line.rsplit(" ", 1)[1] for line in seeded.stdout.splitlines()
-            if line.startswith(("ADMIN", "STOREFRONT"))}
+    keys = {
+        line.split(":", 1)[0].split()[0]: line.rsplit(" ", 1)[1]
+        for line in seeded.stdout.splitlines()
+        if line.startswith(("ADMIN", "STOREFRONT"))
+    }
     port = free_port()
     # No key cache, so a replaced demo key is refused at once (the default remembers keys for 5 s).
-    process = subprocess.Popen([sys.executable, "-m", "oms_graph.cli", "serve", "--port", str(port)],
-                               cwd=tmp_path, env=clean_env(OMS_API_KEY_CACHE_SECONDS="0"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oms_graph.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean_env(OMS_API_KEY_CACHE_SECONDS="0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -59,8 +73,9 @@ def test_seeded_embedded_server_answers_a_storefront_over_http(embedded_server):
     assert (folder / "oms.db").exists()
     query = """{ availability(skus: ["APP-0001"], near: {latitude: 52.52, longitude: 13.405}, maxLocations: 3) {
         sku availableToPromise locations { location { code region } available distanceKm } } }"""
-    body = httpx.post(f"{base}/graphql", json={"query": query},
-                      headers={"authorization": f"Bearer {keys['STOREFRONT']}"}).json()
+    body = httpx.post(
+        f"{base}/graphql", json={"query": query}, headers={"authorization": f"Bearer {keys['STOREFRONT']}"}
+    ).json()
     answer = body["data"]["availability"][0]
     assert answer["sku"] == "APP-0001" and answer["availableToPromise"] > 0
     assert answer["locations"][0]["distanceKm"] <= answer["locations"][-1]["distanceKm"]
@@ -71,8 +86,9 @@ def test_seeded_embedded_server_answers_a_storefront_over_http(embedded_server):
 def test_demo_chain_has_the_promised_shape(embedded_server):
     base, keys, _ = embedded_server
     query = "{ channels { kind } locations { kind region } products { category } }"
-    data = httpx.post(f"{base}/graphql", json={"query": query},
-                      headers={"authorization": f"Bearer {keys['ADMIN']}"}).json()["data"]
+    data = httpx.post(
+        f"{base}/graphql", json={"query": query}, headers={"authorization": f"Bearer {keys['ADMIN']}"}
+    ).json()["data"]
     assert {c["kind"] for c in data["channels"]} == {"WEB", "APP", "MARKETPLACE", "SOCIAL", "STORE", "CALL_CENTER"}
     kinds = [loc["kind"] for loc in data["locations"]]
     assert kinds.count("WAREHOUSE") >= 2 and kinds.count("STORE") >= 12
@@ -85,8 +101,11 @@ def test_api_key_create_prints_a_working_scoped_key_as_its_last_line(embedded_se
     created = cli("api-key", "create", "--role", "STORE", "--location", "ST-BER-ALX", "--name", "tablet", cwd=folder)
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip().splitlines()[-1]
-    data = httpx.post(f"{base}/graphql", json={"query": "{ stockLevels(first: 5) { edges { node { location { code } } } } }"},
-                      headers={"authorization": f"Bearer {key}"}).json()["data"]
+    data = httpx.post(
+        f"{base}/graphql",
+        json={"query": "{ stockLevels(first: 5) { edges { node { location { code } } } } }"},
+        headers={"authorization": f"Bearer {key}"},
+    ).json()["data"]
     assert {e["node"]["location"]["code"] for e in data["stockLevels"]["edges"]} == {"ST-BER-ALX"}
     refused = cli("api-key", "create", "--role", "STORE", "--name", "no-location", cwd=folder)
     assert refused.returncode == 2 and "needs --location" in refused.stderr
@@ -97,11 +116,15 @@ def test_seeding_twice_is_fine_and_replaces_the_demo_keys(embedded_server):
     again = cli("seed", "--demo", cwd=folder)
     assert again.returncode == 0, again.stderr
     new_key = next(line.rsplit(" ", 1)[1] for line in again.stdout.splitlines() if line.startswith("ADMIN"))
-    fresh = httpx.post(f"{base}/graphql", json={"query": "{ locations { code } }"},
-                       headers={"authorization": f"Bearer {new_key}"})
+    fresh = httpx.post(
+        f"{base}/graphql", json={"query": "{ locations { code } }"}, headers={"authorization": f"Bearer {new_key}"}
+    )
     assert fresh.status_code == 200 and len(fresh.json()["data"]["locations"]) == 18
-    old = httpx.post(f"{base}/graphql", json={"query": "{ locations { code } }"},
-                     headers={"authorization": f"Bearer {keys['ADMIN']}"})
+    old = httpx.post(
+        f"{base}/graphql",
+        json={"query": "{ locations { code } }"},
+        headers={"authorization": f"Bearer {keys['ADMIN']}"},
+    )
     assert old.status_code == 401
 
 

@@ -19,8 +19,9 @@ async def test_fifty_concurrent_adjustments_end_on_the_exact_sum(api):
     deltas = [1 if i % 3 else -1 for i in range(50)]  # 33 in, 17 out
 
     async def adjust(delta: int) -> None:
-        data = await api.data(key, ADJUST_STOCK, {"input": {"sku": "SKU-1", "locationCode": "WH-HAM",
-                                                            "delta": delta, "reason": "race"}})
+        data = await api.data(
+            key, ADJUST_STOCK, {"input": {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": delta, "reason": "race"}}
+        )
         assert data["adjustStock"]["errors"] == []
 
     await asyncio.gather(*(adjust(d) for d in deltas))
@@ -37,8 +38,9 @@ async def test_concurrent_removals_never_take_on_hand_below_zero(api):
     await api.data(key, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 10)]})
 
     async def take() -> bool:
-        data = await api.data(key, ADJUST_STOCK, {"input": {"sku": "SKU-1", "locationCode": "WH-HAM",
-                                                            "delta": -1, "reason": "pick"}})
+        data = await api.data(
+            key, ADJUST_STOCK, {"input": {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": -1, "reason": "pick"}}
+        )
         return not data["adjustStock"]["errors"]
 
     results = await asyncio.gather(*(take() for _ in range(25)))

@@ -6,9 +6,9 @@ extensions carry the same code and field.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, TypeVar
+from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -20,7 +20,8 @@ from oms_graph.domain.errors import DomainError
 
 T = TypeVar("T")
 
-ErrorCode = strawberry.enum(domain.ErrorCode, name="ErrorCode")
+ErrorCode = domain.ErrorCode
+strawberry.enum(ErrorCode)
 
 
 @strawberry.type(description="A problem with the request that the caller can fix. Nothing was written.")
@@ -43,8 +44,9 @@ def graphql_error(error: DomainError) -> GraphQLError:
         extensions={
             "code": first.code.value,
             "field": list(first.field) if first.field else None,
-            "errors": [{"code": e.code.value, "field": e.field and list(e.field), "message": e.message}
-                       for e in error.errors],
+            "errors": [
+                {"code": e.code.value, "field": e.field and list(e.field), "message": e.message} for e in error.errors
+            ],
         },
     )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import strawberry
 
 from oms_graph.api.catalog.types import Channel, Location, Product
@@ -12,7 +15,7 @@ from oms_graph.api.permissions import EVERY_ROLE, roles
 from oms_graph.db import models
 from oms_graph.domain.access import Role
 
-SHAPES = {
+SHAPES: dict[str, tuple[type[Any], Callable[[Any], Node]]] = {
     "Channel": (models.Channel, Channel.from_model),
     "Location": (models.Location, Location.from_model),
     "Product": (models.Product, Product.from_model),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from oms_graph.domain.access import Role
@@ -28,7 +29,7 @@ class HasRole(BasePermission):
         return principal is not None and principal.has_role(*self.allowed)
 
 
-def roles(*allowed: Role) -> list[PermissionExtension]:
+def roles(*allowed: Role) -> list[FieldExtension]:
     """Field extensions that let ADMIN and the given roles through, and refuse everyone else."""
     return [PermissionExtension(permissions=[HasRole(allowed)], use_directives=False)]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,7 +38,7 @@ class GraphQLView(GraphQL):
         token = bearer(request.headers.get("authorization"))
         if token is not None:
             context.principal = await self.keys.principal(token)
-        if self.is_websocket_request(request) or self._asks_for_graphiql(request):
+        if self.is_websocket_request(request) or self._asks_for_graphiql(cast(Request, request)):
             return context  # the key comes with connection_init, or from the GraphiQL header editor
         if context.principal is None:
             raise HTTPException(401, UNAUTHORIZED)

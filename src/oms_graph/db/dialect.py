@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def insert_for(session: AsyncSession, table):  # type: ignore[no-untyped-def]
     """An INSERT that knows ON CONFLICT on the session's dialect."""
-    name = session.bind.dialect.name
+    name = session.get_bind().dialect.name
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":

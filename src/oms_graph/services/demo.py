@@ -30,48 +30,208 @@ CHANNELS = [
 
 # code, name, kind, region, latitude, longitude, priority, capabilities, daily ship capacity
 LOCATIONS = [
-    ("WH-HAM", "Warehouse Hamburg-Allermöhe", LocationKind.WAREHOUSE, "DE-HH", 53.4894, 10.1152, 10, [SHIP, RETURNS], None),
-    ("WH-NUE", "Warehouse Nürnberg Hafen", LocationKind.WAREHOUSE, "DE-BY", 49.4107, 11.0499, 10, [SHIP, RETURNS], None),
+    (
+        "WH-HAM",
+        "Warehouse Hamburg-Allermöhe",
+        LocationKind.WAREHOUSE,
+        "DE-HH",
+        53.4894,
+        10.1152,
+        10,
+        [SHIP, RETURNS],
+        None,
+    ),
+    (
+        "WH-NUE",
+        "Warehouse Nürnberg Hafen",
+        LocationKind.WAREHOUSE,
+        "DE-BY",
+        49.4107,
+        11.0499,
+        10,
+        [SHIP, RETURNS],
+        None,
+    ),
     ("WH-DTM", "Warehouse Dortmund", LocationKind.WAREHOUSE, "DE-NW", 51.5136, 7.4653, 8, [SHIP, RETURNS], None),
     ("DS-BER", "Dark store Berlin-Neukölln", LocationKind.DARK_STORE, "DE-BE", 52.4811, 13.4350, 6, [SHIP], 150),
-    ("ST-BER-ALX", "Store Berlin Alexanderplatz", LocationKind.STORE, "DE-BE", 52.5219, 13.4132, 4, [SHIP, PICKUP, RETURNS], 40),
-    ("ST-BER-KUD", "Store Berlin Kurfürstendamm", LocationKind.STORE, "DE-BE", 52.5037, 13.3340, 3, [PICKUP, RETURNS], None),
-    ("ST-BER-FHN", "Store Berlin Friedrichshain", LocationKind.STORE, "DE-BE", 52.5155, 13.4540, 2, [SHIP, PICKUP, RETURNS], 25),
+    (
+        "ST-BER-ALX",
+        "Store Berlin Alexanderplatz",
+        LocationKind.STORE,
+        "DE-BE",
+        52.5219,
+        13.4132,
+        4,
+        [SHIP, PICKUP, RETURNS],
+        40,
+    ),
+    (
+        "ST-BER-KUD",
+        "Store Berlin Kurfürstendamm",
+        LocationKind.STORE,
+        "DE-BE",
+        52.5037,
+        13.3340,
+        3,
+        [PICKUP, RETURNS],
+        None,
+    ),
+    (
+        "ST-BER-FHN",
+        "Store Berlin Friedrichshain",
+        LocationKind.STORE,
+        "DE-BE",
+        52.5155,
+        13.4540,
+        2,
+        [SHIP, PICKUP, RETURNS],
+        25,
+    ),
     ("ST-BER-STE", "Store Berlin Steglitz", LocationKind.STORE, "DE-BE", 52.4560, 13.3220, 1, [PICKUP, RETURNS], None),
-    ("ST-HAM-MOE", "Store Hamburg Mönckebergstraße", LocationKind.STORE, "DE-HH", 53.5503, 10.0006, 4, [SHIP, PICKUP, RETURNS], 40),
+    (
+        "ST-HAM-MOE",
+        "Store Hamburg Mönckebergstraße",
+        LocationKind.STORE,
+        "DE-HH",
+        53.5503,
+        10.0006,
+        4,
+        [SHIP, PICKUP, RETURNS],
+        40,
+    ),
     ("ST-HAM-ALT", "Store Hamburg Altona", LocationKind.STORE, "DE-HH", 53.5500, 9.9350, 2, [PICKUP, RETURNS], None),
     ("ST-HAM-EPP", "Store Hamburg Eppendorf", LocationKind.STORE, "DE-HH", 53.5876, 9.9847, 1, [PICKUP, RETURNS], None),
-    ("ST-MUC-MAR", "Store München Marienplatz", LocationKind.STORE, "DE-BY", 48.1374, 11.5755, 4, [SHIP, PICKUP, RETURNS], 40),
-    ("ST-MUC-SCH", "Store München Schwabing", LocationKind.STORE, "DE-BY", 48.1629, 11.5866, 2, [PICKUP, RETURNS], None),
+    (
+        "ST-MUC-MAR",
+        "Store München Marienplatz",
+        LocationKind.STORE,
+        "DE-BY",
+        48.1374,
+        11.5755,
+        4,
+        [SHIP, PICKUP, RETURNS],
+        40,
+    ),
+    (
+        "ST-MUC-SCH",
+        "Store München Schwabing",
+        LocationKind.STORE,
+        "DE-BY",
+        48.1629,
+        11.5866,
+        2,
+        [PICKUP, RETURNS],
+        None,
+    ),
     ("ST-MUC-PAS", "Store München Pasing", LocationKind.STORE, "DE-BY", 48.1496, 11.4610, 1, [PICKUP, RETURNS], None),
-    ("ST-CGN-SCH", "Store Köln Schildergasse", LocationKind.STORE, "DE-NW", 50.9362, 6.9535, 4, [SHIP, PICKUP, RETURNS], 35),
+    (
+        "ST-CGN-SCH",
+        "Store Köln Schildergasse",
+        LocationKind.STORE,
+        "DE-NW",
+        50.9362,
+        6.9535,
+        4,
+        [SHIP, PICKUP, RETURNS],
+        35,
+    ),
     ("ST-CGN-EHR", "Store Köln Ehrenfeld", LocationKind.STORE, "DE-NW", 50.9485, 6.9165, 1, [PICKUP, RETURNS], None),
-    ("ST-FRA-ZEI", "Store Frankfurt Zeil", LocationKind.STORE, "DE-HE", 50.1146, 8.6833, 3, [SHIP, PICKUP, RETURNS], 30),
-    ("ST-FRA-SAX", "Store Frankfurt Sachsenhausen", LocationKind.STORE, "DE-HE", 50.1036, 8.6810, 1, [PICKUP, RETURNS], None),
+    (
+        "ST-FRA-ZEI",
+        "Store Frankfurt Zeil",
+        LocationKind.STORE,
+        "DE-HE",
+        50.1146,
+        8.6833,
+        3,
+        [SHIP, PICKUP, RETURNS],
+        30,
+    ),
+    (
+        "ST-FRA-SAX",
+        "Store Frankfurt Sachsenhausen",
+        LocationKind.STORE,
+        "DE-HE",
+        50.1036,
+        8.6810,
+        1,
+        [PICKUP, RETURNS],
+        None,
+    ),
 ]
 
 # category, sku prefix, grams (min, max), items, variants
 CATEGORIES = [
-    ("Apparel", "APP", (150, 900), ["T-Shirt", "Hoodie", "Chinos", "Rain Jacket", "Polo Shirt", "Jeans"],
-     ["Navy", "Black", "Olive", "White"]),
-    ("Footwear", "SHO", (500, 1400), ["Running Shoe", "Leather Boot", "Canvas Sneaker", "Sandal"],
-     ["38", "40", "42", "44", "46"]),
-    ("Electronics", "ELE", (100, 2500), ["Bluetooth Speaker", "Headphones", "Power Bank", "Smart Plug", "E-Reader"],
-     ["Black", "White", "Pro", "Mini"]),
-    ("Home", "HOM", (300, 4000), ["Duvet Cover", "Table Lamp", "Cushion", "Throw Blanket", "Bath Towel"],
-     ["Grey", "Sand", "Blue", "Green"]),
-    ("Kitchen", "KIT", (200, 5000), ["Chef's Knife", "Cast Iron Pan", "French Press", "Mixing Bowl Set", "Kettle"],
-     ["Small", "Large", "Steel", "Black"]),
-    ("Beauty", "BEA", (50, 600), ["Face Cream", "Shampoo", "Lip Balm", "Body Lotion", "Sunscreen SPF50"],
-     ["50 ml", "200 ml", "Sensitive", "Classic"]),
-    ("Sports", "SPO", (200, 12000), ["Yoga Mat", "Dumbbell", "Water Bottle", "Cycling Helmet", "Tennis Balls"],
-     ["Blue", "Red", "Black", "Pro"]),
-    ("Toys", "TOY", (100, 3000), ["Building Blocks", "Puzzle 1000", "Plush Bear", "Wooden Train", "Card Game"],
-     ["Classic", "Deluxe", "Junior", "Travel"]),
-    ("Books", "BOO", (150, 1200), ["Cookbook", "City Guide", "Novel", "Children's Book", "Atlas"],
-     ["Hardcover", "Paperback", "Special Edition", "German"]),
-    ("Garden", "GAR", (300, 9000), ["Garden Hose", "Plant Pot", "Pruning Shears", "Bird Feeder", "Solar Light"],
-     ["Small", "Large", "Terracotta", "Green"]),
+    (
+        "Apparel",
+        "APP",
+        (150, 900),
+        ["T-Shirt", "Hoodie", "Chinos", "Rain Jacket", "Polo Shirt", "Jeans"],
+        ["Navy", "Black", "Olive", "White"],
+    ),
+    (
+        "Footwear",
+        "SHO",
+        (500, 1400),
+        ["Running Shoe", "Leather Boot", "Canvas Sneaker", "Sandal"],
+        ["38", "40", "42", "44", "46"],
+    ),
+    (
+        "Electronics",
+        "ELE",
+        (100, 2500),
+        ["Bluetooth Speaker", "Headphones", "Power Bank", "Smart Plug", "E-Reader"],
+        ["Black", "White", "Pro", "Mini"],
+    ),
+    (
+        "Home",
+        "HOM",
+        (300, 4000),
+        ["Duvet Cover", "Table Lamp", "Cushion", "Throw Blanket", "Bath Towel"],
+        ["Grey", "Sand", "Blue", "Green"],
+    ),
+    (
+        "Kitchen",
+        "KIT",
+        (200, 5000),
+        ["Chef's Knife", "Cast Iron Pan", "French Press", "Mixing Bowl Set", "Kettle"],
+        ["Small", "Large", "Steel", "Black"],
+    ),
+    (
+        "Beauty",
+        "BEA",
+        (50, 600),
+        ["Face Cream", "Shampoo", "Lip Balm", "Body Lotion", "Sunscreen SPF50"],
+        ["50 ml", "200 ml", "Sensitive", "Classic"],
+    ),
+    (
+        "Sports",
+        "SPO",
+        (200, 12000),
+        ["Yoga Mat", "Dumbbell", "Water Bottle", "Cycling Helmet", "Tennis Balls"],
+        ["Blue", "Red", "Black", "Pro"],
+    ),
+    (
+        "Toys",
+        "TOY",
+        (100, 3000),
+        ["Building Blocks", "Puzzle 1000", "Plush Bear", "Wooden Train", "Card Game"],
+        ["Classic", "Deluxe", "Junior", "Travel"],
+    ),
+    (
+        "Books",
+        "BOO",
+        (150, 1200),
+        ["Cookbook", "City Guide", "Novel", "Children's Book", "Atlas"],
+        ["Hardcover", "Paperback", "Special Edition", "German"],
+    ),
+    (
+        "Garden",
+        "GAR",
+        (300, 9000),
+        ["Garden Hose", "Plant Pot", "Pruning Shears", "Bird Feeder", "Solar Light"],
+        ["Small", "Large", "Terracotta", "Green"],
+    ),
 ]
 
 
@@ -102,10 +262,16 @@ def products() -> list[Row]:
         for item in items:
             for variant in variants:
                 n += 1
-                rows.append(Row({
-                    "sku": f"{prefix}-{n:04d}", "name": f"{item} {variant}", "category": category,
-                    "weight_grams": rng.randint(low, high),
-                }))
+                rows.append(
+                    Row(
+                        {
+                            "sku": f"{prefix}-{n:04d}",
+                            "name": f"{item} {variant}",
+                            "category": category,
+                            "weight_grams": rng.randint(low, high),
+                        }
+                    )
+                )
     return rows
 
 
@@ -120,8 +286,16 @@ def stock_plan(location_codes: list[str], skus: list[str]) -> list[Row]:
                 continue
             zero = rng.random() < (0.08 if warehouse else 0.15)
             on_hand = 0 if zero else rng.randint(20, 250) if warehouse else rng.randint(1, 18)
-            rows.append(Row({"sku": sku, "location_code": code, "on_hand": on_hand,
-                             "safety_stock": 2 if warehouse else rng.choice([0, 0, 1])}))
+            rows.append(
+                Row(
+                    {
+                        "sku": sku,
+                        "location_code": code,
+                        "on_hand": on_hand,
+                        "safety_stock": 2 if warehouse else rng.choice([0, 0, 1]),
+                    }
+                )
+            )
     return rows
 
 
@@ -133,8 +307,20 @@ async def seed(session: AsyncSession) -> DemoKeys:
     await catalog.upsert_locations(
         session,
         inputs=[
-            Row({"code": c, "name": n, "kind": k, "region": r, "latitude": lat, "longitude": lon, "priority": p,
-                 "capabilities": caps, "daily_ship_capacity": cap, "active": True})
+            Row(
+                {
+                    "code": c,
+                    "name": n,
+                    "kind": k,
+                    "region": r,
+                    "latitude": lat,
+                    "longitude": lon,
+                    "priority": p,
+                    "capabilities": caps,
+                    "daily_ship_capacity": cap,
+                    "active": True,
+                }
+            )
             for c, n, k, r, lat, lon, p, caps, cap in LOCATIONS
         ],
     )
@@ -143,7 +329,8 @@ async def seed(session: AsyncSession) -> DemoKeys:
     existing = set((await session.execute(select(StockLevel.sku, StockLevel.location_id))).all())
     locations = {loc.code: loc.id for loc in await catalog.list_locations(session)}
     plan = [
-        r for r in stock_plan([loc[0] for loc in LOCATIONS], [p.sku for p in product_rows])
+        r
+        for r in stock_plan([loc[0] for loc in LOCATIONS], [p.sku for p in product_rows])
         if (r.sku, locations[r.location_code]) not in existing
     ]
     if plan:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
@@ -21,8 +21,8 @@ from oms_graph.domain.geo import distance_km
 MAX_AVAILABILITY_SKUS = 500
 SYNC_REASON = "sync"
 
-stock_table = StockLevel.__table__
-movement_table = StockMovement.__table__
+stock_table = cast(Table, StockLevel.__table__)
+movement_table = cast(Table, StockMovement.__table__)
 
 
 class StockLevelFields(Protocol):
@@ -91,8 +91,13 @@ async def set_stock_levels(
         [{"sku": sku, "location_id": loc, "updated_at": now} for sku, loc in keys],
     )
     locked = await session.execute(
-        select(stock_table.c.sku, stock_table.c.location_id, stock_table.c.on_hand, stock_table.c.safety_stock,
-               stock_table.c.reserved)
+        select(
+            stock_table.c.sku,
+            stock_table.c.location_id,
+            stock_table.c.on_hand,
+            stock_table.c.safety_stock,
+            stock_table.c.reserved,
+        )
         .where(tuple_(stock_table.c.sku, stock_table.c.location_id).in_(keys))
         .order_by(stock_table.c.sku, stock_table.c.location_id)
         .with_for_update()
@@ -105,7 +110,9 @@ async def set_stock_levels(
         safety = old.safety_stock if s.safety_stock is None else s.safety_stock
         changes.append({"b_sku": sku, "b_loc": loc_id, "b_on_hand": s.on_hand, "b_safety": safety, "b_at": now})
         if s.on_hand != old.on_hand or safety != old.safety_stock:
-            movements.append(_movement(sku, loc_id, s.on_hand - old.on_hand, s.on_hand, safety, SYNC_REASON, actor, now))
+            movements.append(
+                _movement(sku, loc_id, s.on_hand - old.on_hand, s.on_hand, safety, SYNC_REASON, actor, now)
+            )
         views.append(StockLevelView(sku, locations[s.location_code], s.on_hand, old.reserved, safety, now))
     await session.execute(
         update(stock_table)
@@ -159,8 +166,18 @@ async def adjust_stock(
         )
     await session.execute(
         movement_table.insert(),
-        [_movement(adjustment.sku, location.id, adjustment.delta, row.on_hand, row.safety_stock,
-                   adjustment.reason.strip(), actor, now)],
+        [
+            _movement(
+                adjustment.sku,
+                location.id,
+                adjustment.delta,
+                row.on_hand,
+                row.safety_stock,
+                adjustment.reason.strip(),
+                actor,
+                now,
+            )
+        ],
     )
     return StockLevelView(adjustment.sku, location, row.on_hand, row.reserved, row.safety_stock, now)
 
@@ -177,9 +194,10 @@ async def list_stock_levels(
     errors = ErrorList()
     if sku is not None and await session.scalar(select(Product.id).where(Product.sku == sku)) is None:
         errors.add(ErrorCode.UNKNOWN_SKU, ["sku"], f"no product with sku {sku!r}")
-    if location_code is not None and await session.scalar(
-        select(Location.id).where(Location.code == location_code)
-    ) is None:
+    if (
+        location_code is not None
+        and await session.scalar(select(Location.id).where(Location.code == location_code)) is None
+    ):
         errors.add(ErrorCode.UNKNOWN_LOCATION, ["locationCode"], f"no location with code {location_code!r}")
     errors.raise_if_any()
     stmt = (
@@ -195,9 +213,7 @@ async def list_stock_levels(
     if after is not None:
         stmt = stmt.where(tuple_(StockLevel.sku, Location.code) > tuple_(*after))
     rows = (await session.execute(stmt)).all()
-    views = [
-        StockLevelView(s.sku, loc, s.on_hand, s.reserved, s.safety_stock, s.updated_at) for s, loc in rows[:first]
-    ]
+    views = [StockLevelView(s.sku, loc, s.on_hand, s.reserved, s.safety_stock, s.updated_at) for s, loc in rows[:first]]
     return views, len(rows) > first
 
 
@@ -230,8 +246,11 @@ async def availability(
     locations = {loc.id: loc for loc in await session.scalars(select(Location).where(Location.active.is_(True)))}
     rows = await session.execute(
         select(
-            stock_table.c.sku, stock_table.c.location_id, stock_table.c.on_hand,
-            stock_table.c.reserved, stock_table.c.safety_stock,
+            stock_table.c.sku,
+            stock_table.c.location_id,
+            stock_table.c.on_hand,
+            stock_table.c.reserved,
+            stock_table.c.safety_stock,
         ).where(stock_table.c.sku.in_(unique))
     )
     distances = (
@@ -285,6 +304,12 @@ def _movement(
     sku: str, location_id, delta: int, on_hand: int, safety: int, reason: str, actor: str | None, at: datetime
 ) -> dict:
     return {
-        "sku": sku, "location_id": location_id, "delta": delta, "on_hand_after": on_hand,
-        "safety_stock_after": safety, "reason": reason, "actor": actor, "at": at,
+        "sku": sku,
+        "location_id": location_id,
+        "delta": delta,
+        "on_hand_after": on_hand,
+        "safety_stock_after": safety,
+        "reason": reason,
+        "actor": actor,
+        "at": at,
     }

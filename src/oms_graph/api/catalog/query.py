@@ -17,7 +17,7 @@ class CatalogQuery:
     @strawberry.field(extensions=roles(*EVERY_ROLE))
     async def channels(self, info: Info) -> list[Channel]:
         caller = info.context.caller
-        codes = [caller.channel_code] if caller.role is Role.STOREFRONT else None
+        codes = [caller.channel_code or ""] if caller.role is Role.STOREFRONT else None
         async with reading(info) as session:
             return [Channel.from_model(c) for c in await catalog.list_channels(session, codes=codes)]
 

@@ -7,11 +7,10 @@ import strawberry
 from oms_graph.api.errors import UserError
 from oms_graph.api.node import Node, encode_id
 from oms_graph.db import models
-from oms_graph.domain import catalog
+from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind
 
-ChannelKind = strawberry.enum(catalog.ChannelKind, name="ChannelKind")
-LocationKind = strawberry.enum(catalog.LocationKind, name="LocationKind")
-LocationCapability = strawberry.enum(catalog.LocationCapability, name="LocationCapability")
+for _enum in (ChannelKind, LocationKind, LocationCapability):
+    strawberry.enum(_enum)
 
 
 @strawberry.type
@@ -24,7 +23,10 @@ class Channel(Node):
     @classmethod
     def from_model(cls, m: models.Channel) -> Channel:
         return cls(
-            id=encode_id("Channel", m.id), code=m.code, name=m.name, kind=catalog.ChannelKind(m.kind),
+            id=encode_id("Channel", m.id),
+            code=m.code,
+            name=m.name,
+            kind=ChannelKind(m.kind),
             currency=m.currency,
         )
 
@@ -49,16 +51,24 @@ class Location(Node):
         caps = [
             cap
             for cap, has in (
-                (catalog.LocationCapability.SHIP, m.can_ship),
-                (catalog.LocationCapability.PICKUP, m.can_pickup),
-                (catalog.LocationCapability.RETURNS, m.can_return),
+                (LocationCapability.SHIP, m.can_ship),
+                (LocationCapability.PICKUP, m.can_pickup),
+                (LocationCapability.RETURNS, m.can_return),
             )
             if has
         ]
         return cls(
-            id=encode_id("Location", m.id), code=m.code, name=m.name, kind=catalog.LocationKind(m.kind),
-            region=m.region, latitude=m.latitude, longitude=m.longitude, priority=m.priority,
-            capabilities=caps, daily_ship_capacity=m.daily_ship_capacity, active=m.active,
+            id=encode_id("Location", m.id),
+            code=m.code,
+            name=m.name,
+            kind=LocationKind(m.kind),
+            region=m.region,
+            latitude=m.latitude,
+            longitude=m.longitude,
+            priority=m.priority,
+            capabilities=caps,
+            daily_ship_capacity=m.daily_ship_capacity,
+            active=m.active,
         )
 
 
@@ -85,7 +95,10 @@ class Product(Node):
     @classmethod
     def from_model(cls, m: models.Product) -> Product:
         return cls(
-            id=encode_id("Product", m.id), sku=m.sku, name=m.name, category=m.category,
+            id=encode_id("Product", m.id),
+            sku=m.sku,
+            name=m.name,
+            category=m.category,
             weight_grams=m.weight_grams,
         )
 

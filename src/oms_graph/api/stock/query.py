@@ -37,19 +37,25 @@ class StockQuery:
     ) -> StockLevelConnection:
         caller = info.context.caller
         if caller.role is Role.STORE:
-            location_code = location_code or caller.location_code
+            location_code = location_code or caller.location_code or ""
             check(caller.may_use_location(location_code), lambda: denied("a STORE key sees its own location only"))
         size = 20 if first is None else first
         check_page_size(size)
         key = decode_cursor(after, 2)
         async with reading(info) as session:
             views, has_next = await stock.list_stock_levels(
-                session, sku=sku, location_code=location_code, first=size,
+                session,
+                sku=sku,
+                location_code=location_code,
+                first=size,
                 after=(key[0], key[1]) if key else None,
             )
         location = LocationShapes()
         edges = [
-            StockLevelEdge(node=StockLevel.from_view(v, location(v.location)), cursor=encode_cursor([v.sku, v.location.code])) for v in views
+            StockLevelEdge(
+                node=StockLevel.from_view(v, location(v.location)), cursor=encode_cursor([v.sku, v.location.code])
+            )
+            for v in views
         ]
         return StockLevelConnection(
             edges=edges, page_info=page_info([e.cursor for e in edges], has_next=has_next, after=after)
@@ -69,13 +75,15 @@ class StockQuery:
     ) -> list[Availability]:
         caller = info.context.caller
         if caller.role is Role.STOREFRONT:
-            channel = channel or caller.channel_code
+            channel = channel or caller.channel_code or ""
             check(caller.may_use_channel(channel), lambda: denied("a STOREFRONT key sees its own channel only"))
         async with reading(info) as session:
             if channel is not None and await catalog.channel_by_code(session, channel) is None:
                 raise DomainError.one(ErrorCode.UNKNOWN_CHANNEL, ["channel"], f"no channel with code {channel!r}")
             views = await stock.availability(
-                session, skus=skus, near=(near.latitude, near.longitude) if near else None,
+                session,
+                skus=skus,
+                near=(near.latitude, near.longitude) if near else None,
                 max_locations=max_locations,
             )
         location = LocationShapes()
@@ -84,7 +92,9 @@ class StockQuery:
                 sku=v.sku,
                 available_to_promise=v.available_to_promise,
                 locations=[
-                    LocationAvailability(location=location(e.location), available=e.available, distance_km=e.distance_km)
+                    LocationAvailability(
+                        location=location(e.location), available=e.available, distance_km=e.distance_km
+                    )
                     for e in v.locations
                 ],
             )

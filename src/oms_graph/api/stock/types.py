@@ -25,8 +25,13 @@ class StockLevel:
     @classmethod
     def from_view(cls, v: StockLevelView, location: Location) -> StockLevel:
         return cls(
-            sku=v.sku, location=location, on_hand=v.on_hand,
-            reserved=v.reserved, safety_stock=v.safety_stock, available=v.available, updated_at=v.updated_at,
+            sku=v.sku,
+            location=location,
+            on_hand=v.on_hand,
+            reserved=v.reserved,
+            safety_stock=v.safety_stock,
+            available=v.available,
+            updated_at=v.updated_at,
         )
 
 
