@@ -13,23 +13,17 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
-    broker_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     graphiql: bool | None = None
     database_pool_size: int = 10
     api_key_cache_seconds: float = 5.0
-    max_query_depth: int = 12
     log_level: str = "info"
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
     def embedded(self) -> bool:
-        """One process on a SQLite file: migrate on start, GraphiQL on."""
-        return self.is_sqlite
+        """One process on a SQLite file: migrated on start, GraphiQL on."""
+        return self.database_url.startswith("sqlite")
 
     @property
     def graphiql_enabled(self) -> bool:

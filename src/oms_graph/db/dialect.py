@@ -14,3 +14,8 @@ def insert_for(session: AsyncSession, table):  # type: ignore[no-untyped-def]
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"dialect {name} is not supported")
+
+
+def byte_order(session: AsyncSession, column):  # type: ignore[no-untyped-def]
+    """The column sorted by code point, as Python sorts str; lock orders must agree across both."""
+    return column.collate("C") if session.get_bind().dialect.name == "postgresql" else column

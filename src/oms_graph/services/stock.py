@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import insert_for
+from oms_graph.db.dialect import byte_order, insert_for
 from oms_graph.db.models import Location, Product, StockLevel, StockMovement
 from oms_graph.domain import stock as rules
 from oms_graph.domain.catalog import check_batch, check_coordinates, check_non_negative, check_text
@@ -20,6 +20,7 @@ from oms_graph.domain.geo import distance_km
 
 MAX_AVAILABILITY_SKUS = 500
 SYNC_REASON = "sync"
+LOCK_CHUNK = 1000
 
 stock_table = cast(Table, StockLevel.__table__)
 movement_table = cast(Table, StockMovement.__table__)
@@ -90,19 +91,22 @@ async def set_stock_levels(
         insert_for(session, stock_table).on_conflict_do_nothing(),
         [{"sku": sku, "location_id": loc, "updated_at": now} for sku, loc in keys],
     )
-    locked = await session.execute(
-        select(
-            stock_table.c.sku,
-            stock_table.c.location_id,
-            stock_table.c.on_hand,
-            stock_table.c.safety_stock,
-            stock_table.c.reserved,
+    before = {}
+    # Row-value IN lists grow PostgreSQL's expression stack, so lock in sorted chunks (still one global order).
+    for start in range(0, len(keys), LOCK_CHUNK):
+        locked = await session.execute(
+            select(
+                stock_table.c.sku,
+                stock_table.c.location_id,
+                stock_table.c.on_hand,
+                stock_table.c.safety_stock,
+                stock_table.c.reserved,
+            )
+            .where(tuple_(stock_table.c.sku, stock_table.c.location_id).in_(keys[start : start + LOCK_CHUNK]))
+            .order_by(byte_order(session, stock_table.c.sku), stock_table.c.location_id)
+            .with_for_update()
         )
-        .where(tuple_(stock_table.c.sku, stock_table.c.location_id).in_(keys))
-        .order_by(stock_table.c.sku, stock_table.c.location_id)
-        .with_for_update()
-    )
-    before = {(r.sku, r.location_id): r for r in locked}
+        before.update({(r.sku, r.location_id): r for r in locked})
 
     changes, movements, views = [], [], []
     for (sku, loc_id), s in wanted:
