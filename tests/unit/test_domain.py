@@ -31,10 +31,9 @@ def test_distance_is_symmetric_and_bounded(lat1, lon1, lat2, lon2):
     assert d == pytest.approx(distance_km(lat2, lon2, lat1, lon1), abs=1e-6)
 
 
-def test_available_and_sellable():
+def test_available_is_on_hand_less_reserved_and_safety_stock():
     assert stock.available(on_hand=10, reserved=3, safety_stock=2) == 5
     assert stock.available(on_hand=2, reserved=3, safety_stock=1) == -2
-    assert stock.sellable(on_hand=2, reserved=3, safety_stock=1) == 0
 
 
 def test_check_batch_reports_empty_oversized_and_duplicates():

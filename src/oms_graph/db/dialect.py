@@ -1,14 +1,45 @@
-"""The few statements that differ between PostgreSQL and SQLite."""
+"""The statements that differ between PostgreSQL and SQLite, behind one set of functions.
+
+Bulk writes: on PostgreSQL a batch travels as one array per column and is unpacked with
+unnest(), so 10,000 rows are one statement (and one plan) instead of 10,000 executions or a
+row-value IN list that the planner chokes on. SQLite runs in-process, where executemany is cheap.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    column,
+    func,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import FromClause
+
+SQLITE_CHUNK = 1000
+
+
+def dialect_of(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
 def insert_for(session: AsyncSession, table):  # type: ignore[no-untyped-def]
     """An INSERT that knows ON CONFLICT on the session's dialect."""
-    name = session.get_bind().dialect.name
+    name = dialect_of(session)
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":
@@ -16,6 +47,132 @@ def insert_for(session: AsyncSession, table):  # type: ignore[no-untyped-def]
     raise NotImplementedError(f"dialect {name} is not supported")
 
 
-def byte_order(session: AsyncSession, column):  # type: ignore[no-untyped-def]
+def byte_order(session: AsyncSession, col: ColumnElement[Any]) -> ColumnElement[Any]:
     """The column sorted by code point, as Python sorts str; lock orders must agree across both."""
-    return column.collate("C") if session.get_bind().dialect.name == "postgresql" else column
+    text = isinstance(col.type, String)
+    return col.collate("C") if text and dialect_of(session) == "postgresql" else col
+
+
+def _unnest(table: Table, rows: Sequence[dict[str, Any]], names: Sequence[str]) -> FromClause:
+    arrays = [bindparam(f"u_{n}", [r[n] for r in rows], type_=postgresql.ARRAY(table.c[n].type)) for n in names]
+    return func.unnest(*arrays).table_valued(*(column(n, table.c[n].type) for n in names)).render_derived(name="u")
+
+
+async def insert_rows(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *, skip_conflicts: bool = False
+) -> None:
+    """INSERT many rows (all with the same keys), optionally skipping ones whose key exists."""
+    if not rows:
+        return
+    if dialect_of(session) == "postgresql":
+        names = list(rows[0])
+        source = _unnest(table, rows, names)
+        bulk = postgresql.insert(table).from_select(names, select(*(source.c[n] for n in names)))
+        await session.execute(bulk.on_conflict_do_nothing() if skip_conflicts else bulk)
+        return
+    many = sqlite.insert(table)
+    await session.execute(many.on_conflict_do_nothing() if skip_conflicts else many, list(rows))
+
+
+async def update_rows(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *, key: Sequence[str]
+) -> None:
+    """UPDATE each row found by its key columns to the other values given (all rows with the same keys)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    values = [n for n in names if n not in key]
+    if dialect_of(session) == "postgresql":
+        source = _unnest(table, rows, names)
+        await session.execute(
+            update(table)
+            .where(and_(*(table.c[k] == source.c[k] for k in key)))
+            .values({n: source.c[n] for n in values})
+        )
+        return
+    stmt = (
+        update(table)
+        .where(and_(*(table.c[k] == bindparam(f"b_{k}") for k in key)))
+        .values({n: bindparam(f"b_{n}") for n in values})
+    )
+    await session.execute(stmt, [{f"b_{n}": r[n] for n in names} for r in rows])
+
+
+async def lock_rows(
+    session: AsyncSession, table: Table, keys: Sequence[tuple[Any, ...]], *, key: Sequence[str]
+) -> list[Row[Any]]:
+    """Read the rows with these keys, locked for update in key order (code point order for text).
+
+    SQLite needs no row locks: the write transaction (BEGIN IMMEDIATE) holds the database.
+    """
+    if not keys:
+        return []
+    if dialect_of(session) == "postgresql":
+        source = _unnest(table, [dict(zip(key, k, strict=True)) for k in keys], key)
+        stmt = (
+            select(table)
+            .join(source, and_(*(table.c[k] == source.c[k] for k in key)))
+            .order_by(*(byte_order(session, table.c[k]) for k in key))
+            .with_for_update(of=table)
+        )
+        return list(await session.execute(stmt))
+    found: list[Row[Any]] = []
+    for start in range(0, len(keys), SQLITE_CHUNK):
+        chunk = keys[start : start + SQLITE_CHUNK]
+        found += await session.execute(select(table).where(tuple_(*(table.c[k] for k in key)).in_(chunk)))
+    return found
+
+
+def first_by_rank(
+    session: AsyncSession,
+    table: Table,
+    *,
+    group: str,
+    groups: Sequence[Any],
+    ranked_by: str,
+    ranking: Sequence[Any],
+    limit: int,
+    where: ColumnElement[bool],
+    columns: Sequence[ColumnElement[Any]],
+) -> Select[Any]:
+    """Per group value, the first `limit` rows in a per-request ranking of `ranked_by` (e.g. locations by
+    distance): (group, ranked_by, *columns, place), ordered by group and place. Values missing from the
+    ranking are left out.
+
+    PostgreSQL walks the ranking per group with a LATERAL index lookup and stops at `limit`; SQLite, in
+    process, numbers the rows with a window function.
+    """
+    key, ranked = table.c[group], table.c[ranked_by]
+    if dialect_of(session) == "postgresql":
+        places = (
+            func.unnest(bindparam("ranking", list(ranking), type_=postgresql.ARRAY(ranked.type)))
+            .table_valued(column("value", ranked.type), with_ordinality="place")
+            .render_derived(name="places")
+        )
+        keys = (
+            func.unnest(bindparam("groups", list(groups), type_=postgresql.ARRAY(key.type)))
+            .table_valued(column("value", key.type))
+            .render_derived(name="keys")
+        )
+        first = (
+            select(ranked, *columns, places.c.place)
+            .select_from(places)
+            .join(table, and_(key == keys.c.value, ranked == places.c.value))
+            .where(where)
+            .order_by(places.c.place)
+            .limit(limit)
+            .lateral("first")
+        )
+        return (
+            select(keys.c.value.label(group), *(c for c in first.c))
+            .select_from(keys)
+            .join(first, true())
+            .order_by(keys.c.value, first.c.place)
+        )
+    place = case({value: n for n, value in enumerate(ranking, start=1)}, value=ranked)
+    numbered = (
+        select(key, ranked, *columns, func.row_number().over(partition_by=key, order_by=place).label("place"))
+        .where(key.in_(list(groups)), ranked.in_(list(ranking)), where)
+        .subquery()
+    )
+    return select(numbered).where(numbered.c.place <= limit).order_by(numbered.c[group], numbered.c.place)

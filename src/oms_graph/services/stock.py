@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, cast
 
-from sqlalchemy import Table, bindparam, select, tuple_, update
+from sqlalchemy import Table, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import byte_order, insert_for
+from oms_graph.db.dialect import first_by_rank, insert_for, insert_rows, lock_rows, update_rows
 from oms_graph.db.models import Location, Product, StockLevel, StockMovement
 from oms_graph.domain import stock as rules
 from oms_graph.domain.catalog import check_batch, check_coordinates, check_non_negative, check_text
@@ -20,7 +20,7 @@ from oms_graph.domain.geo import distance_km
 
 MAX_AVAILABILITY_SKUS = 500
 SYNC_REASON = "sync"
-LOCK_CHUNK = 1000
+STOCK_KEY = ("sku", "location_id")
 
 stock_table = cast(Table, StockLevel.__table__)
 movement_table = cast(Table, StockMovement.__table__)
@@ -61,11 +61,11 @@ class LocationAvailabilityView:
     distance_km: float | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class AvailabilityView:
     sku: str
-    available_to_promise: int
-    locations: list[LocationAvailabilityView]
+    available_to_promise: int = 0
+    locations: list[LocationAvailabilityView] = field(default_factory=list)
 
 
 async def set_stock_levels(
@@ -84,48 +84,31 @@ async def set_stock_levels(
     errors.raise_if_any()
 
     now = utcnow()
-    # A fixed order (sku, location) for every lock this batch takes, so concurrent batches cannot deadlock.
+    # One order (sku, location) for every lock a batch takes, so concurrent batches cannot deadlock.
     wanted = sorted(((s.sku, locations[s.location_code].id), s) for s in inputs)
-    keys = [key for key, _ in wanted]
-    await session.execute(
-        insert_for(session, stock_table).on_conflict_do_nothing(),
+    keys = [k for k, _ in wanted]
+    await insert_rows(
+        session,
+        stock_table,
         [{"sku": sku, "location_id": loc, "updated_at": now} for sku, loc in keys],
+        skip_conflicts=True,
     )
-    before = {}
-    # Row-value IN lists grow PostgreSQL's expression stack, so lock in sorted chunks (still one global order).
-    for start in range(0, len(keys), LOCK_CHUNK):
-        locked = await session.execute(
-            select(
-                stock_table.c.sku,
-                stock_table.c.location_id,
-                stock_table.c.on_hand,
-                stock_table.c.safety_stock,
-                stock_table.c.reserved,
-            )
-            .where(tuple_(stock_table.c.sku, stock_table.c.location_id).in_(keys[start : start + LOCK_CHUNK]))
-            .order_by(byte_order(session, stock_table.c.sku), stock_table.c.location_id)
-            .with_for_update()
-        )
-        before.update({(r.sku, r.location_id): r for r in locked})
+    before = {(r.sku, r.location_id): r for r in await lock_rows(session, stock_table, keys, key=STOCK_KEY)}
 
     changes, movements, views = [], [], []
     for (sku, loc_id), s in wanted:
         old = before[(sku, loc_id)]
         safety = old.safety_stock if s.safety_stock is None else s.safety_stock
-        changes.append({"b_sku": sku, "b_loc": loc_id, "b_on_hand": s.on_hand, "b_safety": safety, "b_at": now})
+        changes.append(
+            {"sku": sku, "location_id": loc_id, "on_hand": s.on_hand, "safety_stock": safety, "updated_at": now}
+        )
         if s.on_hand != old.on_hand or safety != old.safety_stock:
             movements.append(
                 _movement(sku, loc_id, s.on_hand - old.on_hand, s.on_hand, safety, SYNC_REASON, actor, now)
             )
         views.append(StockLevelView(sku, locations[s.location_code], s.on_hand, old.reserved, safety, now))
-    await session.execute(
-        update(stock_table)
-        .where(stock_table.c.sku == bindparam("b_sku"), stock_table.c.location_id == bindparam("b_loc"))
-        .values(on_hand=bindparam("b_on_hand"), safety_stock=bindparam("b_safety"), updated_at=bindparam("b_at")),
-        changes,
-    )
-    if movements:
-        await session.execute(movement_table.insert(), movements)
+    await update_rows(session, stock_table, changes, key=STOCK_KEY)
+    await insert_rows(session, movement_table, movements)
     order = {(s.sku, s.location_code): i for i, s in enumerate(inputs)}
     return sorted(views, key=lambda v: order[(v.sku, v.location.code)])
 
@@ -168,8 +151,9 @@ async def adjust_stock(
             f"{adjustment.sku} at {location.code} has {on_hand} on hand; a delta of {adjustment.delta} "
             "would take it below zero",
         )
-    await session.execute(
-        movement_table.insert(),
+    await insert_rows(
+        session,
+        movement_table,
         [
             _movement(
                 adjustment.sku,
@@ -246,41 +230,43 @@ async def availability(
             errors.add(ErrorCode.UNKNOWN_SKU, ["skus", i], f"no product with sku {sku!r}")
     errors.raise_if_any()
 
-    # Three statements whatever the number of skus: products, active locations, their stock.
+    # Four statements whatever the number of skus: products, active locations, what can ship per sku, and
+    # per sku the nearest locations with stock (ranked here, walked by the database up to the limit).
+    level = stock_table.c
+    units = level.on_hand - level.reserved - level.safety_stock
     locations = {loc.id: loc for loc in await session.scalars(select(Location).where(Location.active.is_(True)))}
-    rows = await session.execute(
-        select(
-            stock_table.c.sku,
-            stock_table.c.location_id,
-            stock_table.c.on_hand,
-            stock_table.c.reserved,
-            stock_table.c.safety_stock,
-        ).where(stock_table.c.sku.in_(unique))
-    )
     distances = (
         {loc_id: distance_km(near[0], near[1], loc.latitude, loc.longitude) for loc_id, loc in locations.items()}
         if near is not None
         else {}
     )
-    per_sku: dict[str, list[LocationAvailabilityView]] = {sku: [] for sku in unique}
-    promisable = dict.fromkeys(unique, 0)
-    for sku, loc_id, on_hand, reserved, safety in rows:
-        sellable = rules.sellable(on_hand=on_hand, reserved=reserved, safety_stock=safety)
-        location = locations.get(loc_id)
-        if sellable <= 0 or location is None:  # None: an inactive location
-            continue
-        if location.can_ship:
-            promisable[sku] += sellable
-        per_sku[sku].append(LocationAvailabilityView(location, sellable, distances.get(loc_id)))
-    result = {}
-    for sku, entries in per_sku.items():
-        if near is not None:
-            entries.sort(key=lambda e: (e.distance_km, e.location.code))
-        else:
-            entries.sort(key=lambda e: e.location.code)
-        if max_locations is not None:
-            del entries[max_locations:]
-        result[sku] = AvailabilityView(sku, promisable[sku], entries)
+    result = {sku: AvailabilityView(sku) for sku in unique}
+    promisable = await session.execute(
+        select(level.sku, func.sum(units))
+        .join(Location, Location.id == level.location_id)
+        .where(level.sku.in_(unique), Location.active.is_(True), Location.can_ship.is_(True), units > 0)
+        .group_by(level.sku)
+    )
+    for sku, total in promisable:
+        result[sku].available_to_promise = int(total)
+    ranking = sorted(locations, key=lambda i: (distances.get(i, 0.0), locations[i].code))
+    limit = len(ranking) if max_locations is None else max_locations
+    if ranking and limit > 0:
+        rows = await session.execute(
+            first_by_rank(
+                session,
+                stock_table,
+                group="sku",
+                groups=unique,
+                ranked_by="location_id",
+                ranking=ranking,
+                limit=limit,
+                where=units > 0,
+                columns=[units.label("sellable")],
+            )
+        )
+        for sku, loc_id, sellable, _place in rows:
+            result[sku].locations.append(LocationAvailabilityView(locations[loc_id], sellable, distances.get(loc_id)))
     return [result[sku] for sku in skus]
 
 
