@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +57,7 @@ class StockLevelView:
 
 @dataclass(frozen=True)
 class LocationAvailabilityView:
-    location: Location
+    location: Any  # a locations row: the ORM Location's attributes, without the ORM
     available: int
     distance_km: float | None
 
@@ -224,35 +225,42 @@ async def availability(
         errors.add(ErrorCode.INVALID_INPUT, ["maxLocations"], "must not be negative")
     errors.raise_if_any()
     unique = list(dict.fromkeys(skus))
-    known = set(await session.scalars(select(Product.sku).where(Product.sku.in_(unique))))
+    level = stock_table.c
+    units = level.on_hand - level.reserved - level.safety_stock
+
+    # Three statements whatever the number of skus: the skus with what can ship of each, the active
+    # locations, and per sku the nearest locations with stock (ranked here, walked by the database).
+    shippable = (
+        select(level.sku, func.sum(units).label("units"))
+        .join(Location, Location.id == level.location_id)
+        .where(level.sku.in_(unique), Location.active.is_(True), Location.can_ship.is_(True), units > 0)
+        .group_by(level.sku)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Product.sku, shippable.c.units)
+        .outerjoin(shippable, shippable.c.sku == Product.sku)
+        .where(Product.sku.in_(unique))
+    )
+    known: dict[str, int | None] = {sku: shipping for sku, shipping in rows}
     for i, sku in enumerate(skus):
         if sku not in known:
             errors.add(ErrorCode.UNKNOWN_SKU, ["skus", i], f"no product with sku {sku!r}")
     errors.raise_if_any()
+    result = {sku: AvailabilityView(sku, int(known[sku] or 0)) for sku in unique}
 
-    # Four statements whatever the number of skus: products, active locations, what can ship per sku, and
-    # per sku the nearest locations with stock (ranked here, walked by the database up to the limit).
-    level = stock_table.c
-    units = level.on_hand - level.reserved - level.safety_stock
-    locations = {loc.id: loc for loc in await session.scalars(select(Location).where(Location.active.is_(True)))}
+    # Plain rows, not ORM objects: hundreds of locations are read on every call.
+    active = await session.execute(select(Location.__table__).where(Location.active.is_(True)))
+    locations: dict[uuid.UUID, Any] = {loc.id: loc for loc in active}
     distances = (
         {loc_id: distance_km(near[0], near[1], loc.latitude, loc.longitude) for loc_id, loc in locations.items()}
         if near is not None
         else {}
     )
-    result = {sku: AvailabilityView(sku) for sku in unique}
-    promisable = await session.execute(
-        select(level.sku, func.sum(units))
-        .join(Location, Location.id == level.location_id)
-        .where(level.sku.in_(unique), Location.active.is_(True), Location.can_ship.is_(True), units > 0)
-        .group_by(level.sku)
-    )
-    for sku, total in promisable:
-        result[sku].available_to_promise = int(total)
     ranking = sorted(locations, key=lambda i: (distances.get(i, 0.0), locations[i].code))
     limit = len(ranking) if max_locations is None else max_locations
     if ranking and limit > 0:
-        rows = await session.execute(
+        nearest = await session.execute(
             first_by_rank(
                 session,
                 stock_table,
@@ -265,7 +273,7 @@ async def availability(
                 columns=[units.label("sellable")],
             )
         )
-        for sku, loc_id, sellable, _place in rows:
+        for sku, loc_id, sellable, _place in nearest:
             result[sku].locations.append(LocationAvailabilityView(locations[loc_id], sellable, distances.get(loc_id)))
     return [result[sku] for sku in skus]
 

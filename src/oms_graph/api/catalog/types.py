@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from oms_graph.api.errors import UserError
@@ -47,7 +49,8 @@ class Location(Node):
     active: bool
 
     @classmethod
-    def from_model(cls, m: models.Location) -> Location:
+    def from_model(cls, m: Any) -> Location:
+        """From a Location model, or a plain locations row with the same attributes."""
         caps = [
             cap
             for cap, has in (
@@ -78,7 +81,7 @@ class LocationShapes:
     def __init__(self) -> None:
         self._seen: dict[str, Location] = {}
 
-    def __call__(self, m: models.Location) -> Location:
+    def __call__(self, m: Any) -> Location:
         shaped = self._seen.get(m.code)
         if shaped is None:
             shaped = self._seen[m.code] = Location.from_model(m)
