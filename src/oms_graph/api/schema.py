@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.tools import merge_types
 
 from oms_graph.api.catalog.mutations import CatalogMutation
@@ -21,10 +22,16 @@ MAX_QUERY_DEPTH = 12
 MAX_ALIASES = 30
 
 
+def is_fault(error: GraphQLError) -> bool:
+    """An exception the code did not mean to answer with (a bug, a lost database), not a GraphQL error."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
         # Errors with a code are answers to the caller (denied, bad input), not faults worth a traceback.
-        faults = [e for e in errors if not (e.extensions or {}).get("code")]
+        faults = [e for e in errors if is_fault(e)]
         if faults:
             super().process_errors(faults, execution_context)
 
@@ -42,6 +49,8 @@ def build_schema() -> strawberry.Schema:
             *[lambda limit=limit: limit for limit in limits],
             lambda: ValidationCache(maxsize=512),
             OperationMetrics,
+            # Faults are logged with their traceback and answered without internals (no SQL in responses).
+            lambda: MaskErrors(should_mask_error=is_fault, error_message="internal error"),
         ],
     )
 
