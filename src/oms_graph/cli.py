@@ -79,7 +79,11 @@ def _seed(args: argparse.Namespace) -> int:
             return await demo.seed(session)
 
     keys = _with_database(run)
-    print("demo chain loaded: 6 channels, 18 locations in 5 regions, 204 products with stock")
+    regions = {location[3] for location in demo.LOCATIONS}
+    print(
+        f"demo chain loaded: {len(demo.CHANNELS)} channels, {len(demo.LOCATIONS)} locations in {len(regions)} "
+        f"regions, {len(demo.products())} products with stock"
+    )
     print(f"ADMIN key:                  {keys.admin}")
     print(f"STOREFRONT key (channel web): {keys.storefront}")
     return 0
