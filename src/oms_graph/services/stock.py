@@ -86,7 +86,7 @@ async def set_stock_levels(
 
     now = utcnow()
     # One order (sku, location) for every lock a batch takes, so concurrent batches cannot deadlock.
-    wanted = sorted(((s.sku, locations[s.location_code].id), s) for s in inputs)
+    wanted = sorted((((s.sku, locations[s.location_code].id), s) for s in inputs), key=lambda pair: pair[0])
     keys = [k for k, _ in wanted]
     await insert_rows(
         session,
