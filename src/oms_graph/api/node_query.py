@@ -11,9 +11,11 @@ from oms_graph.api.catalog.types import Channel, Location, Product
 from oms_graph.api.context import Info
 from oms_graph.api.errors import reading
 from oms_graph.api.node import Node, decode_id
+from oms_graph.api.orders.types import Order
 from oms_graph.api.permissions import EVERY_ROLE, roles
 from oms_graph.db import models
 from oms_graph.domain.access import Role
+from oms_graph.services import orders
 
 SHAPES: dict[str, tuple[type[Any], Callable[[Any], Node]]] = {
     "Channel": (models.Channel, Channel.from_model),
@@ -27,6 +29,10 @@ class NodeQuery:
     @strawberry.field(extensions=roles(*EVERY_ROLE))
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         decoded = decode_id(id)
+        if decoded is not None and decoded[0] == "Order":
+            async with reading(info) as session:
+                order = await orders.get_order(session, principal=info.context.caller, order_id=decoded[1])
+            return Order.from_model(order) if order else None
         if decoded is None or decoded[0] not in SHAPES:
             return None
         model, shape = SHAPES[decoded[0]]

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import decimal
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from oms_graph.api.catalog.mutations import CatalogMutation
 from oms_graph.api.catalog.query import CatalogQuery
 from oms_graph.api.catalog.types import Channel, Location, Product
 from oms_graph.api.node_query import NodeQuery
+from oms_graph.api.orders.mutations import OrderMutation
+from oms_graph.api.orders.query import OrderQuery
+from oms_graph.api.orders.types import Order
+from oms_graph.api.scalars import DECIMAL
 from oms_graph.api.stock.mutations import StockMutation
 from oms_graph.api.stock.query import StockQuery
 from oms_graph.metrics import OperationMetrics
 
-Query = merge_types("Query", (NodeQuery, CatalogQuery, StockQuery))
-Mutation = merge_types("Mutation", (CatalogMutation, StockMutation))
+Query = merge_types("Query", (NodeQuery, CatalogQuery, StockQuery, OrderQuery))
+Mutation = merge_types("Mutation", (CatalogMutation, StockMutation, OrderMutation))
 
 MAX_QUERY_DEPTH = 12
 MAX_ALIASES = 30
@@ -43,7 +50,8 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[Channel, Location, Product],
+        types=[Channel, Location, Product, Order],
+        config=StrawberryConfig(scalar_map={decimal.Decimal: DECIMAL}),
         extensions=[
             lambda: ParserCache(maxsize=512),
             *[lambda limit=limit: limit for limit in limits],

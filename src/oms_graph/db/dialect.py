@@ -47,7 +47,7 @@ def insert_for(session: AsyncSession, table):  # type: ignore[no-untyped-def]
     raise NotImplementedError(f"dialect {name} is not supported")
 
 
-def byte_order(session: AsyncSession, col: ColumnElement[Any]) -> ColumnElement[Any]:
+def byte_order(session: AsyncSession, col: Any) -> ColumnElement[Any]:
     """The column sorted by code point, as Python sorts str; lock orders must agree across both."""
     text = isinstance(col.type, String)
     return col.collate("C") if text and dialect_of(session) == "postgresql" else col
@@ -176,3 +176,11 @@ def first_by_rank(
         .subquery()
     )
     return select(numbered).where(numbered.c.place <= limit).order_by(numbered.c[group], numbered.c.place)
+
+
+async def next_in_sequence(session: AsyncSession, table: Table, *, column_name: str, sequence: str) -> int:
+    """The next number of a counter column: a PostgreSQL sequence (no lock), or max + 1 on SQLite, whose
+    single writer makes that safe."""
+    if dialect_of(session) == "postgresql":
+        return int(await session.scalar(select(func.nextval(sequence))) or 0)
+    return int(await session.scalar(select(func.coalesce(func.max(table.c[column_name]), 0) + 1)) or 0)

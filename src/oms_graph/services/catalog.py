@@ -23,6 +23,7 @@ from oms_graph.domain.catalog import (
     check_text,
 )
 from oms_graph.domain.errors import ErrorList
+from oms_graph.domain.orders import Confirmation
 
 M = TypeVar("M", bound=Base)
 
@@ -32,6 +33,7 @@ class ChannelFields(Protocol):
     name: str
     kind: ChannelKind
     currency: str
+    confirmation: Confirmation | None
 
 
 class LocationFields(Protocol):
@@ -63,7 +65,16 @@ async def upsert_channels(session: AsyncSession, *, inputs: Sequence[ChannelFiel
             check_text(errors, c.name, ["input", i, "name"])
             check_currency(errors, c.currency, ["input", i, "currency"])
     errors.raise_if_any()
-    rows = [{"code": c.code, "name": c.name.strip(), "kind": c.kind.value, "currency": c.currency} for c in inputs]
+    rows = [
+        {
+            "code": c.code,
+            "name": c.name.strip(),
+            "kind": c.kind.value,
+            "currency": c.currency,
+            "confirmation": (c.confirmation or Confirmation.NONE).value,
+        }
+        for c in inputs
+    ]
     return await _upsert(session, Channel, rows, key="code")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.db.models import StockLevel
 from oms_graph.domain.access import Role
 from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind
+from oms_graph.domain.orders import Confirmation
 from oms_graph.services import auth, catalog, stock
 
 SHIP, PICKUP, RETURNS = LocationCapability.SHIP, LocationCapability.PICKUP, LocationCapability.RETURNS
@@ -25,12 +26,13 @@ SHOP = [PICKUP, RETURNS]  # a store for click & collect and returns
 
 # fmt: off
 CHANNELS = [
-    ("web", "Webshop", ChannelKind.WEB),
-    ("app", "Mobile app", ChannelKind.APP),
-    ("marketplace", "Marketplace (Amazon DE)", ChannelKind.MARKETPLACE),
-    ("social", "Instagram Shopping", ChannelKind.SOCIAL),
-    ("pos", "Store tills and tablets", ChannelKind.STORE),
-    ("callcenter", "Customer service phone orders", ChannelKind.CALL_CENTER),
+    ("web", "Webshop", ChannelKind.WEB, Confirmation.NONE),
+    ("app", "Mobile app", ChannelKind.APP, Confirmation.NONE),
+    ("marketplace", "Marketplace (Amazon DE)", ChannelKind.MARKETPLACE, Confirmation.NONE),
+    ("social", "Instagram Shopping", ChannelKind.SOCIAL, Confirmation.NONE),
+    ("pos", "Store tills and tablets", ChannelKind.STORE, Confirmation.NONE),
+    # Cash-on-delivery phone orders wait for a call-back before they are routed.
+    ("callcenter", "Customer service phone orders", ChannelKind.CALL_CENTER, Confirmation.CASH_ON_DELIVERY),
 ]
 
 # code, name, kind, region, latitude, longitude, priority, capabilities, daily ship capacity
@@ -148,7 +150,11 @@ def stock_plan(location_codes: list[str], skus: list[str]) -> list[Row]:
 async def seed(session: AsyncSession) -> DemoKeys:
     """Load (or top up) the demo chain and issue fresh demo keys."""
     await catalog.upsert_channels(
-        session, inputs=[Row({"code": c, "name": n, "kind": k, "currency": "EUR"}) for c, n, k in CHANNELS]
+        session,
+        inputs=[
+            Row({"code": c, "name": n, "kind": k, "currency": "EUR", "confirmation": confirm})
+            for c, n, k, confirm in CHANNELS
+        ],
     )
     await catalog.upsert_locations(
         session,

@@ -228,7 +228,7 @@ async def availability(
     level = stock_table.c
     units = level.on_hand - level.reserved - level.safety_stock
 
-    # Three statements whatever the number of skus: the skus with what can ship of each, the active
+    # Three statements whatever the number of skus: the skus with what they can still promise, the active
     # locations, and per sku the nearest locations with stock (ranked here, walked by the database).
     shippable = (
         select(level.sku, func.sum(units).label("units"))
@@ -238,16 +238,17 @@ async def availability(
         .subquery()
     )
     rows = await session.execute(
-        select(Product.sku, shippable.c.units)
+        select(Product.sku, shippable.c.units, Product.promised)
         .outerjoin(shippable, shippable.c.sku == Product.sku)
         .where(Product.sku.in_(unique))
     )
-    known: dict[str, int | None] = {sku: shipping for sku, shipping in rows}
+    # What placed orders promised and routing has not yet reserved is no longer there to promise.
+    known = {sku: max(0, int(shipping or 0) - promised) for sku, shipping, promised in rows}
     for i, sku in enumerate(skus):
         if sku not in known:
             errors.add(ErrorCode.UNKNOWN_SKU, ["skus", i], f"no product with sku {sku!r}")
     errors.raise_if_any()
-    result = {sku: AvailabilityView(sku, int(known[sku] or 0)) for sku in unique}
+    result = {sku: AvailabilityView(sku, known[sku]) for sku in unique}
 
     # Plain rows, not ORM objects: hundreds of locations are read on every call.
     active = await session.execute(select(Location.__table__).where(Location.active.is_(True)))

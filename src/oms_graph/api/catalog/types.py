@@ -10,9 +10,15 @@ from oms_graph.api.errors import UserError
 from oms_graph.api.node import Node, encode_id
 from oms_graph.db import models
 from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind
+from oms_graph.domain.orders import Confirmation
 
 for _enum in (ChannelKind, LocationKind, LocationCapability):
     strawberry.enum(_enum)
+strawberry.enum(
+    Confirmation,
+    name="OrderConfirmation",
+    description="Which orders of a channel start ON_HOLD until releaseOrder confirms them.",
+)
 
 
 @strawberry.type
@@ -21,6 +27,7 @@ class Channel(Node):
     name: str
     kind: ChannelKind
     currency: str
+    confirmation: Confirmation
 
     @classmethod
     def from_model(cls, m: models.Channel) -> Channel:
@@ -30,6 +37,7 @@ class Channel(Node):
             name=m.name,
             kind=ChannelKind(m.kind),
             currency=m.currency,
+            confirmation=Confirmation(m.confirmation),
         )
 
 
@@ -112,6 +120,7 @@ class ChannelInput:
     name: str
     kind: ChannelKind
     currency: str
+    confirmation: Confirmation | None = Confirmation.NONE
 
 
 @strawberry.input

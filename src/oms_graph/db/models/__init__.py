@@ -2,6 +2,17 @@
 
 from oms_graph.db.models.auth import ApiKey
 from oms_graph.db.models.catalog import Channel, Location, Product
+from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
 from oms_graph.db.models.stock import StockLevel, StockMovement
 
-__all__ = ["ApiKey", "Channel", "Location", "Product", "StockLevel", "StockMovement"]
+__all__ = [
+    "ApiKey",
+    "Channel",
+    "Location",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "Product",
+    "StockLevel",
+    "StockMovement",
+]

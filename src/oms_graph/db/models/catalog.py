@@ -19,6 +19,8 @@ class Channel(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))
+    # Which of its orders start ON_HOLD until releaseOrder confirms them: NONE, CASH_ON_DELIVERY or ALL.
+    confirmation: Mapped[str] = mapped_column(String(20), default="NONE", server_default="NONE")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
@@ -51,12 +53,18 @@ class Location(Base):
 
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (CheckConstraint("weight_grams IS NULL OR weight_grams >= 0", name="weight_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("weight_grams IS NULL OR weight_grams >= 0", name="weight_non_negative"),
+        CheckConstraint("promised >= 0", name="promised_non_negative"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(100), index=True)
     weight_grams: Mapped[int | None]
+    # Units placed delivery orders were promised network-wide and routing has not yet reserved at a
+    # location: the per-sku counter behind availableToPromise, changed only by conditional SQL.
+    promised: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

@@ -1,0 +1,83 @@
+"""What clients send to place and find orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod
+
+
+@strawberry.input
+class AddressInput:
+    name: str | None = None
+    line1: str
+    city: str
+    region: str | None = None
+    postal_code: str | None = None
+    country: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@strawberry.input
+class CustomerInput:
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    external_id: str | None = None
+
+
+@strawberry.input
+class OrderLineInput:
+    sku: str
+    quantity: int
+    unit_price: Decimal
+
+
+@strawberry.input
+class DeliveryInput:
+    method: FulfilmentMethod
+    address: AddressInput | None = None
+    pickup_location_code: str | None = None
+    carrier: str | None = None
+    service: str | None = None
+    price: Decimal | None = None
+
+
+@strawberry.input
+class PaymentInput:
+    method: PaymentMethod
+    provider: str | None = None
+    reference: str | None = None
+
+
+@strawberry.input
+class PlaceOrderInput:
+    channel: str = strawberry.field(description="Code of the sales channel the order comes from.")
+    idempotency_key: str = strawberry.field(
+        description="Same key and same input returns the same order; same key with other input is IDEMPOTENCY_CONFLICT."
+    )
+    external_id: str | None = strawberry.field(
+        default=None, description="The order's id in its source system (marketplace, POS); unique per channel."
+    )
+    customer: CustomerInput
+    lines: list[OrderLineInput]
+    delivery: DeliveryInput
+    payment: PaymentInput
+    origin_location_code: str | None = strawberry.field(
+        default=None, description="Store where the order was taken (endless aisle)."
+    )
+    note: str | None = None
+
+
+@strawberry.input
+class OrderFilter:
+    channel: str | None = None
+    status: list[OrderStatus] | None = None
+    customer_email: str | None = None
+    location_code: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None

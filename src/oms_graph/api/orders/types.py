@@ -1,0 +1,217 @@
+"""Orders in the schema: the order, its lines, delivery, customer and event timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from oms_graph.api.catalog.types import Channel, Location
+from oms_graph.api.context import Info
+from oms_graph.api.errors import UserError
+from oms_graph.api.node import Node, encode_id
+from oms_graph.api.orders import loaders
+from oms_graph.api.pagination import PageInfo
+from oms_graph.db import models
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, PaymentStatus, in_minor_units
+
+for _enum in (OrderStatus, FulfilmentMethod, PaymentMethod, PaymentStatus):
+    strawberry.enum(_enum)
+
+
+@strawberry.type
+class Customer:
+    email: str | None
+    phone: str | None
+    name: str | None
+    external_id: str | None
+
+
+@strawberry.type
+class Address:
+    name: str | None
+    line1: str
+    city: str
+    region: str | None
+    postal_code: str | None
+    country: str
+    latitude: float | None
+    longitude: float | None
+
+
+@strawberry.type
+class Delivery:
+    method: FulfilmentMethod
+    address: Address | None
+    carrier: str | None
+    service: str | None
+    price: Decimal
+    pickup_location_id: strawberry.Private[Any]
+
+    @strawberry.field
+    async def pickup_location(self, info: Info) -> Location | None:
+        if self.pickup_location_id is None:
+            return None
+        return Location.from_model(await loaders.location(info).load(self.pickup_location_id))
+
+
+@strawberry.type
+class OrderLine:
+    id: strawberry.ID
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    quantity_cancelled: int
+    quantity_shipped: int
+    quantity_returned: int
+
+
+@strawberry.type
+class OrderEvent:
+    id: strawberry.ID
+    order_id: strawberry.ID
+    order_number: str
+    type: str = strawberry.field(
+        description="Open set, e.g. ORDER_PLACED, ORDER_ROUTED, FULFILMENT_ACCEPTED, SHIPMENT_BOOKED."
+    )
+    at: datetime
+    actor: str | None = strawberry.field(description="Who caused it: an API key's name, or 'system'.")
+    data: JSON
+
+
+@strawberry.type
+class Order(Node):
+    number: str
+    status: OrderStatus
+    external_id: str | None
+    customer: Customer
+    delivery: Delivery
+    payment: PaymentMethod
+    payment_status: PaymentStatus
+    subtotal: Decimal
+    total: Decimal
+    currency: str
+    created_at: datetime
+    updated_at: datetime
+    row: strawberry.Private[models.Order]
+
+    @classmethod
+    def from_model(cls, m: models.Order) -> Order:
+        address = m.delivery_address
+        return cls(
+            id=encode_id("Order", m.id),
+            number=m.number,
+            status=OrderStatus(m.status),
+            external_id=m.external_id,
+            customer=Customer(
+                email=m.customer.get("email"),
+                phone=m.customer.get("phone"),
+                name=m.customer.get("name"),
+                external_id=m.customer.get("externalId"),
+            ),
+            delivery=Delivery(
+                method=FulfilmentMethod(m.delivery_method),
+                address=None
+                if address is None
+                else Address(
+                    name=address.get("name"),
+                    line1=address["line1"],
+                    city=address["city"],
+                    region=address.get("region"),
+                    postal_code=address.get("postalCode"),
+                    country=address["country"],
+                    latitude=address.get("latitude"),
+                    longitude=address.get("longitude"),
+                ),
+                carrier=m.carrier,
+                service=m.service,
+                price=in_minor_units(m.delivery_price, m.currency),
+                pickup_location_id=m.pickup_location_id,
+            ),
+            payment=PaymentMethod(m.payment_method),
+            payment_status=PaymentStatus(m.payment_status),
+            subtotal=in_minor_units(m.subtotal, m.currency),
+            total=in_minor_units(m.total, m.currency),
+            currency=m.currency,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+            row=m,
+        )
+
+    @strawberry.field
+    async def channel(self, info: Info) -> Channel:
+        return Channel.from_model(await loaders.channel(info).load(self.row.channel_id))
+
+    @strawberry.field
+    async def origin_location(self, info: Info) -> Location | None:
+        if self.row.origin_location_id is None:
+            return None
+        return Location.from_model(await loaders.location(info).load(self.row.origin_location_id))
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[OrderLine]:
+        currency = self.row.currency
+        return [
+            OrderLine(
+                id=encode_id("OrderLine", line.id),
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price=in_minor_units(line.unit_price, currency),
+                quantity_cancelled=line.quantity_cancelled,
+                quantity_shipped=line.quantity_shipped,
+                quantity_returned=line.quantity_returned,
+            )
+            for line in await loaders.lines(info).load(self.row.id)
+        ]
+
+    @strawberry.field(description="The order's timeline, oldest first.")
+    async def events(self, info: Info) -> list[OrderEvent]:
+        order_id = encode_id("Order", self.row.id)
+        return [
+            OrderEvent(
+                id=strawberry.ID(str(event.id)),
+                order_id=order_id,
+                order_number=self.number,
+                type=event.type,
+                at=event.at,
+                actor=event.actor,
+                data=cast(JSON, event.data),
+            )
+            for event in await loaders.events(info).load(self.row.id)
+        ]
+
+
+@strawberry.type
+class OrderEdge:
+    node: Order
+    cursor: str
+
+
+@strawberry.type
+class OrderConnection:
+    edges: list[OrderEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class PlaceOrderPayload:
+    order: Order | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class OrderPayload:
+    order: Order | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ImportOrdersPayload:
+    results: list[PlaceOrderPayload] = strawberry.field(description="One result per input order, in input order.")
+    errors: list[UserError] = strawberry.field(description="Problems with the batch as a whole (nothing placed).")

@@ -1,0 +1,91 @@
+"""Orders, their lines, and their event log (the outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oms_graph.db.base import Base, created_at, updated_at, utcnow, uuid_pk
+
+Money = Numeric(18, 4)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "idempotency_key", name="uq_orders_channel_idempotency_key"),
+        UniqueConstraint("channel_id", "external_id", name="uq_orders_channel_external_id"),
+        Index("ix_orders_channel_created", "channel_id", "created_at"),
+        Index("ix_orders_created", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    # From a sequence (PostgreSQL) or max + 1 (SQLite, one writer); `number` is the channel prefix and it.
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(24))
+    hold_reason: Mapped[str | None] = mapped_column(String(500))
+    customer: Mapped[dict[str, Any]]
+    customer_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    delivery_method: Mapped[str] = mapped_column(String(16))
+    delivery_address: Mapped[dict[str, Any] | None]
+    pickup_location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    carrier: Mapped[str | None] = mapped_column(String(64))
+    service: Mapped[str | None] = mapped_column(String(64))
+    delivery_price: Mapped[Decimal] = mapped_column(Money)
+    payment_method: Mapped[str] = mapped_column(String(24))
+    payment_provider: Mapped[str | None] = mapped_column(String(64))
+    payment_reference: Mapped[str | None] = mapped_column(String(200))
+    payment_status: Mapped[str] = mapped_column(String(24))
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    origin_location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    note: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "quantity_cancelled >= 0 AND quantity_shipped >= 0 AND quantity_returned >= 0", name="counts_non_negative"
+        ),
+        Index("ix_order_lines_order_line_no", "order_id", "line_no", unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
+    line_no: Mapped[int]
+    sku: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    quantity_cancelled: Mapped[int] = mapped_column(default=0)
+    quantity_shipped: Mapped[int] = mapped_column(default=0)
+    quantity_returned: Mapped[int] = mapped_column(default=0)
+
+
+class OrderEvent(Base):
+    """Appended in the same transaction as the change it describes; ids grow, so they order the outbox."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_order_events_order_id", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
+    type: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]]

@@ -1,0 +1,218 @@
+"""Order lifecycle before routing (cancel, hold, release), the event log, and reading orders in scope."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.db.base import utcnow
+from oms_graph.db.dialect import byte_order
+from oms_graph.db.models import Channel, Location, Order, OrderEvent, OrderLine, Product, StockLevel
+from oms_graph.domain import orders as rules
+from oms_graph.domain.access import Principal, Role
+from oms_graph.domain.errors import DomainError, ErrorCode
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentStatus
+
+events_table = cast(Table, OrderEvent.__table__)
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    channel: str | None = None
+    statuses: Sequence[OrderStatus] | None = None
+    customer_email: str | None = None
+    location_code: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    orders: list[Order]
+    has_next: bool
+    total_count: int
+
+
+async def append_event(
+    session: AsyncSession, *, order_id: uuid.UUID, type: str, actor: str | None, data: dict[str, Any], at: Any = None
+) -> None:
+    """Append to the order's event log (the outbox), in the caller's transaction."""
+    await session.execute(
+        insert(events_table).values(order_id=order_id, type=type, actor=actor, data=data, at=at or utcnow())
+    )
+
+
+async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:
+    """Cancel before anything left a location: release the promise or reservation, void the payment."""
+    order = await _for_change(session, order_id, principal)
+    if not reason.strip():
+        raise DomainError.one(ErrorCode.INVALID_INPUT, ["reason"], "say why the order is cancelled")
+    status = OrderStatus(order.status)
+    if status not in rules.CANCELLABLE:
+        raise DomainError.one(
+            ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {status.value}; it cannot be cancelled"
+        )
+    lines = list(
+        await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no))
+    )
+    demand: dict[str, int] = {}
+    for line in lines:
+        demand[line.sku] = demand.get(line.sku, 0) + line.quantity - line.quantity_cancelled
+        line.quantity_cancelled = line.quantity
+    now = utcnow()
+    # Same lock order as placement: the skus' product rows first, in sku order.
+    await session.execute(
+        select(Product.sku).where(Product.sku.in_(demand)).order_by(byte_order(session, Product.sku)).with_for_update()
+    )
+    for sku in sorted(demand):
+        if order.delivery_method == FulfilmentMethod.DELIVERY.value:
+            await session.execute(
+                update(Product).where(Product.sku == sku).values(promised=Product.promised - demand[sku])
+            )
+        else:
+            await session.execute(
+                update(StockLevel)
+                .where(StockLevel.sku == sku, StockLevel.location_id == order.pickup_location_id)
+                .values(reserved=StockLevel.reserved - demand[sku], updated_at=now)
+            )
+    payment = rules.payment_after_cancel(PaymentStatus(order.payment_status))
+    order.status, order.payment_status, order.hold_reason, order.updated_at = (
+        OrderStatus.CANCELLED.value,
+        payment.value,
+        None,
+        now,
+    )
+    await append_event(
+        session,
+        order_id=order.id,
+        type="ORDER_CANCELLED",
+        actor=principal.name,
+        at=now,
+        data={"number": order.number, "reason": reason.strip(), "from": status.value, "payment": payment.value},
+    )
+    return order
+
+
+async def hold_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:
+    """Stop an order from being routed; it keeps its promise."""
+    order = await _for_change(session, order_id, principal)
+    if not reason.strip():
+        raise DomainError.one(ErrorCode.INVALID_INPUT, ["reason"], "say why the order is held")
+    status = OrderStatus(order.status)
+    if status not in rules.HOLDABLE:
+        raise DomainError.one(
+            ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {status.value}; it cannot be held"
+        )
+    order.status, order.hold_reason, order.updated_at = OrderStatus.ON_HOLD.value, reason.strip(), utcnow()
+    await append_event(
+        session,
+        order_id=order.id,
+        type="ORDER_HELD",
+        actor=principal.name,
+        data={"number": order.number, "reason": reason.strip()},
+    )
+    return order
+
+
+async def release_order(session: AsyncSession, *, order_id: uuid.UUID, principal: Principal) -> Order:
+    """Let a held (or unconfirmed) order go on to routing."""
+    order = await _for_change(session, order_id, principal)
+    if order.status != OrderStatus.ON_HOLD.value:
+        raise DomainError.one(
+            ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {order.status}, not ON_HOLD"
+        )
+    held_for = order.hold_reason
+    order.status, order.hold_reason, order.updated_at = OrderStatus.PLACED.value, None, utcnow()
+    await append_event(
+        session,
+        order_id=order.id,
+        type="ORDER_RELEASED",
+        actor=principal.name,
+        data={"number": order.number, "heldFor": held_for},
+    )
+    return order
+
+
+async def get_order(
+    session: AsyncSession, *, principal: Principal, order_id: uuid.UUID | None = None, number: str | None = None
+) -> Order | None:
+    """One order by id or number, or None when there is none the caller may see."""
+    if order_id is None and number is None:
+        raise DomainError.one(ErrorCode.INVALID_INPUT, ["id"], "give an id or a number")
+    stmt = select(Order).where(Order.id == order_id if order_id is not None else Order.number == number)
+    scope = visible_to(principal)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    return await session.scalar(stmt)
+
+
+async def list_orders(
+    session: AsyncSession, *, principal: Principal, filter: OrderFilter, first: int, after: int | None
+) -> OrderPage:
+    """A page of orders, newest first, within the caller's scope and the filter, and how many match."""
+    conditions = await _conditions(session, principal, filter)
+    total = await session.scalar(select(func.count()).select_from(Order).where(*conditions))
+    stmt = select(Order).where(*conditions).order_by(Order.seq.desc()).limit(first + 1)
+    if after is not None:
+        stmt = stmt.where(Order.seq < after)
+    orders = list(await session.scalars(stmt))
+    return OrderPage(orders=orders[:first], has_next=len(orders) > first, total_count=int(total or 0))
+
+
+def visible_to(principal: Principal) -> ColumnElement[bool] | None:
+    """The orders a key may read: its channel's (STOREFRONT), those it originated or fulfils (STORE)."""
+    if principal.role is Role.STOREFRONT:
+        return Order.channel_id == principal.channel_id
+    if principal.role is Role.STORE:
+        return or_(Order.origin_location_id == principal.location_id, Order.pickup_location_id == principal.location_id)
+    return None
+
+
+async def _conditions(session: AsyncSession, principal: Principal, filter: OrderFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    scope = visible_to(principal)
+    if scope is not None:
+        conditions.append(scope)
+    if filter.channel is not None:
+        channel_id = await session.scalar(select(Channel.id).where(Channel.code == filter.channel))
+        if channel_id is None:
+            raise DomainError.one(
+                ErrorCode.UNKNOWN_CHANNEL, ["filter", "channel"], f"no channel with code {filter.channel!r}"
+            )
+        conditions.append(Order.channel_id == channel_id)
+    if filter.location_code is not None:
+        location_id = await session.scalar(select(Location.id).where(Location.code == filter.location_code))
+        if location_id is None:
+            raise DomainError.one(
+                ErrorCode.UNKNOWN_LOCATION,
+                ["filter", "locationCode"],
+                f"no location with code {filter.location_code!r}",
+            )
+        conditions.append(or_(Order.origin_location_id == location_id, Order.pickup_location_id == location_id))
+    if filter.statuses:
+        conditions.append(Order.status.in_([s.value for s in filter.statuses]))
+    if filter.customer_email is not None:
+        conditions.append(Order.customer_email == filter.customer_email)
+    if filter.created_after is not None:
+        conditions.append(Order.created_at >= filter.created_after)
+    if filter.created_before is not None:
+        conditions.append(Order.created_at < filter.created_before)
+    return conditions
+
+
+async def _for_change(session: AsyncSession, order_id: uuid.UUID, principal: Principal) -> Order:
+    """The order, locked for this transaction, if the caller may see it."""
+    stmt = select(Order).where(Order.id == order_id).with_for_update()
+    scope = visible_to(principal)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    order = await session.scalar(stmt)
+    if order is None:
+        raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such order")
+    return order

@@ -1,0 +1,558 @@
+"""Placing an order: checks, the stock promise, the order, its lines and ORDER_PLACED in one transaction.
+
+The promise: a delivery order takes its units from the sku's network-wide availableToPromise by a
+conditional UPDATE of the sku's `promised` counter; a pickup order reserves at its pickup location by a
+conditional UPDATE of that stock level. Both first lock the skus' product rows in sku order, so every
+statement after the lock sees every earlier placement and reservation of those skus (in PostgreSQL's
+READ COMMITTED each statement takes a fresh snapshot), and multi-sku orders cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Protocol, cast
+
+from sqlalchemy import Table, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.db.base import utcnow
+from oms_graph.db.dialect import byte_order, insert_for, insert_rows, next_in_sequence
+from oms_graph.db.models import Channel, Location, Order, OrderLine, Product, StockLevel
+from oms_graph.domain import orders as rules
+from oms_graph.domain.access import Principal, Role
+from oms_graph.domain.catalog import check_coordinates, check_text
+from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod
+from oms_graph.services.orders import append_event
+
+orders_table = cast(Table, Order.__table__)
+lines_table = cast(Table, OrderLine.__table__)
+stock_table = cast(Table, StockLevel.__table__)
+
+
+class LineFields(Protocol):
+    @property
+    def sku(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def unit_price(self) -> Decimal: ...
+
+
+class AddressFields(Protocol):
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def line1(self) -> str: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def postal_code(self) -> str | None: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def latitude(self) -> float | None: ...
+    @property
+    def longitude(self) -> float | None: ...
+
+
+class DeliveryFields(Protocol):
+    @property
+    def method(self) -> FulfilmentMethod: ...
+    @property
+    def address(self) -> AddressFields | None: ...
+    @property
+    def pickup_location_code(self) -> str | None: ...
+    @property
+    def carrier(self) -> str | None: ...
+    @property
+    def service(self) -> str | None: ...
+    @property
+    def price(self) -> Decimal | None: ...
+
+
+class CustomerFields(Protocol):
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def external_id(self) -> str | None: ...
+
+
+class PaymentFields(Protocol):
+    @property
+    def method(self) -> PaymentMethod: ...
+    @property
+    def provider(self) -> str | None: ...
+    @property
+    def reference(self) -> str | None: ...
+
+
+class PlaceOrderFields(Protocol):
+    @property
+    def channel(self) -> str: ...
+    @property
+    def idempotency_key(self) -> str: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def customer(self) -> CustomerFields: ...
+    @property
+    def lines(self) -> Sequence[LineFields]: ...
+    @property
+    def delivery(self) -> DeliveryFields: ...
+    @property
+    def payment(self) -> PaymentFields: ...
+    @property
+    def origin_location_code(self) -> str | None: ...
+    @property
+    def note(self) -> str | None: ...
+
+
+class AlreadyPlaced(Exception):
+    """The channel already has an order with this idempotency key or external id; roll back and replay."""
+
+    def __init__(self, channel_id: uuid.UUID, idempotency_key: str, external_id: str | None, digest: str) -> None:
+        super().__init__(idempotency_key)
+        self.channel_id, self.idempotency_key, self.external_id, self.digest = (
+            channel_id,
+            idempotency_key,
+            external_id,
+            digest,
+        )
+
+
+async def place_order(session: AsyncSession, *, order: PlaceOrderFields, principal: Principal) -> uuid.UUID:
+    """Write the order and its promise (or pickup reservation) and ORDER_PLACED, or nothing."""
+    errors = ErrorList()
+    _check_shape(order, errors)
+    errors.raise_if_any()
+    channel = (
+        await session.execute(
+            select(Channel.id, Channel.code, Channel.currency, Channel.confirmation).where(
+                Channel.code == order.channel
+            )
+        )
+    ).first()
+    if channel is None:
+        raise DomainError.one(
+            ErrorCode.UNKNOWN_CHANNEL, ["input", "channel"], f"no channel with code {order.channel!r}"
+        )
+    if not principal.may_use_channel(channel.code):
+        raise DomainError.one(
+            ErrorCode.PERMISSION_DENIED, ["input", "channel"], "a STOREFRONT key places on its own channel only"
+        )
+    payload = _payload(order)
+    digest = rules.request_hash(payload)
+    try:
+        return await _place(session, order, principal, channel, payload, digest)
+    except DomainError:
+        # A replay of an earlier placement must get that order back, even if stock has gone since.
+        if await _existing_order(session, channel.id, order.idempotency_key, order.external_id) is not None:
+            raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest) from None
+        raise
+
+
+async def replayed_order(session: AsyncSession, *, already: AlreadyPlaced) -> uuid.UUID:
+    """The order an AlreadyPlaced points at; IDEMPOTENCY_CONFLICT when the same key came with other input."""
+    found = await _existing_order(session, already.channel_id, already.idempotency_key, already.external_id)
+    if found is None:  # the other placement rolled back after all
+        raise DomainError.one(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            ["input", "idempotencyKey"],
+            "a concurrent placement with this key did not complete; retry",
+        )
+    order_id, key, digest = found
+    if key == already.idempotency_key and digest != already.digest:
+        raise DomainError.one(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            ["input", "idempotencyKey"],
+            f"idempotency key {already.idempotency_key!r} was used for a different order",
+        )
+    return order_id
+
+
+async def _place(
+    session: AsyncSession,
+    order: PlaceOrderFields,
+    principal: Principal,
+    channel: Any,
+    payload: dict[str, Any],
+    digest: str,
+) -> uuid.UUID:
+    errors = ErrorList()
+    prices = [(i, line.unit_price) for i, line in enumerate(order.lines)]
+    for i, price in prices:
+        if not rules.fits_currency(price, channel.currency):
+            errors.add(
+                ErrorCode.INVALID_INPUT,
+                ["input", "lines", i, "unitPrice"],
+                f"{price} has more decimals than {channel.currency} allows",
+            )
+    delivery_price = order.delivery.price or Decimal(0)
+    if not rules.fits_currency(delivery_price, channel.currency):
+        errors.add(
+            ErrorCode.INVALID_INPUT, ["input", "delivery", "price"], f"more decimals than {channel.currency} allows"
+        )
+    pickup, origin = await _locations(session, order, principal, errors)
+
+    demand: dict[str, int] = {}
+    first_line: dict[str, int] = {}
+    for i, line in enumerate(order.lines):
+        demand[line.sku] = demand.get(line.sku, 0) + line.quantity
+        first_line.setdefault(line.sku, i)
+    skus = sorted(demand)
+    products = {
+        row.sku: row
+        for row in await session.execute(
+            select(Product.sku, Product.name, Product.promised)
+            .where(Product.sku.in_(skus))
+            .order_by(byte_order(session, Product.sku))
+            .with_for_update()
+        )
+    }
+    for i, line in enumerate(order.lines):
+        if line.sku not in products:
+            errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
+    errors.raise_if_any()
+
+    now = utcnow()
+    method = order.delivery.method
+    for sku in skus:
+        if method is FulfilmentMethod.DELIVERY:
+            taken = await _promise(session, sku, demand[sku])
+        else:
+            taken = await _reserve(session, sku, demand[sku], pickup, products[sku].promised, now)
+        if not taken:
+            await _short(session, sku, demand[sku], first_line[sku], pickup, products[sku].promised, errors)
+    errors.raise_if_any()
+
+    status = (
+        OrderStatus.ON_HOLD
+        if rules.starts_on_hold(rules.Confirmation(channel.confirmation), order.payment.method)
+        else OrderStatus.PLACED
+    )
+    subtotal = sum((line.unit_price * line.quantity for line in order.lines), Decimal(0))
+    seq = await next_in_sequence(session, orders_table, column_name="seq", sequence="order_number_seq")
+    order_id = uuid.uuid4()
+    number = rules.order_number(channel.code, seq)
+    customer = payload["customer"]
+    inserted = await session.execute(
+        insert_for(session, orders_table)
+        .values(
+            id=order_id,
+            seq=seq,
+            number=number,
+            channel_id=channel.id,
+            idempotency_key=order.idempotency_key,
+            request_hash=digest,
+            external_id=order.external_id,
+            status=status.value,
+            hold_reason="awaiting confirmation" if status is OrderStatus.ON_HOLD else None,
+            customer=customer,
+            customer_email=(customer.get("email") or None),
+            delivery_method=method.value,
+            delivery_address=payload["delivery"]["address"],
+            pickup_location_id=pickup.id if pickup is not None else None,
+            carrier=order.delivery.carrier,
+            service=order.delivery.service,
+            delivery_price=delivery_price,
+            payment_method=order.payment.method.value,
+            payment_provider=order.payment.provider,
+            payment_reference=order.payment.reference,
+            payment_status=rules.initial_payment_status(order.payment.method).value,
+            subtotal=subtotal,
+            total=subtotal + delivery_price,
+            currency=channel.currency,
+            origin_location_id=origin.id if origin is not None else None,
+            note=order.note,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(orders_table.c.id)
+    )
+    if inserted.first() is None:  # a concurrent placement with the same key or external id committed first
+        raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest)
+    await insert_rows(
+        session,
+        lines_table,
+        [
+            {
+                "id": uuid.uuid4(),
+                "order_id": order_id,
+                "line_no": i + 1,
+                "sku": line.sku,
+                "name": products[line.sku].name,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "quantity_cancelled": 0,
+                "quantity_shipped": 0,
+                "quantity_returned": 0,
+            }
+            for i, line in enumerate(order.lines)
+        ],
+    )
+    await append_event(
+        session,
+        order_id=order_id,
+        type="ORDER_PLACED",
+        actor=principal.name,
+        at=now,
+        data={
+            "number": number,
+            "status": status.value,
+            "channel": channel.code,
+            "method": method.value,
+            "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
+            "total": str(subtotal + delivery_price),
+            "currency": channel.currency,
+        },
+    )
+    return order_id
+
+
+def _shippable(sku: Any) -> Any:
+    """Units of a sku that active SHIP locations could give to new demand: the sum of positive available."""
+    level = stock_table.c
+    units = level.on_hand - level.reserved - level.safety_stock
+    return (
+        select(func.coalesce(func.sum(case((units > 0, units), else_=0)), 0))
+        .join(Location, Location.id == level.location_id)
+        .where(level.sku == sku, Location.active.is_(True), Location.can_ship.is_(True))
+        .scalar_subquery()
+    )
+
+
+async def _promise(session: AsyncSession, sku: str, quantity: int) -> bool:
+    """Take units from the sku's availableToPromise; False (nothing changed) when there are not enough."""
+    taken = await session.execute(
+        update(Product)
+        .where(Product.sku == sku, Product.promised + quantity <= _shippable(sku))
+        .values(promised=Product.promised + quantity)
+        .returning(Product.sku)
+    )
+    return taken.first() is not None
+
+
+async def _reserve(
+    session: AsyncSession, sku: str, quantity: int, location: Location | None, promised: int, now: Any
+) -> bool:
+    """Reserve at the pickup location; at a SHIP location the network promise must stay covered too."""
+    assert location is not None
+    level = stock_table.c
+    conditions = [
+        level.sku == sku,
+        level.location_id == location.id,
+        level.on_hand - level.reserved - level.safety_stock >= quantity,
+    ]
+    if location.can_ship and location.active:
+        conditions.append(_shippable(sku) - promised >= quantity)
+    taken = await session.execute(
+        update(stock_table)
+        .where(*conditions)
+        .values(reserved=level.reserved + quantity, updated_at=now)
+        .returning(level.sku)
+    )
+    return taken.first() is not None
+
+
+async def _short(
+    session: AsyncSession, sku: str, wanted: int, line: int, pickup: Location | None, promised: int, errors: ErrorList
+) -> None:
+    """Say how short a line is (read only when it is)."""
+    if pickup is None:
+        shippable = int(await session.scalar(select(_shippable(sku))) or 0)
+        have = max(0, shippable - promised)
+        errors.add(
+            ErrorCode.INSUFFICIENT_STOCK,
+            ["input", "lines", line, "quantity"],
+            f"{sku}: {wanted} wanted, {have} available to promise",
+        )
+        return
+    level = stock_table.c
+    available = await session.scalar(
+        select(level.on_hand - level.reserved - level.safety_stock).where(
+            level.sku == sku, level.location_id == pickup.id
+        )
+    )
+    errors.add(
+        ErrorCode.INSUFFICIENT_STOCK,
+        ["input", "lines", line, "quantity"],
+        f"{sku}: {wanted} wanted, {max(0, available or 0)} available for pickup at {pickup.code}",
+    )
+
+
+async def _locations(
+    session: AsyncSession, order: PlaceOrderFields, principal: Principal, errors: ErrorList
+) -> tuple[Location | None, Location | None]:
+    """The pickup and origin locations, checked (one statement for both, none when neither is given)."""
+    codes = {c for c in (order.delivery.pickup_location_code, order.origin_location_code) if c}
+    found = (
+        {loc.code: loc for loc in await session.scalars(select(Location).where(Location.code.in_(codes)))}
+        if codes
+        else {}
+    )
+    pickup = origin = None
+    if order.delivery.method is FulfilmentMethod.PICKUP and order.delivery.pickup_location_code:
+        code = order.delivery.pickup_location_code
+        pickup = found.get(code)
+        if pickup is None:
+            errors.add(
+                ErrorCode.UNKNOWN_LOCATION,
+                ["input", "delivery", "pickupLocationCode"],
+                f"no location with code {code!r}",
+            )
+        elif not (pickup.active and pickup.can_pickup):
+            errors.add(
+                ErrorCode.PICKUP_NOT_AVAILABLE,
+                ["input", "delivery", "pickupLocationCode"],
+                f"{code} does not hand out click & collect orders",
+            )
+    if order.origin_location_code:
+        origin = found.get(order.origin_location_code)
+        if origin is None:
+            errors.add(
+                ErrorCode.UNKNOWN_LOCATION,
+                ["input", "originLocationCode"],
+                f"no location with code {order.origin_location_code!r}",
+            )
+    if principal.role is Role.STORE and (
+        order.origin_location_code is None or not principal.may_use_location(order.origin_location_code)
+    ):
+        raise DomainError.one(
+            ErrorCode.PERMISSION_DENIED,
+            ["input", "originLocationCode"],
+            "a STORE key places endless-aisle orders with its own location as origin",
+        )
+    return pickup, origin
+
+
+def _check_shape(order: PlaceOrderFields, errors: ErrorList) -> None:
+    """Everything that can be checked without the database."""
+    if not order.idempotency_key.strip() or len(order.idempotency_key) > 200:
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "idempotencyKey"], "must be 1-200 characters")
+    if order.external_id is not None and not 0 < len(order.external_id) <= 200:
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "externalId"], "must be 1-200 characters")
+    if not order.lines:
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "lines"], "an order needs at least one line")
+    elif len(order.lines) > rules.MAX_LINES:
+        errors.add(
+            ErrorCode.INVALID_INPUT, ["input", "lines"], f"{len(order.lines)} lines; the limit is {rules.MAX_LINES}"
+        )
+    else:
+        for i, line in enumerate(order.lines):
+            if line.quantity <= 0:
+                errors.add(ErrorCode.INVALID_INPUT, ["input", "lines", i, "quantity"], "must be at least 1")
+            if line.unit_price < 0:
+                errors.add(ErrorCode.INVALID_INPUT, ["input", "lines", i, "unitPrice"], "must not be negative")
+    customer = order.customer
+    if not (customer.email or customer.phone):
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "customer"], "give an email or a phone number")
+    if customer.email is not None and (len(customer.email) > 320 or "@" not in customer.email.strip(" @")):
+        errors.add(
+            ErrorCode.INVALID_INPUT, ["input", "customer", "email"], f"{customer.email!r} is not an email address"
+        )
+    delivery = order.delivery
+    if delivery.price is not None and delivery.price < 0:
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "delivery", "price"], "must not be negative")
+    if delivery.method is FulfilmentMethod.DELIVERY:
+        if delivery.address is None:
+            errors.add(ErrorCode.INVALID_INPUT, ["input", "delivery", "address"], "a DELIVERY order needs an address")
+        else:
+            _check_address(delivery.address, errors)
+    elif not delivery.pickup_location_code:
+        errors.add(
+            ErrorCode.INVALID_INPUT, ["input", "delivery", "pickupLocationCode"], "a PICKUP order needs a location"
+        )
+    if order.payment.method not in rules.PAYMENT_FOR_METHOD[delivery.method]:
+        errors.add(
+            ErrorCode.INVALID_INPUT,
+            ["input", "payment", "method"],
+            f"{order.payment.method.value} does not go with {delivery.method.value}",
+        )
+    if order.note is not None and len(order.note) > 1000:
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "note"], "must be at most 1000 characters")
+
+
+def _check_address(address: AddressFields, errors: ErrorList) -> None:
+    path = ["input", "delivery", "address"]
+    check_text(errors, address.line1, [*path, "line1"])
+    check_text(errors, address.city, [*path, "city"], max_length=100)
+    if len(address.country.strip()) != 2 or not address.country.isalpha():
+        errors.add(ErrorCode.INVALID_INPUT, [*path, "country"], f"{address.country!r} is not an ISO 3166 country code")
+    if (address.latitude is None) != (address.longitude is None):
+        errors.add(ErrorCode.INVALID_INPUT, [*path, "latitude"], "give both latitude and longitude, or neither")
+    elif address.latitude is not None and address.longitude is not None:
+        check_coordinates(errors, address.latitude, address.longitude, path)
+
+
+def _payload(order: PlaceOrderFields) -> dict[str, Any]:
+    """The input as plain data: stored (customer, address) and hashed for replays."""
+    address = order.delivery.address
+    return {
+        "channel": order.channel,
+        "externalId": order.external_id,
+        "customer": {
+            "email": order.customer.email,
+            "phone": order.customer.phone,
+            "name": order.customer.name,
+            "externalId": order.customer.external_id,
+        },
+        "lines": [
+            {"sku": line.sku, "quantity": line.quantity, "unitPrice": str(line.unit_price)} for line in order.lines
+        ],
+        "delivery": {
+            "method": order.delivery.method.value,
+            "address": None
+            if address is None
+            else {
+                "name": address.name,
+                "line1": address.line1,
+                "city": address.city,
+                "region": address.region,
+                "postalCode": address.postal_code,
+                "country": address.country.upper(),
+                "latitude": address.latitude,
+                "longitude": address.longitude,
+            },
+            "pickupLocationCode": order.delivery.pickup_location_code,
+            "carrier": order.delivery.carrier,
+            "service": order.delivery.service,
+            "price": None if order.delivery.price is None else str(order.delivery.price),
+        },
+        "payment": {
+            "method": order.payment.method.value,
+            "provider": order.payment.provider,
+            "reference": order.payment.reference,
+        },
+        "originLocationCode": order.origin_location_code,
+        "note": order.note,
+    }
+
+
+async def _existing_order(
+    session: AsyncSession, channel_id: uuid.UUID, idempotency_key: str, external_id: str | None
+) -> tuple[uuid.UUID, str, str] | None:
+    """(id, idempotency key, request hash) of the channel's order with this key (or external id)."""
+    match = orders_table.c.idempotency_key == idempotency_key
+    if external_id is not None:
+        match = or_(match, orders_table.c.external_id == external_id)
+    rows = (
+        await session.execute(
+            select(orders_table.c.id, orders_table.c.idempotency_key, orders_table.c.request_hash).where(
+                orders_table.c.channel_id == channel_id, match
+            )
+        )
+    ).all()
+    if not rows:
+        return None
+    found = next((r for r in rows if r.idempotency_key == idempotency_key), rows[0])
+    return found.id, found.idempotency_key, found.request_hash
