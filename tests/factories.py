@@ -94,3 +94,61 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
             t.name: sorted((tuple(r) for r in await session.execute(select(t))), key=repr)
             for t in Base.metadata.sorted_tables
         }
+
+
+PLACE_ORDER = """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) {
+  order { id number status externalId currency subtotal total payment paymentStatus createdAt
+    channel { code } originLocation { code }
+    customer { email name }
+    delivery { method price address { city country } pickupLocation { code } }
+    lines { sku name quantity unitPrice quantityCancelled }
+    events { type actor data } }
+  errors { code field message } } }"""
+ORDER_FIELDS = "id number status paymentStatus lines { sku quantity quantityCancelled } events { type actor data }"
+CANCEL_ORDER = f"""mutation($id: ID!, $reason: String!) {{ cancelOrder(id: $id, reason: $reason) {{
+  order {{ {ORDER_FIELDS} }} errors {{ code field message }} }} }}"""
+HOLD_ORDER = f"""mutation($id: ID!, $reason: String!) {{ holdOrder(id: $id, reason: $reason) {{
+  order {{ {ORDER_FIELDS} }} errors {{ code field message }} }} }}"""
+RELEASE_ORDER = f"""mutation($id: ID!) {{ releaseOrder(id: $id) {{
+  order {{ {ORDER_FIELDS} }} errors {{ code field message }} }} }}"""
+
+BERLIN_ADDRESS = {
+    "name": "Ada Lovelace",
+    "line1": "Unter den Linden 1",
+    "city": "Berlin",
+    "postalCode": "10117",
+    "country": "DE",
+    "latitude": 52.517,
+    "longitude": 13.389,
+}
+
+
+def order_input(
+    key: str,
+    lines: list[tuple[str, int, str]] = (("SKU-1", 1, "19.99"),),  # type: ignore[assignment]
+    *,
+    channel: str = "web",
+    pickup: str | None = None,
+    payment: str = "PREPAID",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A placeOrder input: delivery to Berlin, or pickup at a location code."""
+    delivery: dict[str, Any] = (
+        {"method": "PICKUP", "pickupLocationCode": pickup}
+        if pickup
+        else {"method": "DELIVERY", "address": BERLIN_ADDRESS, "price": "4.90", "carrier": "courier"}
+    )
+    return {
+        "channel": channel,
+        "idempotencyKey": key,
+        "customer": {"email": "ada@example.com", "name": "Ada"},
+        "lines": [{"sku": s, "quantity": q, "unitPrice": p} for s, q, p in lines],
+        "delivery": delivery,
+        "payment": {"method": payment},
+        **extra,
+    }
+
+
+async def atp(api: Api, key: str, sku: str) -> int:
+    data = await api.data(key, AVAILABILITY, {"skus": [sku]})
+    return data["availability"][0]["availableToPromise"]
