@@ -9,7 +9,8 @@ from oms_graph.domain.access import Role
 from tests.conftest import make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, small_chain
 
-ORDERS = """query($filter: OrderFilter, $first: Int, $after: String) { orders(filter: $filter, first: $first, after: $after) {
+ORDERS = """query($filter: OrderFilter, $first: Int, $after: String) {
+  orders(filter: $filter, first: $first, after: $after) {
   totalCount edges { cursor node { number status channel { code } } } pageInfo { hasNextPage endCursor } } }"""
 FULL_PAGE = """{ orders(first: 50) { edges { node { number channel { code } originLocation { code }
   delivery { pickupLocation { code } } lines { sku } events { type orderNumber } } } } }"""
