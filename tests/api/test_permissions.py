@@ -9,6 +9,10 @@ from tests.conftest import make_key
 from tests.factories import (
     ADJUST_STOCK,
     AVAILABILITY,
+    CANCEL_ORDER,
+    HOLD_ORDER,
+    PLACE_ORDER,
+    RELEASE_ORDER,
     SET_STOCK,
     STOCK_LEVELS,
     UPSERT_CHANNELS,
@@ -17,6 +21,7 @@ from tests.factories import (
     channel,
     level,
     location,
+    order_input,
     product,
     small_chain,
     snapshot,
@@ -41,7 +46,22 @@ OPERATIONS = {
     "products": ("{ products { sku } }", {}, ALL),
     "stockLevels": (STOCK_LEVELS, {}, {Role.ADMIN, Role.INTEGRATION, Role.ANALYST, Role.STORE}),
     "availability": (AVAILABILITY, {"skus": ["SKU-1"]}, {Role.ADMIN, Role.INTEGRATION, Role.STOREFRONT, Role.STORE}),
-    "node": ("query($id: ID!) { node(id: $id) { id } }", None, ALL),
+    "node": ("query($id: ID!) { node(id: $id) { id } }", lambda ids: {"id": ids["web"]}, ALL),
+    "placeOrder": (
+        PLACE_ORDER,
+        {"input": order_input("new", originLocationCode="ST-BER")},
+        {Role.ADMIN, Role.INTEGRATION, Role.STOREFRONT, Role.STORE},
+    ),
+    "importOrders": (
+        "mutation($input: [PlaceOrderInput!]!) { importOrders(input: $input) { errors { code } } }",
+        {"input": [order_input("imported", channel="pos")]},
+        MASTER_DATA,
+    ),
+    "cancelOrder": (CANCEL_ORDER, lambda ids: {"id": ids["placed"], "reason": "x"}, {Role.ADMIN, Role.STOREFRONT}),
+    "holdOrder": (HOLD_ORDER, lambda ids: {"id": ids["placed"], "reason": "x"}, {Role.ADMIN, Role.STOREFRONT}),
+    "releaseOrder": (RELEASE_ORDER, lambda ids: {"id": ids["held"]}, {Role.ADMIN, Role.STOREFRONT}),
+    "order": ("query($id: ID) { order(id: $id) { number } }", lambda ids: {"id": ids["placed"]}, ALL),
+    "orders": ("{ orders { totalCount } }", {}, ALL),
 }
 
 
@@ -65,18 +85,23 @@ async def chain(api):  # type: ignore[no-untyped-def]
         {"input": [level("SKU-1", "WH-HAM", 10), level("SKU-1", "ST-BER", 4), level("SKU-2", "ST-MUC", 6)]},
     )
     keys = await keys_for_every_role(api.db)
-    return keys
+    placed = (await api.data(admin, PLACE_ORDER, {"input": order_input("placed")}))["placeOrder"]["order"]
+    held = (await api.data(admin, PLACE_ORDER, {"input": order_input("held")}))["placeOrder"]["order"]
+    await api.data(admin, HOLD_ORDER, {"id": held["id"], "reason": "check"})
+    channels = await api.data(admin, "{ channels { id code } }")
+    web = next(c["id"] for c in channels["channels"] if c["code"] == "web")
+    return keys, {"placed": placed["id"], "held": held["id"], "web": web}
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 @pytest.mark.parametrize("operation", list(OPERATIONS))
 async def test_operation_is_allowed_or_denied_by_role(api, chain, operation, role):
+    keys, ids = chain
     document, variables, allowed = OPERATIONS[operation]
-    if variables is None:
-        channels = await api.data(chain[Role.ADMIN], "{ channels { id code } }")
-        variables = {"id": next(c["id"] for c in channels["channels"] if c["code"] == "web")}
+    if callable(variables):
+        variables = variables(ids)
     before = await snapshot(api.db)
-    body = await api.run(chain[role], document, variables)
+    body = await api.run(keys[role], document, variables)
     if role in allowed:
         assert not body.get("errors"), body
         payload = body["data"][operation]
@@ -89,25 +114,28 @@ async def test_operation_is_allowed_or_denied_by_role(api, chain, operation, rol
 
 
 async def test_storefront_key_sees_only_its_channel(api, chain):
-    data = await api.data(chain[Role.STOREFRONT], "{ channels { code } }")
+    keys, _ = chain
+    data = await api.data(keys[Role.STOREFRONT], "{ channels { code } }")
     assert [c["code"] for c in data["channels"]] == ["web"]
-    admin_view = await api.data(chain[Role.ADMIN], "{ channels { id code } }")
+    admin_view = await api.data(keys[Role.ADMIN], "{ channels { id code } }")
     pos_id = next(c["id"] for c in admin_view["channels"] if c["code"] == "pos")
-    hidden = await api.data(chain[Role.STOREFRONT], "query($id: ID!) { node(id: $id) { id } }", {"id": pos_id})
+    hidden = await api.data(keys[Role.STOREFRONT], "query($id: ID!) { node(id: $id) { id } }", {"id": pos_id})
     assert hidden["node"] is None
 
 
 async def test_storefront_key_asks_availability_only_for_its_channel(api, chain):
-    own = await api.data(chain[Role.STOREFRONT], AVAILABILITY, {"skus": ["SKU-1"], "channel": "web"})
-    assert own["availability"][0]["availableToPromise"] == 14
-    other = await api.run(chain[Role.STOREFRONT], AVAILABILITY, {"skus": ["SKU-1"], "channel": "pos"})
+    keys, _ = chain
+    own = await api.data(keys[Role.STOREFRONT], AVAILABILITY, {"skus": ["SKU-1"], "channel": "web"})
+    assert own["availability"][0]["availableToPromise"] == 14 - 2  # the chain's two orders promised one each
+    other = await api.run(keys[Role.STOREFRONT], AVAILABILITY, {"skus": ["SKU-1"], "channel": "pos"})
     assert other["data"] is None and other["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
 
 
 async def test_store_key_sees_only_its_location_stock(api, chain):
-    own = await api.data(chain[Role.STORE], STOCK_LEVELS, {})
+    keys, _ = chain
+    own = await api.data(keys[Role.STORE], STOCK_LEVELS, {})
     assert {e["node"]["location"]["code"] for e in own["stockLevels"]["edges"]} == {"ST-BER"}
-    other = await api.run(chain[Role.STORE], STOCK_LEVELS, {"loc": "WH-HAM"})
+    other = await api.run(keys[Role.STORE], STOCK_LEVELS, {"loc": "WH-HAM"})
     assert other["data"] is None and other["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
 
 
