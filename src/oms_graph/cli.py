@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from oms_graph.config import get_settings
 from oms_graph.db.engine import Database, create_database
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the API (embedded: SQLite, migrated on start)")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1, help="API processes sharing the port (PostgreSQL setups)")
 
     commands.add_parser("migrate", help="bring the configured database to the newest schema")
 
@@ -51,12 +53,14 @@ def _serve(args: argparse.Namespace) -> int:
     from oms_graph.app import create_app
 
     settings = get_settings()
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level=settings.log_level,
-    )
+    host, port = args.host or settings.host, args.port or settings.port
+    if args.workers > 1:
+        if settings.embedded:
+            _with_database(lambda db: asyncio.sleep(0))  # migrate once, before the workers start
+        app: Any = "oms_graph.app:create_app"
+        uvicorn.run(app, factory=True, workers=args.workers, host=host, port=port, log_level=settings.log_level)
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
     return 0
 
 

@@ -73,7 +73,9 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
     for sku in sorted(demand):
         if order.delivery_method == FulfilmentMethod.DELIVERY.value:
             await session.execute(
-                update(Product).where(Product.sku == sku).values(promised=Product.promised - demand[sku])
+                update(Product)
+                .where(Product.sku == sku)
+                .values(promised=Product.promised - demand[sku], updated_at=Product.updated_at)
             )
         else:
             await session.execute(

@@ -336,7 +336,7 @@ async def _promise(session: AsyncSession, sku: str, quantity: int) -> bool:
     taken = await session.execute(
         update(Product)
         .where(Product.sku == sku, Product.promised + quantity <= _shippable(sku))
-        .values(promised=Product.promised + quantity)
+        .values(promised=Product.promised + quantity, updated_at=Product.updated_at)  # not a master-data change
         .returning(Product.sku)
     )
     return taken.first() is not None

@@ -1,0 +1,312 @@
+"""placeOrder over HTTP beside pgbench running the same SQL, printed as a table. Run on demand:
+
+    .venv/bin/python bench/place_order.py [--seconds S] [--clients C] [--workers W]
+
+1. Captures the statements one two-line delivery placement sends (counted: the target is <= 12 with
+   BEGIN and COMMIT) and writes them as a pgbench script, with fresh ids, keys and numbers per run.
+2. pgbench runs that script with C clients for S seconds: the SQL floor.
+3. `oms-graph serve --workers W` on the same database; C concurrent HTTP clients place two-line orders
+   for S seconds (closed loop: the maximum throughput), then a paced open-loop run at half of it.
+Targets: oms-graph/pgbench >= 0.5; p99 <= 50 ms at half the maximum throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace as Input
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import _drop_postgres_database, _postgres_database, free_port  # noqa: E402
+from tests.factories import order_input  # noqa: E402
+
+from oms_graph.db.engine import Database, create_database  # noqa: E402
+from oms_graph.db.migrate import upgrade  # noqa: E402
+from oms_graph.domain.access import Principal, Role  # noqa: E402
+from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind  # noqa: E402
+from oms_graph.domain.orders import FulfilmentMethod, PaymentMethod  # noqa: E402
+from oms_graph.services import auth, catalog, placement, stock  # noqa: E402
+
+SKUS = ["BENCH-1", "BENCH-2"]
+ADMIN = Principal(key_id=uuid.uuid4(), name="bench", role=Role.ADMIN)
+
+
+async def seed(db: Database) -> str:
+    """A web channel, two warehouses with a million units of two skus; returns a STOREFRONT key."""
+    async with db.write() as s:
+        await catalog.upsert_channels(
+            s, inputs=[Input(code="web", name="Web", kind=ChannelKind.WEB, currency="EUR", confirmation=None)]
+        )
+        await catalog.upsert_locations(
+            s,
+            inputs=[
+                Input(
+                    code=code,
+                    name=code,
+                    kind=LocationKind.WAREHOUSE,
+                    region="DE",
+                    latitude=lat,
+                    longitude=lon,
+                    priority=0,
+                    capabilities=[LocationCapability.SHIP],
+                    daily_ship_capacity=None,
+                    active=True,
+                )
+                for code, lat, lon in (("WH-A", 53.5, 10.0), ("WH-B", 48.1, 11.6))
+            ],
+        )
+        await catalog.upsert_products(s, inputs=[Input(sku=k, name=k, category="X", weight_grams=500) for k in SKUS])
+        await stock.set_stock_levels(
+            s,
+            inputs=[
+                Input(sku=k, location_code=c, on_hand=1_000_000, safety_stock=0) for k in SKUS for c in ("WH-A", "WH-B")
+            ],
+            actor="bench",
+        )
+        _, key = await auth.create_api_key(s, role=Role.STOREFRONT, name="bench-web", channel_code="web")
+    return key
+
+
+def placement_input(key: str) -> Any:
+    return Input(
+        channel="web",
+        idempotency_key=key,
+        external_id=None,
+        origin_location_code=None,
+        note=None,
+        customer=Input(email="bench@example.com", phone=None, name="Bench", external_id=None),
+        lines=[
+            Input(sku=SKUS[0], quantity=1, unit_price=Decimal("19.99")),
+            Input(sku=SKUS[1], quantity=2, unit_price=Decimal("5.00")),
+        ],
+        delivery=Input(
+            method=FulfilmentMethod.DELIVERY,
+            pickup_location_code=None,
+            carrier="courier",
+            service=None,
+            price=Decimal("4.90"),
+            address=Input(
+                name="B",
+                line1="Main St 1",
+                city="Berlin",
+                region=None,
+                postal_code="10117",
+                country="DE",
+                latitude=None,
+                longitude=None,
+            ),
+        ),
+        payment=Input(method=PaymentMethod.PREPAID, provider=None, reference="psp-1"),
+    )
+
+
+async def capture(db: Database) -> list[tuple[str, Any]]:
+    """The (statement, parameters) one placement sends, in order."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        sent.append((statement, parameters))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with db.write() as s:
+            await placement.place_order(s, order=placement_input("bench-capture"), principal=ADMIN)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    return sent
+
+
+def pgbench_script(sent: list[tuple[str, Any]]) -> str:
+    """The captured statements with literal values; what must differ per order comes from :k and the sequence."""
+    order_params = next(params for sql, params in sent if sql.startswith("INSERT INTO orders"))
+    line_params = next(params for sql, params in sent if sql.startswith("INSERT INTO order_lines"))
+    fresh = {order_params[0]: "", **{line_id: f"/{n}" for n, line_id in enumerate(line_params[0], start=1)}}
+
+    def literal(value: Any) -> str:
+        if value is None:
+            return "NULL"
+        if isinstance(value, uuid.UUID):
+            if value in fresh:  # ids the placement generates: new ones per transaction
+                return f"md5(:client_id::text || '/' || :k::text || '{fresh[value]}')::uuid"
+            return f"'{value}'"
+        if isinstance(value, datetime):
+            return "now()"
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, list):
+            return "ARRAY[" + ", ".join(literal(v) for v in value) + "]"
+        return "'" + str(value).replace("'", "''") + "'"
+
+    lines = ["\\set k random(1, 9000000000000000000)", "BEGIN;"]
+    for sql, params in sent:
+        values = [literal(v) for v in params]
+        if sql.startswith("INSERT INTO orders"):
+            values[1] = "currval('order_number_seq')"  # seq
+            values[2] = "'PGB-' || currval('order_number_seq')::text"  # number
+            values[4] = "'pgb-' || :client_id::text || '-' || :k::text"  # idempotency key
+        text = re.sub(r"\$(\d+)", lambda m, values=values: values[int(m.group(1)) - 1], sql)
+        lines.append(" ".join(text.split()) + ";")
+    lines.append("COMMIT;")
+    return "\n".join(lines) + "\n"
+
+
+def run_pgbench(url: str, script: str, clients: int, seconds: int) -> float:
+    parsed = make_url(url)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+    command = [
+        "pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", f.name,
+        "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432), "-U", parsed.username or "postgres",
+        parsed.database or "",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True)
+    os.unlink(f.name)
+    if done.returncode != 0:
+        raise SystemExit(f"pgbench failed: {done.stderr[-3000:]}\n{script}")
+    out = done.stdout
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "OMS_DATABASE_URL": url, "OMS_LOG_LEVEL": "warning", "OMS_DATABASE_POOL_SIZE": "10"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oms_graph.cli", "serve", "--port", str(port), "--workers", str(workers)], env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("server did not start")
+
+
+async def load(base: str, key: str, clients: int, seconds: float, rate: float | None) -> tuple[int, list[float]]:
+    """Placements done and their latencies (ms): closed loop, or open loop at `rate` a second."""
+    lines = [(SKUS[0], 1, "19.99"), (SKUS[1], 2, "5.00")]
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=base, timeout=30, limits=limits, headers={"authorization": f"Bearer {key}"}
+    ) as client:
+
+        async def place() -> None:
+            nonlocal failures
+            body = {"query": PLACE_ORDER_SHORT, "variables": {"input": order_input(uuid.uuid4().hex, lines)}}
+            started = time.perf_counter()
+            response = await client.post(
+                "/graphql", content=json.dumps(body), headers={"content-type": "application/json"}
+            )
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200 or response.json()["data"]["placeOrder"]["errors"]:
+                failures += 1
+
+        if rate is None:
+
+            async def worker() -> None:
+                while time.perf_counter() < deadline:
+                    await place()
+
+            await asyncio.gather(*(worker() for _ in range(clients)))
+        else:
+            tasks, start, n = [], time.perf_counter(), 0
+            while (now := time.perf_counter()) < deadline:
+                due = start + n / rate
+                if due > now:
+                    await asyncio.sleep(due - now)
+                tasks.append(asyncio.create_task(place()))
+                n += 1
+            await asyncio.gather(*tasks)
+    if failures:
+        raise SystemExit(f"{failures} placements failed")
+    return len(latencies), latencies
+
+
+PLACE_ORDER_SHORT = (
+    "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number status } errors { code } } }"
+)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    url = await _postgres_database()
+    if url is None:
+        sys.exit("PostgreSQL is unreachable (OMS_TEST_POSTGRES_URL)")
+    rows = []
+    try:
+        db = create_database(url)
+        await upgrade(db)
+        key = await seed(db)
+        sent = await capture(db)
+        await db.dispose()
+        statements = len(sent) + 2  # and BEGIN, COMMIT
+        floor = run_pgbench(url, pgbench_script(sent), args.clients, args.seconds)
+        process, base = start_server(url, args.workers)
+        try:
+            await load(base, key, args.clients, 3, None)  # warm up
+            done, latencies = await load(base, key, args.clients, args.seconds, None)
+            tps = done / args.seconds
+            paced_done, paced = await load(base, key, args.clients, args.seconds, tps / 2)
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+        rows = [
+            ("SQL statements per two-line placement", f"{statements} (with BEGIN and COMMIT)", "<= 12"),
+            (f"pgbench, same SQL, {args.clients} clients", f"{floor:.0f} tps", ""),
+            (
+                f"placeOrder over HTTP, {args.clients} clients, {args.workers} workers",
+                f"{tps:.0f} orders/s, p50 {statistics.median(latencies):.1f} ms, "
+                f"p99 {percentile(latencies, 0.99):.1f} ms",
+                "",
+            ),
+            ("ratio placeOrder / pgbench", f"{tps / floor:.2f}", ">= 0.5"),
+            (
+                f"at half the maximum ({tps / 2:.0f}/s, open loop)",
+                f"{paced_done / args.seconds:.0f} orders/s, p50 {statistics.median(paced):.1f} ms, "
+                f"p99 {percentile(paced, 0.99):.1f} ms",
+                "p99 <= 50 ms",
+            ),
+        ]
+    finally:
+        await _drop_postgres_database(url)
+    widths = [max(len(r[i]) for r in [*rows, ("benchmark", "result", "target")]) for i in range(3)]
+    for row in [("benchmark", "result", "target"), tuple("-" * w for w in widths), *rows]:
+        print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    print(f"\n{os.cpu_count()} cores; {args.seconds} s per run; client, server and PostgreSQL share the machine")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
