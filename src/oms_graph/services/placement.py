@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
@@ -152,12 +154,16 @@ async def place_order(session: AsyncSession, *, order: PlaceOrderFields, princip
     payload = _payload(order)
     digest = rules.request_hash(payload)
     try:
-        return await _place(session, order, principal, channel, payload, digest)
+        prepared = await _prepare(session, order, principal, channel)
     except DomainError:
-        # A replay of an earlier placement must get that order back, even if stock has gone since.
+        # A replay of an earlier placement must get that order back, even if it would not pass now.
         if await _existing_order(session, channel.id, order.idempotency_key, order.external_id) is not None:
             raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest) from None
         raise
+    order_id = await _write(session, order, principal, channel, prepared, payload, digest)
+    # The stock comes last: the skus' rows stay locked from there to commit, so keep that stretch short.
+    await _take_stock(session, prepared)
+    return order_id
 
 
 async def replayed_order(session: AsyncSession, *, already: AlreadyPlaced) -> uuid.UUID:
@@ -179,14 +185,21 @@ async def replayed_order(session: AsyncSession, *, already: AlreadyPlaced) -> uu
     return order_id
 
 
-async def _place(
-    session: AsyncSession,
-    order: PlaceOrderFields,
-    principal: Principal,
-    channel: Any,
-    payload: dict[str, Any],
-    digest: str,
-) -> uuid.UUID:
+@dataclass(frozen=True)
+class Prepared:
+    """What the checks found out: the locations, the products' names, the demand per sku."""
+
+    pickup: Location | None
+    origin: Location | None
+    names: dict[str, str]
+    demand: dict[str, int]
+    first_line: dict[str, int]
+    delivery_price: Decimal
+    at: datetime
+
+
+async def _prepare(session: AsyncSession, order: PlaceOrderFields, principal: Principal, channel: Any) -> Prepared:
+    """Every check that needs the database but locks nothing."""
     errors = ErrorList()
     prices = [(i, line.unit_price) for i, line in enumerate(order.lines)]
     for i, price in prices:
@@ -209,31 +222,26 @@ async def _place(
         demand[line.sku] = demand.get(line.sku, 0) + line.quantity
         first_line.setdefault(line.sku, i)
     skus = sorted(demand)
-    products = {
-        row.sku: row
-        for row in await session.execute(
-            select(Product.sku, Product.name, Product.promised)
-            .where(Product.sku.in_(skus))
-            .order_by(byte_order(session, Product.sku))
-            .with_for_update()
-        )
-    }
+    names = dict((await session.execute(select(Product.sku, Product.name).where(Product.sku.in_(skus)))).all())
     for i, line in enumerate(order.lines):
-        if line.sku not in products:
+        if line.sku not in names:
             errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
     errors.raise_if_any()
+    return Prepared(pickup, origin, names, demand, first_line, delivery_price, utcnow())
 
-    now = utcnow()
+
+async def _write(
+    session: AsyncSession,
+    order: PlaceOrderFields,
+    principal: Principal,
+    channel: Any,
+    prepared: Prepared,
+    payload: dict[str, Any],
+    digest: str,
+) -> uuid.UUID:
+    """The order, its lines and ORDER_PLACED; AlreadyPlaced when its key or external id is taken."""
+    now, pickup, origin, delivery_price = prepared.at, prepared.pickup, prepared.origin, prepared.delivery_price
     method = order.delivery.method
-    for sku in skus:
-        if method is FulfilmentMethod.DELIVERY:
-            taken = await _promise(session, sku, demand[sku])
-        else:
-            taken = await _reserve(session, sku, demand[sku], pickup, products[sku].promised, now)
-        if not taken:
-            await _short(session, sku, demand[sku], first_line[sku], pickup, products[sku].promised, errors)
-    errors.raise_if_any()
-
     status = (
         OrderStatus.ON_HOLD
         if rules.starts_on_hold(rules.Confirmation(channel.confirmation), order.payment.method)
@@ -290,7 +298,7 @@ async def _place(
                 "order_id": order_id,
                 "line_no": i + 1,
                 "sku": line.sku,
-                "name": products[line.sku].name,
+                "name": prepared.names[line.sku],
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
                 "quantity_cancelled": 0,
@@ -317,6 +325,31 @@ async def _place(
         },
     )
     return order_id
+
+
+async def _take_stock(session: AsyncSession, prepared: Prepared) -> None:
+    """Promise (delivery) or reserve at the pickup location (pickup) every sku's demand, or raise."""
+    demand, first_line, pickup, now = prepared.demand, prepared.first_line, prepared.pickup, prepared.at
+    skus = sorted(demand)
+    promised = dict(
+        (
+            await session.execute(
+                select(Product.sku, Product.promised)
+                .where(Product.sku.in_(skus))
+                .order_by(byte_order(session, Product.sku))
+                .with_for_update()
+            )
+        ).all()
+    )
+    errors = ErrorList()
+    for sku in skus:
+        if pickup is None:
+            taken = await _promise(session, sku, demand[sku])
+        else:
+            taken = await _reserve(session, sku, demand[sku], pickup, promised[sku], now)
+        if not taken:
+            await _short(session, sku, demand[sku], first_line[sku], pickup, promised[sku], errors)
+    errors.raise_if_any()
 
 
 def _shippable(sku: Any) -> Any:
