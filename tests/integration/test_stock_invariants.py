@@ -165,15 +165,11 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
             try:
                 async with db.write() as s:
                     if kind == "deliver":
-                        placed.append(
-                            await placement.place_order(s, order=order(f"o{n}", op[1], None), principal=ADMIN)
-                        )
+                        done = await placement.place_order(s, order=order(f"o{n}", op[1], None), principal=ADMIN)
+                        placed.append(done.id)
                     elif kind == "pickup":
-                        placed.append(
-                            await placement.place_order(
-                                s, order=order(f"o{n}", [(op[2], op[3])], op[1]), principal=ADMIN
-                            )
-                        )
+                        pickup = order(f"o{n}", [(op[2], op[3])], op[1])
+                        placed.append((await placement.place_order(s, order=pickup, principal=ADMIN)).id)
                     elif kind == "cancel" and placed:
                         await orders.cancel_order(s, order_id=placed[op[1] % len(placed)], reason="r", principal=ADMIN)
                     elif kind == "set":

@@ -8,6 +8,7 @@ row-value IN list that the planner chokes on. SQLite runs in-process, where exec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -53,9 +54,31 @@ def byte_order(session: AsyncSession, col: Any) -> ColumnElement[Any]:
     return col.collate("C") if text and dialect_of(session) == "postgresql" else col
 
 
-def _unnest(table: Table, rows: Sequence[dict[str, Any]], names: Sequence[str]) -> FromClause:
-    arrays = [bindparam(f"u_{n}", [r[n] for r in rows], type_=postgresql.ARRAY(table.c[n].type)) for n in names]
+def _unnest(table: Table, names: Sequence[str]) -> FromClause:
+    """unnest() of one array parameter per column (named u_<column>), as a table of those columns."""
+    arrays = [bindparam(f"u_{n}", type_=postgresql.ARRAY(table.c[n].type)) for n in names]
     return func.unnest(*arrays).table_valued(*(column(n, table.c[n].type) for n in names)).render_derived(name="u")
+
+
+def _arrays(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[str, list[Any]]:
+    return {f"u_{n}": [r[n] for r in rows] for n in names}
+
+
+@lru_cache(maxsize=64)
+def _bulk_insert(table: Table, names: tuple[str, ...], skip_conflicts: bool) -> Any:
+    source = _unnest(table, names)
+    bulk = postgresql.insert(table).from_select(list(names), select(*(source.c[n] for n in names)))
+    return bulk.on_conflict_do_nothing() if skip_conflicts else bulk
+
+
+@lru_cache(maxsize=64)
+def _bulk_update(table: Table, names: tuple[str, ...], key: tuple[str, ...]) -> Any:
+    source = _unnest(table, names)
+    return (
+        update(table)
+        .where(and_(*(table.c[k] == source.c[k] for k in key)))
+        .values({n: source.c[n] for n in names if n not in key})
+    )
 
 
 async def insert_rows(
@@ -65,10 +88,8 @@ async def insert_rows(
     if not rows:
         return
     if dialect_of(session) == "postgresql":
-        names = list(rows[0])
-        source = _unnest(table, rows, names)
-        bulk = postgresql.insert(table).from_select(names, select(*(source.c[n] for n in names)))
-        await session.execute(bulk.on_conflict_do_nothing() if skip_conflicts else bulk)
+        names = tuple(rows[0])
+        await session.execute(_bulk_insert(table, names, skip_conflicts), _arrays(rows, names))
         return
     many = sqlite.insert(table)
     await session.execute(many.on_conflict_do_nothing() if skip_conflicts else many, list(rows))
@@ -83,12 +104,7 @@ async def update_rows(
     names = list(rows[0])
     values = [n for n in names if n not in key]
     if dialect_of(session) == "postgresql":
-        source = _unnest(table, rows, names)
-        await session.execute(
-            update(table)
-            .where(and_(*(table.c[k] == source.c[k] for k in key)))
-            .values({n: source.c[n] for n in values})
-        )
+        await session.execute(_bulk_update(table, tuple(names), tuple(key)), _arrays(rows, names))
         return
     stmt = (
         update(table)
@@ -108,14 +124,14 @@ async def lock_rows(
     if not keys:
         return []
     if dialect_of(session) == "postgresql":
-        source = _unnest(table, [dict(zip(key, k, strict=True)) for k in keys], key)
+        source = _unnest(table, key)
         stmt = (
             select(table)
             .join(source, and_(*(table.c[k] == source.c[k] for k in key)))
             .order_by(*(byte_order(session, table.c[k]) for k in key))
             .with_for_update(of=table)
         )
-        return list(await session.execute(stmt))
+        return list(await session.execute(stmt, _arrays([dict(zip(key, k, strict=True)) for k in keys], key)))
     found: list[Row[Any]] = []
     for start in range(0, len(keys), SQLITE_CHUNK):
         chunk = keys[start : start + SQLITE_CHUNK]
@@ -181,6 +197,11 @@ def first_by_rank(
 async def next_in_sequence(session: AsyncSession, table: Table, *, column_name: str, sequence: str) -> int:
     """The next number of a counter column: a PostgreSQL sequence (no lock), or max + 1 on SQLite, whose
     single writer makes that safe."""
-    if dialect_of(session) == "postgresql":
-        return int(await session.scalar(select(func.nextval(sequence))) or 0)
-    return int(await session.scalar(select(func.coalesce(func.max(table.c[column_name]), 0) + 1)) or 0)
+    return int(await session.scalar(_next_number(dialect_of(session), table, column_name, sequence)) or 0)
+
+
+@lru_cache(maxsize=16)
+def _next_number(dialect: str, table: Table, column_name: str, sequence: str) -> Select[Any]:
+    if dialect == "postgresql":
+        return select(func.nextval(sequence))
+    return select(func.coalesce(func.max(table.c[column_name]), 0) + 1)

@@ -20,6 +20,7 @@ from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentStatus
 
 events_table = cast(Table, OrderEvent.__table__)
+APPEND_EVENT = insert(events_table)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ async def append_event(
 ) -> None:
     """Append to the order's event log (the outbox), in the caller's transaction."""
     await session.execute(
-        insert(events_table).values(order_id=order_id, type=type, actor=actor, data=data, at=at or utcnow())
+        APPEND_EVENT, {"order_id": order_id, "type": type, "actor": actor, "data": data, "at": at or utcnow()}
     )
 
 

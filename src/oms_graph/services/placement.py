@@ -14,13 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, case, func, or_, select, update
+from sqlalchemy import Table, bindparam, case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import byte_order, insert_for, insert_rows, next_in_sequence
+from oms_graph.db.dialect import dialect_of, insert_rows, next_in_sequence
 from oms_graph.db.models import Channel, Location, Order, OrderLine, Product, StockLevel
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
@@ -32,6 +35,63 @@ from oms_graph.services.orders import append_event
 orders_table = cast(Table, Order.__table__)
 lines_table = cast(Table, OrderLine.__table__)
 stock_table = cast(Table, StockLevel.__table__)
+products_table = cast(Table, Product.__table__)
+channels_table = cast(Table, Channel.__table__)
+
+
+def _shippable(sku: Any) -> Any:
+    """Units of a sku that active SHIP locations could give to new demand: the sum of positive available."""
+    level = stock_table.c
+    units = level.on_hand - level.reserved - level.safety_stock
+    return (
+        select(func.coalesce(func.sum(case((units > 0, units), else_=0)), 0))
+        .join(Location, Location.id == level.location_id)
+        .where(level.sku == sku, Location.active.is_(True), Location.can_ship.is_(True))
+        .scalar_subquery()
+    )
+
+
+# The hot path's statements are built once; each placement only binds values (b_* parameters).
+_product, _level = products_table.c, stock_table.c
+_available = _level.on_hand - _level.reserved - _level.safety_stock
+CHANNEL = select(
+    channels_table.c.id, channels_table.c.code, channels_table.c.currency, channels_table.c.confirmation
+).where(channels_table.c.code == bindparam("b_code"))
+NAMES = select(_product.sku, _product.name).where(_product.sku.in_(bindparam("b_skus", expanding=True)))
+PROMISE = (
+    update(products_table)
+    .where(
+        _product.sku == bindparam("b_sku"),
+        _product.promised + bindparam("b_quantity") <= _shippable(bindparam("b_sku")),
+    )
+    .values(promised=_product.promised + bindparam("b_quantity"), updated_at=_product.updated_at)  # not master data
+    .returning(_product.sku)
+)
+RESERVE = (
+    update(stock_table)
+    .where(
+        _level.sku == bindparam("b_sku"),
+        _level.location_id == bindparam("b_location"),
+        _available >= bindparam("b_quantity"),
+    )
+    .values(reserved=_level.reserved + bindparam("b_quantity"), updated_at=bindparam("b_at"))
+    .returning(_level.sku)
+)
+# At a SHIP location the reservation must also leave the sku's network promise covered.
+RESERVE_AT_SHIP = RESERVE.where(_shippable(bindparam("b_sku")) - bindparam("b_promised") >= bindparam("b_quantity"))
+
+
+@lru_cache(maxsize=4)
+def _statements(dialect: str) -> SimpleNamespace:
+    """The statements that differ by dialect: the locking read, the order insert."""
+    lock = (
+        select(_product.sku, _product.promised)
+        .where(_product.sku.in_(bindparam("b_skus", expanding=True)))
+        .order_by(_product.sku.collate("C") if dialect == "postgresql" else _product.sku)
+        .with_for_update()
+    )
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(orders_table)
+    return SimpleNamespace(lock=lock, insert_order=insert.on_conflict_do_nothing().returning(orders_table.c.id))
 
 
 class LineFields(Protocol):
@@ -131,18 +191,14 @@ class AlreadyPlaced(Exception):
         )
 
 
-async def place_order(session: AsyncSession, *, order: PlaceOrderFields, principal: Principal) -> uuid.UUID:
-    """Write the order and its promise (or pickup reservation) and ORDER_PLACED, or nothing."""
+async def place_order(session: AsyncSession, *, order: PlaceOrderFields, principal: Principal) -> Order:
+    """Write the order and its promise (or pickup reservation) and ORDER_PLACED, or nothing.
+
+    Returns the order as written (built from the inserted values, not read back)."""
     errors = ErrorList()
     _check_shape(order, errors)
     errors.raise_if_any()
-    channel = (
-        await session.execute(
-            select(Channel.id, Channel.code, Channel.currency, Channel.confirmation).where(
-                Channel.code == order.channel
-            )
-        )
-    ).first()
+    channel = (await session.execute(CHANNEL, {"b_code": order.channel})).first()
     if channel is None:
         raise DomainError.one(
             ErrorCode.UNKNOWN_CHANNEL, ["input", "channel"], f"no channel with code {order.channel!r}"
@@ -160,10 +216,10 @@ async def place_order(session: AsyncSession, *, order: PlaceOrderFields, princip
         if await _existing_order(session, channel.id, order.idempotency_key, order.external_id) is not None:
             raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest) from None
         raise
-    order_id = await _write(session, order, principal, channel, prepared, payload, digest)
+    placed = await _write(session, order, principal, channel, prepared, payload, digest)
     # The stock comes last: the skus' rows stay locked from there to commit, so keep that stretch short.
     await _take_stock(session, prepared)
-    return order_id
+    return placed
 
 
 async def replayed_order(session: AsyncSession, *, already: AlreadyPlaced) -> uuid.UUID:
@@ -222,7 +278,7 @@ async def _prepare(session: AsyncSession, order: PlaceOrderFields, principal: Pr
         demand[line.sku] = demand.get(line.sku, 0) + line.quantity
         first_line.setdefault(line.sku, i)
     skus = sorted(demand)
-    names = dict((await session.execute(select(Product.sku, Product.name).where(Product.sku.in_(skus)))).all())
+    names = dict((await session.execute(NAMES, {"b_skus": skus})).all())
     for i, line in enumerate(order.lines):
         if line.sku not in names:
             errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
@@ -238,7 +294,7 @@ async def _write(
     prepared: Prepared,
     payload: dict[str, Any],
     digest: str,
-) -> uuid.UUID:
+) -> Order:
     """The order, its lines and ORDER_PLACED; AlreadyPlaced when its key or external id is taken."""
     now, pickup, origin, delivery_price = prepared.at, prepared.pickup, prepared.origin, prepared.delivery_price
     method = order.delivery.method
@@ -252,41 +308,37 @@ async def _write(
     order_id = uuid.uuid4()
     number = rules.order_number(channel.code, seq)
     customer = payload["customer"]
-    inserted = await session.execute(
-        insert_for(session, orders_table)
-        .values(
-            id=order_id,
-            seq=seq,
-            number=number,
-            channel_id=channel.id,
-            idempotency_key=order.idempotency_key,
-            request_hash=digest,
-            external_id=order.external_id,
-            status=status.value,
-            hold_reason="awaiting confirmation" if status is OrderStatus.ON_HOLD else None,
-            customer=customer,
-            customer_email=(customer.get("email") or None),
-            delivery_method=method.value,
-            delivery_address=payload["delivery"]["address"],
-            pickup_location_id=pickup.id if pickup is not None else None,
-            carrier=order.delivery.carrier,
-            service=order.delivery.service,
-            delivery_price=delivery_price,
-            payment_method=order.payment.method.value,
-            payment_provider=order.payment.provider,
-            payment_reference=order.payment.reference,
-            payment_status=rules.initial_payment_status(order.payment.method).value,
-            subtotal=subtotal,
-            total=subtotal + delivery_price,
-            currency=channel.currency,
-            origin_location_id=origin.id if origin is not None else None,
-            note=order.note,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing()
-        .returning(orders_table.c.id)
+    values = dict(
+        id=order_id,
+        seq=seq,
+        number=number,
+        channel_id=channel.id,
+        idempotency_key=order.idempotency_key,
+        request_hash=digest,
+        external_id=order.external_id,
+        status=status.value,
+        hold_reason="awaiting confirmation" if status is OrderStatus.ON_HOLD else None,
+        customer=customer,
+        customer_email=(customer.get("email") or None),
+        delivery_method=method.value,
+        delivery_address=payload["delivery"]["address"],
+        pickup_location_id=pickup.id if pickup is not None else None,
+        carrier=order.delivery.carrier,
+        service=order.delivery.service,
+        delivery_price=delivery_price,
+        payment_method=order.payment.method.value,
+        payment_provider=order.payment.provider,
+        payment_reference=order.payment.reference,
+        payment_status=rules.initial_payment_status(order.payment.method).value,
+        subtotal=subtotal,
+        total=subtotal + delivery_price,
+        currency=channel.currency,
+        origin_location_id=origin.id if origin is not None else None,
+        note=order.note,
+        created_at=now,
+        updated_at=now,
     )
+    inserted = await session.execute(_statements(dialect_of(session)).insert_order, values)
     if inserted.first() is None:  # a concurrent placement with the same key or external id committed first
         raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest)
     await insert_rows(
@@ -324,23 +376,14 @@ async def _write(
             "currency": channel.currency,
         },
     )
-    return order_id
+    return Order(**values)
 
 
 async def _take_stock(session: AsyncSession, prepared: Prepared) -> None:
     """Promise (delivery) or reserve at the pickup location (pickup) every sku's demand, or raise."""
     demand, first_line, pickup, now = prepared.demand, prepared.first_line, prepared.pickup, prepared.at
     skus = sorted(demand)
-    promised = dict(
-        (
-            await session.execute(
-                select(Product.sku, Product.promised)
-                .where(Product.sku.in_(skus))
-                .order_by(byte_order(session, Product.sku))
-                .with_for_update()
-            )
-        ).all()
-    )
+    promised = dict((await session.execute(_statements(dialect_of(session)).lock, {"b_skus": skus})).all())
     errors = ErrorList()
     for sku in skus:
         if pickup is None:
@@ -352,48 +395,17 @@ async def _take_stock(session: AsyncSession, prepared: Prepared) -> None:
     errors.raise_if_any()
 
 
-def _shippable(sku: Any) -> Any:
-    """Units of a sku that active SHIP locations could give to new demand: the sum of positive available."""
-    level = stock_table.c
-    units = level.on_hand - level.reserved - level.safety_stock
-    return (
-        select(func.coalesce(func.sum(case((units > 0, units), else_=0)), 0))
-        .join(Location, Location.id == level.location_id)
-        .where(level.sku == sku, Location.active.is_(True), Location.can_ship.is_(True))
-        .scalar_subquery()
-    )
-
-
 async def _promise(session: AsyncSession, sku: str, quantity: int) -> bool:
     """Take units from the sku's availableToPromise; False (nothing changed) when there are not enough."""
-    taken = await session.execute(
-        update(Product)
-        .where(Product.sku == sku, Product.promised + quantity <= _shippable(sku))
-        .values(promised=Product.promised + quantity, updated_at=Product.updated_at)  # not a master-data change
-        .returning(Product.sku)
-    )
+    taken = await session.execute(PROMISE, {"b_sku": sku, "b_quantity": quantity})
     return taken.first() is not None
 
 
-async def _reserve(
-    session: AsyncSession, sku: str, quantity: int, location: Location | None, promised: int, now: Any
-) -> bool:
-    """Reserve at the pickup location; at a SHIP location the network promise must stay covered too."""
-    assert location is not None
-    level = stock_table.c
-    conditions = [
-        level.sku == sku,
-        level.location_id == location.id,
-        level.on_hand - level.reserved - level.safety_stock >= quantity,
-    ]
-    if location.can_ship and location.active:
-        conditions.append(_shippable(sku) - promised >= quantity)
-    taken = await session.execute(
-        update(stock_table)
-        .where(*conditions)
-        .values(reserved=level.reserved + quantity, updated_at=now)
-        .returning(level.sku)
-    )
+async def _reserve(session: AsyncSession, sku: str, quantity: int, location: Location, promised: int, now: Any) -> bool:
+    """Reserve at the pickup location; at an active SHIP location the network promise must stay covered too."""
+    ships = location.can_ship and location.active
+    params = {"b_sku": sku, "b_location": location.id, "b_quantity": quantity, "b_at": now, "b_promised": promised}
+    taken = await session.execute(RESERVE_AT_SHIP if ships else RESERVE, params)
     return taken.first() is not None
 
 

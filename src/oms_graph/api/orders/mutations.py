@@ -26,14 +26,15 @@ async def place(info: Info, order: PlaceOrderInput) -> PlaceOrderPayload:
     """Place in one transaction; a replay (same key, or same external id) answers the order placed before."""
     principal = info.context.caller
     try:
-        order_id, errors = await command(info, lambda s: placement.place_order(s, order=order, principal=principal))
+        placed, errors = await command(info, lambda s: placement.place_order(s, order=order, principal=principal))
     except placement.AlreadyPlaced as already:
         order_id, errors = await command(info, partial(placement.replayed_order, already=already))
-    if order_id is None:
+        if order_id is None:
+            return PlaceOrderPayload(order=None, errors=errors)
+        async with info.context.db.read() as session:
+            placed = await session.get(models.Order, order_id)
+    if placed is None:
         return PlaceOrderPayload(order=None, errors=errors)
-    async with info.context.db.read() as session:
-        placed = await session.get(models.Order, order_id)
-    assert placed is not None
     return PlaceOrderPayload(order=Order.from_model(placed), errors=[])
 
 
