@@ -89,7 +89,7 @@ async def insert_rows(
         return
     if dialect_of(session) == "postgresql":
         names = tuple(rows[0])
-        await session.execute(_bulk_insert(table, names, skip_conflicts), _arrays(rows, names))
+        await (await session.connection()).execute(_bulk_insert(table, names, skip_conflicts), _arrays(rows, names))
         return
     many = sqlite.insert(table)
     await session.execute(many.on_conflict_do_nothing() if skip_conflicts else many, list(rows))
@@ -197,7 +197,8 @@ def first_by_rank(
 async def next_in_sequence(session: AsyncSession, table: Table, *, column_name: str, sequence: str) -> int:
     """The next number of a counter column: a PostgreSQL sequence (no lock), or max + 1 on SQLite, whose
     single writer makes that safe."""
-    return int(await session.scalar(_next_number(dialect_of(session), table, column_name, sequence)) or 0)
+    statement = _next_number(dialect_of(session), table, column_name, sequence)
+    return int(await (await session.connection()).scalar(statement) or 0)
 
 
 @lru_cache(maxsize=16)

@@ -44,7 +44,7 @@ async def append_event(
     session: AsyncSession, *, order_id: uuid.UUID, type: str, actor: str | None, data: dict[str, Any], at: Any = None
 ) -> None:
     """Append to the order's event log (the outbox), in the caller's transaction."""
-    await session.execute(
+    await (await session.connection()).execute(
         APPEND_EVENT, {"order_id": order_id, "type": type, "actor": actor, "data": data, "at": at or utcnow()}
     )
 
