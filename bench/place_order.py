@@ -39,15 +39,15 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _drop_postgres_database, _postgres_database, free_port  # noqa: E402
-from tests.factories import order_input  # noqa: E402
+from tests.conftest import _drop_postgres_database, _postgres_database  # noqa: E402
+from tests.factories import order_input, placement_fields  # noqa: E402
 
+from bench.server import start_server  # noqa: E402
 from oms_graph.db.engine import Database, create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.db.models import Order  # noqa: E402
 from oms_graph.domain.access import Principal, Role  # noqa: E402
 from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind  # noqa: E402
-from oms_graph.domain.orders import FulfilmentMethod, PaymentMethod  # noqa: E402
 from oms_graph.services import auth, catalog, placement, stock  # noqa: E402
 
 SKUS = ["BENCH-1", "BENCH-2"]
@@ -91,36 +91,7 @@ async def seed(db: Database) -> str:
 
 
 def placement_input(key: str) -> Any:
-    return Input(
-        channel="web",
-        idempotency_key=key,
-        external_id=None,
-        origin_location_code=None,
-        note=None,
-        customer=Input(email="bench@example.com", phone=None, name="Bench", external_id=None),
-        lines=[
-            Input(sku=SKUS[0], quantity=1, unit_price=Decimal("19.99")),
-            Input(sku=SKUS[1], quantity=2, unit_price=Decimal("5.00")),
-        ],
-        delivery=Input(
-            method=FulfilmentMethod.DELIVERY,
-            pickup_location_code=None,
-            carrier="courier",
-            service=None,
-            price=Decimal("4.90"),
-            address=Input(
-                name="B",
-                line1="Main St 1",
-                city="Berlin",
-                region=None,
-                postal_code="10117",
-                country="DE",
-                latitude=None,
-                longitude=None,
-            ),
-        ),
-        payment=Input(method=PaymentMethod.PREPAID, provider=None, reference="psp-1"),
-    )
+    return placement_fields(key, BENCH_LINES)
 
 
 async def capture(db: Database) -> list[tuple[str, Any]]:
@@ -188,23 +159,6 @@ def run_pgbench(url: str, script: str, clients: int, seconds: int) -> float:
         raise SystemExit(f"pgbench failed: {done.stderr[-3000:]}\n{script}")
     out = done.stdout
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-
-def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "OMS_DATABASE_URL": url, "OMS_LOG_LEVEL": "warning", "OMS_DATABASE_POOL_SIZE": "10"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "oms_graph.cli", "serve", "--port", str(port), "--workers", str(workers)], env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("server did not start")
 
 
 async def load(base: str, key: str, clients: int, seconds: float, rate: float | None) -> tuple[int, list[float]]:

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,9 +28,10 @@ from sqlalchemy import event, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _drop_postgres_database, _postgres_database, free_port  # noqa: E402
+from tests.conftest import _drop_postgres_database, _postgres_database  # noqa: E402
 from tests.factories import AVAILABILITY, SET_STOCK, UPSERT_LOCATIONS, UPSERT_PRODUCTS  # noqa: E402
 
+from bench.server import start_server  # noqa: E402
 from oms_graph.db.engine import Database, create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.domain.access import Role  # noqa: E402
@@ -60,21 +60,6 @@ def chain() -> tuple[list[dict], list[dict]]:
     ]
     products = [{"sku": f"S-{i:04d}", "name": f"Product {i}", "category": f"C-{i % 10}"} for i in range(PRODUCTS)]
     return locations, products
-
-
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "OMS_DATABASE_URL": url, "OMS_LOG_LEVEL": "warning"}
-    process = subprocess.Popen([sys.executable, "-m", "oms_graph.cli", "serve", "--port", str(port)], env=env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("server did not start")
 
 
 async def gql(client: httpx.AsyncClient, key: str, query: str, variables: dict) -> dict:

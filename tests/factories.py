@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from types import SimpleNamespace as Input
 from typing import Any
 
 from sqlalchemy import select
 
 from oms_graph.db.base import Base
 from oms_graph.db.engine import Database
+from oms_graph.domain.orders import FulfilmentMethod, PaymentMethod
 from tests.graphql_client import Api
 
 UPSERT_CHANNELS = """mutation($input: [ChannelInput!]!) { upsertChannels(input: $input) {
@@ -152,3 +155,35 @@ def order_input(
 async def atp(api: Api, key: str, sku: str) -> int:
     data = await api.data(key, AVAILABILITY, {"skus": [sku]})
     return data["availability"][0]["availableToPromise"]
+
+
+def placement_fields(key: str, lines: list[tuple[str, int, str]], pickup: str | None = None) -> Any:
+    """A placement as the service takes it (attributes, as the GraphQL input has them): delivery or pickup."""
+    address = Input(
+        name=None,
+        line1="Main St 1",
+        city="Berlin",
+        region=None,
+        postal_code="10117",
+        country="DE",
+        latitude=None,
+        longitude=None,
+    )
+    return Input(
+        channel="web",
+        idempotency_key=key,
+        external_id=None,
+        origin_location_code=None,
+        note=None,
+        customer=Input(email="buyer@example.com", phone=None, name=None, external_id=None),
+        lines=[Input(sku=s, quantity=q, unit_price=Decimal(p)) for s, q, p in lines],
+        delivery=Input(
+            method=FulfilmentMethod.PICKUP if pickup else FulfilmentMethod.DELIVERY,
+            pickup_location_code=pickup,
+            address=None if pickup else address,
+            carrier=None,
+            service=None,
+            price=None,
+        ),
+        payment=Input(method=PaymentMethod.PREPAID, provider=None, reference=None),
+    )

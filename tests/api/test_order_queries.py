@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from oms_graph.domain.access import Role
 from tests.conftest import make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, small_chain
+from tests.statements import counting_selects
 
 ORDERS = """query($filter: OrderFilter, $first: Int, $after: String) {
   orders(filter: $filter, first: $first, after: $after) {
@@ -90,22 +90,12 @@ async def test_a_page_of_50_orders_with_their_children_takes_the_same_statements
                 originLocationCode="ST-BER",
             ),
         )
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT") and "api_keys" not in statement:
-            statements.append(statement)
-
-    engine = api.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting_selects(api.db) as seen:
         small = await api.data(keys["admin"], FULL_PAGE.replace("first: 50", "first: 5"))
-        few = len(statements)
-        statements.clear()
+        few = len(seen)
+        seen.clear()
         page = await api.data(keys["admin"], FULL_PAGE)
-        many = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+        many = len(seen)
     assert len(small["orders"]["edges"]) == 5 and len(page["orders"]["edges"]) == 50
     assert (
         page["orders"]["edges"][0]["node"]["events"][0]["orderNumber"] == page["orders"]["edges"][0]["node"]["number"]

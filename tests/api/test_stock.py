@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from oms_graph.db.models import Location, StockLevel, StockMovement
 from oms_graph.domain.access import Role
@@ -21,6 +21,7 @@ from tests.factories import (
     product,
     small_chain,
 )
+from tests.statements import counting_selects
 
 
 @pytest.fixture
@@ -194,20 +195,10 @@ async def test_availability_sends_the_same_number_of_statements_whatever_the_num
     skus = [f"P-{i:02d}" for i in range(30)]
     await api.data(admin, UPSERT_PRODUCTS, {"input": [product(s) for s in skus]})
     await api.data(admin, SET_STOCK, {"input": [level(s, "WH-HAM", 5) for s in skus]})
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT") and "api_keys" not in statement:
-            statements.append(statement)
-
-    engine = api.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting_selects(api.db) as seen:
         await api.data(admin, AVAILABILITY, {"skus": skus[:1]})
-        one = len(statements)
-        statements.clear()
+        one = len(seen)
+        seen.clear()
         await api.data(admin, AVAILABILITY, {"skus": skus})
-        many = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+        many = len(seen)
     assert one == many == 3  # known skus with their shippable units, active locations, nearest stock

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from decimal import Decimal
 from types import SimpleNamespace as Input
 
 from hypothesis import HealthCheck, given, settings
@@ -23,8 +22,9 @@ from oms_graph.db.models import Location, Order, OrderLine, Product, StockLevel,
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind
 from oms_graph.domain.errors import DomainError
-from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod
+from oms_graph.domain.orders import OrderStatus
 from oms_graph.services import catalog, orders, placement, stock
+from tests.factories import placement_fields
 
 SKUS = ["A", "B", "C"]
 # code, capabilities: a warehouse, a store that ships and hands out, a pickup-only store
@@ -49,38 +49,6 @@ operation = st.one_of(
         st.integers(-5, 5).filter(bool),
     ),
 )
-
-
-def order(key: str, lines: list[tuple[str, int]], pickup: str | None) -> Input:
-    return Input(
-        channel="web",
-        idempotency_key=key,
-        external_id=None,
-        origin_location_code=None,
-        note=None,
-        customer=Input(email="p@example.com", phone=None, name=None, external_id=None),
-        lines=[Input(sku=s, quantity=q, unit_price=Decimal("1")) for s, q in lines],
-        delivery=Input(
-            method=FulfilmentMethod.PICKUP if pickup else FulfilmentMethod.DELIVERY,
-            pickup_location_code=pickup,
-            address=None
-            if pickup
-            else Input(
-                name=None,
-                line1="Main St 1",
-                city="Berlin",
-                region=None,
-                postal_code=None,
-                country="DE",
-                latitude=None,
-                longitude=None,
-            ),
-            carrier=None,
-            service=None,
-            price=None,
-        ),
-        payment=Input(method=PaymentMethod.PREPAID, provider=None, reference=None),
-    )
 
 
 async def reset(db) -> None:  # type: ignore[no-untyped-def]
@@ -165,10 +133,12 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
             try:
                 async with db.write() as s:
                     if kind == "deliver":
-                        done = await placement.place_order(s, order=order(f"o{n}", op[1], None), principal=ADMIN)
+                        done = await placement.place_order(
+                            s, order=placement_fields(f"o{n}", [(k, q, "1") for k, q in op[1]]), principal=ADMIN
+                        )
                         placed.append(done.id)
                     elif kind == "pickup":
-                        pickup = order(f"o{n}", [(op[2], op[3])], op[1])
+                        pickup = placement_fields(f"o{n}", [(op[2], op[3], "1")], op[1])
                         placed.append((await placement.place_order(s, order=pickup, principal=ADMIN)).id)
                     elif kind == "cancel" and placed:
                         await orders.cancel_order(s, order_id=placed[op[1] % len(placed)], reason="r", principal=ADMIN)
