@@ -1,0 +1,83 @@
+"""Routing engine plan time, printed as a table. Run on demand: .venv/bin/python bench/routing.py
+
+10 lines over 500 locations (target p95 < 20 ms): when warehouses can serve the whole order, and when
+stock is scattered so that every plan must split.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from oms_graph.domain.routing import Candidate, Demand, Profile, route  # noqa: E402
+
+LOCATIONS = 500
+SKUS = [f"S-{i}" for i in range(10)]
+
+
+def network(rng: random.Random, scattered: bool) -> list[Candidate]:
+    candidates = []
+    for i in range(LOCATIONS):
+        warehouse = i < 10
+        if scattered:  # each location holds a few skus, a few units each
+            stock = {sku: rng.randint(1, 3) for sku in rng.sample(SKUS, 3)}
+        else:
+            stock = {sku: rng.randint(0, 40 if warehouse else 4) for sku in SKUS}
+        candidates.append(
+            Candidate(
+                id=i,
+                code=f"L-{i:03d}",
+                latitude=47.5 + rng.random() * 7,
+                longitude=6 + rng.random() * 9,
+                region=f"R-{i % 16}",
+                priority=10 if warehouse else rng.randint(0, 5),
+                handling_cost=1.0 if warehouse else 2.5,
+                is_store=not warehouse,
+                capacity_left=None if warehouse else rng.randint(0, 40),
+                stock=stock,
+            )
+        )
+    return candidates
+
+
+def measure(scattered: bool, rounds: int = 200) -> tuple[float, float, float]:
+    rng = random.Random(7)
+    times, splits = [], []
+    for _ in range(rounds):
+        candidates = network(rng, scattered)
+        demand = Demand(
+            lines={sku: rng.randint(1, 3) for sku in SKUS},
+            weights={s: 400 for s in SKUS},
+            destination=(47.5 + rng.random() * 7, 6 + rng.random() * 9),
+        )
+        started = time.perf_counter()
+        decision = route(demand, candidates, Profile(max_splits=5))
+        times.append((time.perf_counter() - started) * 1000)
+        if decision.chosen:
+            splits.append(len(decision.chosen.allocations))
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1], statistics.mean(splits) if splits else 0
+
+
+def main() -> None:
+    rows = [("benchmark", "p50", "p95", "fulfilments per plan", "target")]
+    for label, scattered in (
+        ("10 lines, 500 locations, warehouses hold all", False),
+        ("10 lines, 500 locations, stock scattered", True),
+    ):
+        p50, p95, splits = measure(scattered)
+        rows.append((label, f"{p50:.1f} ms", f"{p95:.1f} ms", f"{splits:.1f}", "p95 < 20 ms"))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for i, row in enumerate(rows):
+        print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+        if i == 0:
+            print(" | ".join("-" * w for w in widths))
+
+
+if __name__ == "__main__":
+    main()
