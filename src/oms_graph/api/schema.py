@@ -17,13 +17,14 @@ from oms_graph.api.node_query import NodeQuery
 from oms_graph.api.orders.mutations import OrderMutation
 from oms_graph.api.orders.query import OrderQuery
 from oms_graph.api.orders.types import Order
+from oms_graph.api.routing.schema import RoutingMutation, RoutingQuery
 from oms_graph.api.scalars import DECIMAL
 from oms_graph.api.stock.mutations import StockMutation
 from oms_graph.api.stock.query import StockQuery
 from oms_graph.metrics import OperationMetrics
 
-Query = merge_types("Query", (NodeQuery, CatalogQuery, StockQuery, OrderQuery))
-Mutation = merge_types("Mutation", (CatalogMutation, StockMutation, OrderMutation))
+Query = merge_types("Query", (NodeQuery, CatalogQuery, StockQuery, OrderQuery, RoutingQuery))
+Mutation = merge_types("Mutation", (CatalogMutation, StockMutation, OrderMutation, RoutingMutation))
 
 MAX_QUERY_DEPTH = 12
 MAX_ALIASES = 30

@@ -3,6 +3,7 @@
 from oms_graph.db.models.auth import ApiKey
 from oms_graph.db.models.catalog import Channel, Location, Product
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
+from oms_graph.db.models.routing import RoutingProfile
 from oms_graph.db.models.stock import StockLevel, StockMovement
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "Product",
+    "RoutingProfile",
     "StockLevel",
     "StockMovement",
 ]
