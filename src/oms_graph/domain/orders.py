@@ -55,10 +55,12 @@ class Confirmation(Enum):
     ALL = "ALL"
 
 
-# Before routing, an order's units are a network promise (delivery) or a reservation at the pickup
-# location; cancelling releases them. Routing adds its statuses here together with their release.
-CANCELLABLE = frozenset({OrderStatus.PLACED, OrderStatus.ON_HOLD})
-HOLDABLE = frozenset({OrderStatus.PLACED})
+# Until routed, an order's units are a network promise (delivery) or a reservation at the pickup
+# location; once routed, reservations held by its fulfilments. Cancelling releases either. Later
+# statuses join CANCELLABLE when fulfilment work (picking, shipping) can be cancelled too.
+UNROUTED = frozenset({OrderStatus.PLACED, OrderStatus.ON_HOLD, OrderStatus.BACKORDERED})
+CANCELLABLE = UNROUTED | {OrderStatus.ROUTED}
+HOLDABLE = frozenset({OrderStatus.PLACED, OrderStatus.BACKORDERED})
 
 PAYMENT_FOR_METHOD = {
     FulfilmentMethod.DELIVERY: {PaymentMethod.PREPAID, PaymentMethod.CASH_ON_DELIVERY},

@@ -18,6 +18,7 @@ from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentStatus
+from oms_graph.services.fulfilment import release_fulfilments
 
 events_table = cast(Table, OrderEvent.__table__)
 APPEND_EVENT = insert(events_table)
@@ -67,23 +68,26 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
         demand[line.sku] = demand.get(line.sku, 0) + line.quantity - line.quantity_cancelled
         line.quantity_cancelled = line.quantity
     now = utcnow()
-    # Same lock order as placement: the skus' product rows first, in sku order.
+    # Same lock order as placement and routing: the skus' product rows first, in sku order.
     await session.execute(
         select(Product.sku).where(Product.sku.in_(demand)).order_by(byte_order(session, Product.sku)).with_for_update()
     )
-    for sku in sorted(demand):
-        if order.delivery_method == FulfilmentMethod.DELIVERY.value:
-            await session.execute(
-                update(Product)
-                .where(Product.sku == sku)
-                .values(promised=Product.promised - demand[sku], updated_at=Product.updated_at)
-            )
-        else:
-            await session.execute(
-                update(StockLevel)
-                .where(StockLevel.sku == sku, StockLevel.location_id == order.pickup_location_id)
-                .values(reserved=StockLevel.reserved - demand[sku], updated_at=now)
-            )
+    if status not in rules.UNROUTED:
+        await release_fulfilments(session, order_id=order.id, now=now)
+    else:
+        for sku in sorted(demand):
+            if order.delivery_method == FulfilmentMethod.DELIVERY.value:
+                await session.execute(
+                    update(Product)
+                    .where(Product.sku == sku)
+                    .values(promised=Product.promised - demand[sku], updated_at=Product.updated_at)
+                )
+            else:
+                await session.execute(
+                    update(StockLevel)
+                    .where(StockLevel.sku == sku, StockLevel.location_id == order.pickup_location_id)
+                    .values(reserved=StockLevel.reserved - demand[sku], updated_at=now)
+                )
     payment = rules.payment_after_cancel(PaymentStatus(order.payment_status))
     order.status, order.payment_status, order.hold_reason, order.updated_at = (
         OrderStatus.CANCELLED.value,

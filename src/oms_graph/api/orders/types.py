@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,6 +17,9 @@ from oms_graph.api.orders import loaders
 from oms_graph.api.pagination import PageInfo
 from oms_graph.db import models
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, PaymentStatus, in_minor_units
+
+if TYPE_CHECKING:
+    from oms_graph.api.routing.types import RoutingDecision
 
 for _enum in (OrderStatus, FulfilmentMethod, PaymentMethod, PaymentStatus):
     strawberry.enum(_enum)
@@ -168,6 +171,12 @@ class Order(Node):
             )
             for line in await loaders.lines(info).load(self.row.id)
         ]
+
+    @strawberry.field(description="Why the order went where it went; null until it is routed.")
+    def routing(self) -> Annotated[RoutingDecision, strawberry.lazy("oms_graph.api.routing.types")] | None:
+        from oms_graph.api.routing.types import RoutingDecision
+
+        return None if self.row.routing is None else RoutingDecision.of(self.row.routing)
 
     @strawberry.field(description="The order's timeline, oldest first.")
     async def events(self, info: Info) -> list[OrderEvent]:

@@ -2,6 +2,7 @@
 
 from oms_graph.db.models.auth import ApiKey
 from oms_graph.db.models.catalog import Channel, Location, Product
+from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
 from oms_graph.db.models.routing import RoutingProfile
 from oms_graph.db.models.stock import StockLevel, StockMovement
@@ -9,6 +10,8 @@ from oms_graph.db.models.stock import StockLevel, StockMovement
 __all__ = [
     "ApiKey",
     "Channel",
+    "Fulfilment",
+    "FulfilmentLine",
     "Location",
     "Order",
     "OrderEvent",

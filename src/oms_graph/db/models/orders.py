@@ -51,6 +51,8 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     origin_location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"), index=True)
     note: Mapped[str | None] = mapped_column(String(1000))
+    # The routing decision: the chosen plan, its factors and the alternatives it beat (order.routing).
+    routing: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

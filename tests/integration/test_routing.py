@@ -1,0 +1,157 @@
+"""Routing a placed order: reservations at the chosen locations, fulfilments, the decision, the events."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from oms_graph.api.node import decode_id
+from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Product, StockLevel
+from oms_graph.domain.access import Role
+from oms_graph.services.routing import route_order
+from tests.conftest import make_key
+from tests.factories import (
+    CANCEL_ORDER,
+    HOLD_ORDER,
+    PLACE_ORDER,
+    RELEASE_ORDER,
+    SET_STOCK,
+    UPSERT_LOCATIONS,
+    atp,
+    level,
+    location,
+    order_input,
+    small_chain,
+)
+
+ROUTING = """query($id: ID) { order(id: $id) { status events { type data }
+  routing { profile decidedAt chosen { score factors { name value weight }
+    allocations { location { code } lines { sku quantity } distanceKm cost } }
+    alternatives { score allocations { location { code } } } } } }"""
+FRANKFURT = (50.11, 8.68)
+
+
+@pytest.fixture
+async def admin(api):  # type: ignore[no-untyped-def]
+    key = await make_key(api.db, Role.ADMIN)
+    await small_chain(api, key)
+    await api.data(key, UPSERT_LOCATIONS, {"input": [location("WH-FRA", FRANKFURT, ("SHIP",))]})
+    return key
+
+
+async def place(api, key, order):  # type: ignore[no-untyped-def]
+    result = (await api.data(key, PLACE_ORDER, {"input": order}))["placeOrder"]
+    assert result["errors"] == [], result["errors"]
+    return result["order"]
+
+
+async def route(api, order):  # type: ignore[no-untyped-def]
+    async with api.db.write() as session:
+        return await route_order(session, order_id=decode_id(order["id"])[1])
+
+
+async def fulfilments(api, order):  # type: ignore[no-untyped-def]
+    async with api.db.read() as session:
+        rows = await session.execute(
+            select(Location.code, Fulfilment.status, FulfilmentLine.sku, FulfilmentLine.quantity)
+            .join(Fulfilment, Fulfilment.location_id == Location.id)
+            .join(FulfilmentLine, FulfilmentLine.fulfilment_id == Fulfilment.id)
+            .where(Fulfilment.order_id == decode_id(order["id"])[1])
+            .order_by(Location.code, FulfilmentLine.sku)
+        )
+        return [tuple(r) for r in rows]
+
+
+async def counters(api, sku):  # type: ignore[no-untyped-def]
+    async with api.db.read() as session:
+        promised = await session.scalar(select(Product.promised).where(Product.sku == sku))
+        reserved = dict(
+            (
+                await session.execute(
+                    select(Location.code, StockLevel.reserved).join(Location).where(StockLevel.sku == sku)
+                )
+            ).all()
+        )
+    return promised, reserved
+
+
+async def test_a_placed_order_is_routed_to_the_nearest_location_with_stock_and_explained(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "WH-FRA", 5)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))  # to Berlin: Hamburg is nearer
+    assert await atp(api, admin, "SKU-1") == 8
+    await route(api, order)
+    assert await fulfilments(api, order) == [("WH-HAM", "ASSIGNED", "SKU-1", 2)]
+    assert await counters(api, "SKU-1") == (0, {"WH-HAM": 2, "WH-FRA": 0})
+    assert await atp(api, admin, "SKU-1") == 8  # a promise turned into a reservation: still taken once
+    routed = (await api.data(admin, ROUTING, {"id": order["id"]}))["order"]
+    assert routed["status"] == "ROUTED"
+    assert [e["type"] for e in routed["events"]] == ["ORDER_PLACED", "ORDER_ROUTED"]
+    assert routed["events"][-1]["data"]["fulfilments"] == [{"location": "WH-HAM", "lines": {"SKU-1": 2}}]
+    decision = routed["routing"]
+    assert decision["profile"] == "web"
+    [allocation] = decision["chosen"]["allocations"]
+    assert allocation["location"]["code"] == "WH-HAM" and allocation["lines"] == [{"sku": "SKU-1", "quantity": 2}]
+    assert 240 < allocation["distanceKm"] < 270
+    assert {f["name"] for f in decision["chosen"]["factors"]} == {"distance", "cost", "priority", "splits"}
+    assert [a["allocations"][0]["location"]["code"] for a in decision["alternatives"]] == ["WH-FRA"]
+    assert decision["alternatives"][0]["score"] > decision["chosen"]["score"]
+
+
+async def test_routing_twice_routes_once(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    await route(api, order)
+    await route(api, order)
+    assert await fulfilments(api, order) == [("WH-HAM", "ASSIGNED", "SKU-1", 2)]
+    assert await counters(api, "SKU-1") == (0, {"WH-HAM": 2})
+
+
+async def test_a_held_order_waits_and_is_routed_once_released(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 1, "10")]))
+    await api.data(admin, HOLD_ORDER, {"id": order["id"], "reason": "fraud check"})
+    await route(api, order)
+    assert await fulfilments(api, order) == []
+    await api.data(admin, RELEASE_ORDER, {"id": order["id"]})
+    await route(api, order)
+    assert await fulfilments(api, order) == [("WH-HAM", "ASSIGNED", "SKU-1", 1)]
+
+
+async def test_an_order_no_single_location_can_serve_is_split(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-2", "WH-FRA", 5)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 1, "10"), ("SKU-2", 2, "10")]))
+    await route(api, order)
+    assert await fulfilments(api, order) == [("WH-FRA", "ASSIGNED", "SKU-2", 2), ("WH-HAM", "ASSIGNED", "SKU-1", 1)]
+
+
+async def test_a_pickup_order_is_fulfilled_at_its_store_with_the_stock_it_reserved(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-2", "ST-MUC", 3)]})
+    order = await place(api, admin, order_input("k1", [("SKU-2", 2, "10")], pickup="ST-MUC"))
+    await route(api, order)
+    assert await fulfilments(api, order) == [("ST-MUC", "ASSIGNED", "SKU-2", 2)]
+    assert await counters(api, "SKU-2") == (0, {"ST-MUC": 2})
+
+
+async def test_an_order_whose_stock_vanished_is_backordered_and_keeps_its_promise(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 2)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 1)]})  # a recount comes in lower
+    await route(api, order)
+    routed = (await api.data(admin, ROUTING, {"id": order["id"]}))["order"]
+    assert routed["status"] == "BACKORDERED" and routed["routing"] is None
+    assert routed["events"][-1] == {
+        "type": "ORDER_BACKORDERED",
+        "data": {"number": routed["events"][0]["data"]["number"], "lines": {"SKU-1": 2}},
+    }
+    assert await counters(api, "SKU-1") == (2, {"WH-HAM": 0})
+
+
+async def test_cancelling_a_routed_order_gives_the_reservations_back(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 3, "10")]))
+    await route(api, order)
+    done = (await api.data(admin, CANCEL_ORDER, {"id": order["id"], "reason": "customer called"}))["cancelOrder"]
+    assert done["errors"] == [] and done["order"]["status"] == "CANCELLED"
+    assert await fulfilments(api, order) == [("WH-HAM", "CANCELLED", "SKU-1", 3)]
+    assert await counters(api, "SKU-1") == (0, {"WH-HAM": 0})
+    assert await atp(api, admin, "SKU-1") == 5
