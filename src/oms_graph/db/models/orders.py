@@ -83,7 +83,10 @@ class OrderEvent(Base):
     """Appended in the same transaction as the change it describes; ids grow, so they order the outbox."""
 
     __tablename__ = "order_events"
-    __table_args__ = (Index("ix_order_events_order_id", "order_id", "id"),)
+    __table_args__ = (
+        Index("ix_order_events_order_id", "order_id", "id"),
+        Index("ix_order_events_relayed_at", "relayed_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
@@ -91,3 +94,5 @@ class OrderEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]]
+    # Set by the outbox relay once the event was handed to the background actors.
+    relayed_at: Mapped[datetime | None]

@@ -1,0 +1,83 @@
+"""The outbox relay: the one path from a commit to background work.
+
+Events are written in the same transaction as the change they describe. The relay reads events not yet
+relayed, oldest first, hands each to the actors that act on it, and marks them relayed in one
+transaction. A crash between the hand-off and the mark re-sends the batch on the next run (actors are
+idempotent); nothing committed is ever lost. Several relays (one per API process) share the work with
+FOR UPDATE SKIP LOCKED on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+
+from sqlalchemy import select, update
+
+from oms_graph.db.base import utcnow
+from oms_graph.db.engine import Database
+from oms_graph.db.models import OrderEvent
+
+log = logging.getLogger(__name__)
+BATCH = 200
+POLL_SECONDS = 1.0
+
+Handler = Callable[[OrderEvent], None]
+
+
+class OutboxRelay:
+    def __init__(self, db: Database, handlers: Mapping[str, Handler], *, poll_seconds: float = POLL_SECONDS) -> None:
+        self.db = db
+        self.handlers = handlers
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+
+    def poke(self) -> None:
+        """Something was committed: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def relay_once(self) -> int:
+        """Hand the oldest unrelayed events to their handlers and mark them; how many there were."""
+        async with self.db.write() as session:
+            events = list(
+                await session.scalars(
+                    select(OrderEvent)
+                    .where(OrderEvent.relayed_at.is_(None))
+                    .order_by(OrderEvent.id)
+                    .limit(BATCH)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for event in events:
+                handler = self.handlers.get(event.type)
+                if handler is not None:
+                    handler(event)
+            if events:
+                await session.execute(
+                    update(OrderEvent).where(OrderEvent.id.in_([e.id for e in events])).values(relayed_at=utcnow())
+                )
+        return len(events)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until stopped: at once when poked, else every poll interval."""
+        while not stop.is_set():
+            try:
+                if await self.relay_once() == BATCH:
+                    continue
+            except Exception:  # the database or the broker is away: log, wait, try again
+                log.exception("outbox relay failed; retrying")
+            self._wake.clear()
+            waits = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+            await asyncio.wait(waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for task in waits:
+                task.cancel()
+
+
+def routing_handlers(send_route: Callable[[str], object]) -> dict[str, Handler]:
+    """Events after which an order may need routing: placed, released from hold."""
+
+    def route(event: OrderEvent) -> None:
+        send_route(str(event.order_id))
+
+    return {"ORDER_PLACED": route, "ORDER_RELEASED": route}

@@ -1,0 +1,84 @@
+"""The outbox relay hands placed orders to the order.route actor, which routes each exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import dramatiq
+import pytest
+from sqlalchemy import func, select
+
+from oms_graph.api.node import decode_id
+from oms_graph.db.models import Fulfilment, Order, OrderEvent, StockLevel
+from oms_graph.domain.access import Role
+from oms_graph.events.relay import OutboxRelay, routing_handlers
+from oms_graph.tasks.actors import register
+from oms_graph.tasks.broker import build_broker
+from tests.conftest import make_key
+from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, small_chain
+
+
+@pytest.fixture
+async def background(api):  # type: ignore[no-untyped-def]
+    """An in-process broker and worker (Dramatiq's StubBroker) on the test database."""
+    broker = build_broker(None)
+    actors = register(broker, database_url=api.db.engine.url.render_as_string(hide_password=False))
+    worker = dramatiq.Worker(broker, worker_threads=1)
+    worker.start()
+    yield broker, actors
+    worker.stop()
+    broker.close()
+
+
+async def placed_order(api, key):  # type: ignore[no-untyped-def]
+    await small_chain(api, key)
+    await api.data(key, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    result = (await api.data(key, PLACE_ORDER, {"input": order_input("k1", [("SKU-1", 2, "10")])}))["placeOrder"]
+    return decode_id(result["order"]["id"])[1]
+
+
+async def state(db, order_id):  # type: ignore[no-untyped-def]
+    async with db.read() as session:
+        status = await session.scalar(select(Order.status).where(Order.id == order_id))
+        fulfilments = await session.scalar(
+            select(func.count()).select_from(Fulfilment).where(Fulfilment.order_id == order_id)
+        )
+        reserved = await session.scalar(select(func.sum(StockLevel.reserved)))
+        unrelayed = await session.scalar(
+            select(func.count()).select_from(OrderEvent).where(OrderEvent.relayed_at.is_(None))
+        )
+    return status, fulfilments, reserved, unrelayed
+
+
+async def test_a_relayed_placement_is_routed_by_the_actor(api, background):
+    broker, actors = background
+    key = await make_key(api.db, Role.ADMIN)
+    order_id = await placed_order(api, key)
+    relay = OutboxRelay(api.db, routing_handlers(actors.route_order.send))
+    assert await relay.relay_once() == 1
+    await asyncio.to_thread(broker.join, actors.route_order.queue_name, fail_fast=True)
+    status, fulfilments, reserved, _ = await state(api.db, order_id)
+    assert (status, fulfilments, reserved) == ("ROUTED", 1, 2)
+    assert await relay.relay_once() == 1  # ORDER_ROUTED, which nothing acts on
+    assert (await state(api.db, order_id))[3] == 0
+
+
+async def test_a_crash_between_hand_off_and_mark_sends_again_and_the_order_is_routed_once(api, background):
+    broker, actors = background
+    key = await make_key(api.db, Role.ADMIN)
+    order_id = await placed_order(api, key)
+    crashes = [True]
+
+    def send_then_crash(order: str) -> None:
+        actors.route_order.send(order)
+        if crashes.pop() if crashes else False:
+            raise RuntimeError("relay died before marking")
+
+    relay = OutboxRelay(api.db, routing_handlers(send_then_crash))
+    with pytest.raises(RuntimeError):
+        await relay.relay_once()
+    assert (await state(api.db, order_id))[3] == 1  # not marked: it will be relayed again
+    assert await relay.relay_once() == 1
+    await asyncio.to_thread(broker.join, actors.route_order.queue_name, fail_fast=True)
+    status, fulfilments, reserved, _ = await state(api.db, order_id)
+    assert (status, fulfilments, reserved) == ("ROUTED", 1, 2)
