@@ -14,7 +14,8 @@ from tests.conftest import free_port
 def start_server(url: str, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     """Start the API on `url`'s database and wait until it is ready; (process, base URL)."""
     port = free_port()
-    env = {**os.environ, "OMS_DATABASE_URL": url, "OMS_LOG_LEVEL": "warning"}
+    # Placement alone: no background routing competing for the two cores.
+    env = {**os.environ, "OMS_DATABASE_URL": url, "OMS_LOG_LEVEL": "warning", "OMS_BACKGROUND": "false"}
     command = [sys.executable, "-m", "oms_graph.cli", "serve", "--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"

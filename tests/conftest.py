@@ -111,7 +111,9 @@ def free_port() -> int:
 async def server(database: Database) -> AsyncIterator[str]:
     """A real uvicorn server on loopback serving the backend's database; its base URL."""
     port = free_port()
-    app = create_app(Settings(database_url=str(database.engine.url), graphiql=True), db=database)
+    # No background routing here: API tests look at orders as placed; routing has its own tests.
+    settings = Settings(database_url=str(database.engine.url), graphiql=True, background=False)
+    app = create_app(settings, db=database)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     instance = uvicorn.Server(config)
     task = asyncio.create_task(instance.serve())

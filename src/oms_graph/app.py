@@ -20,6 +20,7 @@ from oms_graph.db.engine import Database, create_database
 from oms_graph.db.migrate import upgrade
 from oms_graph.metrics import CountRequests
 from oms_graph.services.auth import KeyRing
+from oms_graph.tasks.runtime import background
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
@@ -35,7 +36,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owns_db and settings.embedded:
             await upgrade(database)
-        yield
+        async with background(settings, database) as relay:
+            view.after_commit = relay.poke if relay is not None else None
+            yield
         if owns_db:
             await database.dispose()
 

@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--workers", type=int, default=1, help="API processes sharing the port (PostgreSQL setups)")
 
+    worker = commands.add_parser("worker", help="run background workers for the configured broker")
+    worker.add_argument("--threads", type=int, default=None, help="worker threads (default OMS_WORKER_THREADS)")
+
     commands.add_parser("migrate", help="bring the configured database to the newest schema")
 
     seed = commands.add_parser("seed", help="load data")
@@ -61,6 +64,36 @@ def _serve(args: argparse.Namespace) -> int:
         uvicorn.run(app, factory=True, workers=args.workers, host=host, port=port, log_level=settings.log_level)
     else:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    import dramatiq
+
+    from oms_graph.tasks.actors import register
+    from oms_graph.tasks.broker import build_broker
+
+    settings = get_settings()
+    if settings.broker_url is None:
+        print(
+            "error: set OMS_BROKER_URL (redis://… or amqp://…); without one, `serve` runs its own workers",
+            file=sys.stderr,
+        )
+        return 2
+    broker = build_broker(settings.broker_url)
+    register(broker, database_url=settings.database_url)
+    worker = dramatiq.Worker(broker, worker_threads=args.threads or settings.worker_threads)
+    worker.start()
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    print(f"worker running {len(broker.get_declared_actors())} actors on {settings.broker_url.split('@')[-1]}")
+    stopping.wait()
+    worker.stop()
+    broker.close()
     return 0
 
 
@@ -136,6 +169,7 @@ def _with_database(run, *, migrate: bool = True):  # type: ignore[no-untyped-def
 
 HANDLERS = {
     "serve": _serve,
+    "worker": _worker,
     "migrate": _migrate,
     "seed": _seed,
     "api-key": _api_key,

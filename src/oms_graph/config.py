@@ -13,6 +13,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OMS_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    broker_url: str | None = None
+    # The API process relays committed events to the actors (and, with no broker, runs them itself).
+    background: bool = True
+    worker_threads: int = 4
     host: str = "127.0.0.1"
     port: int = 8000
     graphiql: bool | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ class Context:
     # Set by strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
     cache: dict[str, Any] = field(default_factory=dict)
+    # Called after a command commits: wakes the outbox relay.
+    after_commit: Callable[[], None] | None = None
 
     @property
     def actor(self) -> str | None:

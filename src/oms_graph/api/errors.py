@@ -59,9 +59,12 @@ async def command(info: Info, run: Callable[[AsyncSession], Awaitable[T]]) -> tu
     """Run a use case in one write transaction: (result, []) on commit, (None, errors) after a rollback."""
     try:
         async with info.context.db.write() as session:
-            return await run(session), []
+            done = await run(session)
     except DomainError as error:
         return None, user_errors(error)
+    if info.context.after_commit is not None:
+        info.context.after_commit()
+    return done, []
 
 
 @asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from cross_web import HTTPException
@@ -32,9 +33,10 @@ class GraphQLView(GraphQL):
         self.db = db
         self.settings = settings
         self.keys = keys
+        self.after_commit: Callable[[], None] | None = None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
-        context = Context(request=request, db=self.db, settings=self.settings)
+        context = Context(request=request, db=self.db, settings=self.settings, after_commit=self.after_commit)
         token = bearer(request.headers.get("authorization"))
         if token is not None:
             context.principal = await self.keys.principal(token)
