@@ -155,3 +155,24 @@ async def test_cancelling_a_routed_order_gives_the_reservations_back(api, admin)
     assert await fulfilments(api, order) == [("WH-HAM", "CANCELLED", "SKU-1", 3)]
     assert await counters(api, "SKU-1") == (0, {"WH-HAM": 0})
     assert await atp(api, admin, "SKU-1") == 5
+
+
+async def test_stock_arriving_requeues_backordered_orders_of_that_sku_oldest_first(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 4)]})
+    first = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    second = await place(api, admin, order_input("k2", [("SKU-1", 2, "10")]))
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 0)]})  # the shelf was empty
+    await route(api, first)
+    await route(api, second)
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 3)]})  # a delivery comes in
+    events = []
+    for order in (first, second):
+        data = (await api.data(admin, ROUTING, {"id": order["id"]}))["order"]
+        assert data["status"] == "PLACED"
+        events.append([e["type"] for e in data["events"]])
+    assert events[0] == ["ORDER_PLACED", "ORDER_BACKORDERED", "ORDER_REQUEUED"]
+    await route(api, first)  # what the relay's actor does, oldest first
+    await route(api, second)
+    statuses = [(await api.data(admin, ROUTING, {"id": o["id"]}))["order"]["status"] for o in (first, second)]
+    assert statuses == ["ROUTED", "BACKORDERED"]  # 3 units: enough for the older order only
+    assert await counters(api, "SKU-1") == (2, {"WH-HAM": 2})

@@ -75,9 +75,9 @@ class OutboxRelay:
 
 
 def routing_handlers(send_route: Callable[[str], object]) -> dict[str, Handler]:
-    """Events after which an order may need routing: placed, released from hold."""
+    """Events after which an order may need routing: placed, released from hold, requeued after a backorder."""
 
     def route(event: OrderEvent) -> None:
         send_route(str(event.order_id))
 
-    return {"ORDER_PLACED": route, "ORDER_RELEASED": route}
+    return {"ORDER_PLACED": route, "ORDER_RELEASED": route, "ORDER_REQUEUED": route}

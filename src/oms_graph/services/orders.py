@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -144,6 +144,41 @@ async def release_order(session: AsyncSession, *, order_id: uuid.UUID, principal
         data={"number": order.number, "heldFor": held_for},
     )
     return order
+
+
+async def requeue_backorders(session: AsyncSession, *, skus: Iterable[str], actor: str | None) -> int:
+    """Stock arrived: backordered orders of these skus go back to PLACED for routing, oldest first.
+
+    Orders another transaction is changing are skipped (SKIP LOCKED), which also keeps a stock sync
+    from waiting on, or deadlocking with, a cancellation."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return 0
+    backordered = (
+        await session.execute(
+            select(Order.id, Order.number)
+            .where(
+                Order.status == OrderStatus.BACKORDERED.value,
+                Order.id.in_(select(OrderLine.order_id).where(OrderLine.sku.in_(wanted))),
+            )
+            .order_by(Order.seq)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    now = utcnow()
+    for order_id, number in backordered:
+        await session.execute(
+            update(Order).where(Order.id == order_id).values(status=OrderStatus.PLACED.value, updated_at=now)
+        )
+        await append_event(
+            session,
+            order_id=order_id,
+            type="ORDER_REQUEUED",
+            actor=actor,
+            at=now,
+            data={"number": number, "skus": wanted},
+        )
+    return len(backordered)
 
 
 async def get_order(

@@ -18,6 +18,7 @@ from oms_graph.domain import stock as rules
 from oms_graph.domain.catalog import check_batch, check_coordinates, check_non_negative, check_text
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
+from oms_graph.services.orders import requeue_backorders
 
 MAX_AVAILABILITY_SKUS = 500
 SYNC_REASON = "sync"
@@ -96,10 +97,12 @@ async def set_stock_levels(
     )
     before = {(r.sku, r.location_id): r for r in await lock_rows(session, stock_table, keys, key=STOCK_KEY)}
 
-    changes, movements, views = [], [], []
+    changes, movements, views, arrived = [], [], [], set()
     for (sku, loc_id), s in wanted:
         old = before[(sku, loc_id)]
         safety = old.safety_stock if s.safety_stock is None else s.safety_stock
+        if s.on_hand - safety > old.on_hand - old.safety_stock:
+            arrived.add(sku)
         changes.append(
             {"sku": sku, "location_id": loc_id, "on_hand": s.on_hand, "safety_stock": safety, "updated_at": now}
         )
@@ -110,6 +113,7 @@ async def set_stock_levels(
         views.append(StockLevelView(sku, locations[s.location_code], s.on_hand, old.reserved, safety, now))
     await update_rows(session, stock_table, changes, key=STOCK_KEY)
     await insert_rows(session, movement_table, movements)
+    await requeue_backorders(session, skus=arrived, actor=actor)
     order = {(s.sku, s.location_code): i for i, s in enumerate(inputs)}
     return sorted(views, key=lambda v: order[(v.sku, v.location.code)])
 
@@ -168,6 +172,8 @@ async def adjust_stock(
             )
         ],
     )
+    if adjustment.delta > 0:
+        await requeue_backorders(session, skus=[adjustment.sku], actor=actor)
     return StockLevelView(adjustment.sku, location, row.on_hand, row.reserved, row.safety_stock, now)
 
 
