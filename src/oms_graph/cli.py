@@ -83,7 +83,11 @@ def _worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    broker = build_broker(settings.broker_url)
+    broker = build_broker(
+        settings.broker_url,
+        heartbeat_ms=settings.broker_heartbeat_ms,
+        maintenance_chance=settings.broker_maintenance_chance,
+    )
     register(broker, database_url=settings.database_url)
     worker = dramatiq.Worker(broker, worker_threads=args.threads or settings.worker_threads)
     worker.start()

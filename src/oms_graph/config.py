@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     # The API process relays committed events to the actors (and, with no broker, runs them itself).
     background: bool = True
     worker_threads: int = 4
+    # Redis: how long a worker may stay silent before its unfinished messages go to another worker,
+    # and how often (per million broker commands) workers look for such messages.
+    broker_heartbeat_ms: int = 60_000
+    broker_maintenance_chance: int = 10_000
     host: str = "127.0.0.1"
     port: int = 8000
     graphiql: bool | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -21,6 +22,8 @@ ORDER = """mutation { placeOrder(input: {channel: "web", idempotencyKey: "bg-1",
                                          latitude: 52.517, longitude: 13.389}},
   payment: {method: PREPAID}}) { order { id } errors { code message } } }"""
 STATUS = "query($id: ID) { order(id: $id) { status routing { chosen { allocations { location { code } } } } } }"
+STATUS_AND_EVENTS = """query($id: ID) { order(id: $id) { status events { type }
+  routing { chosen { allocations { lines { quantity } } } } } }"""
 
 
 def start(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
@@ -52,19 +55,29 @@ def seed(cwd: Path, env: dict[str, str]) -> str:
     return next(line.rsplit(" ", 1)[1] for line in out.stdout.splitlines() if line.startswith("ADMIN"))
 
 
-def place_and_wait_routed(base: str, key: str) -> dict:
+def place(base: str, key: str) -> str:
     headers = {"authorization": f"Bearer {key}"}
     placed = httpx.post(f"{base}/graphql", json={"query": ORDER}, headers=headers).json()["data"]["placeOrder"]
     assert placed["errors"] == [], placed
-    deadline = time.monotonic() + 30
+    return placed["order"]["id"]
+
+
+def wait_until_routed(base: str, key: str, order_id: str, query: str = STATUS, seconds: float = 30) -> dict:
+    """The order once it has left PLACED (routed or backordered)."""
+    headers = {"authorization": f"Bearer {key}"}
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         order = httpx.post(
-            f"{base}/graphql", json={"query": STATUS, "variables": {"id": placed["order"]["id"]}}, headers=headers
+            f"{base}/graphql", json={"query": query, "variables": {"id": order_id}}, headers=headers
         ).json()["data"]["order"]
         if order["status"] != "PLACED":
             return order
         time.sleep(0.2)
-    pytest.fail("the order was not routed within 30 s")
+    pytest.fail(f"the order was not routed within {seconds} s")
+
+
+def place_and_wait_routed(base: str, key: str) -> dict:
+    return wait_until_routed(base, key, place(base, key))
 
 
 def redis_available() -> bool:
@@ -117,3 +130,79 @@ async def test_serve_and_a_worker_on_postgresql_and_redis_route_placed_orders(tm
         for process in processes:
             process.wait(timeout=15)
         await _drop_postgres_database(url)
+
+
+async def test_a_worker_killed_while_routing_leaves_the_order_to_another_routed_exactly_once(tmp_path):
+    if not redis_available():
+        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+    url = await new_database_url("postgresql", tmp_path)
+    env = clean_env(
+        OMS_DATABASE_URL=url,
+        OMS_BROKER_URL=REDIS_URL,
+        OMS_BROKER_HEARTBEAT_MS="2000",
+        OMS_BROKER_MAINTENANCE_CHANCE="1000000",
+    )
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        assert cli("migrate", cwd=tmp_path, env=env).returncode == 0
+        key = seed(tmp_path, env)
+        port = free_port()
+        processes.append(start(["serve", "--port", str(port)], env, tmp_path))
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, processes[0])
+        slow = start(["worker", "--threads", "1"], {**env, "OMS_TEST_ROUTE_PAUSE": "30"}, tmp_path)
+        processes.append(slow)
+        order_id = place(base, key)
+        assert await routing_in_progress(url), "the slow worker never started routing"
+        slow.kill()  # kill -9 in the middle of the routing transaction
+        slow.wait()
+        processes.append(start(["worker", "--threads", "1"], env, tmp_path))
+        order = await asyncio.to_thread(wait_until_routed, base, key, order_id, STATUS_AND_EVENTS, 60)
+        assert order["status"] == "ROUTED"
+        assert [e["type"] for e in order["events"]].count("ORDER_ROUTED") == 1
+        assert sum(line["quantity"] for line in order["routing"]["chosen"]["allocations"][0]["lines"]) == 1
+        assert await reserved_units(url) == 1
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait(timeout=15)
+        await _drop_postgres_database(url)
+
+
+async def routing_in_progress(url: str) -> bool:
+    """Whether some session of the database sits in an open transaction (the paused routing)."""
+    from sqlalchemy import text
+
+    from oms_graph.db.engine import create_database
+
+    db = create_database(url)
+    name = url.rsplit("/", 1)[1]
+    try:
+        for _ in range(100):
+            async with db.engine.connect() as conn:
+                busy = await conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = :name AND state = 'idle in transaction'"
+                    ),
+                    {"name": name},
+                )
+            if busy:
+                return True
+            await asyncio.sleep(0.1)
+        return False
+    finally:
+        await db.dispose()
+
+
+async def reserved_units(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from oms_graph.db.engine import create_database
+    from oms_graph.db.models import StockLevel
+
+    db = create_database(url)
+    try:
+        async with db.read() as session:
+            return int(await session.scalar(select(func.sum(StockLevel.reserved))) or 0)
+    finally:
+        await db.dispose()

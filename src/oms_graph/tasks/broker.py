@@ -7,7 +7,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware.asyncio import AsyncIO
 
 
-def build_broker(url: str | None) -> dramatiq.Broker:
+def build_broker(url: str | None, *, heartbeat_ms: int = 60_000, maintenance_chance: int = 10_000) -> dramatiq.Broker:
     """Retries with backoff, time and age limits come with every broker; async actors need AsyncIO."""
     broker: dramatiq.Broker
     if url is None:
@@ -16,7 +16,8 @@ def build_broker(url: str | None) -> dramatiq.Broker:
     elif url.startswith(("redis://", "rediss://")):
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=url)
+        # A killed worker's unfinished messages are handed on once its heartbeat is older than heartbeat_ms.
+        broker = RedisBroker(url=url, heartbeat_timeout=heartbeat_ms, maintenance_chance=maintenance_chance)
     elif url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 

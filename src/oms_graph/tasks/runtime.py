@@ -21,7 +21,11 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
     if not settings.background:
         yield None
         return
-    broker = build_broker(settings.broker_url)
+    broker = build_broker(
+        settings.broker_url,
+        heartbeat_ms=settings.broker_heartbeat_ms,
+        maintenance_chance=settings.broker_maintenance_chance,
+    )
     actors = register(broker, database_url=settings.database_url)
     worker = None
     if settings.broker_url is None:
