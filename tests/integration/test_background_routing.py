@@ -78,7 +78,7 @@ async def test_a_crash_between_hand_off_and_mark_sends_again_and_the_order_is_ro
     with pytest.raises(RuntimeError):
         await relay.relay_once()
     assert (await state(api.db, order_id))[3] == 1  # not marked: it will be relayed again
-    assert await relay.relay_once() == 1
+    assert await relay.relay_once() >= 1  # ORDER_PLACED again (and ORDER_ROUTED if the first send was quick)
     await asyncio.to_thread(broker.join, actors.route_order.queue_name, fail_fast=True)
     status, fulfilments, reserved, _ = await state(api.db, order_id)
     assert (status, fulfilments, reserved) == ("ROUTED", 1, 2)

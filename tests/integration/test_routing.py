@@ -176,3 +176,55 @@ async def test_stock_arriving_requeues_backordered_orders_of_that_sku_oldest_fir
     statuses = [(await api.data(admin, ROUTING, {"id": o["id"]}))["order"]["status"] for o in (first, second)]
     assert statuses == ["ROUTED", "BACKORDERED"]  # 3 units: enough for the older order only
     assert await counters(api, "SKU-1") == (2, {"WH-HAM": 2})
+
+
+async def reject(api, order, location_code):  # type: ignore[no-untyped-def]
+    """What a rejection does before it re-routes: the fulfilment is REJECTED and its reservation released."""
+    from sqlalchemy import update
+
+    async with api.db.write() as session:
+        location_id = await session.scalar(select(Location.id).where(Location.code == location_code))
+        fulfilment_id = await session.scalar(
+            select(Fulfilment.id).where(
+                Fulfilment.order_id == decode_id(order["id"])[1], Fulfilment.location_id == location_id
+            )
+        )
+        for sku, quantity in await session.execute(
+            select(FulfilmentLine.sku, FulfilmentLine.quantity).where(FulfilmentLine.fulfilment_id == fulfilment_id)
+        ):
+            await session.execute(
+                update(StockLevel)
+                .where(StockLevel.sku == sku, StockLevel.location_id == location_id)
+                .values(reserved=StockLevel.reserved - quantity)
+            )
+        await session.execute(update(Fulfilment).where(Fulfilment.id == fulfilment_id).values(status="REJECTED"))
+    return location_id
+
+
+async def test_rerouting_sends_the_units_elsewhere_never_back_to_the_excluded_location(api, admin):
+    from oms_graph.services.routing import reroute
+
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "WH-FRA", 5)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    await route(api, order)
+    hamburg = await reject(api, order, "WH-HAM")
+    async with api.db.write() as session:
+        await reroute(session, order_id=decode_id(order["id"])[1], exclude=[hamburg])
+    assert await fulfilments(api, order) == [("WH-FRA", "ASSIGNED", "SKU-1", 2), ("WH-HAM", "REJECTED", "SKU-1", 2)]
+    assert await counters(api, "SKU-1") == (0, {"WH-HAM": 0, "WH-FRA": 2})
+    routed = (await api.data(admin, ROUTING, {"id": order["id"]}))["order"]
+    assert routed["status"] == "ROUTED" and routed["events"][-1]["type"] == "ORDER_REROUTED"
+
+
+async def test_units_nowhere_else_become_a_backorder_promised_again(api, admin):
+    from oms_graph.services.routing import reroute
+
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    await route(api, order)
+    hamburg = await reject(api, order, "WH-HAM")
+    async with api.db.write() as session:
+        await reroute(session, order_id=decode_id(order["id"])[1], exclude=[hamburg])
+    routed = (await api.data(admin, ROUTING, {"id": order["id"]}))["order"]
+    assert routed["status"] == "BACKORDERED"
+    assert await counters(api, "SKU-1") == (2, {"WH-HAM": 0})  # promised again, to be requeued when stock comes

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any, cast
 
@@ -41,18 +42,53 @@ async def route_order(session: AsyncSession, *, order_id: uuid.UUID, actor: str 
     order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
     if order is None or order.status != OrderStatus.PLACED.value:
         return order
-    demand = await _demand(session, order.id)
-    await session.execute(
-        select(Product.sku).where(Product.sku.in_(demand)).order_by(byte_order(session, Product.sku)).with_for_update()
-    )
+    demand = await _unallocated(session, order.id)
+    await _lock_products(session, demand)
     now = utcnow()
     if order.delivery_method == FulfilmentMethod.PICKUP.value:
         # Reserved at the pickup location when placed: the fulfilment is that location's.
         assert order.pickup_location_id is not None
         at_pickup = [(order.pickup_location_id, demand)]
         await _fulfil(session, order, at_pickup, now)
-        return await _routed(session, order, at_pickup, actor, now)
+        return await _routed(session, order, at_pickup, "ORDER_ROUTED", actor, now)
+    parts = await _allocate(session, order, demand, frozenset(), actor, now)
+    if parts is None:
+        return order
+    # The units were a network promise; now they are reservations at the chosen locations.
+    await _change_promise(session, demand, -1)
+    return await _routed(session, order, parts, "ORDER_ROUTED", actor, now)
 
+
+async def reroute(
+    session: AsyncSession, *, order_id: uuid.UUID, exclude: Iterable[uuid.UUID], actor: str = SYSTEM
+) -> Order | None:
+    """Route an order's units that no fulfilment holds any more (a rejection, a short pick) again, never to
+    the excluded locations. The caller has released those units where they were. When no location can
+    take them they become a promise again and the order is BACKORDERED, to be requeued when stock comes."""
+    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order is None or order.status in (OrderStatus.CANCELLED.value, OrderStatus.COMPLETED.value):
+        return order
+    demand = await _unallocated(session, order.id)
+    if not demand:
+        return order
+    await _lock_products(session, demand)
+    now = utcnow()
+    parts = await _allocate(session, order, demand, frozenset(exclude), actor, now)
+    if parts is None:
+        await _change_promise(session, demand, +1)
+        return order
+    return await _routed(session, order, parts, "ORDER_REROUTED", actor, now, status=OrderStatus(order.status))
+
+
+async def _allocate(
+    session: AsyncSession,
+    order: Order,
+    demand: dict[str, int],
+    exclude: frozenset[uuid.UUID],
+    actor: str,
+    now: datetime,
+) -> list[tuple[uuid.UUID, dict[str, int]]] | None:
+    """Plan, reserve and write fulfilments for `demand`; None (and the order BACKORDERED) when no plan serves it."""
     channel = await session.get(Channel, order.channel_id)
     assert channel is not None
     _, profile = await routing_profile(session, channel_code=channel.code)
@@ -71,7 +107,8 @@ async def route_order(session: AsyncSession, *, order_id: uuid.UUID, actor: str 
         destination=destination,
         region=address.get("region"),
     )
-    decision = engine.route(wanted, await candidates(session, list(demand), now), profile, alternatives=ALTERNATIVES)
+    pool = [c for c in await candidates(session, list(demand), now) if c.id not in exclude]
+    decision = engine.route(wanted, pool, profile, alternatives=ALTERNATIVES)
     if decision.chosen is None:
         order.status, order.updated_at = OrderStatus.BACKORDERED.value, now
         await append_event(
@@ -82,21 +119,31 @@ async def route_order(session: AsyncSession, *, order_id: uuid.UUID, actor: str 
             at=now,
             data={"number": order.number, "lines": demand},
         )
-        return order
+        return None
     for allocation in decision.chosen.allocations:
         for sku, quantity in sorted(allocation.lines.items()):
             if not await _reserve(session, sku, cast(uuid.UUID, allocation.location.id), quantity, now):
                 raise RoutingConflict(f"{sku} at {allocation.location.code} changed while routing")
+    parts = [(cast(uuid.UUID, a.location.id), dict(a.lines)) for a in decision.chosen.allocations]
+    await _fulfil(session, order, parts, now)
+    order.routing = _explained(decision, profile_name=channel.code, at=now)
+    return parts
+
+
+async def _lock_products(session: AsyncSession, demand: dict[str, int]) -> None:
+    """The lock order of placement and cancel: the skus' product rows, in sku order."""
+    await session.execute(
+        select(Product.sku).where(Product.sku.in_(demand)).order_by(byte_order(session, Product.sku)).with_for_update()
+    )
+
+
+async def _change_promise(session: AsyncSession, demand: dict[str, int], sign: int) -> None:
     for sku, quantity in sorted(demand.items()):
         await session.execute(
             update(Product)
             .where(Product.sku == sku)
-            .values(promised=Product.promised - quantity, updated_at=Product.updated_at)
+            .values(promised=Product.promised + sign * quantity, updated_at=Product.updated_at)
         )
-    parts = [(cast(uuid.UUID, a.location.id), dict(a.lines)) for a in decision.chosen.allocations]
-    await _fulfil(session, order, parts, now)
-    order.routing = _explained(decision, profile_name=channel.code, at=now)
-    return await _routed(session, order, parts, actor, now)
 
 
 async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> list[engine.Candidate]:
@@ -152,14 +199,25 @@ async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> l
     ]
 
 
-async def _demand(session: AsyncSession, order_id: uuid.UUID) -> dict[str, int]:
+async def _unallocated(session: AsyncSession, order_id: uuid.UUID) -> dict[str, int]:
+    """Units per sku the order still wants that no live fulfilment holds (not cancelled, not rejected)."""
     demand: dict[str, int] = {}
     for sku, quantity, cancelled in await session.execute(
         select(OrderLine.sku, OrderLine.quantity, OrderLine.quantity_cancelled).where(OrderLine.order_id == order_id)
     ):
-        if quantity > cancelled:
-            demand[sku] = demand.get(sku, 0) + quantity - cancelled
-    return demand
+        demand[sku] = demand.get(sku, 0) + quantity - cancelled
+    held = await session.execute(
+        select(FulfilmentLine.sku, func.sum(FulfilmentLine.quantity))
+        .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
+        .where(
+            Fulfilment.order_id == order_id,
+            Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
+        )
+        .group_by(FulfilmentLine.sku)
+    )
+    for sku, quantity in held:
+        demand[sku] = demand.get(sku, 0) - int(quantity)
+    return {sku: units for sku, units in demand.items() if units > 0}
 
 
 async def _reserve(session: AsyncSession, sku: str, location_id: uuid.UUID, quantity: int, now: datetime) -> bool:
@@ -208,15 +266,21 @@ async def _fulfil(
 
 
 async def _routed(
-    session: AsyncSession, order: Order, parts: list[tuple[uuid.UUID, dict[str, int]]], actor: str, now: datetime
+    session: AsyncSession,
+    order: Order,
+    parts: list[tuple[uuid.UUID, dict[str, int]]],
+    event: str,
+    actor: str,
+    now: datetime,
+    status: OrderStatus = OrderStatus.ROUTED,
 ) -> Order:
-    order.status, order.updated_at = OrderStatus.ROUTED.value, now
+    order.status, order.updated_at = status.value, now
     ids = [location_id for location_id, _ in parts]
     codes = dict((await session.execute(select(Location.id, Location.code).where(Location.id.in_(ids)))).all())
     await append_event(
         session,
         order_id=order.id,
-        type="ORDER_ROUTED",
+        type=event,
         actor=actor,
         at=now,
         data={
