@@ -12,7 +12,7 @@ from oms_graph.api.node import decode_id
 from oms_graph.db.models import Fulfilment, Order, OrderEvent, StockLevel
 from oms_graph.domain.access import Role
 from oms_graph.events.relay import OutboxRelay, routing_handlers
-from oms_graph.tasks.actors import register
+from oms_graph.tasks.actors import TASK_FAILED, register
 from oms_graph.tasks.broker import build_broker
 from tests.conftest import make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, small_chain
@@ -82,3 +82,36 @@ async def test_a_crash_between_hand_off_and_mark_sends_again_and_the_order_is_ro
     await asyncio.to_thread(broker.join, actors.route_order.queue_name, fail_fast=True)
     status, fulfilments, reserved, _ = await state(api.db, order_id)
     assert (status, fulfilments, reserved) == ("ROUTED", 1, 2)
+
+
+async def test_a_task_failing_its_last_retry_leaves_an_event_on_the_order(api):
+    broker = build_broker(None)
+    register(broker, database_url=api.db.engine.url.render_as_string(hide_password=False))
+
+    @dramatiq.actor(broker=broker, actor_name="test.always_fails", max_retries=0, on_retry_exhausted=TASK_FAILED)
+    async def always_fails(order: str) -> None:
+        raise RuntimeError("the carrier is down")
+
+    worker = dramatiq.Worker(broker, worker_threads=1)
+    worker.start()
+    key = await make_key(api.db, Role.ADMIN)
+    order_id = await placed_order(api, key)
+    try:
+        always_fails.send(str(order_id))
+        await asyncio.to_thread(broker.join, always_fails.queue_name, fail_fast=False)
+        await asyncio.to_thread(broker.join, "failures", fail_fast=False)
+        for _ in range(50):  # the failure is recorded on the worker's event loop
+            async with api.db.read() as session:
+                failed = (
+                    await session.execute(
+                        select(OrderEvent.data).where(OrderEvent.order_id == order_id, OrderEvent.type == "TASK_FAILED")
+                    )
+                ).all()
+            if failed:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        worker.stop()
+        broker.close()
+    assert len(failed) == 1 and failed[0].data["task"] == "test.always_fails"
+    assert "the carrier is down" in failed[0].data["error"]

@@ -7,9 +7,9 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import dramatiq
-from dramatiq.middleware import Middleware
 
 from oms_graph.config import get_settings
 from oms_graph.db.engine import Database, create_database
@@ -49,29 +49,29 @@ async def record_failure(order_id: str, actor_name: str, error: str) -> None:
         )
 
 
-class FailureEvents(Middleware):
+async def task_failed(message: dict[str, Any], retries: dict[str, Any]) -> None:
     """A message that failed its last retry leaves a TASK_FAILED event on its order, never a silent drop."""
-
-    def after_process_message(self, broker, message, *, result=None, exception=None):  # type: ignore[no-untyped-def]
-        if exception is None or not message.failed or not message.args:
-            return
-        from dramatiq.asyncio import get_event_loop_thread
-
-        loop_thread = get_event_loop_thread()
-        if loop_thread is not None:
-            loop_thread.run_coroutine(record_failure(str(message.args[0]), message.actor_name, repr(exception)))
+    if not message.get("args"):
+        return
+    traceback = message.get("options", {}).get("traceback") or ""
+    error = traceback.strip().splitlines()[-1] if traceback.strip() else "failed"
+    await record_failure(str(message["args"][0]), message["actor_name"], error)
 
 
 @dataclass(frozen=True)
 class Actors:
     route_order: dramatiq.Actor[[str], None]
+    task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
+
+
+TASK_FAILED = "task.failed"  # every actor's on_retry_exhausted
 
 
 def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Actors:
     """Declare the actors on a broker (once per broker); they use `database_url` or the configured one."""
     global _database_url
     _database_url = database_url
-    broker.add_middleware(FailureEvents())
+    failed = dramatiq.actor(actor_name=TASK_FAILED, queue_name="failures", broker=broker, max_retries=3)
     declare = dramatiq.actor(
         actor_name="order.route",
         queue_name="routing",
@@ -81,5 +81,6 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
         max_backoff=30_000,
         time_limit=60_000,
         max_age=24 * 3600 * 1000,
+        on_retry_exhausted=TASK_FAILED,
     )
-    return Actors(route_order=declare(route_order))
+    return Actors(route_order=declare(route_order), task_failed=failed(task_failed))
