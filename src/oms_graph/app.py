@@ -20,6 +20,7 @@ from oms_graph.db.engine import Database, create_database
 from oms_graph.db.migrate import upgrade
 from oms_graph.metrics import CountRequests
 from oms_graph.services.auth import KeyRing
+from oms_graph.tasks.broker import broker_reachable
 from oms_graph.tasks.runtime import background
 
 
@@ -46,12 +47,19 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        checks = {}
         try:
             async with database.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
         except Exception as exc:  # any failure to reach the database means not ready
-            return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, status_code=503)
-        return JSONResponse({"status": "ready", "database": "ok"})
+            checks["database"] = str(exc)[:200]
+        if settings.broker_url is not None:
+            checks["broker"] = "ok" if await broker_reachable(settings.broker_url) else "unreachable"
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+        )
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

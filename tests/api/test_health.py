@@ -67,3 +67,17 @@ async def test_a_query_with_too_many_aliases_is_rejected_before_it_runs(api):
     costly = "{ " + " ".join(f"a{i}: locations {{ code }}" for i in range(31)) + " }"
     body = (await api.post(admin, costly)).json()
     assert body.get("data") is None and "aliases found" in body["errors"][0]["message"]
+
+
+async def test_readyz_says_unavailable_when_the_broker_cannot_be_reached(database):
+    import httpx
+
+    from oms_graph.app import create_app
+    from oms_graph.config import Settings
+
+    settings = Settings(database_url=str(database.engine.url), broker_url="redis://127.0.0.1:1/0", background=False)
+    transport = httpx.ASGITransport(app=create_app(settings, db=database))
+    async with httpx.AsyncClient(transport=transport, base_url="http://oms") as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unreachable"}

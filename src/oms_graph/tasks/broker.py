@@ -26,3 +26,18 @@ def build_broker(url: str | None, *, heartbeat_ms: int = 60_000, maintenance_cha
         raise ValueError(f"OMS_BROKER_URL must start with redis:// or amqp:// (got {url!r})")
     broker.add_middleware(AsyncIO())
     return broker
+
+
+async def broker_reachable(url: str, wait_seconds: float = 1.0) -> bool:
+    """Whether the broker's host accepts a connection (what /readyz asks)."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or (6379 if parts.scheme.startswith("redis") else 5672)
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname or "127.0.0.1", port), wait_seconds)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    return True
