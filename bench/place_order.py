@@ -225,7 +225,7 @@ def wrk_load(base: str, key: str, clients: int, seconds: int) -> tuple[float, fl
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(lua)
     out = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--latency", "-s", f.name, base],
+        ["wrk", "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{seconds}s", "--latency", "-s", f.name, base],
         capture_output=True,
         text=True,
         check=True,
