@@ -73,6 +73,7 @@ async def seed(db: Database) -> str:
                     priority=0,
                     capabilities=[LocationCapability.SHIP],
                     daily_ship_capacity=None,
+                    handling_cost=None,
                     active=True,
                 )
                 for code, lat, lon in (("WH-A", 53.5, 10.0), ("WH-B", 48.1, 11.6))

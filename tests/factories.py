@@ -16,7 +16,7 @@ from tests.graphql_client import Api
 UPSERT_CHANNELS = """mutation($input: [ChannelInput!]!) { upsertChannels(input: $input) {
   channels { id code name kind currency } errors { code field message } } }"""
 UPSERT_LOCATIONS = """mutation($input: [LocationInput!]!) { upsertLocations(input: $input) {
-  locations { id code name kind region latitude longitude priority capabilities dailyShipCapacity active }
+  locations { id code name kind region latitude longitude priority capabilities dailyShipCapacity handlingCost active }
   errors { code field message } } }"""
 UPSERT_PRODUCTS = """mutation($input: [ProductInput!]!) { upsertProducts(input: $input) {
   products { id sku name category weightGrams } errors { code field message } } }"""

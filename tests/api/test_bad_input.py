@@ -72,6 +72,13 @@ CASES = {
         "INVALID_INPUT",
         ["input", "0", "longitude"],
     ),
+    "negative handling cost": (
+        UPSERT_LOCATIONS,
+        {"input": [location("BAD-1", handlingCost=-1.0)]},
+        "upsertLocations",
+        "INVALID_INPUT",
+        ["input", "0", "handlingCost"],
+    ),
     "duplicate codes in one batch": (
         UPSERT_CHANNELS,
         {"input": [channel("app", "APP"), channel("app", "APP")]},

@@ -50,12 +50,13 @@ async def test_upsert_locations_keeps_every_field_and_defaults_priority_and_acti
         UPSERT_LOCATIONS,
         {
             "input": [
-                location("ST-HAM", HAMBURG, ("SHIP",), kind="STORE", priority=5, active=False),
+                location("ST-HAM", HAMBURG, ("SHIP",), kind="STORE", priority=5, active=False, handlingCost=2.5),
             ]
         },
     )
     got = changed["upsertLocations"]["locations"][0]
     assert (got["capabilities"], got["priority"], got["active"], got["dailyShipCapacity"]) == (["SHIP"], 5, False, None)
+    assert got["handlingCost"] == 2.5
 
 
 async def test_products_can_be_read_all_or_by_sku(api):

@@ -72,6 +72,7 @@ async def reset(db) -> None:  # type: ignore[no-untyped-def]
                     priority=0,
                     capabilities=caps,
                     daily_ship_capacity=None,
+                    handling_cost=None,
                     active=True,
                 )
                 for c, caps in LOCATIONS

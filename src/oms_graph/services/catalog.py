@@ -22,7 +22,7 @@ from oms_graph.domain.catalog import (
     check_non_negative,
     check_text,
 )
-from oms_graph.domain.errors import ErrorList
+from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.orders import Confirmation
 
 M = TypeVar("M", bound=Base)
@@ -46,6 +46,7 @@ class LocationFields(Protocol):
     priority: int | None
     capabilities: list[LocationCapability]
     daily_ship_capacity: int | None
+    handling_cost: float | None
     active: bool | None
 
 
@@ -88,6 +89,8 @@ async def upsert_locations(session: AsyncSession, *, inputs: Sequence[LocationFi
             check_text(errors, loc.region, ["input", i, "region"], max_length=100)
             check_coordinates(errors, loc.latitude, loc.longitude, ["input", i])
             check_non_negative(errors, loc.daily_ship_capacity, ["input", i, "dailyShipCapacity"])
+            if loc.handling_cost is not None and not 0 <= loc.handling_cost < 1e6:
+                errors.add(ErrorCode.INVALID_INPUT, ["input", i, "handlingCost"], "must be between 0 and 1,000,000")
     errors.raise_if_any()
     rows = [
         {
@@ -102,6 +105,7 @@ async def upsert_locations(session: AsyncSession, *, inputs: Sequence[LocationFi
             "can_pickup": LocationCapability.PICKUP in loc.capabilities,
             "can_return": LocationCapability.RETURNS in loc.capabilities,
             "daily_ship_capacity": loc.daily_ship_capacity,
+            "handling_cost": loc.handling_cost or 0.0,
             "active": True if loc.active is None else loc.active,
         }
         for loc in inputs

@@ -170,6 +170,7 @@ async def seed(session: AsyncSession) -> DemoKeys:
                     "priority": p,
                     "capabilities": caps,
                     "daily_ship_capacity": cap,
+                    "handling_cost": 1.2 if k is WAREHOUSE else 3.5,
                     "active": True,
                 }
             )

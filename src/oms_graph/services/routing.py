@@ -189,6 +189,7 @@ async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> l
             longitude=loc.longitude,
             region=loc.region,
             priority=loc.priority,
+            handling_cost=loc.handling_cost,
             is_store=loc.kind == "STORE",
             capacity_left=None
             if loc.daily_ship_capacity is None

@@ -54,6 +54,9 @@ class Location(Node):
     daily_ship_capacity: int | None = strawberry.field(
         description="Delivery fulfilments the location takes per day; null is unlimited."
     )
+    handling_cost: float = strawberry.field(
+        description="What preparing one delivery fulfilment costs here (routing's cost factor adds a rate)."
+    )
     active: bool
 
     @classmethod
@@ -79,6 +82,7 @@ class Location(Node):
             priority=m.priority,
             capabilities=caps,
             daily_ship_capacity=m.daily_ship_capacity,
+            handling_cost=m.handling_cost,
             active=m.active,
         )
 
@@ -134,6 +138,7 @@ class LocationInput:
     priority: int | None = 0
     capabilities: list[LocationCapability]
     daily_ship_capacity: int | None = None
+    handling_cost: float | None = 0.0
     active: bool | None = True
 
 

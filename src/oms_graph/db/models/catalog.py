@@ -31,6 +31,7 @@ class Location(Base):
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
         CheckConstraint("daily_ship_capacity IS NULL OR daily_ship_capacity >= 0", name="capacity_non_negative"),
+        CheckConstraint("handling_cost >= 0", name="handling_cost_non_negative"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -46,6 +47,8 @@ class Location(Base):
     can_pickup: Mapped[bool] = mapped_column(default=False)
     can_return: Mapped[bool] = mapped_column(default=False)
     daily_ship_capacity: Mapped[int | None]
+    # What preparing one delivery fulfilment costs here; routing adds a distance and weight rate.
+    handling_cost: Mapped[float] = mapped_column(default=0.0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
