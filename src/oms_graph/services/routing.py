@@ -15,22 +15,44 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import byte_order, insert_rows
-from oms_graph.db.models import Channel, Fulfilment, FulfilmentLine, Location, Order, OrderLine, Product, StockLevel
+from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, OrderLine, Product, StockLevel
 from oms_graph.domain import routing as engine
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.orders import append_event
-from oms_graph.services.routing_profiles import routing_profile
+from oms_graph.services.routing_profiles import profile_of_channel
 
 SYSTEM = "system"
 ALTERNATIVES = 3
 fulfilments_table = cast(Table, Fulfilment.__table__)
 fulfilment_lines_table = cast(Table, FulfilmentLine.__table__)
+
+
+_stock_table, _products_table = cast(Table, StockLevel.__table__), cast(Table, Product.__table__)
+_level, _product = _stock_table.c, _products_table.c
+RESERVE = (
+    update(_stock_table)
+    .where(
+        _level.sku == bindparam("b_sku"),
+        _level.location_id == bindparam("b_location"),
+        _level.on_hand - _level.reserved - _level.safety_stock >= bindparam("b_quantity"),
+    )
+    .values(reserved=_level.reserved + bindparam("b_quantity"), updated_at=bindparam("b_at"))
+    .returning(_level.sku)
+)
+CHANGE_PROMISE = (
+    update(_products_table)
+    .where(_product.sku == bindparam("b_sku"))
+    .values(promised=_product.promised + bindparam("b_change"), updated_at=_product.updated_at)
+)
+
+
+Part = tuple[uuid.UUID, str, dict[str, int]]  # a fulfilment to write: location id, its code, units per sku
 
 
 class RoutingConflict(Exception):
@@ -43,15 +65,16 @@ async def route_order(session: AsyncSession, *, order_id: uuid.UUID, actor: str 
     if order is None or order.status != OrderStatus.PLACED.value:
         return order
     demand = await _unallocated(session, order.id)
-    await _lock_products(session, demand)
+    weights = await _lock_products(session, demand)
     now = utcnow()
     if order.delivery_method == FulfilmentMethod.PICKUP.value:
         # Reserved at the pickup location when placed: the fulfilment is that location's.
         assert order.pickup_location_id is not None
-        at_pickup = [(order.pickup_location_id, demand)]
+        code = await session.scalar(select(Location.code).where(Location.id == order.pickup_location_id))
+        at_pickup = [(order.pickup_location_id, str(code), demand)]
         await _fulfil(session, order, at_pickup, now)
         return await _routed(session, order, at_pickup, "ORDER_ROUTED", actor, now)
-    parts = await _allocate(session, order, demand, frozenset(), actor, now)
+    parts = await _allocate(session, order, demand, weights, frozenset(), actor, now)
     if parts is None:
         return order
     # The units were a network promise; now they are reservations at the chosen locations.
@@ -71,9 +94,9 @@ async def reroute(
     demand = await _unallocated(session, order.id)
     if not demand:
         return order
-    await _lock_products(session, demand)
+    weights = await _lock_products(session, demand)
     now = utcnow()
-    parts = await _allocate(session, order, demand, frozenset(exclude), actor, now)
+    parts = await _allocate(session, order, demand, weights, frozenset(exclude), actor, now)
     if parts is None:
         await _change_promise(session, demand, +1)
         return order
@@ -84,17 +107,13 @@ async def _allocate(
     session: AsyncSession,
     order: Order,
     demand: dict[str, int],
+    weights: dict[str, int],
     exclude: frozenset[uuid.UUID],
     actor: str,
     now: datetime,
-) -> list[tuple[uuid.UUID, dict[str, int]]] | None:
+) -> list[Part] | None:
     """Plan, reserve and write fulfilments for `demand`; None (and the order BACKORDERED) when no plan serves it."""
-    channel = await session.get(Channel, order.channel_id)
-    assert channel is not None
-    _, profile = await routing_profile(session, channel_code=channel.code)
-    weights = dict(
-        (await session.execute(select(Product.sku, Product.weight_grams).where(Product.sku.in_(demand)))).all()
-    )
+    channel_code, profile = await profile_of_channel(session, channel_id=order.channel_id)
     address = order.delivery_address or {}
     destination = (
         (address["latitude"], address["longitude"])
@@ -103,7 +122,7 @@ async def _allocate(
     )
     wanted = engine.Demand(
         lines=demand,
-        weights={s: w or 0 for s, w in weights.items()},
+        weights=weights,
         destination=destination,
         region=address.get("region"),
     )
@@ -124,79 +143,81 @@ async def _allocate(
         for sku, quantity in sorted(allocation.lines.items()):
             if not await _reserve(session, sku, cast(uuid.UUID, allocation.location.id), quantity, now):
                 raise RoutingConflict(f"{sku} at {allocation.location.code} changed while routing")
-    parts = [(cast(uuid.UUID, a.location.id), dict(a.lines)) for a in decision.chosen.allocations]
+    parts = [(cast(uuid.UUID, a.location.id), a.location.code, dict(a.lines)) for a in decision.chosen.allocations]
     await _fulfil(session, order, parts, now)
-    order.routing = _explained(decision, profile_name=channel.code, at=now)
+    order.routing = _explained(decision, profile_name=channel_code, at=now)
     return parts
 
 
-async def _lock_products(session: AsyncSession, demand: dict[str, int]) -> None:
-    """The lock order of placement and cancel: the skus' product rows, in sku order."""
-    await session.execute(
-        select(Product.sku).where(Product.sku.in_(demand)).order_by(byte_order(session, Product.sku)).with_for_update()
+async def _lock_products(session: AsyncSession, demand: dict[str, int]) -> dict[str, int]:
+    """The lock order of placement and cancel: the skus' product rows, in sku order. Their unit weights."""
+    locked = await (await session.connection()).execute(
+        select(Product.sku, Product.weight_grams)
+        .where(Product.sku.in_(demand))
+        .order_by(byte_order(session, Product.sku))
+        .with_for_update()
     )
+    return {sku: grams or 0 for sku, grams in locked}
 
 
 async def _change_promise(session: AsyncSession, demand: dict[str, int], sign: int) -> None:
+    conn = await session.connection()
     for sku, quantity in sorted(demand.items()):
-        await session.execute(
-            update(Product)
-            .where(Product.sku == sku)
-            .values(promised=Product.promised + sign * quantity, updated_at=Product.updated_at)
-        )
+        await conn.execute(CHANGE_PROMISE, {"b_sku": sku, "b_change": sign * quantity})
 
 
 async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> list[engine.Candidate]:
     """Active SHIP locations holding any of the skus, with their available units and today's capacity."""
     level = StockLevel
     units = level.on_hand - level.reserved - level.safety_stock
-    rows = (
-        await session.execute(
-            select(Location, level.sku, units)
-            .join(level, level.location_id == Location.id)
-            .where(level.sku.in_(skus), Location.active.is_(True), Location.can_ship.is_(True), units > 0)
-        )
-    ).all()
-    stock: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
-    locations: dict[uuid.UUID, Location] = {}
-    for location, sku, available in rows:
-        locations[location.id] = location
-        stock[location.id][sku] = available
     midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
-    assigned = (
-        dict(
-            (
-                await session.execute(
-                    select(Fulfilment.location_id, func.count())
-                    .where(
-                        Fulfilment.location_id.in_(list(locations)),
-                        Fulfilment.method == FulfilmentMethod.DELIVERY.value,
-                        Fulfilment.created_at >= midnight,
-                        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
-                    )
-                    .group_by(Fulfilment.location_id)
-                )
-            ).all()
+    assigned_today = (
+        select(func.count())
+        .where(
+            Fulfilment.location_id == Location.id,
+            Fulfilment.method == FulfilmentMethod.DELIVERY.value,
+            Fulfilment.created_at >= midnight,
+            Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
         )
-        if locations
-        else {}
+        .correlate(Location)
+        .scalar_subquery()
     )
+    rows = await (await session.connection()).execute(
+        select(
+            Location.id,
+            Location.code,
+            Location.latitude,
+            Location.longitude,
+            Location.region,
+            Location.priority,
+            Location.handling_cost,
+            Location.kind,
+            level.sku,
+            units,
+            case((Location.daily_ship_capacity.is_(None), None), else_=Location.daily_ship_capacity - assigned_today),
+        )
+        .join(level, level.location_id == Location.id)
+        .where(level.sku.in_(skus), Location.active.is_(True), Location.can_ship.is_(True), units > 0)
+    )
+    stock: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    found: dict[uuid.UUID, Any] = {}
+    for row in rows:
+        found[row[0]] = row
+        stock[row[0]][row[8]] = row[9]
     return [
         engine.Candidate(
-            id=loc.id,
-            code=loc.code,
-            latitude=loc.latitude,
-            longitude=loc.longitude,
-            region=loc.region,
-            priority=loc.priority,
-            handling_cost=loc.handling_cost,
-            is_store=loc.kind == "STORE",
-            capacity_left=None
-            if loc.daily_ship_capacity is None
-            else loc.daily_ship_capacity - assigned.get(loc.id, 0),
-            stock=stock[loc.id],
+            id=loc_id,
+            code=row[1],
+            latitude=row[2],
+            longitude=row[3],
+            region=row[4],
+            priority=row[5],
+            handling_cost=row[6],
+            is_store=row[7] == "STORE",
+            capacity_left=row[10],
+            stock=stock[loc_id],
         )
-        for loc in locations.values()
+        for loc_id, row in found.items()
     ]
 
 
@@ -222,24 +243,13 @@ async def _unallocated(session: AsyncSession, order_id: uuid.UUID) -> dict[str, 
 
 
 async def _reserve(session: AsyncSession, sku: str, location_id: uuid.UUID, quantity: int, now: datetime) -> bool:
-    reserved = await session.execute(
-        update(StockLevel)
-        .where(
-            StockLevel.sku == sku,
-            StockLevel.location_id == location_id,
-            StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock >= quantity,
-        )
-        .values(reserved=StockLevel.reserved + quantity, updated_at=now)
-        .returning(StockLevel.sku)
-    )
-    return reserved.first() is not None
+    params = {"b_sku": sku, "b_location": location_id, "b_quantity": quantity, "b_at": now}
+    return (await (await session.connection()).execute(RESERVE, params)).first() is not None
 
 
-async def _fulfil(
-    session: AsyncSession, order: Order, parts: list[tuple[uuid.UUID, dict[str, int]]], now: datetime
-) -> None:
+async def _fulfil(session: AsyncSession, order: Order, parts: list[Part], now: datetime) -> None:
     fulfilments, lines = [], []
-    for location_id, part in parts:
+    for location_id, _, part in parts:
         fulfilment_id = uuid.uuid4()
         fulfilments.append(
             {
@@ -269,15 +279,13 @@ async def _fulfil(
 async def _routed(
     session: AsyncSession,
     order: Order,
-    parts: list[tuple[uuid.UUID, dict[str, int]]],
+    parts: list[Part],
     event: str,
     actor: str,
     now: datetime,
     status: OrderStatus = OrderStatus.ROUTED,
 ) -> Order:
     order.status, order.updated_at = status.value, now
-    ids = [location_id for location_id, _ in parts]
-    codes = dict((await session.execute(select(Location.id, Location.code).where(Location.id.in_(ids)))).all())
     await append_event(
         session,
         order_id=order.id,
@@ -286,7 +294,7 @@ async def _routed(
         at=now,
         data={
             "number": order.number,
-            "fulfilments": [{"location": codes[loc], "lines": lines} for loc, lines in parts],
+            "fulfilments": [{"location": code, "lines": lines} for _, code, lines in parts],
         },
     )
     return order

@@ -69,10 +69,13 @@ async def update_routing_profile(session: AsyncSession, *, profile: ProfileField
 async def routing_profile(session: AsyncSession, *, channel_code: str) -> tuple[Channel, Profile]:
     """The channel's profile, or the defaults when none has been set."""
     channel = await _channel(session, channel_code, ["channel"])
-    stored = await session.get(RoutingProfile, channel.id)
+    return channel, _profile(await session.get(RoutingProfile, channel.id))
+
+
+def _profile(stored: RoutingProfile | None) -> Profile:
     if stored is None:
-        return channel, Profile()
-    return channel, Profile(
+        return Profile()
+    return Profile(
         distance_weight=stored.distance_weight,
         cost_weight=stored.cost_weight,
         priority_weight=stored.priority_weight,
@@ -87,3 +90,16 @@ async def _channel(session: AsyncSession, code: str, field: list[str]) -> Channe
     if channel is None:
         raise DomainError.one(ErrorCode.UNKNOWN_CHANNEL, field, f"no channel with code {code!r}")
     return channel
+
+
+async def profile_of_channel(session: AsyncSession, *, channel_id: object) -> tuple[str, Profile]:
+    """(channel code, its profile or the defaults) in one statement, for routing."""
+    row = (
+        await session.execute(
+            select(Channel.code, RoutingProfile)
+            .outerjoin(RoutingProfile, RoutingProfile.channel_id == Channel.id)
+            .where(Channel.id == channel_id)
+        )
+    ).one()
+    code, stored = row
+    return code, _profile(stored)
