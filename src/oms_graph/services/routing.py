@@ -52,6 +52,54 @@ CHANGE_PROMISE = (
 )
 
 
+LOCK_ORDER = select(Order).where(Order.id == bindparam("b_order")).with_for_update()
+ORDERED = select(OrderLine.sku, OrderLine.quantity - OrderLine.quantity_cancelled).where(
+    OrderLine.order_id == bindparam("b_order")
+)
+HELD = (
+    select(FulfilmentLine.sku, func.sum(FulfilmentLine.quantity))
+    .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
+    .where(
+        Fulfilment.order_id == bindparam("b_order"),
+        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
+    )
+    .group_by(FulfilmentLine.sku)
+)
+_units = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
+_assigned_today = (
+    select(func.count())
+    .where(
+        Fulfilment.location_id == Location.id,
+        Fulfilment.method == FulfilmentMethod.DELIVERY.value,
+        Fulfilment.created_at >= bindparam("b_midnight"),
+        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
+    )
+    .correlate(Location)
+    .scalar_subquery()
+)
+CANDIDATES = (
+    select(
+        Location.id,
+        Location.code,
+        Location.latitude,
+        Location.longitude,
+        Location.region,
+        Location.priority,
+        Location.handling_cost,
+        Location.kind,
+        StockLevel.sku,
+        _units,
+        case((Location.daily_ship_capacity.is_(None), None), else_=Location.daily_ship_capacity - _assigned_today),
+    )
+    .join(StockLevel, StockLevel.location_id == Location.id)
+    .where(
+        StockLevel.sku.in_(bindparam("b_skus", expanding=True)),
+        Location.active.is_(True),
+        Location.can_ship.is_(True),
+        _units > 0,
+    )
+)
+
 Part = tuple[uuid.UUID, str, dict[str, int]]  # a fulfilment to write: location id, its code, units per sku
 
 
@@ -61,7 +109,7 @@ class RoutingConflict(Exception):
 
 async def route_order(session: AsyncSession, *, order_id: uuid.UUID, actor: str = SYSTEM) -> Order | None:
     """Route a PLACED order (or backorder it); any other order is left alone. Returns the order."""
-    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
     if order is None or order.status != OrderStatus.PLACED.value:
         return order
     demand = await _unallocated(session, order.id)
@@ -88,7 +136,7 @@ async def reroute(
     """Route an order's units that no fulfilment holds any more (a rejection, a short pick) again, never to
     the excluded locations. The caller has released those units where they were. When no location can
     take them they become a promise again and the order is BACKORDERED, to be requeued when stock comes."""
-    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
     if order is None or order.status in (OrderStatus.CANCELLED.value, OrderStatus.COMPLETED.value):
         return order
     demand = await _unallocated(session, order.id)
@@ -168,37 +216,8 @@ async def _change_promise(session: AsyncSession, demand: dict[str, int], sign: i
 
 async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> list[engine.Candidate]:
     """Active SHIP locations holding any of the skus, with their available units and today's capacity."""
-    level = StockLevel
-    units = level.on_hand - level.reserved - level.safety_stock
     midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
-    assigned_today = (
-        select(func.count())
-        .where(
-            Fulfilment.location_id == Location.id,
-            Fulfilment.method == FulfilmentMethod.DELIVERY.value,
-            Fulfilment.created_at >= midnight,
-            Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
-        )
-        .correlate(Location)
-        .scalar_subquery()
-    )
-    rows = await (await session.connection()).execute(
-        select(
-            Location.id,
-            Location.code,
-            Location.latitude,
-            Location.longitude,
-            Location.region,
-            Location.priority,
-            Location.handling_cost,
-            Location.kind,
-            level.sku,
-            units,
-            case((Location.daily_ship_capacity.is_(None), None), else_=Location.daily_ship_capacity - assigned_today),
-        )
-        .join(level, level.location_id == Location.id)
-        .where(level.sku.in_(skus), Location.active.is_(True), Location.can_ship.is_(True), units > 0)
-    )
+    rows = await (await session.connection()).execute(CANDIDATES, {"b_skus": skus, "b_midnight": midnight})
     stock: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
     found: dict[uuid.UUID, Any] = {}
     for row in rows:
@@ -223,21 +242,11 @@ async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> l
 
 async def _unallocated(session: AsyncSession, order_id: uuid.UUID) -> dict[str, int]:
     """Units per sku the order still wants that no live fulfilment holds (not cancelled, not rejected)."""
+    conn = await session.connection()
     demand: dict[str, int] = {}
-    for sku, quantity, cancelled in await session.execute(
-        select(OrderLine.sku, OrderLine.quantity, OrderLine.quantity_cancelled).where(OrderLine.order_id == order_id)
-    ):
-        demand[sku] = demand.get(sku, 0) + quantity - cancelled
-    held = await session.execute(
-        select(FulfilmentLine.sku, func.sum(FulfilmentLine.quantity))
-        .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
-        .where(
-            Fulfilment.order_id == order_id,
-            Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
-        )
-        .group_by(FulfilmentLine.sku)
-    )
-    for sku, quantity in held:
+    for sku, quantity in await conn.execute(ORDERED, {"b_order": order_id}):
+        demand[sku] = demand.get(sku, 0) + quantity
+    for sku, quantity in await conn.execute(HELD, {"b_order": order_id}):
         demand[sku] = demand.get(sku, 0) - int(quantity)
     return {sku: units for sku, units in demand.items() if units > 0}
 
