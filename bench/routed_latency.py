@@ -48,8 +48,8 @@ def wait_ready(base: str) -> None:
     raise SystemExit("server did not start")
 
 
-async def latencies(url: str) -> tuple[list[float], int, int]:
-    """(ms from placed to routed per routed order, orders routed, orders placed)."""
+async def latencies(url: str) -> tuple[list[float], int, int, float]:
+    """(ms from placed to routed per routed order, orders routed, orders placed, median ms to the broker)."""
     db = create_database(url)
     async with db.engine.connect() as conn:
         rows = (
@@ -62,8 +62,17 @@ async def latencies(url: str) -> tuple[list[float], int, int]:
             )
         ).all()
         placed = await conn.scalar(text("SELECT count(*) FROM orders"))
+        relayed = (
+            await conn.execute(
+                text(
+                    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM relayed_at - at) * 1000) "
+                    "FROM order_events WHERE type = 'ORDER_PLACED' AND relayed_at IS NOT NULL"
+                )
+            )
+        ).scalar()
+
     await db.dispose()
-    return sorted(float(r[0]) for r in rows), len(rows), int(placed or 0)
+    return sorted(float(r[0]) for r in rows), len(rows), int(placed or 0), float(relayed or 0)
 
 
 async def main() -> None:
@@ -90,7 +99,7 @@ async def main() -> None:
         await asyncio.to_thread(wait_ready, base)
         tps, _, _ = await asyncio.to_thread(wrk_load, base, key, args.connections, args.seconds)
         for _ in range(120):  # let the workers finish the queue
-            times, routed, placed = await latencies(url)
+            times, routed, placed, relayed = await latencies(url)
             if routed >= placed:
                 break
             await asyncio.sleep(0.5)
@@ -105,6 +114,7 @@ async def main() -> None:
     print("---------------------------------------------- | ------")
     print(f"placements (wrk, {args.connections} connections)            | {tps:.0f} orders/s, {placed} orders")
     print(f"routed by {args.workers} workers                               | {routed} of {placed}")
+    print(f"placed -> handed to the broker (outbox relay)   | median {relayed:.0f} ms")
     print(
         f"placed -> ROUTED                                | p50 {statistics.median(times):.0f} ms, p95 {p95:.0f} ms"
         " (target p95 < 250 ms)"
