@@ -40,15 +40,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import _drop_postgres_database, _postgres_database  # noqa: E402
-from tests.factories import order_input, placement_fields  # noqa: E402
+from tests.factories import order_input, placement_fields, service_chain  # noqa: E402
 
 from bench.server import start_server  # noqa: E402
 from oms_graph.db.engine import Database, create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.db.models import Order  # noqa: E402
 from oms_graph.domain.access import Principal, Role  # noqa: E402
-from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind  # noqa: E402
-from oms_graph.services import auth, catalog, placement, stock  # noqa: E402
+from oms_graph.domain.catalog import LocationCapability  # noqa: E402
+from oms_graph.services import auth, placement, stock  # noqa: E402
 
 SKUS = ["BENCH-1", "BENCH-2"]
 ADMIN = Principal(key_id=uuid.uuid4(), name="bench", role=Role.ADMIN)
@@ -57,29 +57,10 @@ ADMIN = Principal(key_id=uuid.uuid4(), name="bench", role=Role.ADMIN)
 async def seed(db: Database) -> str:
     """A web channel, two warehouses with a million units of two skus; returns a STOREFRONT key."""
     async with db.write() as s:
-        await catalog.upsert_channels(
-            s, inputs=[Input(code="web", name="Web", kind=ChannelKind.WEB, currency="EUR", confirmation=None)]
+        ship = [LocationCapability.SHIP]
+        await service_chain(
+            s, locations=[("WH-A", 53.5, 10.0, ship), ("WH-B", 48.1, 11.6, ship)], skus=SKUS, weight_grams=500
         )
-        await catalog.upsert_locations(
-            s,
-            inputs=[
-                Input(
-                    code=code,
-                    name=code,
-                    kind=LocationKind.WAREHOUSE,
-                    region="DE",
-                    latitude=lat,
-                    longitude=lon,
-                    priority=0,
-                    capabilities=[LocationCapability.SHIP],
-                    daily_ship_capacity=None,
-                    handling_cost=None,
-                    active=True,
-                )
-                for code, lat, lon in (("WH-A", 53.5, 10.0), ("WH-B", 48.1, 11.6))
-            ],
-        )
-        await catalog.upsert_products(s, inputs=[Input(sku=k, name=k, category="X", weight_grams=500) for k in SKUS])
         await stock.set_stock_levels(
             s,
             inputs=[

@@ -187,3 +187,42 @@ def placement_fields(key: str, lines: list[tuple[str, int, str]], pickup: str | 
         ),
         payment=Input(method=PaymentMethod.PREPAID, provider=None, reference=None),
     )
+
+
+async def service_chain(
+    session: Any,
+    *,
+    locations: list[tuple[str, float, float, list[Any]]],
+    skus: list[str],
+    weight_grams: int | None = None,
+) -> None:
+    """A web channel, locations (code, latitude, longitude, capabilities) and products, through the services:
+    for tests and benchmarks that skip HTTP."""
+    from oms_graph.domain.catalog import ChannelKind, LocationKind
+    from oms_graph.services import catalog
+
+    await catalog.upsert_channels(
+        session, inputs=[Input(code="web", name="Web", kind=ChannelKind.WEB, currency="EUR", confirmation=None)]
+    )
+    await catalog.upsert_locations(
+        session,
+        inputs=[
+            Input(
+                code=code,
+                name=code,
+                kind=LocationKind.WAREHOUSE,
+                region="DE",
+                latitude=lat,
+                longitude=lon,
+                priority=0,
+                capabilities=caps,
+                daily_ship_capacity=None,
+                handling_cost=None,
+                active=True,
+            )
+            for code, lat, lon, caps in locations
+        ],
+    )
+    await catalog.upsert_products(
+        session, inputs=[Input(sku=k, name=k, category="X", weight_grams=weight_grams) for k in skus]
+    )

@@ -20,11 +20,11 @@ from oms_graph.db.base import Base
 from oms_graph.db.engine import create_database
 from oms_graph.db.models import Location, Order, OrderLine, Product, StockLevel, StockMovement
 from oms_graph.domain.access import Principal, Role
-from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind
+from oms_graph.domain.catalog import LocationCapability
 from oms_graph.domain.errors import DomainError
 from oms_graph.domain.orders import OrderStatus
-from oms_graph.services import catalog, orders, placement, stock
-from tests.factories import placement_fields
+from oms_graph.services import orders, placement, stock
+from tests.factories import placement_fields, service_chain
 
 SKUS = ["A", "B", "C"]
 # code, capabilities: a warehouse, a store that ships and hands out, a pickup-only store
@@ -56,29 +56,7 @@ async def reset(db) -> None:  # type: ignore[no-untyped-def]
         for table in reversed(Base.metadata.sorted_tables):
             await conn.execute(table.delete())
     async with db.write() as s:
-        await catalog.upsert_channels(
-            s, inputs=[Input(code="web", name="Web", kind=ChannelKind.WEB, currency="EUR", confirmation=None)]
-        )
-        await catalog.upsert_locations(
-            s,
-            inputs=[
-                Input(
-                    code=c,
-                    name=c,
-                    kind=LocationKind.STORE,
-                    region="R",
-                    latitude=50.0,
-                    longitude=8.0,
-                    priority=0,
-                    capabilities=caps,
-                    daily_ship_capacity=None,
-                    handling_cost=None,
-                    active=True,
-                )
-                for c, caps in LOCATIONS
-            ],
-        )
-        await catalog.upsert_products(s, inputs=[Input(sku=k, name=k, category="X", weight_grams=None) for k in SKUS])
+        await service_chain(s, locations=[(c, 50.0, 8.0, caps) for c, caps in LOCATIONS], skus=SKUS)
 
 
 async def check_books(db) -> None:  # type: ignore[no-untyped-def]
