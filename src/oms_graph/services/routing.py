@@ -148,7 +148,10 @@ async def reroute(
     if parts is None:
         await _change_promise(session, demand, +1)
         return order
-    return await _routed(session, order, parts, "ORDER_REROUTED", actor, now, status=OrderStatus(order.status))
+    # An order in fulfilment stays there; one that was waiting for these units is routed now.
+    waiting = order.status in (OrderStatus.PLACED.value, OrderStatus.BACKORDERED.value, OrderStatus.ON_HOLD.value)
+    status = OrderStatus.ROUTED if waiting else OrderStatus(order.status)
+    return await _routed(session, order, parts, "ORDER_REROUTED", actor, now, status=status)
 
 
 async def _allocate(
