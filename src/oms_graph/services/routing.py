@@ -143,13 +143,17 @@ async def reroute(
     if not demand:
         return order
     weights = await _lock_products(session, demand)
+    if order.status == OrderStatus.ON_HOLD.value:
+        # Held orders are not routed: the units wait as a promise, routed when the order is released.
+        await _change_promise(session, demand, +1)
+        return order
     now = utcnow()
     parts = await _allocate(session, order, demand, weights, frozenset(exclude), actor, now)
     if parts is None:
         await _change_promise(session, demand, +1)
         return order
     # An order in fulfilment stays there; one that was waiting for these units is routed now.
-    waiting = order.status in (OrderStatus.PLACED.value, OrderStatus.BACKORDERED.value, OrderStatus.ON_HOLD.value)
+    waiting = order.status in (OrderStatus.PLACED.value, OrderStatus.BACKORDERED.value)
     status = OrderStatus.ROUTED if waiting else OrderStatus(order.status)
     return await _routed(session, order, parts, "ORDER_REROUTED", actor, now, status=status)
 
