@@ -228,3 +228,21 @@ async def test_units_nowhere_else_become_a_backorder_promised_again(api, admin):
     routed = (await api.data(admin, ROUTING, {"id": order["id"]}))["order"]
     assert routed["status"] == "BACKORDERED"
     assert await counters(api, "SKU-1") == (2, {"WH-HAM": 0})  # promised again, to be requeued when stock comes
+
+
+async def test_rerouting_a_backordered_order_turns_its_promise_into_reservations(api, admin):
+    from sqlalchemy import update
+
+    from oms_graph.services.routing import reroute
+
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 2), level("SKU-1", "WH-FRA", 0)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 0)]})
+    await route(api, order)
+    async with api.db.write() as session:  # stock appears without a sync (so nothing requeues the order)
+        frankfurt = await session.scalar(select(Location.id).where(Location.code == "WH-FRA"))
+        await session.execute(update(StockLevel).where(StockLevel.location_id == frankfurt).values(on_hand=2))
+    async with api.db.write() as session:
+        await reroute(session, order_id=decode_id(order["id"])[1], exclude=[])
+    assert (await api.data(admin, ROUTING, {"id": order["id"]}))["order"]["status"] == "ROUTED"
+    assert await counters(api, "SKU-1") == (0, {"WH-HAM": 0, "WH-FRA": 2})

@@ -142,19 +142,20 @@ async def reroute(
     demand = await _unallocated(session, order.id)
     if not demand:
         return order
-    weights = await _lock_products(session, demand)
     if order.status == OrderStatus.ON_HOLD.value:
-        # Held orders are not routed: the units wait as a promise, routed when the order is released.
-        await _change_promise(session, demand, +1)
-        return order
+        return order  # a held order is not routed; its unallocated units are still promised
+    weights = await _lock_products(session, demand)
+    # Before routing (PLACED, BACKORDERED) the units are a promise; after, they were reservations.
+    promised = order.status in (OrderStatus.PLACED.value, OrderStatus.BACKORDERED.value)
     now = utcnow()
     parts = await _allocate(session, order, demand, weights, frozenset(exclude), actor, now)
     if parts is None:
-        await _change_promise(session, demand, +1)
+        if not promised:
+            await _change_promise(session, demand, +1)
         return order
-    # An order in fulfilment stays there; one that was waiting for these units is routed now.
-    waiting = order.status in (OrderStatus.PLACED.value, OrderStatus.BACKORDERED.value)
-    status = OrderStatus.ROUTED if waiting else OrderStatus(order.status)
+    if promised:
+        await _change_promise(session, demand, -1)
+    status = OrderStatus.ROUTED if promised else OrderStatus(order.status)
     return await _routed(session, order, parts, "ORDER_REROUTED", actor, now, status=status)
 
 
