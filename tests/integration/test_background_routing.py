@@ -115,3 +115,23 @@ async def test_a_task_failing_its_last_retry_leaves_an_event_on_the_order(api):
         broker.close()
     assert len(failed) == 1 and failed[0].data["task"] == "test.always_fails"
     assert "the carrier is down" in failed[0].data["error"]
+
+
+async def test_on_start_orders_still_waiting_for_routing_are_sent_again(api):
+    from sqlalchemy import update
+
+    from oms_graph.config import Settings
+    from oms_graph.tasks.runtime import background
+
+    key = await make_key(api.db, Role.ADMIN)
+    order_id = await placed_order(api, key)
+    async with api.db.write() as session:  # as if the message was lost after its event was marked relayed
+        await session.execute(update(OrderEvent).values(relayed_at=func.now()))
+    url = api.db.engine.url.render_as_string(hide_password=False)
+    async with background(Settings(database_url=url, worker_threads=1), api.db):
+        for _ in range(100):
+            status = (await state(api.db, order_id))[0]
+            if status == "ROUTED":
+                break
+            await asyncio.sleep(0.1)
+    assert (await state(api.db, order_id))[:3] == ("ROUTED", 1, 2)

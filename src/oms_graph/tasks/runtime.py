@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import dramatiq
+from sqlalchemy import select
 
 from oms_graph.config import Settings
 from oms_graph.db.engine import Database
+from oms_graph.db.models import Order
+from oms_graph.domain.orders import OrderStatus
 from oms_graph.events.relay import OutboxRelay, routing_handlers
 from oms_graph.tasks.actors import register
 from oms_graph.tasks.broker import build_broker
@@ -32,6 +35,9 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
         worker = dramatiq.Worker(broker, worker_threads=settings.worker_threads)
         worker.start()
     relay = OutboxRelay(db, routing_handlers(actors.route_order.send))
+    # Messages can be lost after their event was marked relayed (the in-process broker lives in memory;
+    # a broker can lose data): on start, every order still waiting for routing is sent again.
+    await sweep_unrouted(db, actors.route_order.send)
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     try:
@@ -42,3 +48,12 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
         if worker is not None:
             await asyncio.to_thread(worker.stop)
         broker.close()
+
+
+async def sweep_unrouted(db: Database, send_route: Callable[[str], object]) -> int:
+    """Send every PLACED order to routing again (the actor routes each once); how many there were."""
+    async with db.read() as session:
+        waiting = list(await session.scalars(select(Order.id).where(Order.status == OrderStatus.PLACED.value)))
+    for order_id in waiting:
+        send_route(str(order_id))
+    return len(waiting)
