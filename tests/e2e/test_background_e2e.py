@@ -206,3 +206,42 @@ async def reserved_units(url: str) -> int:
             return int(await session.scalar(select(func.sum(StockLevel.reserved))) or 0)
     finally:
         await db.dispose()
+
+
+RABBITMQ_URL = os.environ.get("OMS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+def rabbitmq_available() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 5672), timeout=2):
+            return True
+    except OSError:
+        if os.environ.get("OMS_REQUIRE_RABBITMQ") == "1":
+            pytest.fail("RabbitMQ is required (OMS_REQUIRE_RABBITMQ=1) but unreachable")
+        return False
+
+
+async def test_serve_and_a_worker_on_rabbitmq_route_placed_orders(tmp_path):
+    if not rabbitmq_available():
+        pytest.skip("RabbitMQ unreachable on 127.0.0.1:5672")
+    url = await new_database_url("postgresql", tmp_path)
+    env = clean_env(OMS_DATABASE_URL=url, OMS_BROKER_URL=RABBITMQ_URL)
+    processes = []
+    try:
+        assert cli("migrate", cwd=tmp_path, env=env).returncode == 0
+        key = seed(tmp_path, env)
+        port = free_port()
+        processes.append(start(["serve", "--port", str(port)], env, tmp_path))
+        processes.append(start(["worker", "--threads", "2"], env, tmp_path))
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, processes[0])
+        order = await asyncio.to_thread(place_and_wait_routed, base, key)
+        assert order["status"] == "ROUTED"
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=15)
+        await _drop_postgres_database(url)
