@@ -108,11 +108,10 @@ def test_embedded_serve_routes_placed_orders_in_process(tmp_path):
         server.wait(timeout=15)
 
 
-async def test_serve_and_a_worker_on_postgresql_and_redis_route_placed_orders(tmp_path):
-    if not redis_available():
-        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+async def route_with_serve_and_a_worker(tmp_path: Path, broker_url: str) -> dict:
+    """A PostgreSQL database, `serve` and one `worker` on the broker; an order placed and routed."""
     url = await new_database_url("postgresql", tmp_path)
-    env = clean_env(OMS_DATABASE_URL=url, OMS_BROKER_URL=REDIS_URL)
+    env = clean_env(OMS_DATABASE_URL=url, OMS_BROKER_URL=broker_url)
     processes = []
     try:
         assert cli("migrate", cwd=tmp_path, env=env).returncode == 0
@@ -121,15 +120,20 @@ async def test_serve_and_a_worker_on_postgresql_and_redis_route_placed_orders(tm
         processes.append(start(["serve", "--port", str(port)], env, tmp_path))
         processes.append(start(["worker", "--threads", "2"], env, tmp_path))
         base = f"http://127.0.0.1:{port}"
-        wait_ready(base, processes[0])
-        order = place_and_wait_routed(base, key)
-        assert order["status"] == "ROUTED"
+        await asyncio.to_thread(wait_ready, base, processes[0])
+        return await asyncio.to_thread(place_and_wait_routed, base, key)
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=15)
         await _drop_postgres_database(url)
+
+
+async def test_serve_and_a_worker_on_postgresql_and_redis_route_placed_orders(tmp_path):
+    if not redis_available():
+        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+    assert (await route_with_serve_and_a_worker(tmp_path, REDIS_URL))["status"] == "ROUTED"
 
 
 async def test_a_worker_killed_while_routing_leaves_the_order_to_another_routed_exactly_once(tmp_path):
@@ -226,22 +230,4 @@ def rabbitmq_available() -> bool:
 async def test_serve_and_a_worker_on_rabbitmq_route_placed_orders(tmp_path):
     if not rabbitmq_available():
         pytest.skip("RabbitMQ unreachable on 127.0.0.1:5672")
-    url = await new_database_url("postgresql", tmp_path)
-    env = clean_env(OMS_DATABASE_URL=url, OMS_BROKER_URL=RABBITMQ_URL)
-    processes = []
-    try:
-        assert cli("migrate", cwd=tmp_path, env=env).returncode == 0
-        key = seed(tmp_path, env)
-        port = free_port()
-        processes.append(start(["serve", "--port", str(port)], env, tmp_path))
-        processes.append(start(["worker", "--threads", "2"], env, tmp_path))
-        base = f"http://127.0.0.1:{port}"
-        wait_ready(base, processes[0])
-        order = await asyncio.to_thread(place_and_wait_routed, base, key)
-        assert order["status"] == "ROUTED"
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=15)
-        await _drop_postgres_database(url)
+    assert (await route_with_serve_and_a_worker(tmp_path, RABBITMQ_URL))["status"] == "ROUTED"
