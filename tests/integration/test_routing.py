@@ -246,3 +246,20 @@ async def test_rerouting_a_backordered_order_turns_its_promise_into_reservations
         await reroute(session, order_id=decode_id(order["id"])[1], exclude=[])
     assert (await api.data(admin, ROUTING, {"id": order["id"]}))["order"]["status"] == "ROUTED"
     assert await counters(api, "SKU-1") == (0, {"WH-HAM": 0, "WH-FRA": 2})
+
+
+async def test_cancelling_a_partly_routed_backordered_order_releases_both_its_reservations_and_its_promise(api, admin):
+    from oms_graph.services.routing import reroute
+
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-2", "WH-FRA", 5)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 1, "10"), ("SKU-2", 2, "10")]))
+    await route(api, order)
+    frankfurt = await reject(api, order, "WH-FRA")
+    async with api.db.write() as session:
+        await reroute(session, order_id=decode_id(order["id"])[1], exclude=[frankfurt])
+    assert await counters(api, "SKU-1") == (0, {"WH-HAM": 1})
+    assert await counters(api, "SKU-2") == (2, {"WH-FRA": 0})  # BACKORDERED: the rejected units are promised
+    done = (await api.data(admin, CANCEL_ORDER, {"id": order["id"], "reason": "too slow"}))["cancelOrder"]
+    assert done["errors"] == [] and done["order"]["status"] == "CANCELLED"
+    assert await counters(api, "SKU-1") == (0, {"WH-HAM": 0})
+    assert await counters(api, "SKU-2") == (0, {"WH-FRA": 0})

@@ -18,7 +18,7 @@ from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentStatus
-from oms_graph.services.fulfilment import release_fulfilments
+from oms_graph.services.fulfilment import release_fulfilments, unallocated
 
 events_table = cast(Table, OrderEvent.__table__)
 APPEND_EVENT = insert(events_table)
@@ -60,33 +60,31 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
         raise DomainError.one(
             ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {status.value}; it cannot be cancelled"
         )
-    lines = list(
-        await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no))
-    )
-    demand: dict[str, int] = {}
+    # What no fulfilment holds is still a promise (delivery) or the pickup reservation; read it first.
+    unheld = await unallocated(session, order_id=order.id)
+    lines = list(await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
     for line in lines:
-        demand[line.sku] = demand.get(line.sku, 0) + line.quantity - line.quantity_cancelled
         line.quantity_cancelled = line.quantity
     now = utcnow()
     # Same lock order as placement and routing: the skus' product rows first, in sku order.
+    skus = sorted({line.sku for line in lines})
     await session.execute(
-        select(Product.sku).where(Product.sku.in_(demand)).order_by(byte_order(session, Product.sku)).with_for_update()
+        select(Product.sku).where(Product.sku.in_(skus)).order_by(byte_order(session, Product.sku)).with_for_update()
     )
-    if status not in rules.UNROUTED:
-        await release_fulfilments(session, order_id=order.id, now=now)
-    else:
-        for sku in sorted(demand):
+    await release_fulfilments(session, order_id=order.id, now=now)
+    if status in rules.UNROUTED:
+        for sku in sorted(unheld):
             if order.delivery_method == FulfilmentMethod.DELIVERY.value:
                 await session.execute(
                     update(Product)
                     .where(Product.sku == sku)
-                    .values(promised=Product.promised - demand[sku], updated_at=Product.updated_at)
+                    .values(promised=Product.promised - unheld[sku], updated_at=Product.updated_at)
                 )
             else:
                 await session.execute(
                     update(StockLevel)
                     .where(StockLevel.sku == sku, StockLevel.location_id == order.pickup_location_id)
-                    .values(reserved=StockLevel.reserved - demand[sku], updated_at=now)
+                    .values(reserved=StockLevel.reserved - unheld[sku], updated_at=now)
                 )
     payment = rules.payment_after_cancel(PaymentStatus(order.payment_status))
     order.status, order.payment_status, order.hold_reason, order.updated_at = (

@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import byte_order, insert_rows
-from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, OrderLine, Product, StockLevel
+from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Product, StockLevel
 from oms_graph.domain import routing as engine
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
+from oms_graph.services.fulfilment import unallocated
 from oms_graph.services.orders import append_event
 from oms_graph.services.routing_profiles import profile_of_channel
 
@@ -53,18 +54,6 @@ CHANGE_PROMISE = (
 
 
 LOCK_ORDER = select(Order).where(Order.id == bindparam("b_order")).with_for_update()
-ORDERED = select(OrderLine.sku, OrderLine.quantity - OrderLine.quantity_cancelled).where(
-    OrderLine.order_id == bindparam("b_order")
-)
-HELD = (
-    select(FulfilmentLine.sku, func.sum(FulfilmentLine.quantity))
-    .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
-    .where(
-        Fulfilment.order_id == bindparam("b_order"),
-        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
-    )
-    .group_by(FulfilmentLine.sku)
-)
 _units = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
 _assigned_today = (
     select(func.count())
@@ -112,7 +101,7 @@ async def route_order(session: AsyncSession, *, order_id: uuid.UUID, actor: str 
     order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
     if order is None or order.status != OrderStatus.PLACED.value:
         return order
-    demand = await _unallocated(session, order.id)
+    demand = await unallocated(session, order_id=order.id)
     weights = await _lock_products(session, demand)
     now = utcnow()
     if order.delivery_method == FulfilmentMethod.PICKUP.value:
@@ -139,7 +128,7 @@ async def reroute(
     order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
     if order is None or order.status in (OrderStatus.CANCELLED.value, OrderStatus.COMPLETED.value):
         return order
-    demand = await _unallocated(session, order.id)
+    demand = await unallocated(session, order_id=order.id)
     if not demand:
         return order
     if order.status == OrderStatus.ON_HOLD.value:
@@ -246,17 +235,6 @@ async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> l
         )
         for loc_id, row in found.items()
     ]
-
-
-async def _unallocated(session: AsyncSession, order_id: uuid.UUID) -> dict[str, int]:
-    """Units per sku the order still wants that no live fulfilment holds (not cancelled, not rejected)."""
-    conn = await session.connection()
-    demand: dict[str, int] = {}
-    for sku, quantity in await conn.execute(ORDERED, {"b_order": order_id}):
-        demand[sku] = demand.get(sku, 0) + quantity
-    for sku, quantity in await conn.execute(HELD, {"b_order": order_id}):
-        demand[sku] = demand.get(sku, 0) - int(quantity)
-    return {sku: units for sku, units in demand.items() if units > 0}
 
 
 async def _reserve(session: AsyncSession, sku: str, location_id: uuid.UUID, quantity: int, now: datetime) -> bool:
