@@ -91,3 +91,12 @@ async def test_a_storefront_cannot_touch_another_channels_order(api, keys):
 async def test_an_unknown_order_id_is_not_found(api, keys):
     result = (await api.data(keys["admin"], CANCEL_ORDER, {"id": "bm9wZQ", "reason": "x"}))["cancelOrder"]
     assert result["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_cancelling_or_holding_without_a_reason_is_invalid_input_and_writes_nothing(api, keys):
+    order = await place(api, keys["web"], order_input("k1"))
+    before = await snapshot(api.db)
+    for document, name in ((CANCEL_ORDER, "cancelOrder"), (HOLD_ORDER, "holdOrder")):
+        result = (await api.data(keys["web"], document, {"id": order["id"], "reason": "  "}))[name]
+        assert [(e["code"], e["field"]) for e in result["errors"]] == [("INVALID_INPUT", ["reason"])]
+    assert await snapshot(api.db) == before

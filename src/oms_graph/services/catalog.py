@@ -173,7 +173,3 @@ async def list_products(session: AsyncSession, *, skus: Iterable[str] | None = N
 
 async def channel_by_code(session: AsyncSession, code: str) -> Channel | None:
     return await session.scalar(select(Channel).where(Channel.code == code))
-
-
-async def location_by_code(session: AsyncSession, code: str) -> Location | None:
-    return await session.scalar(select(Location).where(Location.code == code))

@@ -53,13 +53,7 @@ async def append_event(
 async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:
     """Cancel before anything left a location: release the promise or reservation, void the payment."""
     order = await _for_change(session, order_id, principal)
-    if not reason.strip():
-        raise DomainError.one(ErrorCode.INVALID_INPUT, ["reason"], "say why the order is cancelled")
-    status = OrderStatus(order.status)
-    if status not in rules.CANCELLABLE:
-        raise DomainError.one(
-            ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {status.value}; it cannot be cancelled"
-        )
+    status = _transition(order, rules.CANCELLABLE, "cancelled", reason)
     # What no fulfilment holds is still a promise (delivery) or the pickup reservation; read it first.
     unheld = await unallocated(session, order_id=order.id)
     lines = list(await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
@@ -107,13 +101,7 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
 async def hold_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:
     """Stop an order from being routed; it keeps its promise."""
     order = await _for_change(session, order_id, principal)
-    if not reason.strip():
-        raise DomainError.one(ErrorCode.INVALID_INPUT, ["reason"], "say why the order is held")
-    status = OrderStatus(order.status)
-    if status not in rules.HOLDABLE:
-        raise DomainError.one(
-            ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {status.value}; it cannot be held"
-        )
+    _transition(order, rules.HOLDABLE, "held", reason)
     order.status, order.hold_reason, order.updated_at = OrderStatus.ON_HOLD.value, reason.strip(), utcnow()
     await append_event(
         session,
@@ -244,6 +232,18 @@ async def _conditions(session: AsyncSession, principal: Principal, filter: Order
     if filter.created_before is not None:
         conditions.append(Order.created_at < filter.created_before)
     return conditions
+
+
+def _transition(order: Order, allowed: frozenset[OrderStatus], done: str, reason: str) -> OrderStatus:
+    """The order's status, when it may be `done` (cancelled, held) with a reason; raise otherwise."""
+    if not reason.strip():
+        raise DomainError.one(ErrorCode.INVALID_INPUT, ["reason"], f"say why the order is {done}")
+    status = OrderStatus(order.status)
+    if status not in allowed:
+        raise DomainError.one(
+            ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {status.value}; it cannot be {done}"
+        )
+    return status
 
 
 async def _for_change(session: AsyncSession, order_id: uuid.UUID, principal: Principal) -> Order:
