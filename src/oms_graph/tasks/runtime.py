@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 
 import dramatiq
@@ -16,6 +17,8 @@ from oms_graph.domain.orders import OrderStatus
 from oms_graph.events.relay import OutboxRelay, routing_handlers
 from oms_graph.tasks.actors import register
 from oms_graph.tasks.broker import build_broker
+
+log = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
@@ -37,7 +40,10 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
     relay = OutboxRelay(db, routing_handlers(actors.route_order.send))
     # Messages can be lost after their event was marked relayed (the in-process broker lives in memory;
     # a broker can lose data): on start, every order still waiting for routing is sent again.
-    await sweep_unrouted(db, actors.route_order.send)
+    try:
+        await sweep_unrouted(db, actors.route_order.send)
+    except Exception:  # a broker that is down must not keep the API from starting; the relay retries
+        log.exception("could not send waiting orders to routing at start")
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     try:
