@@ -63,8 +63,14 @@ async def fulfilments(api, order):  # type: ignore[no-untyped-def]
 
 
 async def counters(api, sku):  # type: ignore[no-untyped-def]
+    """(units still only promised: `promised` less what routing reserved, reserved per location)."""
+    from sqlalchemy import func
+
     async with api.db.read() as session:
         promised = await session.scalar(select(Product.promised).where(Product.sku == sku))
+        promised -= await session.scalar(
+            select(func.coalesce(func.sum(StockLevel.routed), 0)).where(StockLevel.sku == sku)
+        )
         reserved = dict(
             (
                 await session.execute(
@@ -179,7 +185,8 @@ async def test_stock_arriving_requeues_backordered_orders_of_that_sku_oldest_fir
 
 
 async def reject(api, order, location_code):  # type: ignore[no-untyped-def]
-    """What a rejection does before it re-routes: the fulfilment is REJECTED and its reservation released."""
+    """What a rejection does before it re-routes: the fulfilment is REJECTED and its reservation released
+    (its units are a promise again)."""
     from sqlalchemy import update
 
     async with api.db.write() as session:
@@ -195,7 +202,7 @@ async def reject(api, order, location_code):  # type: ignore[no-untyped-def]
             await session.execute(
                 update(StockLevel)
                 .where(StockLevel.sku == sku, StockLevel.location_id == location_id)
-                .values(reserved=StockLevel.reserved - quantity)
+                .values(reserved=StockLevel.reserved - quantity, routed=StockLevel.routed - quantity)
             )
         await session.execute(update(Fulfilment).where(Fulfilment.id == fulfilment_id).values(status="REJECTED"))
     return location_id

@@ -1,9 +1,10 @@
-"""Random sequences of placements, cancellations and stock changes keep the books straight.
+"""Random sequences of placements, routings, cancellations and stock changes keep the books straight.
 
 Always: no counter below zero; every level's onHand equals the sum of its ledger; `promised` equals what
-live delivery orders hold and `reserved` what live pickup orders hold. After every successful placement:
-the skus it touched are not promised beyond what active SHIP locations have (stock that disappears later
-may break that, which is what BACKORDERED is for; a placement never does).
+live delivery orders hold (routed or not); a level's `routed` equals what live delivery fulfilments hold
+there and the rest of its `reserved` what live pickup orders hold there. After every successful placement:
+the skus it touched do not have more units still only promised than active SHIP locations have available
+(stock that disappears later may break that, which is what BACKORDERED is for; a placement never does).
 """
 
 from __future__ import annotations
@@ -18,12 +19,22 @@ from sqlalchemy import func, select
 
 from oms_graph.db.base import Base
 from oms_graph.db.engine import create_database
-from oms_graph.db.models import Location, Order, OrderLine, Product, StockLevel, StockMovement
+from oms_graph.db.models import (
+    Fulfilment,
+    FulfilmentLine,
+    Location,
+    Order,
+    OrderLine,
+    Product,
+    StockLevel,
+    StockMovement,
+)
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.catalog import LocationCapability
 from oms_graph.domain.errors import DomainError
+from oms_graph.domain.fulfilment import HOLDING_STOCK
 from oms_graph.domain.orders import OrderStatus
-from oms_graph.services import orders, placement, stock
+from oms_graph.services import orders, placement, routing, stock
 from tests.factories import placement_fields, service_chain
 
 SKUS = ["A", "B", "C"]
@@ -41,6 +52,7 @@ operation = st.one_of(
     ),
     st.tuples(st.just("pickup"), st.sampled_from(["SHIPSTORE", "SHOP"]), st.sampled_from(SKUS), st.integers(1, 4)),
     st.tuples(st.just("cancel"), st.integers(0, 50)),
+    st.tuples(st.just("route"), st.integers(0, 50), st.integers(1, 3)),
     st.tuples(st.just("set"), st.sampled_from(SKUS), st.sampled_from([c for c, _ in LOCATIONS]), st.integers(0, 8)),
     st.tuples(
         st.just("adjust"),
@@ -70,7 +82,7 @@ async def check_books(db) -> None:  # type: ignore[no-untyped-def]
         )
         ledger = {(sku, loc): total for sku, loc, total in ledger_rows if total}
         assert {(lv.sku, lv.location_id): lv.on_hand for lv, _ in levels if lv.on_hand} == ledger
-        live = Order.status.in_([OrderStatus.PLACED.value, OrderStatus.ON_HOLD.value])
+        live = Order.status.notin_([OrderStatus.CANCELLED.value, OrderStatus.COMPLETED.value])
         line_sums = (
             await s.execute(
                 select(OrderLine.sku, Order.delivery_method, Order.pickup_location_id, func.sum(OrderLine.quantity))
@@ -83,7 +95,17 @@ async def check_books(db) -> None:  # type: ignore[no-untyped-def]
         picked = {(sku, loc): n for sku, method, loc, n in line_sums if method == "PICKUP"}
         promised = {sku: n for sku, n in (await s.execute(select(Product.sku, Product.promised))).all() if n}
         assert promised == held
-        assert {(lv.sku, lv.location_id): lv.reserved for lv, _ in levels if lv.reserved} == picked
+        routed_rows = await s.execute(
+            select(FulfilmentLine.sku, Fulfilment.location_id, func.sum(FulfilmentLine.quantity))
+            .join(Fulfilment)
+            .where(Fulfilment.method == "DELIVERY", Fulfilment.status.in_([f.value for f in HOLDING_STOCK]))
+            .group_by(FulfilmentLine.sku, Fulfilment.location_id)
+        )
+        assert {(lv.sku, lv.location_id): lv.routed for lv, _ in levels if lv.routed} == {
+            (sku, loc): n for sku, loc, n in routed_rows
+        }
+        pickup_reserved = {(lv.sku, lv.location_id): lv.reserved - lv.routed for lv, _ in levels}
+        assert {key: n for key, n in pickup_reserved.items() if n} == picked
 
 
 async def promised_within_shippable(db, skus) -> bool:  # type: ignore[no-untyped-def]
@@ -97,7 +119,8 @@ async def promised_within_shippable(db, skus) -> bool:  # type: ignore[no-untype
             for lv, loc in levels
             if lv.sku == sku and loc.active and loc.can_ship
         )
-        if promised[sku] > shippable:
+        routed = sum(lv.routed for lv, _ in levels if lv.sku == sku)
+        if promised[sku] - routed > shippable:
             return False
     return True
 
@@ -119,6 +142,8 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                     elif kind == "pickup":
                         pickup = placement_fields(f"o{n}", [(op[2], op[3], "1")], op[1])
                         placed.append((await placement.place_order(s, order=pickup, principal=ADMIN)).id)
+                    elif kind == "route" and placed:
+                        await routing.route_order(s, order_id=placed[op[1] % len(placed)], batch=op[2])
                     elif kind == "cancel" and placed:
                         await orders.cancel_order(s, order_id=placed[op[1] % len(placed)], reason="r", principal=ADMIN)
                     elif kind == "set":

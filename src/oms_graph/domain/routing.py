@@ -12,7 +12,7 @@ units first), improves them by swapping locations, and keeps a bounded number of
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from oms_graph.domain.geo import distance_km
 
@@ -119,6 +119,22 @@ def route(demand: Demand, candidates: Iterable[Candidate], profile: Profile, *, 
     if not best:
         return Decision(chosen=None, alternatives=())
     return Decision(chosen=best[0], alternatives=tuple(best[1 : 1 + alternatives]))
+
+
+def after(candidates: Iterable[Candidate], plan: Plan) -> list[Candidate]:
+    """The candidates once `plan` has taken its units and one fulfilment of each location's capacity: the
+    pool the next order of a batch is routed against."""
+    taken = {a.location.id: a.lines for a in plan.allocations}
+    pool = []
+    for candidate in candidates:
+        lines = taken.get(candidate.id)
+        if lines is None:
+            pool.append(candidate)
+            continue
+        stock = {sku: units - lines.get(sku, 0) for sku, units in candidate.stock.items()}
+        capacity = None if candidate.capacity_left is None else candidate.capacity_left - 1
+        pool.append(replace(candidate, stock={s: u for s, u in stock.items() if u > 0}, capacity_left=capacity))
+    return pool
 
 
 def _eligible(candidate: Candidate, demand: Demand, profile: Profile) -> bool:

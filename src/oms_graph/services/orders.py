@@ -45,9 +45,15 @@ async def append_event(
     session: AsyncSession, *, order_id: uuid.UUID, type: str, actor: str | None, data: dict[str, Any], at: Any = None
 ) -> None:
     """Append to the order's event log (the outbox), in the caller's transaction."""
-    await (await session.connection()).execute(
-        APPEND_EVENT, {"order_id": order_id, "type": type, "actor": actor, "data": data, "at": at or utcnow()}
+    await append_events(
+        session, [{"order_id": order_id, "type": type, "actor": actor, "data": data, "at": at or utcnow()}]
     )
+
+
+async def append_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """Append events (order_id, type, actor, data, at) in one statement, in the order given."""
+    if events:
+        await (await session.connection()).execute(APPEND_EVENT, events)
 
 
 async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:
@@ -65,21 +71,25 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
     await session.execute(
         select(Product.sku).where(Product.sku.in_(skus)).order_by(byte_order(session, Product.sku)).with_for_update()
     )
-    await release_fulfilments(session, order_id=order.id, now=now)
-    if status in rules.UNROUTED:
-        for sku in sorted(unheld):
-            if order.delivery_method == FulfilmentMethod.DELIVERY.value:
-                await session.execute(
-                    update(Product)
-                    .where(Product.sku == sku)
-                    .values(promised=Product.promised - unheld[sku], updated_at=Product.updated_at)
+    routed = await release_fulfilments(session, order_id=order.id, now=now)
+    if order.delivery_method == FulfilmentMethod.DELIVERY.value:
+        # Every live delivery unit is in the promise, routed (now released) or not.
+        for sku in sorted(set(unheld) | set(routed)):
+            await session.execute(
+                update(Product)
+                .where(Product.sku == sku)
+                .values(
+                    promised=Product.promised - unheld.get(sku, 0) - routed.get(sku, 0),
+                    updated_at=Product.updated_at,
                 )
-            else:
-                await session.execute(
-                    update(StockLevel)
-                    .where(StockLevel.sku == sku, StockLevel.location_id == order.pickup_location_id)
-                    .values(reserved=StockLevel.reserved - unheld[sku], updated_at=now)
-                )
+            )
+    elif status in rules.UNROUTED:
+        for sku in sorted(unheld):  # reserved at the pickup location when placed
+            await session.execute(
+                update(StockLevel)
+                .where(StockLevel.sku == sku, StockLevel.location_id == order.pickup_location_id)
+                .values(reserved=StockLevel.reserved - unheld[sku], updated_at=now)
+            )
     payment = rules.payment_after_cancel(PaymentStatus(order.payment_status))
     order.status, order.payment_status, order.hold_reason, order.updated_at = (
         OrderStatus.CANCELLED.value,

@@ -17,7 +17,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,7 @@ from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_shape, payload_of
 from oms_graph.services.orders import append_event
+from oms_graph.services.stock import promise_capacity
 
 orders_table = cast(Table, Order.__table__)
 lines_table = cast(Table, OrderLine.__table__)
@@ -38,14 +39,12 @@ products_table = cast(Table, Product.__table__)
 channels_table = cast(Table, Channel.__table__)
 
 
-def _shippable(sku: Any) -> Any:
-    """Units of a sku that active SHIP locations could give to new demand: the sum of positive available."""
-    level = stock_table.c
-    units = level.on_hand - level.reserved - level.safety_stock
+def _capacity(sku: Any) -> Any:
+    """What the sku's network can promise in all (its availableToPromise plus `promised`)."""
     return (
-        select(func.coalesce(func.sum(case((units > 0, units), else_=0)), 0))
-        .join(Location, Location.id == level.location_id)
-        .where(level.sku == sku, Location.active.is_(True), Location.can_ship.is_(True))
+        select(func.coalesce(func.sum(promise_capacity()), 0))
+        .select_from(stock_table.join(Location, Location.id == stock_table.c.location_id))
+        .where(stock_table.c.sku == sku)
         .scalar_subquery()
     )
 
@@ -61,7 +60,7 @@ PROMISE = (
     update(products_table)
     .where(
         _product.sku == bindparam("b_sku"),
-        _product.promised + bindparam("b_quantity") <= _shippable(bindparam("b_sku")),
+        _product.promised + bindparam("b_quantity") <= _capacity(bindparam("b_sku")),
     )
     .values(promised=_product.promised + bindparam("b_quantity"), updated_at=_product.updated_at)  # not master data
     .returning(_product.sku)
@@ -77,7 +76,7 @@ RESERVE = (
     .returning(_level.sku)
 )
 # At a SHIP location the reservation must also leave the sku's network promise covered.
-RESERVE_AT_SHIP = RESERVE.where(_shippable(bindparam("b_sku")) - bindparam("b_promised") >= bindparam("b_quantity"))
+RESERVE_AT_SHIP = RESERVE.where(_capacity(bindparam("b_sku")) - bindparam("b_promised") >= bindparam("b_quantity"))
 
 
 @lru_cache(maxsize=4)
@@ -332,8 +331,7 @@ async def _short(
 ) -> None:
     """Say how short a line is (read only when it is)."""
     if pickup is None:
-        shippable = int(await session.scalar(select(_shippable(sku))) or 0)
-        have = max(0, shippable - promised)
+        have = max(0, int(await session.scalar(select(_capacity(sku))) or 0) - promised)
         errors.add(
             ErrorCode.INSUFFICIENT_STOCK,
             ["input", "lines", line, "quantity"],

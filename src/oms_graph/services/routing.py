@@ -1,16 +1,21 @@
 """Routing an order: its promise becomes reservations at the chosen locations, one fulfilment each.
 
-One transaction: lock the order and its skus' product rows (the lock order of placement and cancel),
-read the candidate locations' stock after the locks, ask the engine for a plan, reserve by conditional
-UPDATE, release the promise, write the fulfilments and the decision, and emit ORDER_ROUTED. An order
-whose stock has vanished since it was promised is BACKORDERED instead. Only PLACED orders are routed,
-so routing an order twice does nothing the second time.
+One transaction: lock the order, read the candidate locations' stock, ask the engine for a plan, reserve
+by conditional UPDATE (raising `reserved` and `routed` together, which turns promised units into routed
+ones without touching the product rows that placements lock), write the fulfilments and the decision,
+and emit ORDER_ROUTED. An order whose stock has vanished since it was promised is BACKORDERED instead.
+Only PLACED orders are routed, so routing an order twice does nothing the second time.
+
+Stock rows are locked by the reservations themselves, in (sku, location) order like every other writer
+of stock levels. The stock was read before them, so a reservation can find its units gone (another
+routing took them): the transaction then gives back what it reserved, reads the stock again and plans
+again, a few times before it gives up with RoutingConflict (nothing written, the actor retries).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any, cast
@@ -19,13 +24,13 @@ from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import byte_order, insert_rows
+from oms_graph.db.dialect import insert_rows
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Product, StockLevel
 from oms_graph.domain import routing as engine
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
-from oms_graph.services.fulfilment import unallocated
-from oms_graph.services.orders import append_event
+from oms_graph.services.fulfilment import unallocated, unallocated_of
+from oms_graph.services.orders import append_events
 from oms_graph.services.routing_profiles import profile_of_channel
 
 SYSTEM = "system"
@@ -34,8 +39,8 @@ fulfilments_table = cast(Table, Fulfilment.__table__)
 fulfilment_lines_table = cast(Table, FulfilmentLine.__table__)
 
 
-_stock_table, _products_table = cast(Table, StockLevel.__table__), cast(Table, Product.__table__)
-_level, _product = _stock_table.c, _products_table.c
+_stock_table = cast(Table, StockLevel.__table__)
+_level = _stock_table.c
 RESERVE = (
     update(_stock_table)
     .where(
@@ -43,14 +48,23 @@ RESERVE = (
         _level.location_id == bindparam("b_location"),
         _level.on_hand - _level.reserved - _level.safety_stock >= bindparam("b_quantity"),
     )
-    .values(reserved=_level.reserved + bindparam("b_quantity"), updated_at=bindparam("b_at"))
+    .values(
+        reserved=_level.reserved + bindparam("b_quantity"),
+        routed=_level.routed + bindparam("b_quantity"),
+        updated_at=bindparam("b_at"),
+    )
     .returning(_level.sku)
 )
-CHANGE_PROMISE = (
-    update(_products_table)
-    .where(_product.sku == bindparam("b_sku"))
-    .values(promised=_product.promised + bindparam("b_change"), updated_at=_product.updated_at)
+UNRESERVE = (
+    update(_stock_table)
+    .where(_level.sku == bindparam("b_sku"), _level.location_id == bindparam("b_location"))
+    .values(
+        reserved=_level.reserved - bindparam("b_quantity"),
+        routed=_level.routed - bindparam("b_quantity"),
+        updated_at=bindparam("b_at"),
+    )
 )
+ATTEMPTS = 3  # plans per transaction when other routings take the stock first
 
 
 LOCK_ORDER = select(Order).where(Order.id == bindparam("b_order")).with_for_update()
@@ -90,125 +104,169 @@ CANDIDATES = (
 )
 
 Part = tuple[uuid.UUID, str, dict[str, int]]  # a fulfilment to write: location id, its code, units per sku
+Event = dict[str, Any]  # an order event to append
+# Orders waiting for routing that no other transaction holds, oldest first: a batch routed with the first.
+WAITING = (
+    select(Order)
+    .where(Order.status == OrderStatus.PLACED.value, Order.id != bindparam("b_order"))
+    .order_by(Order.seq)
+    .limit(bindparam("b_limit"))
+    .with_for_update(skip_locked=True)
+)
 
 
 class RoutingConflict(Exception):
     """Stock changed between reading it and reserving it; nothing was written, route again."""
 
 
-async def route_order(session: AsyncSession, *, order_id: uuid.UUID, actor: str = SYSTEM) -> Order | None:
-    """Route a PLACED order (or backorder it); any other order is left alone. Returns the order."""
+async def route_order(
+    session: AsyncSession, *, order_id: uuid.UUID, actor: str = SYSTEM, batch: int = 1
+) -> Order | None:
+    """Route a PLACED order (or backorder it); any other order is left alone. Returns the order.
+
+    With `batch` > 1, up to `batch` - 1 other PLACED orders that no other transaction holds are routed in
+    the same transaction, oldest first: under load the skus' product rows are locked once for many orders
+    instead of once per order, which is what lets routing keep up with placement on hot skus."""
     order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
     if order is None or order.status != OrderStatus.PLACED.value:
         return order
-    demand = await unallocated(session, order_id=order.id)
-    weights = await _lock_products(session, demand)
+    orders = [order]
+    if batch > 1:
+        orders += await session.scalars(WAITING, {"b_order": order.id, "b_limit": batch - 1})
+    demands = await unallocated_of(session, [o.id for o in orders])
+    weights = await _weights(session, {sku for demand in demands.values() for sku in demand})
     now = utcnow()
-    if order.delivery_method == FulfilmentMethod.PICKUP.value:
-        # Reserved at the pickup location when placed: the fulfilment is that location's.
-        assert order.pickup_location_id is not None
-        code = await session.scalar(select(Location.code).where(Location.id == order.pickup_location_id))
-        at_pickup = [(order.pickup_location_id, str(code), demand)]
-        await _fulfil(session, order, at_pickup, now)
-        return await _routed(session, order, at_pickup, "ORDER_ROUTED", actor, now)
-    parts = await _allocate(session, order, demand, weights, frozenset(), actor, now)
-    if parts is None:
-        return order
-    # The units were a network promise; now they are reservations at the chosen locations.
-    await _change_promise(session, demand, -1)
-    return await _routed(session, order, parts, "ORDER_ROUTED", actor, now)
+    pickups = [o for o in orders if o.delivery_method == FulfilmentMethod.PICKUP.value]
+    routed = await _at_pickup(session, pickups, demands)
+    deliveries = [o for o in orders if o.delivery_method != FulfilmentMethod.PICKUP.value]
+    allocated = await _allocate(session, deliveries, demands, weights, frozenset(), now)
+    events: dict[uuid.UUID, Event] = {}
+    for o in deliveries:
+        parts = allocated[o.id]
+        if parts is None:
+            events[o.id] = _backordered(o, demands[o.id], actor, now)
+        else:
+            routed.append((o, parts))
+    await _fulfil(session, routed, now)
+    events |= {o.id: _routed(o, parts, "ORDER_ROUTED", actor, now) for o, parts in routed}
+    await append_events(session, [events[o.id] for o in orders])
+    return order
 
 
 async def reroute(
     session: AsyncSession, *, order_id: uuid.UUID, exclude: Iterable[uuid.UUID], actor: str = SYSTEM
 ) -> Order | None:
-    """Route an order's units that no fulfilment holds any more (a rejection, a short pick) again, never to
-    the excluded locations. The caller has released those units where they were. When no location can
-    take them they become a promise again and the order is BACKORDERED, to be requeued when stock comes."""
+    """Route a delivery order's units that no fulfilment holds any more (a rejection, a short pick) again,
+    never to the excluded locations. The caller has released those units where they were (`reserved` and
+    `routed`), which made them a promise again; when no location can take them the order is BACKORDERED,
+    to be requeued when stock comes. A pickup order's units are reserved at its pickup location; moving them
+    elsewhere is not routing (ValueError)."""
     order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
     if order is None or order.status in (OrderStatus.CANCELLED.value, OrderStatus.COMPLETED.value):
         return order
+    if order.delivery_method == FulfilmentMethod.PICKUP.value:
+        raise ValueError(f"{order.number} is a pickup order: its units are not re-routed")
     demand = await unallocated(session, order_id=order.id)
     if not demand:
         return order
     if order.status == OrderStatus.ON_HOLD.value:
         return order  # a held order is not routed; its unallocated units are still promised
-    weights = await _lock_products(session, demand)
-    # Before routing (PLACED, BACKORDERED) the units are a promise; after, they were reservations.
-    promised = order.status in (OrderStatus.PLACED.value, OrderStatus.BACKORDERED.value)
+    weights = await _weights(session, set(demand))
     now = utcnow()
-    parts = await _allocate(session, order, demand, weights, frozenset(exclude), actor, now)
+    parts = (await _allocate(session, [order], {order.id: demand}, weights, frozenset(exclude), now))[order.id]
     if parts is None:
-        if not promised:
-            await _change_promise(session, demand, +1)
-        return order
-    if promised:
-        await _change_promise(session, demand, -1)
-    status = OrderStatus.ROUTED if promised else OrderStatus(order.status)
-    return await _routed(session, order, parts, "ORDER_REROUTED", actor, now, status=status)
+        event = _backordered(order, demand, actor, now)
+    else:
+        await _fulfil(session, [(order, parts)], now)
+        # Before routing (PLACED, BACKORDERED) the order becomes ROUTED; later states stay as they are.
+        unrouted = order.status in (OrderStatus.PLACED.value, OrderStatus.BACKORDERED.value)
+        status = OrderStatus.ROUTED if unrouted else OrderStatus(order.status)
+        event = _routed(order, parts, "ORDER_REROUTED", actor, now, status=status)
+    await append_events(session, [event])
+    return order
+
+
+async def _at_pickup(
+    session: AsyncSession, pickups: list[Order], demands: dict[uuid.UUID, dict[str, int]]
+) -> list[tuple[Order, list[Part]]]:
+    """Pickup orders were reserved at their pickup location when placed: their one fulfilment is there."""
+    if not pickups:
+        return []
+    at = {o.id: cast(uuid.UUID, o.pickup_location_id) for o in pickups}
+    codes = dict((await session.execute(select(Location.id, Location.code).where(Location.id.in_(at.values())))).all())
+    return [(o, [(at[o.id], codes[at[o.id]], demands[o.id])]) for o in pickups]
 
 
 async def _allocate(
     session: AsyncSession,
-    order: Order,
-    demand: dict[str, int],
+    orders: list[Order],
+    demands: dict[uuid.UUID, dict[str, int]],
     weights: dict[str, int],
     exclude: frozenset[uuid.UUID],
-    actor: str,
     now: datetime,
-) -> list[Part] | None:
-    """Plan, reserve and write fulfilments for `demand`; None (and the order BACKORDERED) when no plan serves it."""
-    channel_code, profile = await profile_of_channel(session, channel_id=order.channel_id)
+) -> dict[uuid.UUID, list[Part] | None]:
+    """Plan the orders' demand one after the other (each against the stock the ones before it left) and
+    reserve it; per order its parts, or None when no plan serves it. The plans go on the orders."""
+    if not orders:
+        return {}
+    profiles = {}
+    for channel_id in {o.channel_id for o in orders}:
+        profiles[channel_id] = await profile_of_channel(session, channel_id=channel_id)
+    skus = sorted({sku for o in orders for sku in demands[o.id]})
+    for _ in range(ATTEMPTS):
+        pool = [c for c in await candidates(session, skus, now) if c.id not in exclude]
+        allocated: dict[uuid.UUID, list[Part] | None] = {}
+        reserve: Counter[tuple[str, uuid.UUID]] = Counter()
+        for order in orders:
+            channel_code, profile = profiles[order.channel_id]
+            wanted = _wanted(order, demands[order.id], weights)
+            decision = engine.route(wanted, pool, profile, alternatives=ALTERNATIVES)
+            if decision.chosen is None:
+                allocated[order.id] = None
+                continue
+            pool = engine.after(pool, decision.chosen)
+            parts = [
+                (cast(uuid.UUID, a.location.id), a.location.code, dict(a.lines)) for a in decision.chosen.allocations
+            ]
+            for location_id, _, lines in parts:
+                reserve.update({(sku, location_id): quantity for sku, quantity in lines.items()})
+            order.routing = _explained(decision, profile_name=channel_code, at=now)
+            allocated[order.id] = parts
+        if await _reserve_all(session, reserve, now):
+            return allocated
+    raise RoutingConflict(f"the stock of {', '.join(skus)} kept changing while routing")
+
+
+async def _reserve_all(session: AsyncSession, units: Counter[tuple[str, uuid.UUID]], now: datetime) -> bool:
+    """Reserve every (sku, location)'s units in that order, or none of them (False)."""
+    conn = await session.connection()
+    done: list[dict[str, Any]] = []
+    for (sku, location_id), quantity in sorted(units.items()):
+        params = {"b_sku": sku, "b_location": location_id, "b_quantity": quantity, "b_at": now}
+        if (await conn.execute(RESERVE, params)).first() is None:
+            for taken in done:
+                await conn.execute(UNRESERVE, taken)
+            return False
+        done.append(params)
+    return True
+
+
+def _wanted(order: Order, demand: dict[str, int], weights: dict[str, int]) -> engine.Demand:
     address = order.delivery_address or {}
     destination = (
         (address["latitude"], address["longitude"])
         if address.get("latitude") is not None and address.get("longitude") is not None
         else None
     )
-    wanted = engine.Demand(
-        lines=demand,
-        weights=weights,
-        destination=destination,
-        region=address.get("region"),
+    return engine.Demand(lines=demand, weights=weights, destination=destination, region=address.get("region"))
+
+
+async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
+    """Grams per unit of each sku."""
+    rows = await (await session.connection()).execute(
+        select(Product.sku, Product.weight_grams).where(Product.sku.in_(skus))
     )
-    pool = [c for c in await candidates(session, list(demand), now) if c.id not in exclude]
-    decision = engine.route(wanted, pool, profile, alternatives=ALTERNATIVES)
-    if decision.chosen is None:
-        order.status, order.updated_at = OrderStatus.BACKORDERED.value, now
-        await append_event(
-            session,
-            order_id=order.id,
-            type="ORDER_BACKORDERED",
-            actor=actor,
-            at=now,
-            data={"number": order.number, "lines": demand},
-        )
-        return None
-    for allocation in decision.chosen.allocations:
-        for sku, quantity in sorted(allocation.lines.items()):
-            if not await _reserve(session, sku, cast(uuid.UUID, allocation.location.id), quantity, now):
-                raise RoutingConflict(f"{sku} at {allocation.location.code} changed while routing")
-    parts = [(cast(uuid.UUID, a.location.id), a.location.code, dict(a.lines)) for a in decision.chosen.allocations]
-    await _fulfil(session, order, parts, now)
-    order.routing = _explained(decision, profile_name=channel_code, at=now)
-    return parts
-
-
-async def _lock_products(session: AsyncSession, demand: dict[str, int]) -> dict[str, int]:
-    """The lock order of placement and cancel: the skus' product rows, in sku order. Their unit weights."""
-    locked = await (await session.connection()).execute(
-        select(Product.sku, Product.weight_grams)
-        .where(Product.sku.in_(demand))
-        .order_by(byte_order(session, Product.sku))
-        .with_for_update()
-    )
-    return {sku: grams or 0 for sku, grams in locked}
-
-
-async def _change_promise(session: AsyncSession, demand: dict[str, int], sign: int) -> None:
-    conn = await session.connection()
-    for sku, quantity in sorted(demand.items()):
-        await conn.execute(CHANGE_PROMISE, {"b_sku": sku, "b_change": sign * quantity})
+    return {sku: grams or 0 for sku, grams in rows}
 
 
 async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> list[engine.Candidate]:
@@ -237,62 +295,59 @@ async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> l
     ]
 
 
-async def _reserve(session: AsyncSession, sku: str, location_id: uuid.UUID, quantity: int, now: datetime) -> bool:
-    params = {"b_sku": sku, "b_location": location_id, "b_quantity": quantity, "b_at": now}
-    return (await (await session.connection()).execute(RESERVE, params)).first() is not None
-
-
-async def _fulfil(session: AsyncSession, order: Order, parts: list[Part], now: datetime) -> None:
+async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]], now: datetime) -> None:
+    """One ASSIGNED fulfilment per part of each order, with its lines."""
     fulfilments, lines = [], []
-    for location_id, _, part in parts:
-        fulfilment_id = uuid.uuid4()
-        fulfilments.append(
-            {
-                "id": fulfilment_id,
-                "order_id": order.id,
-                "location_id": location_id,
-                "method": order.delivery_method,
-                "status": FulfilmentStatus.ASSIGNED.value,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-        lines += [
-            {
-                "id": uuid.uuid4(),
-                "fulfilment_id": fulfilment_id,
-                "sku": sku,
-                "quantity": quantity,
-                "quantity_picked": None,
-            }
-            for sku, quantity in sorted(part.items())
-        ]
+    for order, parts in routed:
+        for location_id, _, part in parts:
+            fulfilment_id = uuid.uuid4()
+            fulfilments.append(
+                {
+                    "id": fulfilment_id,
+                    "order_id": order.id,
+                    "location_id": location_id,
+                    "method": order.delivery_method,
+                    "status": FulfilmentStatus.ASSIGNED.value,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            lines += [
+                {
+                    "id": uuid.uuid4(),
+                    "fulfilment_id": fulfilment_id,
+                    "sku": sku,
+                    "quantity": quantity,
+                    "quantity_picked": None,
+                }
+                for sku, quantity in sorted(part.items())
+            ]
     await insert_rows(session, fulfilments_table, fulfilments)
     await insert_rows(session, fulfilment_lines_table, lines)
 
 
-async def _routed(
-    session: AsyncSession,
+def _routed(
     order: Order,
     parts: list[Part],
     event: str,
     actor: str,
     now: datetime,
     status: OrderStatus = OrderStatus.ROUTED,
-) -> Order:
+) -> Event:
+    """Set the order's status; its event."""
     order.status, order.updated_at = status.value, now
-    await append_event(
-        session,
-        order_id=order.id,
-        type=event,
-        actor=actor,
-        at=now,
-        data={
-            "number": order.number,
-            "fulfilments": [{"location": code, "lines": lines} for _, code, lines in parts],
-        },
-    )
-    return order
+    fulfilments = [{"location": code, "lines": lines} for _, code, lines in parts]
+    return _event(order, event, actor, now, {"number": order.number, "fulfilments": fulfilments})
+
+
+def _backordered(order: Order, demand: dict[str, int], actor: str, now: datetime) -> Event:
+    """The order waits for stock; its event."""
+    order.status, order.updated_at = OrderStatus.BACKORDERED.value, now
+    return _event(order, "ORDER_BACKORDERED", actor, now, {"number": order.number, "lines": demand})
+
+
+def _event(order: Order, type: str, actor: str, at: datetime, data: dict[str, Any]) -> Event:
+    return {"order_id": order.id, "type": type, "actor": actor, "at": at, "data": data}
 
 
 def _explained(decision: engine.Decision, *, profile_name: str, at: datetime) -> dict[str, Any]:

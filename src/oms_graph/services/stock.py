@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Table, and_, case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
@@ -26,6 +26,17 @@ STOCK_KEY = ("sku", "location_id")
 
 stock_table = cast(Table, StockLevel.__table__)
 movement_table = cast(Table, StockMovement.__table__)
+
+
+def promise_capacity() -> ColumnElement[int]:
+    """What a stock level (joined to its location) gives its sku's network promise: its positive available
+    at an active SHIP location, plus the units routed here from earlier promises. A sku's availableToPromise
+    is the sum over its levels less `Product.promised`; routing, which raises `reserved` and `routed`
+    together, leaves it unchanged."""
+    level = stock_table.c
+    units = level.on_hand - level.reserved - level.safety_stock
+    shippable = and_(Location.active.is_(True), Location.can_ship.is_(True), units > 0)
+    return case((shippable, units), else_=0) + level.routed
 
 
 class StockLevelFields(Protocol):
@@ -236,20 +247,19 @@ async def availability(
 
     # Three statements whatever the number of skus: the skus with what they can still promise, the active
     # locations, and per sku the nearest locations with stock (ranked here, walked by the database).
-    shippable = (
-        select(level.sku, func.sum(units).label("units"))
+    capacity = (
+        select(level.sku, func.sum(promise_capacity()).label("units"))
         .join(Location, Location.id == level.location_id)
-        .where(level.sku.in_(unique), Location.active.is_(True), Location.can_ship.is_(True), units > 0)
+        .where(level.sku.in_(unique))
         .group_by(level.sku)
         .subquery()
     )
     rows = await session.execute(
-        select(Product.sku, shippable.c.units, Product.promised)
-        .outerjoin(shippable, shippable.c.sku == Product.sku)
+        select(Product.sku, capacity.c.units, Product.promised)
+        .outerjoin(capacity, capacity.c.sku == Product.sku)
         .where(Product.sku.in_(unique))
     )
-    # What placed orders promised and routing has not yet reserved is no longer there to promise.
-    known = {sku: max(0, int(shipping or 0) - promised) for sku, shipping, promised in rows}
+    known = {sku: max(0, int(units or 0) - promised) for sku, units, promised in rows}
     for i, sku in enumerate(skus):
         if sku not in known:
             errors.add(ErrorCode.UNKNOWN_SKU, ["skus", i], f"no product with sku {sku!r}")

@@ -17,6 +17,7 @@ from oms_graph.services import orders, routing
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
+ROUTE_BATCH = 20  # orders one routing transaction takes when several are waiting
 
 _databases: dict[int, Database] = {}
 _database_url: str | None = None
@@ -31,11 +32,19 @@ def database() -> Database:
 
 
 async def route_order(order_id: str) -> None:
+    """Route the order, with other waiting orders in the same transaction; should that batch fail, the
+    order alone (so one order that cannot be routed never holds up the others)."""
     pause = float(os.environ.get("OMS_TEST_ROUTE_PAUSE", "0"))  # lets a test kill a worker mid-routing
+    try:
+        async with database().write() as session:
+            await routing.route_order(session, order_id=uuid.UUID(order_id), batch=ROUTE_BATCH)
+            if pause:
+                await asyncio.sleep(pause)
+        return
+    except Exception:
+        log.warning("routing %s in a batch failed; routing it alone", order_id, exc_info=True)
     async with database().write() as session:
         await routing.route_order(session, order_id=uuid.UUID(order_id))
-        if pause:
-            await asyncio.sleep(pause)
 
 
 async def record_failure(order_id: str, actor_name: str, error: str) -> None:

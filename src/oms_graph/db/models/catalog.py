@@ -66,8 +66,9 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(100), index=True)
     weight_grams: Mapped[int | None]
-    # Units placed delivery orders were promised network-wide and routing has not yet reserved at a
-    # location: the per-sku counter behind availableToPromise, changed only by conditional SQL.
+    # Units of live delivery orders (placed, not cancelled, not shipped), routed or not: the per-sku
+    # counter behind availableToPromise, changed only by conditional SQL. What is still only a promise
+    # (not yet reserved at a location) is `promised` minus the sku's StockLevel.routed.
     promised: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

@@ -22,6 +22,7 @@ class Order(Base):
         UniqueConstraint("channel_id", "external_id", name="uq_orders_channel_external_id"),
         Index("ix_orders_channel_created", "channel_id", "created_at"),
         Index("ix_orders_created", "created_at"),
+        Index("ix_orders_status_seq", "status", "seq"),  # the orders waiting for routing, oldest first
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

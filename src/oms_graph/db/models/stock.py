@@ -19,6 +19,7 @@ class StockLevel(Base):
         CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
         CheckConstraint("reserved >= 0", name="reserved_non_negative"),
         CheckConstraint("safety_stock >= 0", name="safety_stock_non_negative"),
+        CheckConstraint("routed >= 0 AND routed <= reserved", name="routed_within_reserved"),
         Index("ix_stock_levels_location_sku", "location_id", "sku"),
     )
 
@@ -27,6 +28,11 @@ class StockLevel(Base):
     on_hand: Mapped[int] = mapped_column(default=0)
     reserved: Mapped[int] = mapped_column(default=0)
     safety_stock: Mapped[int] = mapped_column(default=0)
+    # The part of `reserved` that routing took from the sku's network promise (delivery orders routed
+    # here); the rest of `reserved` is pickup orders. Routing moves units from the promise to a location
+    # by raising `reserved` and `routed` together, which leaves availableToPromise as it was (see
+    # Product.promised) and so never touches the product row every placement of the sku locks.
+    routed: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
