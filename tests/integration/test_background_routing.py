@@ -135,3 +135,24 @@ async def test_on_start_orders_still_waiting_for_routing_are_sent_again(api):
                 break
             await asyncio.sleep(0.1)
     assert (await state(api.db, order_id))[:3] == ("ROUTED", 1, 2)
+
+
+async def test_an_order_that_cannot_be_routed_does_not_hold_up_the_batch_it_falls_into(api, background):
+    """The actor routes waiting orders in one transaction; when that fails, it routes its own order alone."""
+    from sqlalchemy import update
+
+    from oms_graph.tasks import actors as tasks
+
+    key = await make_key(api.db, Role.ADMIN)
+    broken = await placed_order(api, key)
+    result = (await api.data(key, PLACE_ORDER, {"input": order_input("k2", [("SKU-1", 1, "10")])}))["placeOrder"]
+    fine = decode_id(result["order"]["id"])[1]
+    async with api.db.write() as session:  # data no routing can use (written around the API's checks)
+        await session.execute(
+            update(Order).where(Order.id == broken).values(delivery_address={"latitude": "north", "longitude": 1})
+        )
+    await tasks.route_order(str(fine))
+    assert (await state(api.db, fine))[:2] == ("ROUTED", 1)
+    assert (await state(api.db, broken))[:2] == ("PLACED", 0)
+    with pytest.raises(TypeError):
+        await tasks.route_order(str(broken))  # its own message fails (Dramatiq retries, then TASK_FAILED)

@@ -54,3 +54,51 @@ async def test_downgrade_to_base_and_upgrade_again(empty_database):
     async with empty_database.engine.connect() as conn:
         assert not set(Base.metadata.tables) & await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
     await upgrade(empty_database)
+
+
+async def test_0007_carries_routed_delivery_units_over_both_ways(empty_database):
+    """Before 0007 routing took routed units out of `promised`; 0007 puts them back and marks them `routed`."""
+    import uuid
+    from types import SimpleNamespace as Input
+
+    from sqlalchemy import select
+
+    from oms_graph.db.models import Product, StockLevel
+    from oms_graph.domain.access import Principal, Role
+    from oms_graph.domain.catalog import LocationCapability
+    from oms_graph.services import placement, routing, stock
+    from tests.factories import placement_fields, service_chain
+
+    admin = Principal(key_id=uuid.uuid4(), name="t", role=Role.ADMIN)
+    db = empty_database
+    await upgrade(db)
+    async with db.write() as s:
+        await service_chain(s, locations=[("WH", 52.5, 13.4, [LocationCapability.SHIP])], skus=["A"])
+        await stock.set_stock_levels(
+            s, inputs=[Input(sku="A", location_code="WH", on_hand=10, safety_stock=0)], actor="t"
+        )
+    async with db.write() as s:
+        routed = await placement.place_order(s, order=placement_fields("k1", [("A", 3, "1")]), principal=admin)
+    async with db.write() as s:
+        await placement.place_order(s, order=placement_fields("k2", [("A", 2, "1")]), principal=admin)
+    async with db.write() as s:
+        await routing.route_order(s, order_id=routed.id)
+
+    async def counters() -> tuple[int, int, int]:
+        async with db.engine.connect() as conn:
+            promised = await conn.scalar(select(Product.promised))
+            reserved = await conn.scalar(select(StockLevel.reserved))
+            columns = await conn.run_sync(lambda c: {col["name"] for col in inspect(c).get_columns("stock_levels")})
+            now_routed = await conn.scalar(select(StockLevel.routed)) if "routed" in columns else -1
+        return promised, reserved, now_routed
+
+    assert await counters() == (5, 3, 3)
+
+    def down(conn):  # type: ignore[no-untyped-def]
+        command.downgrade(alembic_config(conn), "0006")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(down)
+    assert await counters() == (2, 3, -1)  # promised: only the unrouted order, as 0006 kept it
+    await upgrade(db)
+    assert await counters() == (5, 3, 3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -110,6 +112,52 @@ async def test_routing_twice_routes_once(api, admin):
     await route(api, order)
     assert await fulfilments(api, order) == [("WH-HAM", "ASSIGNED", "SKU-1", 2)]
     assert await counters(api, "SKU-1") == (0, {"WH-HAM": 2})
+
+
+async def test_a_batch_routes_the_waiting_orders_oldest_first_against_the_stock_the_earlier_ones_left(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 3), level("SKU-1", "WH-FRA", 2)]})
+    first = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    held = await place(api, admin, order_input("k2", [("SKU-1", 1, "10")]))
+    await api.data(admin, HOLD_ORDER, {"id": held["id"], "reason": "fraud check"})
+    second = await place(api, admin, order_input("k3", [("SKU-1", 2, "10")]))
+    async with api.db.write() as session:  # the message of the newest order routes the waiting ones too
+        await route_order(session, order_id=decode_id(second["id"])[1], batch=10)
+    assert await fulfilments(api, first) == [("WH-HAM", "ASSIGNED", "SKU-1", 2)]
+    assert await fulfilments(api, second) == [("WH-FRA", "ASSIGNED", "SKU-1", 2)]  # Hamburg has 1 left
+    assert await fulfilments(api, held) == []
+    assert await counters(api, "SKU-1") == (1, {"WH-HAM": 2, "WH-FRA": 2})  # the held order's unit
+    events = (await api.data(admin, ROUTING, {"id": first["id"]}))["order"]["events"]
+    assert [e["type"] for e in events] == ["ORDER_PLACED", "ORDER_ROUTED"]
+    await route(api, first)  # its own message comes later and finds it routed
+    assert await fulfilments(api, first) == [("WH-HAM", "ASSIGNED", "SKU-1", 2)]
+
+
+async def test_routing_does_not_wait_for_the_product_rows_placements_lock(api, admin, database):
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has a single writer: there is no row lock to get past")
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    order = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    async with api.db.engine.connect() as placing:  # a placement of SKU-1 holding its product row
+        await placing.execute(select(Product.sku).where(Product.sku == "SKU-1").with_for_update())
+        await asyncio.wait_for(route(api, order), timeout=10)
+        await placing.rollback()
+    assert await fulfilments(api, order) == [("WH-HAM", "ASSIGNED", "SKU-1", 2)]
+    assert await counters(api, "SKU-1") == (0, {"WH-HAM": 2})
+
+
+async def test_reservations_of_a_plan_are_all_or_nothing(api, admin):
+    from collections import Counter
+
+    from oms_graph.db.base import utcnow
+    from oms_graph.services.routing import _reserve_all
+
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-2", "WH-HAM", 1)]})
+    async with api.db.write() as session:
+        hamburg = await session.scalar(select(Location.id).where(Location.code == "WH-HAM"))
+        units = Counter({("SKU-1", hamburg): 2, ("SKU-2", hamburg): 2})  # SKU-2 has 1: taken meanwhile
+        assert await _reserve_all(session, units, utcnow()) is False
+    assert await counters(api, "SKU-1") == (0, {"WH-HAM": 0})
+    assert await counters(api, "SKU-2") == (0, {"WH-HAM": 0})
 
 
 async def test_a_held_order_waits_and_is_routed_once_released(api, admin):

@@ -126,3 +126,18 @@ def test_every_plan_allocates_exactly_the_order_from_locations_that_hold_it(line
     total_stock = {s: sum(c.stock.get(s, 0) for c in candidates) for s in lines}
     if any(total_stock[s] < q for s, q in lines.items()):
         assert decision.chosen is None
+
+
+def test_after_a_plan_the_pool_has_its_units_and_one_fulfilment_of_capacity_less():
+    from oms_graph.domain.routing import after
+
+    pot = location("POT", POTSDAM, {"A": 5, "B": 1}, capacity_left=2)
+    ham = location("HAM", HAMBURG, {"A": 5})
+    plan = route(Demand(lines={"A": 2, "B": 1}, destination=BERLIN), [pot, ham], Profile()).chosen
+    assert chosen_codes_of(plan) == ["POT"]
+    left = {c.code: c for c in after([pot, ham], plan)}
+    assert left["POT"].stock == {"A": 3} and left["POT"].capacity_left == 1
+    assert left["HAM"] == ham
+    # the next order of a batch cannot take what the first one took
+    second = route(Demand(lines={"A": 1, "B": 1}, destination=BERLIN), list(left.values()), Profile())
+    assert second.chosen is None

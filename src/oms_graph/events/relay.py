@@ -62,12 +62,12 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until stopped: at once when poked, else every poll interval."""
         while not stop.is_set():
+            self._wake.clear()  # before reading: a commit poking while we read is looked at next round
             try:
                 if await self.relay_once() == BATCH:
                     continue
             except Exception:  # the database or the broker is away: log, wait, try again
                 log.exception("outbox relay failed; retrying")
-            self._wake.clear()
             waits = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
             await asyncio.wait(waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
             for task in waits:

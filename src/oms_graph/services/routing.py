@@ -125,7 +125,7 @@ async def route_order(
     """Route a PLACED order (or backorder it); any other order is left alone. Returns the order.
 
     With `batch` > 1, up to `batch` - 1 other PLACED orders that no other transaction holds are routed in
-    the same transaction, oldest first: under load the skus' product rows are locked once for many orders
+    the same transaction, all of them oldest first: under load the skus' product rows are locked once for many orders
     instead of once per order, which is what lets routing keep up with placement on hot skus."""
     order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
     if order is None or order.status != OrderStatus.PLACED.value:
@@ -133,6 +133,7 @@ async def route_order(
     orders = [order]
     if batch > 1:
         orders += await session.scalars(WAITING, {"b_order": order.id, "b_limit": batch - 1})
+        orders.sort(key=lambda o: o.seq)  # first come, first served
     demands = await unallocated_of(session, [o.id for o in orders])
     weights = await _weights(session, {sku for demand in demands.values() for sku in demand})
     now = utcnow()

@@ -19,15 +19,16 @@ log = logging.getLogger(__name__)
 MAX_RETRIES = 8
 ROUTE_BATCH = 20  # orders one routing transaction takes when several are waiting
 
-_databases: dict[int, Database] = {}
+_databases: dict[tuple[int, str], Database] = {}
 _database_url: str | None = None
 
 
 def database() -> Database:
     """The actors' database, one engine per event loop (the worker's loop thread, or a test's loop)."""
-    key = id(asyncio.get_running_loop())
+    url = _database_url or get_settings().database_url
+    key = (id(asyncio.get_running_loop()), url)  # a loop's id can come back for a later loop (tests)
     if key not in _databases:
-        _databases[key] = create_database(_database_url or get_settings().database_url)
+        _databases[key] = create_database(url)
     return _databases[key]
 
 
