@@ -6,7 +6,8 @@ A plan allocates every ordered unit to locations that hold it. Plans are scored 
 split only when no single location can serve it, a line only when no single location can serve that
 line. The search stays small with hundreds of locations: it scores every location that can serve the
 whole order; failing that, it grows split plans greedily from the most promising first picks (most
-units first), improves them by swapping locations, and keeps a bounded number of alternatives.
+units first, among the best-ranked locations before all of them), improves them by swapping locations,
+and keeps a bounded number of alternatives.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ RATE_PER_KM = 0.01
 RATE_PER_KM_AND_KG = 0.002
 FIRST_PICKS = 8  # split plans are grown from this many different first locations
 SWAP_POOL = 40  # locations tried when improving a split plan
+GREEDY_POOL = 120  # the best-ranked locations a split plan is grown from before trying them all
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Demand:
     weights: Mapping[str, int] = field(default_factory=dict)  # grams per unit
     destination: tuple[float, float] | None = None
     region: str | None = None
+    # km per location id, filled as plans are scored (the same locations are scored many times)
+    distances: dict[Hashable, tuple[float | None, float]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,10 @@ def route(demand: Demand, candidates: Iterable[Candidate], profile: Profile, *, 
         ranked = sorted(pool, key=lambda c: _solo_score(c, demand, profile))
         whole = {sku for sku, qty in demand.lines.items() if any(c.stock.get(sku, 0) >= qty for c in pool)}
         for first in ranked[:FIRST_PICKS]:
-            grown = _greedy(first, ranked, whole, demand, profile)
+            # Grown from the most promising locations first; from all of them only when those cannot serve it.
+            grown = _greedy(first, ranked[:GREEDY_POOL], whole, demand, profile) or _greedy(
+                first, ranked, whole, demand, profile
+            )
             keep(_improve(grown, ranked[:SWAP_POOL], demand, profile))
     best = sorted(plans.values(), key=lambda p: (p.score, sorted(a.location.code for a in p.allocations)))
     if not best:
@@ -171,12 +178,16 @@ def _greedy(
 
 
 def _units_taken(candidate: Candidate, remaining: Mapping[str, int], whole_somewhere: set[str]) -> int:
+    # Walks the location's few skus rather than the order's many: this runs for every location at
+    # every greedy step.
     units = 0
-    for sku, qty in remaining.items():
-        have = candidate.stock.get(sku, 0)
+    for sku, have in candidate.stock.items():
+        qty = remaining.get(sku)
+        if qty is None or have <= 0:
+            continue
         if have >= qty:
             units += qty
-        elif have > 0 and sku not in whole_somewhere:
+        elif sku not in whole_somewhere:
             units += have
     return units
 
@@ -184,11 +195,13 @@ def _units_taken(candidate: Candidate, remaining: Mapping[str, int], whole_somew
 def _takes(candidate: Candidate, remaining: Mapping[str, int], whole_somewhere: set[str]) -> dict[str, int]:
     """What a location can take of the remaining units: lines whole, or in part if no one has them whole."""
     taken = {}
-    for sku, qty in remaining.items():
-        have = candidate.stock.get(sku, 0)
+    for sku, have in candidate.stock.items():
+        qty = remaining.get(sku)
+        if qty is None or have <= 0:
+            continue
         if have >= qty:
             taken[sku] = qty
-        elif have > 0 and sku not in whole_somewhere:
+        elif sku not in whole_somewhere:
             taken[sku] = have
     return taken
 
@@ -216,10 +229,16 @@ def _improve(plan: Plan | None, pool: Sequence[Candidate], demand: Demand, profi
 
 def _distance(candidate: Candidate, demand: Demand) -> tuple[float | None, float]:
     """(great-circle km, or None without coordinates; the km used for scoring)."""
+    known = demand.distances.get(candidate.id)
+    if known is not None:
+        return known
     if demand.destination is not None:
         km = distance_km(candidate.latitude, candidate.longitude, *demand.destination)
-        return km, km
-    return None, SAME_REGION_KM if demand.region and candidate.region == demand.region else OTHER_REGION_KM
+        known = (km, km)
+    else:
+        known = (None, SAME_REGION_KM if demand.region and candidate.region == demand.region else OTHER_REGION_KM)
+    demand.distances[candidate.id] = known
+    return known
 
 
 def _cost(candidate: Candidate, km: float, lines: Mapping[str, int], demand: Demand) -> float:
