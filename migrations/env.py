@@ -31,11 +31,11 @@ def run_on(connection: Connection) -> None:
 
 async def run_from_settings() -> None:
     from oms_graph.db.engine import create_database
+    from oms_graph.db.migrate import migrating
 
     db = create_database(get_settings().database_url)
     try:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(run_on)
+        await migrating(db, run_on)
     finally:
         await db.dispose()
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     database_pool_size: int = 10
     api_key_cache_seconds: float = 5.0
     log_level: str = "info"
+    # Fulfilment: days a click & collect parcel waits at the store; the carrier of deliveries naming none.
+    pickup_days: int = 7
+    default_carrier: str = "courier"
 
     @property
     def embedded(self) -> bool:

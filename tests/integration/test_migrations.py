@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from oms_graph.db.base import Base
 from oms_graph.db.engine import create_database
-from oms_graph.db.migrate import alembic_config, upgrade
+from oms_graph.db.migrate import alembic_config, migrating, upgrade
 from tests.conftest import BACKENDS, _drop_postgres_database, new_database_url
 
 
@@ -97,8 +97,7 @@ async def test_0007_carries_routed_delivery_units_over_both_ways(empty_database)
     def down(conn):  # type: ignore[no-untyped-def]
         command.downgrade(alembic_config(conn), "0006")
 
-    async with db.engine.begin() as conn:
-        await conn.run_sync(down)
+    await migrating(db, down)
     assert await counters() == (2, 3, -1)  # promised: only the unrouted order, as 0006 kept it
     await upgrade(db)
     assert await counters() == (5, 3, 3)

@@ -10,6 +10,7 @@ import strawberry
 from oms_graph.api.catalog.types import Channel, Location, Product
 from oms_graph.api.context import Info
 from oms_graph.api.errors import reading
+from oms_graph.api.fulfilment.types import Fulfilment
 from oms_graph.api.node import Node, decode_id
 from oms_graph.api.orders.types import Order
 from oms_graph.api.permissions import EVERY_ROLE, roles
@@ -33,6 +34,13 @@ class NodeQuery:
             async with reading(info) as session:
                 order = await orders.get_order(session, principal=info.context.caller, order_id=decoded[1])
             return Order.from_model(order) if order else None
+        if decoded is not None and decoded[0] == "Fulfilment":
+            async with reading(info) as session:
+                fulfilment = await session.get(models.Fulfilment, decoded[1])
+                visible = fulfilment is not None and await orders.get_order(
+                    session, principal=info.context.caller, order_id=fulfilment.order_id
+                )
+            return Fulfilment.from_model(fulfilment) if fulfilment and visible else None
         if decoded is None or decoded[0] not in SHAPES:
             return None
         model, shape = SHAPES[decoded[0]]

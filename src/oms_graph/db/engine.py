@@ -57,8 +57,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn):  # type: ignore[no-untyped-def]
-        immediate = conn.get_execution_options().get("sqlite_begin_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("sqlite_foreign_keys_off", False):  # migrations; the connection is thrown away after
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_begin_immediate", False) else "BEGIN")
 
 
 def create_database(url: str, *, pool_size: int = 10, echo: bool = False) -> Database:

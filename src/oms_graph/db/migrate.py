@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -28,5 +29,22 @@ async def upgrade(db: Database, revision: str = "head") -> None:
     def run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
-    async with db.engine.begin() as conn:
-        await conn.run_sync(run)
+    await migrating(db, run)
+
+
+async def migrating(db: Database, run: Callable[[Connection], None]) -> None:
+    """Run `run` on a connection in one transaction. On SQLite, foreign keys are off meanwhile (batch
+    migrations rebuild tables other tables reference, which SQLite cannot do with them on), checked before
+    commit, and the connection is thrown away after."""
+    async with db.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn = await conn.execution_options(sqlite_foreign_keys_off=True)
+        async with conn.begin():
+            await conn.run_sync(run)
+            if sqlite:
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"the migration left rows with missing references: {broken[:5]}")
+        if sqlite:
+            await conn.invalidate()

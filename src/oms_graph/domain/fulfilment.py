@@ -1,8 +1,15 @@
-"""Fulfilment vocabulary."""
+"""Fulfilment vocabulary and rules: the state machine, and the order status its fulfilments give."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import Enum
+
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
+
+PICKUP_CODE_DIGITS = 6
 
 
 class FulfilmentStatus(Enum):
@@ -18,6 +25,22 @@ class FulfilmentStatus(Enum):
     CANCELLED = "CANCELLED"
 
 
+class RejectionReason(Enum):
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    DAMAGED = "DAMAGED"
+    NO_CAPACITY = "NO_CAPACITY"
+    OTHER = "OTHER"
+
+
+class ShipmentStatus(Enum):
+    BOOKING = "BOOKING"
+    BOOKED = "BOOKED"
+    IN_TRANSIT = "IN_TRANSIT"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
 # Fulfilments whose units are still reserved at their location (nothing has left it).
 HOLDING_STOCK = frozenset(
     {
@@ -28,3 +51,75 @@ HOLDING_STOCK = frozenset(
         FulfilmentStatus.READY_FOR_PICKUP,
     }
 )
+# Fulfilments that no longer count for their order (their units went elsewhere or nowhere).
+DROPPED = frozenset({FulfilmentStatus.REJECTED, FulfilmentStatus.CANCELLED})
+# A rejection for these lowers the location's onHand by the rejected units (they are not there).
+STOCK_GONE = {RejectionReason.OUT_OF_STOCK: "rejected_out_of_stock", RejectionReason.DAMAGED: "rejected_damaged"}
+SHORT_PICK = "short_pick"
+
+
+class Action(Enum):
+    """What can happen to a fulfilment; each is one mutation (or a carrier update, or an expiry)."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    PICK = "pick"
+    PACK = "pack"
+    SHIP = "ship"
+    DELIVER = "deliver"
+    READY_FOR_PICKUP = "mark ready for pickup"
+    COLLECT = "collect"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset[FulfilmentStatus]
+    target: FulfilmentStatus
+    methods: frozenset[FulfilmentMethod] = frozenset(FulfilmentMethod)
+
+
+S, DELIVERY, PICKUP = FulfilmentStatus, frozenset({FulfilmentMethod.DELIVERY}), frozenset({FulfilmentMethod.PICKUP})
+MOVES: dict[Action, Move] = {
+    Action.ACCEPT: Move(frozenset({S.ASSIGNED}), S.ACCEPTED),
+    Action.REJECT: Move(frozenset({S.ASSIGNED, S.ACCEPTED}), S.REJECTED),
+    Action.PICK: Move(frozenset({S.ACCEPTED}), S.PICKED),
+    Action.PACK: Move(frozenset({S.PICKED}), S.PACKED, DELIVERY),
+    Action.SHIP: Move(frozenset({S.PACKED}), S.SHIPPED, DELIVERY),
+    Action.DELIVER: Move(frozenset({S.SHIPPED}), S.DELIVERED, DELIVERY),
+    Action.READY_FOR_PICKUP: Move(frozenset({S.PICKED}), S.READY_FOR_PICKUP, PICKUP),
+    Action.COLLECT: Move(frozenset({S.READY_FOR_PICKUP}), S.COLLECTED, PICKUP),
+    Action.CANCEL: Move(HOLDING_STOCK, S.CANCELLED),
+}
+
+
+def next_status(action: Action, status: FulfilmentStatus, method: FulfilmentMethod) -> FulfilmentStatus | None:
+    """The status `action` leads to from `status`, or None when it is not allowed there."""
+    move = MOVES[action]
+    return move.target if status in move.sources and method in move.methods else None
+
+
+def order_status(fulfilments: Iterable[FulfilmentStatus], *, unallocated: bool, current: OrderStatus) -> OrderStatus:
+    """What an order's status is once routed, from its fulfilments. `unallocated`: some units are still
+    waiting for stock (a rejection or short pick found no other location)."""
+    live = [f for f in fulfilments if f not in DROPPED]
+    if not live:
+        return OrderStatus.BACKORDERED if unallocated else current
+    done = {S.DELIVERED, S.COLLECTED}
+    if all(f in done for f in live) and not unallocated:
+        return OrderStatus.COMPLETED
+    gone = [f for f in live if f in (S.SHIPPED, S.DELIVERED, S.COLLECTED)]
+    if gone:
+        return OrderStatus.SHIPPED if len(gone) == len(live) and not unallocated else OrderStatus.PARTIALLY_SHIPPED
+    if all(f == S.READY_FOR_PICKUP for f in live) and not unallocated:
+        return OrderStatus.READY_FOR_PICKUP
+    if unallocated:
+        return OrderStatus.BACKORDERED
+    if any(f != S.ASSIGNED for f in live):
+        return OrderStatus.IN_FULFILMENT
+    return OrderStatus.ROUTED
+
+
+def pickup_code() -> str:
+    """A code the customer shows at the store: six digits, from a secure source."""
+    return f"{secrets.randbelow(10**PICKUP_CODE_DIGITS):0{PICKUP_CODE_DIGITS}d}"

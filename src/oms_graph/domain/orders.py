@@ -56,10 +56,10 @@ class Confirmation(Enum):
 
 
 # Until routed, an order's units are a network promise (delivery) or a reservation at the pickup
-# location; once routed, reservations held by its fulfilments. Cancelling releases either. Later
-# statuses join CANCELLABLE when fulfilment work (picking, shipping) can be cancelled too.
+# location; once routed, reservations held by its fulfilments. Cancelling releases either.
 UNROUTED = frozenset({OrderStatus.PLACED, OrderStatus.ON_HOLD, OrderStatus.BACKORDERED})
-CANCELLABLE = UNROUTED | {OrderStatus.ROUTED}
+# Until anything shipped or was collected; the fulfilments' reservations are given back.
+CANCELLABLE = UNROUTED | {OrderStatus.ROUTED, OrderStatus.IN_FULFILMENT, OrderStatus.READY_FOR_PICKUP}
 HOLDABLE = frozenset({OrderStatus.PLACED, OrderStatus.BACKORDERED})
 
 PAYMENT_FOR_METHOD = {

@@ -81,3 +81,12 @@ def routing_handlers(send_route: Callable[[str], object]) -> dict[str, Handler]:
         send_route(str(event.order_id))
 
     return {"ORDER_PLACED": route, "ORDER_RELEASED": route, "ORDER_REQUEUED": route}
+
+
+def shipping_handlers(send_book: Callable[[str], object]) -> dict[str, Handler]:
+    """Events after which a carrier is to be booked: a fulfilment was packed."""
+
+    def book(event: OrderEvent) -> None:
+        send_book(str(event.data["shipment"]))
+
+    return {"SHIPMENT_BOOKING": book}

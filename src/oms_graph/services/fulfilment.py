@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.models import Fulfilment, FulfilmentLine, OrderLine, StockLevel
-from oms_graph.domain.fulfilment import HOLDING_STOCK, FulfilmentStatus
+from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, OrderLine, Shipment, StockLevel
+from oms_graph.domain.access import Principal
+from oms_graph.domain.errors import DomainError, ErrorCode
+from oms_graph.domain.fulfilment import HOLDING_STOCK, FulfilmentStatus, ShipmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
 
 ORDERED = select(OrderLine.order_id, OrderLine.sku, OrderLine.quantity - OrderLine.quantity_cancelled).where(
     OrderLine.order_id.in_(bindparam("b_orders", expanding=True))
 )
+# What a fulfilment line holds: what was picked once picked (a short pick gave the rest back), else all of it.
+HELD_UNITS = func.coalesce(FulfilmentLine.quantity_picked, FulfilmentLine.quantity)
 HELD = (
-    select(Fulfilment.order_id, FulfilmentLine.sku, func.sum(FulfilmentLine.quantity))
+    select(Fulfilment.order_id, FulfilmentLine.sku, func.sum(HELD_UNITS))
     .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
     .where(
         Fulfilment.order_id.in_(bindparam("b_orders", expanding=True)),
@@ -32,15 +38,15 @@ async def release_fulfilments(session: AsyncSession, *, order_id: uuid.UUID, now
     per sku the delivery fulfilments held, which the caller takes off the promise or routes again."""
     held = (
         await session.execute(
-            select(
-                Fulfilment.id, Fulfilment.location_id, Fulfilment.method, FulfilmentLine.sku, FulfilmentLine.quantity
-            )
+            select(Fulfilment.id, Fulfilment.location_id, Fulfilment.method, FulfilmentLine.sku, HELD_UNITS)
             .join(FulfilmentLine, FulfilmentLine.fulfilment_id == Fulfilment.id)
             .where(Fulfilment.order_id == order_id, Fulfilment.status.in_([s.value for s in HOLDING_STOCK]))
         )
     ).all()
     delivered: dict[str, int] = {}
-    for _, location_id, method, sku, quantity in sorted(held, key=lambda row: (row.sku, row.location_id)):
+    for _, location_id, method, sku, quantity in sorted(held, key=lambda row: (row[3], row[1])):
+        if not quantity:
+            continue
         routed = method == FulfilmentMethod.DELIVERY.value
         await session.execute(
             update(StockLevel)
@@ -54,10 +60,17 @@ async def release_fulfilments(session: AsyncSession, *, order_id: uuid.UUID, now
         if routed:
             delivered[sku] = delivered.get(sku, 0) + quantity
     if held:
+        ids = {row.id for row in held}
         await session.execute(
             update(Fulfilment)
-            .where(Fulfilment.id.in_({row.id for row in held}))
+            .where(Fulfilment.id.in_(ids))
             .values(status=FulfilmentStatus.CANCELLED.value, updated_at=now)
+        )
+        open_shipments = [ShipmentStatus.BOOKING.value, ShipmentStatus.BOOKED.value]
+        await session.execute(
+            update(Shipment)
+            .where(Shipment.fulfilment_id.in_(ids), Shipment.status.in_(open_shipments))
+            .values(status=ShipmentStatus.CANCELLED.value, updated_at=now)
         )
     return delivered
 
@@ -76,3 +89,34 @@ async def unallocated_of(session: AsyncSession, order_ids: list[uuid.UUID]) -> d
     for order_id, sku, quantity in await conn.execute(HELD, {"b_orders": order_ids}):
         demand[order_id][sku] = demand[order_id].get(sku, 0) - int(quantity)
     return {order_id: {sku: units for sku, units in lines.items() if units > 0} for order_id, lines in demand.items()}
+
+
+@dataclass(frozen=True)
+class FulfilmentPage:
+    fulfilments: list[Fulfilment]
+    has_next: bool
+
+
+async def location_queue(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    location_code: str,
+    statuses: Sequence[FulfilmentStatus] | None,
+    first: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> FulfilmentPage:
+    """A location's fulfilments, oldest first (the order work is done in), optionally in some statuses."""
+    if not principal.may_use_location(location_code):
+        raise DomainError.one(ErrorCode.PERMISSION_DENIED, ["locationCode"], "a STORE key reads its own queue only")
+    location_id = await session.scalar(select(Location.id).where(Location.code == location_code))
+    if location_id is None:
+        raise DomainError.one(ErrorCode.UNKNOWN_LOCATION, ["locationCode"], f"no location with code {location_code!r}")
+    stmt = select(Fulfilment).where(Fulfilment.location_id == location_id)
+    if statuses:
+        stmt = stmt.where(Fulfilment.status.in_([s.value for s in statuses]))
+    if after is not None:
+        at, last = after
+        stmt = stmt.where(or_(Fulfilment.created_at > at, and_(Fulfilment.created_at == at, Fulfilment.id > last)))
+    rows = list(await session.scalars(stmt.order_by(Fulfilment.created_at, Fulfilment.id).limit(first + 1)))
+    return FulfilmentPage(rows[:first], len(rows) > first)

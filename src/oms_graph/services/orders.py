@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import byte_order
-from oms_graph.db.models import Channel, Location, Order, OrderEvent, OrderLine, Product, StockLevel
+from oms_graph.db.models import Channel, Fulfilment, Location, Order, OrderEvent, OrderLine, Product, StockLevel
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
@@ -204,11 +204,17 @@ async def list_orders(
 
 
 def visible_to(principal: Principal) -> ColumnElement[bool] | None:
-    """The orders a key may read: its channel's (STOREFRONT), those it originated or fulfils (STORE)."""
+    """The orders a key may read: its channel's (STOREFRONT); those it originated, hands out or has a
+    fulfilment of (STORE)."""
     if principal.role is Role.STOREFRONT:
         return Order.channel_id == principal.channel_id
     if principal.role is Role.STORE:
-        return or_(Order.origin_location_id == principal.location_id, Order.pickup_location_id == principal.location_id)
+        fulfilled_here = select(Fulfilment.order_id).where(Fulfilment.location_id == principal.location_id)
+        return or_(
+            Order.origin_location_id == principal.location_id,
+            Order.pickup_location_id == principal.location_id,
+            Order.id.in_(fulfilled_here),
+        )
     return None
 
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import dramatiq
 
+from oms_graph.carriers import CarrierError, carrier_named
 from oms_graph.config import get_settings
 from oms_graph.db.engine import Database, create_database
-from oms_graph.services import orders, routing
+from oms_graph.services import orders, routing, shipping
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
@@ -48,6 +49,25 @@ async def route_order(order_id: str) -> None:
         await routing.route_order(session, order_id=uuid.UUID(order_id))
 
 
+async def book_shipment(shipment_id: str) -> None:
+    """Book a packed fulfilment's shipment with its carrier; the carrier is called outside any transaction,
+    with the shipment's id as idempotency key, so a retry after a timeout cannot book twice."""
+    async with database().read() as session:
+        wanted = await shipping.booking_request(session, shipment_id=uuid.UUID(shipment_id))
+    if wanted is None:
+        return  # booked, cancelled or failed already
+    try:
+        booking = await asyncio.to_thread(carrier_named(wanted.carrier).book, wanted.request)
+    except CarrierError as error:
+        if not error.permanent:
+            raise  # retried with backoff; after the last retry task.failed marks the shipment FAILED
+        async with database().write() as session:
+            await shipping.booking_failed(session, shipment_id=uuid.UUID(shipment_id), error=str(error))
+        return
+    async with database().write() as session:
+        await shipping.booked(session, shipment_id=uuid.UUID(shipment_id), booking=booking)
+
+
 async def record_failure(order_id: str, actor_name: str, error: str) -> None:
     async with database().write() as session:
         await orders.append_event(
@@ -60,21 +80,28 @@ async def record_failure(order_id: str, actor_name: str, error: str) -> None:
 
 
 async def task_failed(message: dict[str, Any], retries: dict[str, Any]) -> None:
-    """A message that failed its last retry leaves a TASK_FAILED event on its order, never a silent drop."""
+    """A message that failed its last retry leaves a TASK_FAILED event on its order (a booking: its shipment
+    FAILED, with an event), never a silent drop."""
     if not message.get("args"):
         return
     traceback = message.get("options", {}).get("traceback") or ""
     error = traceback.strip().splitlines()[-1] if traceback.strip() else "failed"
+    if message["actor_name"] == BOOK_SHIPMENT:
+        async with database().write() as session:
+            await shipping.booking_failed(session, shipment_id=uuid.UUID(message["args"][0]), error=error)
+        return
     await record_failure(str(message["args"][0]), message["actor_name"], error)
 
 
 @dataclass(frozen=True)
 class Actors:
     route_order: dramatiq.Actor[[str], None]
+    book_shipment: dramatiq.Actor[[str], None]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
 
 
 TASK_FAILED = "task.failed"  # every actor's on_retry_exhausted
+BOOK_SHIPMENT = "shipment.book"
 
 
 def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Actors:
@@ -93,4 +120,15 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
         max_age=24 * 3600 * 1000,
         on_retry_exhausted=TASK_FAILED,
     )
-    return Actors(route_order=declare(route_order), task_failed=failed(task_failed))
+    book = dramatiq.actor(
+        actor_name=BOOK_SHIPMENT,
+        queue_name="shipping",
+        broker=broker,
+        max_retries=MAX_RETRIES,
+        min_backoff=500,
+        max_backoff=60_000,
+        time_limit=60_000,
+        max_age=24 * 3600 * 1000,
+        on_retry_exhausted=TASK_FAILED,
+    )
+    return Actors(route_order=declare(route_order), book_shipment=book(book_shipment), task_failed=failed(task_failed))

@@ -14,7 +14,7 @@ from oms_graph.config import Settings
 from oms_graph.db.engine import Database
 from oms_graph.db.models import Order
 from oms_graph.domain.orders import OrderStatus
-from oms_graph.events.relay import OutboxRelay, routing_handlers
+from oms_graph.events.relay import OutboxRelay, routing_handlers, shipping_handlers
 from oms_graph.tasks.actors import register
 from oms_graph.tasks.broker import build_broker
 
@@ -37,7 +37,8 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
     if settings.broker_url is None:
         worker = dramatiq.Worker(broker, worker_threads=settings.worker_threads)
         worker.start()
-    relay = OutboxRelay(db, routing_handlers(actors.route_order.send))
+    handlers = routing_handlers(actors.route_order.send) | shipping_handlers(actors.book_shipment.send)
+    relay = OutboxRelay(db, handlers)
     # Messages can be lost after their event was marked relayed (the in-process broker lives in memory;
     # a broker can lose data): on start, every order still waiting for routing is sent again.
     try:

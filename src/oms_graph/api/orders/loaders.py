@@ -73,3 +73,51 @@ def channel(info: Info) -> DataLoader[uuid.UUID, models.Channel]:
 
 def location(info: Info) -> DataLoader[uuid.UUID, models.Location]:
     return _loader(info, "locations", lambda session, ids: _by_id(session, models.Location, ids))
+
+
+async def _fulfilments(session: AsyncSession, order_ids: Sequence[uuid.UUID]) -> list[list[models.Fulfilment]]:
+    grouped: dict[uuid.UUID, list[models.Fulfilment]] = defaultdict(list)
+    rows = await session.scalars(
+        select(models.Fulfilment)
+        .where(models.Fulfilment.order_id.in_(order_ids))
+        .order_by(models.Fulfilment.created_at, models.Fulfilment.id)
+    )
+    for fulfilment in rows:
+        grouped[fulfilment.order_id].append(fulfilment)
+    return [grouped[i] for i in order_ids]
+
+
+async def _fulfilment_lines(
+    session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID]
+) -> list[list[models.FulfilmentLine]]:
+    grouped: dict[uuid.UUID, list[models.FulfilmentLine]] = defaultdict(list)
+    rows = await session.scalars(
+        select(models.FulfilmentLine)
+        .where(models.FulfilmentLine.fulfilment_id.in_(fulfilment_ids))
+        .order_by(models.FulfilmentLine.sku)
+    )
+    for line in rows:
+        grouped[line.fulfilment_id].append(line)
+    return [grouped[i] for i in fulfilment_ids]
+
+
+async def _shipments(session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID]) -> list[models.Shipment | None]:
+    rows = await session.scalars(select(models.Shipment).where(models.Shipment.fulfilment_id.in_(fulfilment_ids)))
+    found = {s.fulfilment_id: s for s in rows}
+    return [found.get(i) for i in fulfilment_ids]
+
+
+def order(info: Info) -> DataLoader[uuid.UUID, models.Order]:
+    return _loader(info, "orders", lambda session, ids: _by_id(session, models.Order, ids))
+
+
+def fulfilments(info: Info) -> DataLoader[uuid.UUID, list[models.Fulfilment]]:
+    return _loader(info, "fulfilments", _fulfilments)
+
+
+def fulfilment_lines(info: Info) -> DataLoader[uuid.UUID, list[models.FulfilmentLine]]:
+    return _loader(info, "fulfilment_lines", _fulfilment_lines)
+
+
+def shipment(info: Info) -> DataLoader[uuid.UUID, models.Shipment | None]:
+    return _loader(info, "shipments", _shipments)

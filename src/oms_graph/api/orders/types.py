@@ -19,6 +19,7 @@ from oms_graph.db import models
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, PaymentStatus, in_minor_units
 
 if TYPE_CHECKING:
+    from oms_graph.api.fulfilment.types import Fulfilment
     from oms_graph.api.routing.types import RoutingDecision
 
 for _enum in (OrderStatus, FulfilmentMethod, PaymentMethod, PaymentStatus):
@@ -177,6 +178,14 @@ class Order(Node):
         from oms_graph.api.routing.types import RoutingDecision
 
         return None if self.row.routing is None else RoutingDecision.of(self.row.routing)
+
+    @strawberry.field(description="The locations' parts of the order, oldest first.")
+    async def fulfilments(
+        self, info: Info
+    ) -> list[Annotated[Fulfilment, strawberry.lazy("oms_graph.api.fulfilment.types")]]:
+        from oms_graph.api.fulfilment.types import Fulfilment
+
+        return [Fulfilment.from_model(f) for f in await loaders.fulfilments(info).load(self.row.id)]
 
     @strawberry.field(description="The order's timeline, oldest first.")
     async def events(self, info: Info) -> list[OrderEvent]:

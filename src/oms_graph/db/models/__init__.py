@@ -2,7 +2,7 @@
 
 from oms_graph.db.models.auth import ApiKey
 from oms_graph.db.models.catalog import Channel, Location, Product
-from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine
+from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
 from oms_graph.db.models.routing import RoutingProfile
 from oms_graph.db.models.stock import StockLevel, StockMovement
@@ -18,6 +18,7 @@ __all__ = [
     "OrderLine",
     "Product",
     "RoutingProfile",
+    "Shipment",
     "StockLevel",
     "StockMovement",
 ]

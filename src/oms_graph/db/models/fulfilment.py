@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms_graph.db.base import Base, created_at, updated_at, uuid_pk
+from oms_graph.db.base import Base, PortableJSON, created_at, updated_at, uuid_pk
 
 
 class Fulfilment(Base):
@@ -23,6 +23,34 @@ class Fulfilment(Base):
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"))
     method: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(24))
+    rejection_reason: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(500))
+    # Click & collect: the code the customer shows, and when the parcel is ready and until when.
+    pickup_code: Mapped[str | None] = mapped_column(String(12))
+    pickup_ready_at: Mapped[datetime | None]
+    pickup_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class Shipment(Base):
+    """A delivery fulfilment's parcels with a carrier: booked in the background after packing."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (
+        CheckConstraint("parcels > 0", name="parcels_positive"),
+        UniqueConstraint("carrier", "tracking_number", name="uq_shipments_carrier_tracking_number"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    fulfilment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("fulfilments.id"), unique=True)
+    carrier: Mapped[str] = mapped_column(String(64))
+    service: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    parcels: Mapped[int]
+    weights_grams: Mapped[list[int]] = mapped_column(PortableJSON)
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

@@ -1,0 +1,61 @@
+"""What oms-graph asks of a carrier, and the registry of carriers by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class CarrierError(Exception):
+    """The carrier refused or failed; `permanent` ones are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Parcel:
+    weight_grams: int
+
+
+@dataclass(frozen=True)
+class ShipmentRequest:
+    """One shipment to book. `key` is the idempotency key: the same key books at most once."""
+
+    key: str
+    service: str | None
+    sender: dict[str, Any]
+    recipient: dict[str, Any]
+    parcels: tuple[Parcel, ...]
+
+
+@dataclass(frozen=True)
+class Booking:
+    tracking_number: str
+    service: str | None = None
+
+
+class Carrier(Protocol):
+    name: str
+
+    def book(self, request: ShipmentRequest) -> Booking: ...
+
+    def cancel(self, tracking_number: str) -> None: ...
+
+
+_factories: dict[str, Callable[[], Carrier]] = {}
+
+
+def register(name: str, factory: Callable[[], Carrier]) -> None:
+    _factories[name] = factory
+
+
+def carrier_named(name: str) -> Carrier:
+    """The carrier for a name; CarrierError (permanent) for one nobody registered."""
+    from oms_graph.carriers import courier  # noqa: F401  (registers the built-in carrier)
+
+    if name not in _factories:
+        raise CarrierError(f"no carrier named {name!r}", permanent=True)
+    return _factories[name]()
