@@ -32,6 +32,7 @@ from tests.graphql_client import Api
 
 POSTGRES_ADMIN_URL = os.environ.get("OMS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 REQUIRE_POSTGRES = os.environ.get("OMS_REQUIRE_POSTGRES") == "1"
+WEBHOOK_SECRET = "test-carrier-secret"  # the test server's OMS_CARRIER_WEBHOOK_SECRET
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -112,7 +113,9 @@ async def server(database: Database) -> AsyncIterator[str]:
     """A real uvicorn server on loopback serving the backend's database; its base URL."""
     port = free_port()
     # No background routing here: API tests look at orders as placed; routing has its own tests.
-    settings = Settings(database_url=str(database.engine.url), graphiql=True, background=False)
+    settings = Settings(
+        database_url=str(database.engine.url), graphiql=True, background=False, carrier_webhook_secret=WEBHOOK_SECRET
+    )
     app = create_app(settings, db=database)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     instance = uvicorn.Server(config)

@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql, /healthz, /readyz, /metrics."""
+"""The Starlette application: /graphql, /healthz, /readyz, /metrics, /webhooks/carriers/{carrier}."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from oms_graph.api.schema import schema
 from oms_graph.api.view import GraphQLView
+from oms_graph.api.webhooks import carrier_webhook
 from oms_graph.config import Settings, get_settings
 from oms_graph.db.engine import Database, create_database
 from oms_graph.db.migrate import upgrade
@@ -61,6 +62,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             {"status": "ready" if ready else "unavailable", **checks}, status_code=200 if ready else 503
         )
 
+    def after_commit() -> None:
+        if view.after_commit is not None:
+            view.after_commit()
+
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -71,6 +76,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route(
+                "/webhooks/carriers/{carrier}",
+                carrier_webhook(database, settings.carrier_webhook_secret, after_commit),
+                methods=["POST"],
+            ),
         ],
         middleware=[Middleware(CountRequests)],
         lifespan=lifespan,

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Fulfilment: days a click & collect parcel waits at the store; the carrier of deliveries naming none.
     pickup_days: int = 7
     default_carrier: str = "courier"
+    # Key of the HMAC-SHA256 signature carriers send with tracking webhooks; unset refuses them all.
+    carrier_webhook_secret: str | None = None
 
     @property
     def embedded(self) -> bool:

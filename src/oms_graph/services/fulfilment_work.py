@@ -107,6 +107,7 @@ async def pick(
     ordered = {line.sku: line for line in await _lines(session, work.fulfilment)}
     errors = ErrorList()
     picked: dict[str, int] = {}
+    given = {line.sku for line in lines}
     for i, line in enumerate(lines):
         if line.sku not in ordered:
             errors.add(ErrorCode.INVALID_INPUT, ["lines", i, "sku"], f"{line.sku} is not in this fulfilment")
@@ -120,7 +121,7 @@ async def pick(
             )
         else:
             picked[line.sku] = line.quantity
-    for sku in sorted(set(ordered) - set(picked)):
+    for sku in sorted(set(ordered) - given):
         errors.add(ErrorCode.INVALID_INPUT, ["lines"], f"say how many units of {sku} were picked (0 if none)")
     errors.raise_if_any()
     short = {sku: ordered[sku].quantity - n for sku, n in picked.items() if n < ordered[sku].quantity}
@@ -190,6 +191,13 @@ async def ship(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Pr
     await _leave(session, work, units, reason="shipped", actor=principal.name)
     shipment.status, shipment.updated_at = ShipmentStatus.IN_TRANSIT.value, utcnow()
     await _done(session, work, target, principal, data={"trackingNumber": shipment.tracking_number})
+    return work.fulfilment
+
+
+async def deliver(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Principal) -> Fulfilment:
+    """The carrier delivered the parcels (from its tracking webhook)."""
+    work = await _for_work(session, fulfilment_id, principal)
+    await _done(session, work, _move(work, Action.DELIVER), principal)
     return work.fulfilment
 
 

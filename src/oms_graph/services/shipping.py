@@ -16,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.carriers import Booking, Parcel, ShipmentRequest
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import Fulfilment, Location, Order, Shipment
+from oms_graph.domain.access import Principal, Role
+from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.fulfilment import ShipmentStatus
+from oms_graph.services import fulfilment_work
 from oms_graph.services.orders import append_event
 
 SYSTEM = "system"
@@ -94,6 +97,51 @@ async def booking_failed(session: AsyncSession, *, shipment_id: uuid.UUID, error
         at=now,
         data={"shipment": str(shipment.id), "carrier": shipment.carrier, "error": error[:500]},
     )
+    return shipment
+
+
+TRACKED = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED, ShipmentStatus.FAILED})
+
+
+async def tracking_update(
+    session: AsyncSession, *, carrier: str, tracking_number: str, status: ShipmentStatus
+) -> Shipment:
+    """A carrier's news about a parcel. IN_TRANSIT on a booked shipment is the handover (as shipFulfilment);
+    DELIVERED delivers the fulfilment; FAILED marks the delivery failed. Repeats change nothing."""
+    shipment_id = await session.scalar(
+        select(Shipment.id).where(Shipment.carrier == carrier, Shipment.tracking_number == tracking_number)
+    )
+    found = await _locked(session, shipment_id) if shipment_id is not None else None
+    if found is None:
+        raise DomainError.one(ErrorCode.NOT_FOUND, ["trackingNumber"], f"no {carrier} shipment {tracking_number!r}")
+    shipment, order_id = found
+    current = ShipmentStatus(shipment.status)
+    if status is current:
+        return shipment
+    carrier_key = Principal(key_id=uuid.UUID(int=0), name=f"carrier:{carrier}", role=Role.ADMIN)
+    if status in (ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED) and current is ShipmentStatus.BOOKED:
+        await fulfilment_work.ship(session, fulfilment_id=shipment.fulfilment_id, principal=carrier_key)
+        current = ShipmentStatus(shipment.status)
+    if status is ShipmentStatus.DELIVERED and current is ShipmentStatus.IN_TRANSIT:
+        shipment.status, shipment.updated_at = ShipmentStatus.DELIVERED.value, utcnow()
+        await fulfilment_work.deliver(session, fulfilment_id=shipment.fulfilment_id, principal=carrier_key)
+    elif status is ShipmentStatus.FAILED and current in (ShipmentStatus.BOOKED, ShipmentStatus.IN_TRANSIT):
+        now = utcnow()
+        shipment.status, shipment.error, shipment.updated_at = status.value, "the carrier could not deliver", now
+        await append_event(
+            session,
+            order_id=order_id,
+            type="SHIPMENT_FAILED",
+            actor=carrier_key.name,
+            at=now,
+            data={"shipment": str(shipment.id), "carrier": carrier, "trackingNumber": tracking_number},
+        )
+    elif ShipmentStatus(shipment.status) is not status:
+        raise DomainError.one(
+            ErrorCode.INVALID_TRANSITION,
+            ["status"],
+            f"shipment {tracking_number} is {current.value}, not {status.value}",
+        )
     return shipment
 
 

@@ -1,0 +1,382 @@
+"""Stores and warehouses work their fulfilment queue over HTTP: the life of a delivery and of a pickup,
+every refused transition, a store key on another store's work, rejections and short picks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from oms_graph.api.node import decode_id
+from oms_graph.carriers.signature import HEADER, sign
+from oms_graph.db.models import Location, Product, Shipment, StockLevel, StockMovement
+from oms_graph.domain.access import Role
+from oms_graph.services.routing import route_order
+from oms_graph.tasks import actors as tasks
+from oms_graph.tasks.broker import build_broker
+from tests.conftest import WEBHOOK_SECRET, make_key
+from tests.factories import (
+    CANCEL_ORDER,
+    PLACE_ORDER,
+    SET_STOCK,
+    UPSERT_LOCATIONS,
+    level,
+    location,
+    order_input,
+    small_chain,
+    snapshot,
+)
+
+FRANKFURT = (50.11, 8.68)
+FIELDS = "id status method pickupCode pickupExpiresAt location { code } lines { sku quantity quantityPicked }"
+PAYLOAD = (
+    f"fulfilment {{ {FIELDS} shipment {{ id status carrier trackingNumber parcels }} }} errors {{ code field message }}"
+)
+QUEUE = f"""query($loc: String!, $status: [FulfilmentStatus!], $first: Int, $after: String) {{
+  fulfilments(locationCode: $loc, status: $status, first: $first, after: $after) {{
+    edges {{ cursor node {{ {FIELDS} order {{ number status }} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"""
+ACCEPT = f"mutation($id: ID!) {{ acceptFulfilment(id: $id) {{ {PAYLOAD} }} }}"
+REJECT = f"""mutation($id: ID!, $reason: RejectionReason!, $note: String) {{
+  rejectFulfilment(id: $id, reason: $reason, note: $note) {{ {PAYLOAD} }} }}"""
+PICK = f"mutation($id: ID!, $lines: [PickedLineInput!]!) {{ pickFulfilment(id: $id, lines: $lines) {{ {PAYLOAD} }} }}"
+PACK = f"mutation($id: ID!, $parcels: [ParcelInput!]!) {{ packFulfilment(id: $id, parcels: $parcels) {{ {PAYLOAD} }} }}"
+SHIP = f"mutation($id: ID!) {{ shipFulfilment(id: $id) {{ {PAYLOAD} }} }}"
+READY = f"mutation($id: ID!) {{ markReadyForPickup(id: $id) {{ {PAYLOAD} }} }}"
+COLLECT = f"mutation($id: ID!, $code: String!) {{ collectFulfilment(id: $id, pickupCode: $code) {{ {PAYLOAD} }} }}"
+ORDER = """query($id: ID) { order(id: $id) { status events { type data }
+  lines { sku quantityShipped quantityCancelled }
+  fulfilments { id status location { code } lines { sku quantity quantityPicked } shipment { status } } } }"""
+
+
+@pytest.fixture
+async def admin(api):  # type: ignore[no-untyped-def]
+    key = await make_key(api.db, Role.ADMIN)
+    await small_chain(api, key)
+    await api.data(key, UPSERT_LOCATIONS, {"input": [location("WH-FRA", FRANKFURT, ("SHIP",))]})
+    return key
+
+
+async def store_key(api, code):  # type: ignore[no-untyped-def]
+    return await make_key(api.db, Role.STORE, location=code)
+
+
+async def placed_and_routed(api, admin, order):  # type: ignore[no-untyped-def]
+    placed = (await api.data(admin, PLACE_ORDER, {"input": order}))["placeOrder"]
+    assert placed["errors"] == [], placed["errors"]
+    async with api.db.write() as session:
+        await route_order(session, order_id=decode_id(placed["order"]["id"])[1])
+    return placed["order"]
+
+
+async def queue(api, key, code, **variables):  # type: ignore[no-untyped-def]
+    return (await api.data(key, QUEUE, {"loc": code, **variables}))["fulfilments"]
+
+
+async def do(api, key, mutation, **variables):  # type: ignore[no-untyped-def]
+    """The payload of a fulfilment mutation."""
+    return next(iter((await api.data(key, mutation, variables)).values()))
+
+
+async def ok(api, key, mutation, **variables):  # type: ignore[no-untyped-def]
+    payload = await do(api, key, mutation, **variables)
+    assert payload["errors"] == [], payload["errors"]
+    return payload["fulfilment"]
+
+
+async def stock(api, sku, code):  # type: ignore[no-untyped-def]
+    """(onHand, reserved, routed) of a level, and the sku's promised counter."""
+    async with api.db.read() as session:
+        row = (
+            await session.execute(
+                select(StockLevel.on_hand, StockLevel.reserved, StockLevel.routed)
+                .join(Location)
+                .where(StockLevel.sku == sku, Location.code == code)
+            )
+        ).one()
+        promised = await session.scalar(select(Product.promised).where(Product.sku == sku))
+    return (*row, promised)
+
+
+async def ledger(api, sku, code):  # type: ignore[no-untyped-def]
+    async with api.db.read() as session:
+        rows = await session.execute(
+            select(StockMovement.reason, StockMovement.delta)
+            .join(Location, Location.id == StockMovement.location_id)
+            .where(StockMovement.sku == sku, Location.code == code)
+            .order_by(StockMovement.id)
+        )
+        return [tuple(r) for r in rows]
+
+
+async def book(api, fulfilment_id):  # type: ignore[no-untyped-def]
+    """What the shipment.book actor does when the relay hands it the SHIPMENT_BOOKING event."""
+    tasks.register(build_broker(None), database_url=api.db.engine.url.render_as_string(hide_password=False))
+    async with api.db.read() as session:
+        shipment_id = await session.scalar(
+            select(Shipment.id).where(Shipment.fulfilment_id == decode_id(fulfilment_id)[1])
+        )
+    await tasks.book_shipment(str(shipment_id))
+
+
+async def test_the_life_of_a_delivery_from_assignment_to_the_driver(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    hamburg = await store_key(api, "WH-HAM")
+    waiting = await queue(api, hamburg, "WH-HAM", status=["ASSIGNED"])
+    assert [(e["node"]["status"], e["node"]["order"]["number"]) for e in waiting["edges"]] == [
+        ("ASSIGNED", order["number"])
+    ]
+    fid = waiting["edges"][0]["node"]["id"]
+
+    assert (await ok(api, hamburg, ACCEPT, id=fid))["status"] == "ACCEPTED"
+    assert (await api.data(admin, ORDER, {"id": order["id"]}))["order"]["status"] == "IN_FULFILMENT"
+    picked = await ok(api, hamburg, PICK, id=fid, lines=[{"sku": "SKU-1", "quantity": 2}])
+    assert picked["status"] == "PICKED" and picked["lines"] == [{"sku": "SKU-1", "quantity": 2, "quantityPicked": 2}]
+    packed = await ok(api, hamburg, PACK, id=fid, parcels=[{"weightGrams": 900}])
+    assert packed["status"] == "PACKED"
+    assert packed["shipment"] | {"id": None} == {
+        "id": None,
+        "status": "BOOKING",
+        "carrier": "courier",
+        "trackingNumber": None,
+        "parcels": 1,
+    }
+    refused = await do(api, hamburg, SHIP, id=fid)  # not booked yet
+    assert [e["code"] for e in refused["errors"]] == ["INVALID_TRANSITION"]
+
+    await book(api, fid)
+    await book(api, fid)  # a second delivery of the message books nothing more
+    shipped = await ok(api, hamburg, SHIP, id=fid)
+    assert shipped["status"] == "SHIPPED" and shipped["shipment"]["status"] == "IN_TRANSIT"
+    assert shipped["shipment"]["trackingNumber"].startswith("CR")
+    assert await stock(api, "SKU-1", "WH-HAM") == (3, 0, 0, 0)
+    assert await ledger(api, "SKU-1", "WH-HAM") == [("sync", 5), ("shipped", -2)]
+    final = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
+    assert final["status"] == "SHIPPED" and final["lines"] == [
+        {"sku": "SKU-1", "quantityShipped": 2, "quantityCancelled": 0}
+    ]
+    assert [e["type"] for e in final["events"]] == [
+        "ORDER_PLACED",
+        "ORDER_ROUTED",
+        "FULFILMENT_ACCEPTED",
+        "FULFILMENT_PICKED",
+        "FULFILMENT_PACKED",
+        "SHIPMENT_BOOKING",
+        "SHIPMENT_BOOKED",
+        "FULFILMENT_SHIPPED",
+    ]
+
+
+async def test_the_life_of_a_click_and_collect_order_with_its_pickup_code(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-2", "ST-MUC", 3)]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-2", 2, "10")], pickup="ST-MUC"))
+    munich = await store_key(api, "ST-MUC")
+    fid = (await queue(api, munich, "ST-MUC"))["edges"][0]["node"]["id"]
+    await ok(api, munich, ACCEPT, id=fid)
+    await ok(api, munich, PICK, id=fid, lines=[{"sku": "SKU-2", "quantity": 2}])
+    ready = await ok(api, munich, READY, id=fid)
+    assert ready["status"] == "READY_FOR_PICKUP" and ready["pickupExpiresAt"]
+    assert ready["pickupCode"] is None  # the store asks the customer for it
+    code = (await api.data(admin, f'query {{ node(id: "{fid}") {{ ... on Fulfilment {{ pickupCode }} }} }}'))["node"][
+        "pickupCode"
+    ]
+    assert len(code) == 6 and code.isdigit()
+    assert (await api.data(admin, ORDER, {"id": order["id"]}))["order"]["status"] == "READY_FOR_PICKUP"
+
+    before = await snapshot(api.db)
+    wrong = "000000" if code != "000000" else "111111"
+    refused = await do(api, munich, COLLECT, id=fid, code=wrong)
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("PICKUP_CODE_MISMATCH", ["pickupCode"])]
+    assert await snapshot(api.db) == before
+
+    assert (await ok(api, munich, COLLECT, id=fid, code=code))["status"] == "COLLECTED"
+    assert await stock(api, "SKU-2", "ST-MUC") == (1, 0, 0, 0)
+    assert (await api.data(admin, ORDER, {"id": order["id"]}))["order"]["status"] == "COMPLETED"
+
+
+async def test_every_move_the_state_machine_does_not_have_is_refused_and_writes_nothing(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-2", "ST-MUC", 5)]})
+    await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 1, "10")]))
+    await placed_and_routed(api, admin, order_input("k2", [("SKU-2", 1, "10")], pickup="ST-MUC"))
+    delivery = (await queue(api, admin, "WH-HAM"))["edges"][0]["node"]["id"]
+    pickup = (await queue(api, admin, "ST-MUC"))["edges"][0]["node"]["id"]
+    one_line = [{"sku": "SKU-1", "quantity": 1}]
+    refused = [
+        (delivery, PICK, {"lines": one_line}),  # not accepted yet
+        (delivery, PACK, {"parcels": [{"weightGrams": 100}]}),
+        (delivery, SHIP, {}),
+        (delivery, READY, {}),  # a delivery is not handed out
+        (delivery, COLLECT, {"code": "123456"}),
+    ]
+    await ok(api, admin, ACCEPT, id=pickup)
+    await ok(api, admin, PICK, id=pickup, lines=[{"sku": "SKU-2", "quantity": 1}])
+    refused += [
+        (pickup, ACCEPT, {}),  # twice
+        (pickup, REJECT, {"reason": "OTHER"}),  # picked already
+        (pickup, PACK, {"parcels": [{"weightGrams": 100}]}),  # a pickup is not shipped
+        (pickup, SHIP, {}),
+        (pickup, COLLECT, {"code": "123456"}),  # not ready yet
+    ]
+    before = await snapshot(api.db)
+    for fid, mutation, variables in refused:
+        payload = await do(api, admin, mutation, id=fid, **variables)
+        assert [e["code"] for e in payload["errors"]] == ["INVALID_TRANSITION"], (mutation, payload)
+        assert payload["fulfilment"] is None
+    assert await snapshot(api.db) == before
+
+
+async def test_a_store_key_works_only_its_own_location(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 1, "10")]))
+    fid = (await queue(api, admin, "WH-HAM"))["edges"][0]["node"]["id"]
+    berlin = await store_key(api, "ST-BER")
+    before = await snapshot(api.db)
+    payload = await do(api, berlin, ACCEPT, id=fid)
+    assert [e["code"] for e in payload["errors"]] == ["PERMISSION_DENIED"]
+    body = await api.run(berlin, QUEUE, {"loc": "WH-HAM"})
+    assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    assert await snapshot(api.db) == before
+    storefront = await make_key(api.db, Role.STOREFRONT, channel="web")
+    body = await api.run(storefront, ACCEPT, {"id": fid})
+    assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+@pytest.mark.parametrize(
+    ("reason", "gone"),
+    [("OUT_OF_STOCK", "rejected_out_of_stock"), ("DAMAGED", "rejected_damaged"), ("NO_CAPACITY", None)],
+)
+async def test_a_rejection_sends_the_units_elsewhere_and_corrects_stock_for_missing_units(api, admin, reason, gone):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "WH-FRA", 5)]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    hamburg = await store_key(api, "WH-HAM")
+    fid = (await queue(api, hamburg, "WH-HAM"))["edges"][0]["node"]["id"]
+    rejected = await ok(api, hamburg, REJECT, id=fid, reason=reason, note="shelf empty")
+    assert rejected["status"] == "REJECTED"
+    after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
+    assert [(f["location"]["code"], f["status"]) for f in after["fulfilments"]] == [
+        ("WH-HAM", "REJECTED"),
+        ("WH-FRA", "ASSIGNED"),
+    ]
+    assert after["status"] == "ROUTED"
+    assert [e["type"] for e in after["events"]][-2:] == ["FULFILMENT_REJECTED", "ORDER_REROUTED"]
+    assert await stock(api, "SKU-1", "WH-HAM") == ((3, 0, 0, 2) if gone else (5, 0, 0, 2))
+    assert await stock(api, "SKU-1", "WH-FRA") == (5, 2, 2, 2)
+    assert await ledger(api, "SKU-1", "WH-HAM") == ([("sync", 5), (gone, -2)] if gone else [("sync", 5)])
+
+
+async def test_a_short_pick_sends_the_missing_units_elsewhere(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "WH-FRA", 5)]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 3, "10")]))
+    hamburg = await store_key(api, "WH-HAM")
+    fid = (await queue(api, hamburg, "WH-HAM"))["edges"][0]["node"]["id"]
+    await ok(api, hamburg, ACCEPT, id=fid)
+    bad = await do(api, hamburg, PICK, id=fid, lines=[{"sku": "SKU-1", "quantity": 4}])
+    assert [(e["code"], e["field"]) for e in bad["errors"]] == [("INVALID_INPUT", ["lines", "0", "quantity"])]
+    picked = await ok(api, hamburg, PICK, id=fid, lines=[{"sku": "SKU-1", "quantity": 2}])
+    assert picked["status"] == "PICKED"
+    after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
+    assert [(f["location"]["code"], f["status"], f["lines"]) for f in after["fulfilments"]] == [
+        ("WH-HAM", "PICKED", [{"sku": "SKU-1", "quantity": 3, "quantityPicked": 2}]),
+        ("WH-FRA", "ASSIGNED", [{"sku": "SKU-1", "quantity": 1, "quantityPicked": None}]),
+    ]
+    assert after["status"] == "IN_FULFILMENT"
+    assert await stock(api, "SKU-1", "WH-HAM") == (4, 2, 2, 3)
+    assert await ledger(api, "SKU-1", "WH-HAM") == [("sync", 5), ("short_pick", -1)]
+
+
+async def test_a_short_pick_with_no_other_stock_leaves_the_order_backordered(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 2)]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    fid = (await queue(api, admin, "WH-HAM"))["edges"][0]["node"]["id"]
+    await ok(api, admin, ACCEPT, id=fid)
+    await ok(api, admin, PICK, id=fid, lines=[{"sku": "SKU-1", "quantity": 1}])
+    after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
+    assert after["status"] == "BACKORDERED"
+    assert await stock(api, "SKU-1", "WH-HAM") == (1, 1, 1, 2)  # the missing unit is promised again
+
+
+async def test_cancelling_an_order_in_fulfilment_gives_everything_back(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    fid = (await queue(api, admin, "WH-HAM"))["edges"][0]["node"]["id"]
+    await ok(api, admin, ACCEPT, id=fid)
+    await ok(api, admin, PICK, id=fid, lines=[{"sku": "SKU-1", "quantity": 2}])
+    await ok(api, admin, PACK, id=fid, parcels=[{"weightGrams": 500}])
+    done = (await api.data(admin, CANCEL_ORDER, {"id": order["id"], "reason": "customer called"}))["cancelOrder"]
+    assert done["errors"] == [] and done["order"]["status"] == "CANCELLED"
+    after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
+    assert [(f["status"], f["shipment"]) for f in after["fulfilments"]] == [("CANCELLED", {"status": "CANCELLED"})]
+    assert await stock(api, "SKU-1", "WH-HAM") == (5, 0, 0, 0)
+    await book(api, fid)  # the booking message arriving late books nothing
+    async with api.db.read() as session:
+        assert await session.scalar(select(func.count()).where(Shipment.status == "BOOKED")) == 0
+
+
+async def test_the_queue_pages_oldest_first(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 9)]})
+    numbers = [
+        (await placed_and_routed(api, admin, order_input(f"k{i}", [("SKU-1", 1, "10")])))["number"] for i in range(3)
+    ]
+    first = await queue(api, admin, "WH-HAM", first=2)
+    rest = await queue(api, admin, "WH-HAM", first=2, after=first["pageInfo"]["endCursor"])
+    assert first["pageInfo"]["hasNextPage"] and not rest["pageInfo"]["hasNextPage"]
+    assert [e["node"]["order"]["number"] for e in first["edges"] + rest["edges"]] == numbers
+
+
+async def shipped_delivery(api, admin, key="k1"):  # type: ignore[no-untyped-def]
+    """A routed delivery of 2 × SKU-1 from Hamburg, packed and booked; (order, fulfilment id, tracking)."""
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    order = await placed_and_routed(api, admin, order_input(key, [("SKU-1", 2, "10")]))
+    fid = (await queue(api, admin, "WH-HAM"))["edges"][0]["node"]["id"]
+    await ok(api, admin, ACCEPT, id=fid)
+    await ok(api, admin, PICK, id=fid, lines=[{"sku": "SKU-1", "quantity": 2}])
+    await ok(api, admin, PACK, id=fid, parcels=[{"weightGrams": 500}])
+    await book(api, fid)
+    tracking = (
+        await api.data(
+            admin, f'query {{ node(id: "{fid}") {{ ... on Fulfilment {{ shipment {{ trackingNumber }} }} }} }}'
+        )
+    )["node"]["shipment"]["trackingNumber"]
+    return order, fid, tracking
+
+
+async def tracking(api, body: dict, *, secret: str | None = WEBHOOK_SECRET, carrier="courier"):  # type: ignore[no-untyped-def]
+    raw = json.dumps(body).encode()
+    headers = {"content-type": "application/json"}
+    if secret is not None:
+        headers[HEADER] = sign(secret, raw)
+    return await api.client.post(f"/webhooks/carriers/{carrier}", content=raw, headers=headers)
+
+
+async def test_carrier_tracking_hands_over_and_delivers_and_completes_the_order(api, admin):
+    order, fid, number = await shipped_delivery(api, admin)
+    moved = await tracking(api, {"trackingNumber": number, "status": "IN_TRANSIT"})
+    assert moved.status_code == 200 and moved.json() == {"trackingNumber": number, "status": "IN_TRANSIT"}
+    assert await stock(api, "SKU-1", "WH-HAM") == (3, 0, 0, 0)  # the driver's scan is the handover
+    assert (await tracking(api, {"trackingNumber": number, "status": "IN_TRANSIT"})).status_code == 200  # repeat
+    assert (await tracking(api, {"trackingNumber": number, "status": "DELIVERED"})).status_code == 200
+    after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
+    assert after["status"] == "COMPLETED"
+    assert [(f["status"], f["shipment"]) for f in after["fulfilments"]] == [("DELIVERED", {"status": "DELIVERED"})]
+    assert [e["type"] for e in after["events"]][-2:] == ["FULFILMENT_SHIPPED", "FULFILMENT_DELIVERED"]
+    assert await ledger(api, "SKU-1", "WH-HAM") == [("sync", 5), ("shipped", -2)]
+
+
+async def test_a_tracking_webhook_without_the_right_signature_is_401_and_changes_nothing(api, admin):
+    _, _, number = await shipped_delivery(api, admin)
+    before = await snapshot(api.db)
+    body = {"trackingNumber": number, "status": "DELIVERED"}
+    assert (await tracking(api, body, secret=None)).status_code == 401
+    assert (await tracking(api, body, secret="not-the-secret")).status_code == 401
+    raw = json.dumps(body).encode()
+    tampered = await api.client.post(
+        "/webhooks/carriers/courier",
+        content=raw.replace(b"DELIVERED", b"FAILED"),
+        headers={HEADER: sign(WEBHOOK_SECRET, raw)},
+    )
+    assert tampered.status_code == 401
+    assert (await tracking(api, {"trackingNumber": "CR-NOPE", "status": "DELIVERED"})).status_code == 404
+    assert (await tracking(api, {"trackingNumber": number, "status": "LOST"})).status_code == 400
+    assert (await tracking(api, body, carrier="other")).status_code == 404
+    assert await snapshot(api.db) == before
