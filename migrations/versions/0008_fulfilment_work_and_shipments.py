@@ -49,10 +49,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("pickup_code", sa.String(length=12), nullable=True))
         batch_op.add_column(sa.Column("pickup_ready_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("pickup_expires_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index("ix_fulfilments_status_created", ["status", "created_at"], unique=False)
+        batch_op.create_index("ix_fulfilments_status_pickup_expires", ["status", "pickup_expires_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("fulfilments", schema=None) as batch_op:
+        batch_op.drop_index("ix_fulfilments_status_pickup_expires")
+        batch_op.drop_index("ix_fulfilments_status_created")
         batch_op.drop_column("pickup_expires_at")
         batch_op.drop_column("pickup_ready_at")
         batch_op.drop_column("pickup_code")

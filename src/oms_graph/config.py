@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Fulfilment: days a click & collect parcel waits at the store; the carrier of deliveries naming none.
     pickup_days: int = 7
+    # Seconds a location has to accept an assignment before it goes elsewhere (OMS_ACCEPT_TIMEOUT).
+    accept_timeout: int = 30 * 60
+    # How often (seconds) the API processes send the scheduled fulfilment sweep (timeouts, pickup expiry).
+    sweep_seconds: float = 60.0
     default_carrier: str = "courier"
     # Key of the HMAC-SHA256 signature carriers send with tracking webhooks; unset refuses them all.
     carrier_webhook_secret: str | None = None

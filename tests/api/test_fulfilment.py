@@ -4,14 +4,17 @@ every refused transition, a store key on another store's work, rejections and sh
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from oms_graph.api.node import decode_id
 from oms_graph.carriers.signature import HEADER, sign
+from oms_graph.db.base import utcnow
 from oms_graph.db.models import Location, Product, Shipment, StockLevel, StockMovement
 from oms_graph.domain.access import Role
+from oms_graph.services import fulfilment_work
 from oms_graph.services.routing import route_order
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
@@ -380,3 +383,66 @@ async def test_a_tracking_webhook_without_the_right_signature_is_401_and_changes
     assert (await tracking(api, {"trackingNumber": number, "status": "LOST"})).status_code == 400
     assert (await tracking(api, body, carrier="other")).status_code == 404
     assert await snapshot(api.db) == before
+
+
+async def sweep(api, now):  # type: ignore[no-untyped-def]
+    """The scheduled sweep at a given time (what fulfilment.sweep does, with the clock injected)."""
+    within = timedelta(minutes=30)
+    async with api.db.read() as session:
+        stale = await fulfilment_work.stale_assignments(session, now=now, accept_within=within)
+        expired = await fulfilment_work.expired_pickups(session, now=now)
+    for fid in stale:
+        async with api.db.write() as session:
+            await fulfilment_work.reassign_if_stale(session, fulfilment_id=fid, now=now, accept_within=within)
+    for fid in expired:
+        async with api.db.write() as session:
+            await fulfilment_work.expire_pickup(session, fulfilment_id=fid, now=now)
+    return len(stale), len(expired)
+
+
+async def test_an_assignment_not_accepted_in_time_goes_elsewhere(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "WH-FRA", 5)]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
+    before = await snapshot(api.db)
+    assert await sweep(api, utcnow() + timedelta(minutes=29)) == (0, 0)
+    assert await snapshot(api.db) == before
+    assert await sweep(api, utcnow() + timedelta(minutes=31)) == (1, 0)
+    after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
+    assert [(f["location"]["code"], f["status"]) for f in after["fulfilments"]] == [
+        ("WH-HAM", "REJECTED"),
+        ("WH-FRA", "ASSIGNED"),
+    ]
+    rejected = next(e for e in after["events"] if e["type"] == "FULFILMENT_REJECTED")
+    assert rejected["data"]["reason"] == "NO_CAPACITY"
+    assert await stock(api, "SKU-1", "WH-HAM") == (5, 0, 0, 2)  # nothing was missing there
+
+
+async def test_an_uncollected_pickup_expires_and_its_units_go_back_to_the_shelf(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-2", "ST-MUC", 3)]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-2", 2, "10")], pickup="ST-MUC"))
+    fid = (await queue(api, admin, "ST-MUC"))["edges"][0]["node"]["id"]
+    await ok(api, admin, ACCEPT, id=fid)
+    await ok(api, admin, PICK, id=fid, lines=[{"sku": "SKU-2", "quantity": 2}])
+    await ok(api, admin, READY, id=fid)
+    assert await sweep(api, utcnow() + timedelta(days=6)) == (0, 0)
+    assert await sweep(api, utcnow() + timedelta(days=8)) == (0, 1)
+    after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
+    assert after["status"] == "CANCELLED"
+    assert [f["status"] for f in after["fulfilments"]] == ["CANCELLED"]
+    assert after["lines"] == [{"sku": "SKU-2", "quantityShipped": 0, "quantityCancelled": 2}]
+    assert await stock(api, "SKU-2", "ST-MUC") == (3, 0, 0, 0)
+    payment = await api.data(admin, f'query {{ order(id: "{order["id"]}") {{ paymentStatus }} }}')
+    assert payment["order"]["paymentStatus"] == "VOIDED"
+
+
+async def test_a_rejected_pickup_cancels_its_units_there_being_no_other_store_to_hand_them_out(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-2", "ST-MUC", 3)]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-2", 2, "10")], pickup="ST-MUC"))
+    munich = await store_key(api, "ST-MUC")
+    fid = (await queue(api, munich, "ST-MUC"))["edges"][0]["node"]["id"]
+    await ok(api, munich, REJECT, id=fid, reason="DAMAGED")
+    after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
+    assert after["status"] == "CANCELLED"
+    assert [e["type"] for e in after["events"]][-3:] == ["ORDER_REDUCED", "ORDER_CANCELLED", "FULFILMENT_REJECTED"]
+    assert await stock(api, "SKU-2", "ST-MUC") == (1, 0, 0, 0)
+    assert await ledger(api, "SKU-2", "ST-MUC") == [("sync", 3), ("rejected_damaged", -2)]

@@ -34,7 +34,7 @@ from oms_graph.db.models import (
     StockMovement,
 )
 from oms_graph.domain import fulfilment as rules
-from oms_graph.domain.access import Principal
+from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.fulfilment import Action, FulfilmentStatus, RejectionReason, ShipmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentStatus, payment_after_cancel
@@ -43,6 +43,9 @@ from oms_graph.services.orders import append_event
 from oms_graph.services.routing import reroute
 
 MAX_PARCELS = 50
+SWEEP_BATCH = 200  # fulfilments one scheduled sweep looks at
+# Who acts when a schedule does (accept timeouts, pickup expiry).
+SCHEDULE = Principal(key_id=uuid.UUID(int=0), name="schedule", role=Role.ADMIN)
 movement_table = cast(Table, StockMovement.__table__)
 
 
@@ -92,8 +95,10 @@ async def reject(
     work.fulfilment.rejection_reason, work.fulfilment.note = reason.value, (note or "").strip() or None
     missing = await _units(session, work.fulfilment)
     await _give_back(session, work, missing, gone=rules.STOCK_GONE.get(reason), actor=principal.name)
+    work.fulfilment.status = target.value
+    await _cancel_pickup_units(session, work, missing, principal)
     await _done(session, work, target, principal, data={"reason": reason.value})
-    await _elsewhere(session, work, missing, principal)
+    await _reroute_delivery_units(session, work, missing, principal)
     return work.fulfilment
 
 
@@ -131,8 +136,10 @@ async def pick(
     if not any(picked.values()):
         work.fulfilment.rejection_reason = RejectionReason.OUT_OF_STOCK.value
         target = FulfilmentStatus.REJECTED
+    work.fulfilment.status = target.value
+    await _cancel_pickup_units(session, work, short, principal)
     await _done(session, work, target, principal, data={"picked": picked, "short": short})
-    await _elsewhere(session, work, short, principal)
+    await _reroute_delivery_units(session, work, short, principal)
     return work.fulfilment
 
 
@@ -226,6 +233,58 @@ async def collect(
     units = await _units(session, work.fulfilment)
     await _leave(session, work, units, reason="collected", actor=principal.name)
     await _done(session, work, target, principal)
+    return work.fulfilment
+
+
+async def stale_assignments(session: AsyncSession, *, now: datetime, accept_within: timedelta) -> list[uuid.UUID]:
+    """Fulfilments assigned longer than `accept_within` ago and still not accepted, oldest first."""
+    rows = await session.scalars(
+        select(Fulfilment.id)
+        .where(Fulfilment.status == FulfilmentStatus.ASSIGNED.value, Fulfilment.created_at < now - accept_within)
+        .order_by(Fulfilment.created_at)
+        .limit(SWEEP_BATCH)
+    )
+    return list(rows)
+
+
+async def reassign_if_stale(
+    session: AsyncSession, *, fulfilment_id: uuid.UUID, now: datetime, accept_within: timedelta
+) -> Fulfilment | None:
+    """A location that did not accept in time loses the work: rejected (NO_CAPACITY) and routed elsewhere."""
+    work = await _for_work(session, fulfilment_id, SCHEDULE)
+    if work.status is not FulfilmentStatus.ASSIGNED or work.fulfilment.created_at >= now - accept_within:
+        return None  # accepted (or moved on) meanwhile
+    minutes = int(accept_within.total_seconds() // 60)
+    note = f"not accepted within {minutes} minutes"
+    return await reject(
+        session, fulfilment_id=fulfilment_id, reason=RejectionReason.NO_CAPACITY, note=note, principal=SCHEDULE
+    )
+
+
+async def expired_pickups(session: AsyncSession, *, now: datetime) -> list[uuid.UUID]:
+    """Click & collect parcels whose pickup time is over, the longest waiting first."""
+    rows = await session.scalars(
+        select(Fulfilment.id)
+        .where(Fulfilment.status == FulfilmentStatus.READY_FOR_PICKUP.value, Fulfilment.pickup_expires_at < now)
+        .order_by(Fulfilment.pickup_expires_at)
+        .limit(SWEEP_BATCH)
+    )
+    return list(rows)
+
+
+async def expire_pickup(session: AsyncSession, *, fulfilment_id: uuid.UUID, now: datetime) -> Fulfilment | None:
+    """An uncollected parcel goes back to the shelf: the fulfilment is CANCELLED, its reservation released
+    (the units stay on hand), and its units cancelled from the order (the whole order when none are left)."""
+    work = await _for_work(session, fulfilment_id, SCHEDULE)
+    expires = work.fulfilment.pickup_expires_at
+    if work.status is not FulfilmentStatus.READY_FOR_PICKUP or expires is None or expires >= now:
+        return None  # collected meanwhile, or not due
+    target = _move(work, Action.CANCEL)
+    units = await _units(session, work.fulfilment)
+    await _give_back(session, work, units, gone=None, actor=SCHEDULE.name)
+    work.fulfilment.status = target.value
+    await _cancel_pickup_units(session, work, units, SCHEDULE)
+    await _done(session, work, target, SCHEDULE, data={"reason": f"not collected by {expires.isoformat()}"})
     return work.fulfilment
 
 
@@ -367,16 +426,19 @@ def _movement(sku: str, work: Work, delta: int, row: Any, reason: str, actor: st
     }
 
 
-async def _elsewhere(session: AsyncSession, work: Work, units: dict[str, int], principal: Principal) -> None:
-    """Missing units of a delivery go back to routing, never to this location. A pickup order's are
-    cancelled: they were to be handed out here and nowhere else."""
-    if not units:
-        return
-    if work.method is FulfilmentMethod.DELIVERY:
+async def _reroute_delivery_units(
+    session: AsyncSession, work: Work, units: dict[str, int], principal: Principal
+) -> None:
+    """A delivery's missing units go back to routing, never to this location."""
+    if units and work.method is FulfilmentMethod.DELIVERY:
         await reroute(session, order_id=work.order.id, exclude=[work.fulfilment.location_id], actor=principal.name)
-    else:
+        await _set_order_status(session, work.order)
+
+
+async def _cancel_pickup_units(session: AsyncSession, work: Work, units: dict[str, int], principal: Principal) -> None:
+    """A pickup order's missing units are cancelled: they were to be handed out here and nowhere else."""
+    if units and work.method is FulfilmentMethod.PICKUP:
         await _cancel_units(session, work.order, units, principal)
-    await _set_order_status(session, work.order)
 
 
 async def _cancel_units(session: AsyncSession, order: Order, units: dict[str, int], principal: Principal) -> None:
@@ -392,6 +454,7 @@ async def _cancel_units(session: AsyncSession, order: Order, units: dict[str, in
     await append_event(
         session, order_id=order.id, type="ORDER_REDUCED", actor=principal.name, at=now, data={"lines": units}
     )
+    await session.flush()  # unallocated reads through the connection
     if not await unallocated(session, order_id=order.id) and not await _live_fulfilments(session, order.id):
         order.status, order.updated_at = OrderStatus.CANCELLED.value, now
         order.payment_status = payment_after_cancel(PaymentStatus(order.payment_status)).value

@@ -6,15 +6,18 @@ import asyncio
 import logging
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import dramatiq
 
 from oms_graph.carriers import CarrierError, carrier_named
 from oms_graph.config import get_settings
+from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database, create_database
-from oms_graph.services import orders, routing, shipping
+from oms_graph.services import fulfilment_work, orders, routing, shipping
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
@@ -68,6 +71,30 @@ async def book_shipment(shipment_id: str) -> None:
         await shipping.booked(session, shipment_id=uuid.UUID(shipment_id), booking=booking)
 
 
+async def sweep_fulfilments() -> None:
+    """The schedule's work: assignments not accepted in time go elsewhere, uncollected pickups expire.
+    One transaction per fulfilment; one that fails is logged and left to the next sweep."""
+    now, settings = utcnow(), get_settings()
+    accept_within = timedelta(seconds=settings.accept_timeout)
+    async with database().read() as session:
+        stale = await fulfilment_work.stale_assignments(session, now=now, accept_within=accept_within)
+        expired = await fulfilment_work.expired_pickups(session, now=now)
+    for fulfilment_id in stale:
+        await _each(
+            fulfilment_work.reassign_if_stale, fulfilment_id=fulfilment_id, now=now, accept_within=accept_within
+        )
+    for fulfilment_id in expired:
+        await _each(fulfilment_work.expire_pickup, fulfilment_id=fulfilment_id, now=now)
+
+
+async def _each(change: Callable[..., Awaitable[object]], **arguments: Any) -> None:
+    try:
+        async with database().write() as session:
+            await change(session, **arguments)
+    except Exception:
+        log.exception("scheduled %s failed for %s", change.__name__, arguments.get("fulfilment_id"))
+
+
 async def record_failure(order_id: str, actor_name: str, error: str) -> None:
     async with database().write() as session:
         await orders.append_event(
@@ -97,11 +124,13 @@ async def task_failed(message: dict[str, Any], retries: dict[str, Any]) -> None:
 class Actors:
     route_order: dramatiq.Actor[[str], None]
     book_shipment: dramatiq.Actor[[str], None]
+    sweep_fulfilments: dramatiq.Actor[[], None]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
 
 
 TASK_FAILED = "task.failed"  # every actor's on_retry_exhausted
 BOOK_SHIPMENT = "shipment.book"
+SWEEP_FULFILMENTS = "fulfilment.sweep"
 
 
 def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Actors:
@@ -131,4 +160,12 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
         max_age=24 * 3600 * 1000,
         on_retry_exhausted=TASK_FAILED,
     )
-    return Actors(route_order=declare(route_order), book_shipment=book(book_shipment), task_failed=failed(task_failed))
+    sweep = dramatiq.actor(
+        actor_name=SWEEP_FULFILMENTS, queue_name="schedule", broker=broker, max_retries=0, time_limit=300_000
+    )
+    return Actors(
+        route_order=declare(route_order),
+        book_shipment=book(book_shipment),
+        sweep_fulfilments=sweep(sweep_fulfilments),
+        task_failed=failed(task_failed),
+    )

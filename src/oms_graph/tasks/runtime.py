@@ -46,12 +46,15 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
     except Exception:  # a broker that is down must not keep the API from starting; the relay retries
         log.exception("could not send waiting orders to routing at start")
     stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop))
+    tasks = [
+        asyncio.create_task(relay.run(stop)),
+        asyncio.create_task(every(settings.sweep_seconds, actors.sweep_fulfilments.send, stop)),
+    ]
     try:
         yield relay
     finally:
         stop.set()
-        await task
+        await asyncio.gather(*tasks)
         if worker is not None:
             await asyncio.to_thread(worker.stop)
         broker.close()
@@ -64,3 +67,17 @@ async def sweep_unrouted(db: Database, send_route: Callable[[str], object]) -> i
     for order_id in waiting:
         send_route(str(order_id))
     return len(waiting)
+
+
+async def every(seconds: float, send: Callable[[], object], stop: asyncio.Event) -> None:
+    """Send a scheduled actor's message every `seconds` until stopped (each API process does; the actors
+    lock what they change, so two processes sending the same sweep do the work once)."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        if stop.is_set():
+            return
+        try:
+            send()
+        except Exception:  # the broker is away: the next tick tries again
+            log.exception("could not send the scheduled sweep")

@@ -16,6 +16,8 @@ class Fulfilment(Base):
     __table_args__ = (
         Index("ix_fulfilments_location_status", "location_id", "status"),
         Index("ix_fulfilments_location_created", "location_id", "created_at"),
+        Index("ix_fulfilments_status_created", "status", "created_at"),  # assignments not accepted in time
+        Index("ix_fulfilments_status_pickup_expires", "status", "pickup_expires_at"),  # pickups to expire
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
