@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # How often (seconds) the API processes send the scheduled fulfilment sweep (timeouts, pickup expiry).
     sweep_seconds: float = 60.0
     default_carrier: str = "courier"
+    # Carriers with a REST API: name -> base URL, e.g. {"fastship": "https://api.fastship.example/v1"}.
+    http_carriers: dict[str, str] = {}
     # Key of the HMAC-SHA256 signature carriers send with tracking webhooks; unset refuses them all.
     carrier_webhook_secret: str | None = None
 

@@ -9,16 +9,18 @@ from oms_graph.tasks.runtime import every
 
 async def test_the_sweep_is_sent_every_interval_until_stopped_and_survives_a_failing_send():
     sent: list[int] = []
+    four = asyncio.Event()
 
     def send() -> None:
         sent.append(1)
+        if len(sent) == 4:
+            four.set()
         if len(sent) == 2:
             raise ConnectionError("broker away")
 
     stop = asyncio.Event()
     task = asyncio.create_task(every(0.02, send, stop))
-    while len(sent) < 4:
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(four.wait(), timeout=5)
     stop.set()
     await asyncio.wait_for(task, timeout=1)
     count = len(sent)

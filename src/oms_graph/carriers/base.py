@@ -53,9 +53,15 @@ def register(name: str, factory: Callable[[], Carrier]) -> None:
 
 
 def carrier_named(name: str) -> Carrier:
-    """The carrier for a name; CarrierError (permanent) for one nobody registered."""
+    """The carrier for a name: one registered in code (the built-in `courier`), or one configured in
+    OMS_HTTP_CARRIERS (a JSON object of name to REST API base URL); CarrierError (permanent) otherwise."""
     from oms_graph.carriers import courier  # noqa: F401  (registers the built-in carrier)
+    from oms_graph.carriers.http import HttpCarrier
+    from oms_graph.config import get_settings
 
-    if name not in _factories:
+    if name in _factories:
+        return _factories[name]()
+    url = get_settings().http_carriers.get(name)
+    if url is None:
         raise CarrierError(f"no carrier named {name!r}", permanent=True)
-    return _factories[name]()
+    return HttpCarrier(name, url)

@@ -1,0 +1,77 @@
+"""A carrier's REST API on loopback, for the `http` carrier adapter: it can answer 500s, be slow, refuse,
+and send signed tracking webhooks. Bookings are kept by idempotency key, like a real carrier's."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from oms_graph.carriers.signature import HEADER, sign
+
+
+@dataclass
+class FakeCarrier:
+    failures: int = 0  # answer this many requests with 500 first
+    slow_seconds: float = 0.0  # the first booking answers this late (after storing it)
+    refuse: bool = False  # answer 422: a permanent refusal
+    bookings: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key -> booking
+    requests: int = 0
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> FakeCarrier:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                fake.requests += 1
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if fake.failures:
+                    fake.failures -= 1
+                    return self._answer(500, {"error": "try later"})
+                if fake.refuse:
+                    return self._answer(422, {"error": "no such postcode"})
+                key = self.headers["Idempotency-Key"]
+                first = key not in fake.bookings
+                if first:
+                    number = f"FS{len(fake.bookings) + 1:08d}"
+                    fake.bookings[key] = {"trackingNumber": number, "service": body["service"] or "parcel"}
+                if first and fake.slow_seconds:
+                    time.sleep(fake.slow_seconds)  # booked, but the answer comes too late
+                self._answer(201, fake.bookings[key])
+
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def send_tracking(self, api_url: str, carrier: str, secret: str, tracking: str, status: str) -> httpx.Response:
+        """What the carrier's systems do when a parcel moves: a signed webhook to the OMS."""
+        raw = json.dumps({"trackingNumber": tracking, "status": status}).encode()
+        headers = {"Content-Type": "application/json", HEADER: sign(secret, raw)}
+        return httpx.post(f"{api_url}/webhooks/carriers/{carrier}", content=raw, headers=headers)
