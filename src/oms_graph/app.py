@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql, /healthz, /readyz, /metrics, /webhooks/carriers/{carrier}."""
+"""The Starlette application: /graphql, /healthz, /readyz, /metrics, carrier webhooks, PDF documents."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from oms_graph.api.documents import document_routes
 from oms_graph.api.schema import schema
 from oms_graph.api.view import GraphQLView
 from oms_graph.api.webhooks import carrier_webhook
@@ -30,9 +31,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     settings = settings or get_settings()
     owns_db = db is None
     database = db or create_database(settings.database_url, pool_size=settings.database_pool_size)
-    view = GraphQLView(
-        schema, db=database, settings=settings, keys=KeyRing(database, ttl=settings.api_key_cache_seconds)
-    )
+    keys = KeyRing(database, ttl=settings.api_key_cache_seconds)
+    view = GraphQLView(schema, db=database, settings=settings, keys=keys)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                 carrier_webhook(database, settings.carrier_webhook_secret, after_commit),
                 methods=["POST"],
             ),
+            *document_routes(database, keys),
         ],
         middleware=[Middleware(CountRequests)],
         lifespan=lifespan,

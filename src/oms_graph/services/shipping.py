@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.carriers import Booking, Parcel, ShipmentRequest
+from oms_graph.carriers import Booking, Parcel, ShipmentRequest, documents
 from oms_graph.db.base import utcnow
-from oms_graph.db.models import Fulfilment, Location, Order, Shipment
+from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, OrderLine, Shipment
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
-from oms_graph.domain.fulfilment import ShipmentStatus
+from oms_graph.domain.fulfilment import FulfilmentStatus, ShipmentStatus
 from oms_graph.services import fulfilment_work
 from oms_graph.services.orders import append_event
 
@@ -158,3 +160,112 @@ async def _locked(session: AsyncSession, shipment_id: uuid.UUID) -> tuple[Shipme
     shipment = await session.scalar(select(Shipment).where(Shipment.id == shipment_id).with_for_update())
     assert shipment is not None
     return shipment, order_id
+
+
+# ------------------------------------------------------------------------------------------ documents
+
+DOCUMENT_ROLES = frozenset({Role.ADMIN, Role.INTEGRATION, Role.STORE})
+HANDED_OVER = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED})
+
+
+def _may_print(principal: Principal, location_code: str) -> None:
+    if principal.role not in DOCUMENT_ROLES or not principal.may_use_location(location_code):
+        raise DomainError.one(ErrorCode.PERMISSION_DENIED, ["id"], "shipping documents are for the location's keys")
+
+
+def _address_of(address: dict[str, Any] | None, customer: dict[str, Any] | None) -> documents.Address:
+    a = address or {}
+    city = " ".join(p for p in (a.get("postalCode"), a.get("city")) if p)
+    lines = tuple(p for p in (a.get("line1"), city, a.get("region"), a.get("country")) if p)
+    return documents.Address(name=a.get("name") or (customer or {}).get("name") or "", lines=lines)
+
+
+def _location_address(location: Location) -> documents.Address:
+    return documents.Address(name=location.name, lines=(location.code, location.region))
+
+
+async def label_pdf(session: AsyncSession, *, shipment_id: uuid.UUID, principal: Principal) -> bytes:
+    """A booked shipment's label; NOT_FOUND before it is booked (there is no tracking number yet)."""
+    row = (
+        await session.execute(
+            select(Shipment, Order, Location)
+            .join(Fulfilment, Fulfilment.id == Shipment.fulfilment_id)
+            .join(Order, Order.id == Fulfilment.order_id)
+            .join(Location, Location.id == Fulfilment.location_id)
+            .where(Shipment.id == shipment_id)
+        )
+    ).first()
+    if row is None or row.Shipment.tracking_number is None:
+        raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no booked shipment with this id")
+    shipment, order, location = row
+    _may_print(principal, location.code)
+    return documents.label(
+        documents.LabelInfo(
+            carrier=shipment.carrier,
+            service=shipment.service,
+            tracking_number=str(shipment.tracking_number),
+            order_number=order.number,
+            parcels=shipment.parcels,
+            weight_grams=sum(shipment.weights_grams),
+            sender=_location_address(location),
+            recipient=_address_of(order.delivery_address, order.customer),
+        )
+    )
+
+
+async def packing_slip_pdf(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Principal) -> bytes:
+    row = (
+        await session.execute(
+            select(Fulfilment, Order, Location)
+            .join(Order, Order.id == Fulfilment.order_id)
+            .join(Location, Location.id == Fulfilment.location_id)
+            .where(Fulfilment.id == fulfilment_id)
+        )
+    ).first()
+    if row is None:
+        raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such fulfilment")
+    fulfilment, order, location = row
+    _may_print(principal, location.code)
+    names = dict(
+        (await session.execute(select(OrderLine.sku, OrderLine.name).where(OrderLine.order_id == order.id))).all()
+    )
+    lines = await session.scalars(
+        select(FulfilmentLine).where(FulfilmentLine.fulfilment_id == fulfilment.id).order_by(FulfilmentLine.sku)
+    )
+    slip = [
+        documents.SlipLine(
+            line.sku, names.get(line.sku, ""), line.quantity if line.quantity_picked is None else line.quantity_picked
+        )
+        for line in lines
+    ]
+    recipient = _address_of(order.delivery_address, order.customer)
+    return documents.packing_slip(order.number, f"{location.name} ({location.code})", recipient, slip)
+
+
+async def manifest_pdf(
+    session: AsyncSession, *, location_code: str, carrier: str, day: date, principal: Principal
+) -> bytes:
+    """The shipments a location handed to a carrier on a day (UTC), for the driver's signature."""
+    _may_print(principal, location_code)
+    location = await session.scalar(select(Location).where(Location.code == location_code))
+    if location is None:
+        raise DomainError.one(ErrorCode.UNKNOWN_LOCATION, ["locationCode"], f"no location with code {location_code!r}")
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    rows = await session.execute(
+        select(Shipment, Order.number)
+        .join(Fulfilment, Fulfilment.id == Shipment.fulfilment_id)
+        .join(Order, Order.id == Fulfilment.order_id)
+        .where(
+            Fulfilment.location_id == location.id,
+            Shipment.carrier == carrier,
+            Shipment.status.in_([s.value for s in HANDED_OVER]),
+            Fulfilment.updated_at >= start,
+            Fulfilment.updated_at < start + timedelta(days=1),
+            Fulfilment.status.in_([FulfilmentStatus.SHIPPED.value, FulfilmentStatus.DELIVERED.value]),
+        )
+        .order_by(Shipment.tracking_number)
+    )
+    listed = [
+        documents.ManifestRow(s.tracking_number or "", number, s.parcels, sum(s.weights_grams)) for s, number in rows
+    ]
+    return documents.manifest(f"{location.name} ({location.code})", carrier, day, listed)

@@ -9,6 +9,7 @@ import strawberry
 
 from oms_graph.api.catalog.types import Location
 from oms_graph.api.context import Info
+from oms_graph.api.documents import label_url
 from oms_graph.api.errors import UserError
 from oms_graph.api.node import Node, encode_id
 from oms_graph.api.orders import loaders
@@ -53,7 +54,7 @@ class Shipment:
             service=m.service,
             tracking_number=m.tracking_number,
             status=ShipmentStatus(m.status),
-            label_url=None,
+            label_url=label_url(m.id) if m.tracking_number else None,
             parcels=m.parcels,
         )
 
