@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 from oms_graph.api.catalog.mutations import CatalogMutation
 from oms_graph.api.catalog.query import CatalogQuery
 from oms_graph.api.catalog.types import Channel, Location, Product
+from oms_graph.api.fulfilment.options import DeliveryOptionsQuery
 from oms_graph.api.fulfilment.schema import FulfilmentMutation, FulfilmentQuery
 from oms_graph.api.node_query import NodeQuery
 from oms_graph.api.orders.mutations import OrderMutation
@@ -24,7 +25,10 @@ from oms_graph.api.stock.mutations import StockMutation
 from oms_graph.api.stock.query import StockQuery
 from oms_graph.metrics import OperationMetrics
 
-Query = merge_types("Query", (NodeQuery, CatalogQuery, StockQuery, OrderQuery, FulfilmentQuery, RoutingQuery))
+Query = merge_types(
+    "Query",
+    (NodeQuery, CatalogQuery, StockQuery, OrderQuery, FulfilmentQuery, DeliveryOptionsQuery, RoutingQuery),
+)
 Mutation = merge_types("Mutation", (CatalogMutation, StockMutation, OrderMutation, RoutingMutation, FulfilmentMutation))
 
 MAX_QUERY_DEPTH = 12

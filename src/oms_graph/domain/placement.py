@@ -143,8 +143,10 @@ def check_shape(order: PlaceOrderFields, errors: ErrorList) -> None:
         errors.add(ErrorCode.INVALID_INPUT, ["input", "note"], "must be at most 1000 characters")
 
 
-def check_address(address: AddressFields, errors: ErrorList) -> None:
-    path = ["input", "delivery", "address"]
+def check_address(
+    address: AddressFields, errors: ErrorList, path: Sequence[str | int] = ("input", "delivery", "address")
+) -> None:
+    path = list(path)
     check_text(errors, address.line1, [*path, "line1"])
     check_text(errors, address.city, [*path, "city"], max_length=100)
     if len(address.country.strip()) != 2 or not address.country.isalpha():

@@ -1,0 +1,63 @@
+"""`deliveryOptions`: what a storefront offers at checkout, computed as routing will route the order."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import strawberry
+
+from oms_graph.api.catalog.types import Location
+from oms_graph.api.context import Info
+from oms_graph.api.errors import reading
+from oms_graph.api.orders.inputs import AddressInput, OrderLineInput
+from oms_graph.api.permissions import roles
+from oms_graph.db.base import utcnow
+from oms_graph.domain.access import Role
+from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.services.delivery_options import delivery_options
+
+
+@strawberry.input
+class DeliveryOptionsInput:
+    channel: str
+    lines: list[OrderLineInput]
+    address: AddressInput
+
+
+@strawberry.type
+class DeliveryOption:
+    method: FulfilmentMethod
+    carrier: str | None
+    service: str | None
+    price: Decimal
+    currency: str
+    estimated_delivery_date: date
+    pickup_location: Location | None
+
+
+@strawberry.type
+class DeliveryOptionsQuery:
+    @strawberry.field(extensions=roles(Role.STOREFRONT, Role.INTEGRATION, Role.STORE))
+    async def delivery_options(self, info: Info, input: DeliveryOptionsInput) -> list[DeliveryOption]:
+        async with reading(info) as session:
+            options = await delivery_options(
+                session,
+                principal=info.context.caller,
+                channel=input.channel,
+                lines=input.lines,
+                address=input.address,
+                now=utcnow(),
+            )
+        return [
+            DeliveryOption(
+                method=o.method,
+                carrier=o.carrier,
+                service=o.service,
+                price=o.price,
+                currency=o.currency,
+                estimated_delivery_date=o.estimated_date,
+                pickup_location=Location.from_model(o.pickup_location) if o.pickup_location else None,
+            )
+            for o in options
+        ]

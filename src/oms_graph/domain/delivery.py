@@ -1,0 +1,54 @@
+"""What a customer is offered before buying: carrier services with their price and estimated date, and
+pickup at stores. Pure rules; the source locations come from the routing engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+HANDLING_DAYS = 1  # a day to pick and pack before the carrier takes it
+PICKUP_CUTOFF_HOUR = 16  # UTC: orders placed later are ready for pickup the next day
+PICKUP_OPTIONS = 5  # nearest stores offered
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    base_price: Decimal
+    per_kg: Decimal
+    days_faster: int = 0
+
+
+STANDARD = Service("standard", Decimal("4.90"), Decimal("0.40"))
+EXPRESS = Service("express", Decimal("9.90"), Decimal("0.60"), days_faster=1)
+# The built-in fleet offers both; a carrier behind an HTTP API its standard service.
+SERVICES_OF_COURIER = (STANDARD, EXPRESS)
+SERVICES_OF_HTTP_CARRIER = (STANDARD,)
+
+
+def transit_days(km: float) -> int:
+    return 1 if km <= 150 else 2 if km <= 500 else 3
+
+
+def working_days_after(start: date, days: int) -> date:
+    """`days` delivery days after `start`, Sundays skipped."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() != 6:
+            days -= 1
+    return day
+
+
+def estimated_delivery(today: date, km: float, service: Service) -> date:
+    return working_days_after(today, HANDLING_DAYS + max(1, transit_days(km) - service.days_faster))
+
+
+def price(service: Service, weight_grams: int) -> Decimal:
+    kg = Decimal(weight_grams) / 1000
+    return (service.base_price + service.per_kg * kg).quantize(Decimal("0.01"))
+
+
+def pickup_ready(now: datetime) -> date:
+    return now.date() if now.hour < PICKUP_CUTOFF_HOUR else working_days_after(now.date(), 1)

@@ -1,0 +1,97 @@
+"""deliveryOptions: carrier services with prices and dates from the location routing would choose, and
+pickup at the stores holding the whole cart; nothing offered that placement would refuse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from oms_graph.api.node import decode_id
+from oms_graph.db.base import utcnow
+from oms_graph.domain import delivery as rules
+from oms_graph.domain.access import Role
+from oms_graph.services.routing import route_order
+from tests.conftest import make_key
+from tests.factories import BERLIN_ADDRESS, PLACE_ORDER, SET_STOCK, level, order_input
+from tests.fulfilment_steps import chain_admin
+
+OPTIONS = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
+  method carrier service price currency estimatedDeliveryDate pickupLocation { code } } }"""
+
+
+def cart(lines, address=BERLIN_ADDRESS, channel="web"):  # type: ignore[no-untyped-def]
+    return {
+        "input": {
+            "channel": channel,
+            "lines": [{"sku": s, "quantity": q, "unitPrice": "1"} for s, q in lines],
+            "address": address,
+        }
+    }
+
+
+@pytest.fixture
+async def admin(api):  # type: ignore[no-untyped-def]
+    return await chain_admin(api)
+
+
+async def test_options_come_from_the_location_routing_will_choose(api, admin):
+    await api.data(
+        admin,
+        SET_STOCK,
+        {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "ST-BER", 1), level("SKU-1", "ST-MUC", 4)]},
+    )
+    storefront = await make_key(api.db, Role.STOREFRONT, channel="web")
+    options = (await api.data(storefront, OPTIONS, cart([("SKU-1", 2)])))["deliveryOptions"]
+    deliveries = [o for o in options if o["method"] == "DELIVERY"]
+    pickups = [o for o in options if o["method"] == "PICKUP"]
+    # Berlin's store has 1, so two units come from Hamburg (~255 km: 2 days in transit, 1 by express)
+    today = utcnow().date()
+    assert [(o["carrier"], o["service"]) for o in deliveries] == [("courier", "standard"), ("courier", "express")]
+    assert deliveries[0]["price"] == "5.30" and deliveries[0]["currency"] == "EUR"  # 4.90 + 0.40 × 1 kg
+    assert deliveries[0]["estimatedDeliveryDate"] == rules.working_days_after(today, 3).isoformat()
+    assert deliveries[1]["estimatedDeliveryDate"] == rules.working_days_after(today, 2).isoformat()
+    assert [o["pickupLocation"]["code"] for o in pickups] == ["ST-MUC"]  # Berlin holds 1 of the 2
+    assert pickups[0]["price"] == "0.00"
+
+    # the promise before purchase is the routing after it
+    order = await api.data(storefront, PLACE_ORDER, {"input": order_input("k1", [("SKU-1", 2, "10")])})
+    async with api.db.write() as session:
+        routed = await route_order(session, order_id=decode_id(order["placeOrder"]["order"]["id"])[1])
+    assert routed is not None and routed.routing["chosen"]["allocations"][0]["locationCode"] == "WH-HAM"
+
+
+async def test_nothing_is_offered_that_placement_would_refuse(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 2)]})
+    storefront = await make_key(api.db, Role.STOREFRONT, channel="web")
+    assert (await api.data(storefront, OPTIONS, cart([("SKU-1", 3)])))["deliveryOptions"] == []
+    await api.data(storefront, PLACE_ORDER, {"input": order_input("k1", [("SKU-1", 1, "10")])})  # promised, unrouted
+    assert (await api.data(storefront, OPTIONS, cart([("SKU-1", 2)])))["deliveryOptions"] == []
+    assert len((await api.data(storefront, OPTIONS, cart([("SKU-1", 1)])))["deliveryOptions"]) == 2
+
+
+async def test_bad_carts_and_other_channels_are_refused(api, admin):
+    storefront = await make_key(api.db, Role.STOREFRONT, channel="web")
+    cases = [
+        (cart([("SKU-1", 0)]), "INVALID_INPUT", ["input", "lines", "0", "quantity"]),
+        (cart([("NOPE", 1)]), "UNKNOWN_SKU", ["input", "lines", "0", "sku"]),
+        (
+            cart([("SKU-1", 1)], {**BERLIN_ADDRESS, "country": "Germany"}),
+            "INVALID_INPUT",
+            ["input", "address", "country"],
+        ),
+        (cart([("SKU-1", 1)], channel="nope"), "UNKNOWN_CHANNEL", ["input", "channel"]),
+        (cart([("SKU-1", 1)], channel="pos"), "PERMISSION_DENIED", ["input", "channel"]),
+    ]
+    for variables, code, field in cases:
+        body = await api.run(storefront, OPTIONS, variables)
+        assert body["errors"][0]["extensions"]["code"] == code, body
+        assert body["errors"][0]["extensions"]["field"] == field, body
+
+
+def test_pickup_is_ready_today_before_the_cutoff_and_the_next_working_day_after():
+    morning = utcnow().replace(hour=9)
+    evening = morning.replace(hour=rules.PICKUP_CUTOFF_HOUR + 1)
+    assert rules.pickup_ready(morning) == morning.date()
+    assert rules.pickup_ready(evening) == rules.working_days_after(morning.date(), 1)
+    assert rules.pickup_ready(evening) > morning.date() and rules.pickup_ready(evening) - morning.date() <= timedelta(2)
