@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from oms_graph.api.node import decode_id
 from oms_graph.domain.access import Role
+from oms_graph.services.routing import route_order
 from tests.conftest import make_key
 from tests.factories import (
     ADJUST_STOCK,
     AVAILABILITY,
+    BERLIN_ADDRESS,
     CANCEL_ORDER,
     HOLD_ORDER,
     PLACE_ORDER,
@@ -62,6 +65,32 @@ OPERATIONS = {
     "releaseOrder": (RELEASE_ORDER, lambda ids: {"id": ids["held"]}, {Role.ADMIN, Role.STOREFRONT}),
     "order": ("query($id: ID) { order(id: $id) { number } }", lambda ids: {"id": ids["placed"]}, ALL),
     "orders": ("{ orders { totalCount } }", {}, ALL),
+    "fulfilments": (
+        "query($loc: String!) { fulfilments(locationCode: $loc) { edges { node { id } } } }",
+        {"loc": "ST-BER"},
+        {Role.ADMIN, Role.STORE, Role.INTEGRATION, Role.ANALYST},
+    ),
+    "acceptFulfilment": (
+        "mutation($id: ID!) { acceptFulfilment(id: $id) { errors { code } } }",
+        lambda ids: {"id": ids["fulfilment"]},
+        {Role.ADMIN, Role.STORE},
+    ),
+    "rejectFulfilment": (
+        "mutation($id: ID!) { rejectFulfilment(id: $id, reason: NO_CAPACITY) { errors { code } } }",
+        lambda ids: {"id": ids["fulfilment"]},
+        {Role.ADMIN, Role.STORE},
+    ),
+    "deliveryOptions": (
+        "query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) { method } }",
+        {
+            "input": {
+                "channel": "web",
+                "lines": [{"sku": "SKU-1", "quantity": 1, "unitPrice": "1"}],
+                "address": BERLIN_ADDRESS,
+            }
+        },
+        {Role.ADMIN, Role.STOREFRONT, Role.INTEGRATION, Role.STORE},
+    ),
 }
 
 
@@ -90,7 +119,12 @@ async def chain(api):  # type: ignore[no-untyped-def]
     await api.data(admin, HOLD_ORDER, {"id": held["id"], "reason": "check"})
     channels = await api.data(admin, "{ channels { id code } }")
     web = next(c["id"] for c in channels["channels"] if c["code"] == "web")
-    return keys, {"placed": placed["id"], "held": held["id"], "web": web}
+    worked = (await api.data(admin, PLACE_ORDER, {"input": order_input("worked")}))["placeOrder"]["order"]
+    async with api.db.write() as session:  # to Berlin: the Berlin store's fulfilment
+        await route_order(session, order_id=decode_id(worked["id"])[1])
+    routed = await api.data(admin, "query($id: ID) { order(id: $id) { fulfilments { id } } }", {"id": worked["id"]})
+    fulfilment = routed["order"]["fulfilments"][0]["id"]
+    return keys, {"placed": placed["id"], "held": held["id"], "web": web, "fulfilment": fulfilment}
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
@@ -126,7 +160,7 @@ async def test_storefront_key_sees_only_its_channel(api, chain):
 async def test_storefront_key_asks_availability_only_for_its_channel(api, chain):
     keys, _ = chain
     own = await api.data(keys[Role.STOREFRONT], AVAILABILITY, {"skus": ["SKU-1"], "channel": "web"})
-    assert own["availability"][0]["availableToPromise"] == 14 - 2  # the chain's two orders promised one each
+    assert own["availability"][0]["availableToPromise"] == 14 - 3  # the chain's three orders took one each
     other = await api.run(keys[Role.STOREFRONT], AVAILABILITY, {"skus": ["SKU-1"], "channel": "pos"})
     assert other["data"] is None and other["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
 
