@@ -1,9 +1,11 @@
-"""Random sequences of placements, routings, cancellations and stock changes keep the books straight.
+"""Random sequences of placements, routings, fulfilment work (rejections, short picks, shipping and
+collecting), cancellations and stock changes keep the books straight.
 
-Always: no counter below zero; every level's onHand equals the sum of its ledger; `promised` equals what
-live delivery orders hold (routed or not); a level's `routed` equals what live delivery fulfilments hold
-there and the rest of its `reserved` what live pickup orders hold there. After every successful placement:
-the skus it touched do not have more units still only promised than active SHIP locations have available
+Always: no counter below zero; every level's onHand equals the sum of its ledger; `promised` equals the
+delivery units not yet shipped or cancelled (routed or not); a level's `routed` equals what open delivery
+fulfilments hold there and the rest of its `reserved` what pickup orders to be handed out there hold.
+After every successful placement: the skus it touched do not have more units still only promised than
+active SHIP locations have available
 (stock that disappears later may break that, which is what BACKORDERED is for; a placement never does).
 """
 
@@ -12,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from types import SimpleNamespace as Input
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from oms_graph.carriers import Booking
 from oms_graph.db.base import Base
 from oms_graph.db.engine import create_database
 from oms_graph.db.models import (
@@ -26,15 +30,18 @@ from oms_graph.db.models import (
     Order,
     OrderLine,
     Product,
+    Shipment,
     StockLevel,
     StockMovement,
 )
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.catalog import LocationCapability
 from oms_graph.domain.errors import DomainError
-from oms_graph.domain.fulfilment import HOLDING_STOCK
+from oms_graph.domain.fulfilment import HOLDING_STOCK, RejectionReason
 from oms_graph.domain.orders import OrderStatus
-from oms_graph.services import orders, placement, routing, stock
+from oms_graph.services import fulfilment_work as work
+from oms_graph.services import orders, placement, routing, shipping, stock
+from oms_graph.services.fulfilment import HELD_UNITS
 from tests.factories import placement_fields, service_chain
 
 SKUS = ["A", "B", "C"]
@@ -53,6 +60,7 @@ operation = st.one_of(
     st.tuples(st.just("pickup"), st.sampled_from(["SHIPSTORE", "SHOP"]), st.sampled_from(SKUS), st.integers(1, 4)),
     st.tuples(st.just("cancel"), st.integers(0, 50)),
     st.tuples(st.just("route"), st.integers(0, 50), st.integers(1, 3)),
+    st.tuples(st.just("work"), st.integers(0, 50), st.sampled_from(["reject_oos", "reject_cap", "short", "ship"])),
     st.tuples(st.just("set"), st.sampled_from(SKUS), st.sampled_from([c for c, _ in LOCATIONS]), st.integers(0, 8)),
     st.tuples(
         st.just("adjust"),
@@ -69,6 +77,9 @@ async def reset(db) -> None:  # type: ignore[no-untyped-def]
             await conn.execute(table.delete())
     async with db.write() as s:
         await service_chain(s, locations=[(c, 50.0, 8.0, caps) for c, caps in LOCATIONS], skus=SKUS)
+        # some stock everywhere to start from, so that orders get placed, routed and worked on
+        start = [Input(sku=k, location_code=c, on_hand=3, safety_stock=None) for k in SKUS for c, _ in LOCATIONS]
+        await stock.set_stock_levels(s, inputs=start, actor="p")
 
 
 async def check_books(db) -> None:  # type: ignore[no-untyped-def]
@@ -82,27 +93,26 @@ async def check_books(db) -> None:  # type: ignore[no-untyped-def]
         )
         ledger = {(sku, loc): total for sku, loc, total in ledger_rows if total}
         assert {(lv.sku, lv.location_id): lv.on_hand for lv, _ in levels if lv.on_hand} == ledger
-        live = Order.status.notin_([OrderStatus.CANCELLED.value, OrderStatus.COMPLETED.value])
+        unshipped = OrderLine.quantity - OrderLine.quantity_cancelled - OrderLine.quantity_shipped
         line_sums = (
             await s.execute(
-                select(OrderLine.sku, Order.delivery_method, Order.pickup_location_id, func.sum(OrderLine.quantity))
+                select(OrderLine.sku, Order.delivery_method, Order.pickup_location_id, func.sum(unshipped))
                 .join(Order)
-                .where(live)
                 .group_by(OrderLine.sku, Order.delivery_method, Order.pickup_location_id)
             )
         ).all()
-        held = {sku: n for sku, method, _, n in line_sums if method == "DELIVERY"}
-        picked = {(sku, loc): n for sku, method, loc, n in line_sums if method == "PICKUP"}
+        held = {sku: n for sku, method, _, n in line_sums if method == "DELIVERY" and n}
+        picked = {(sku, loc): n for sku, method, loc, n in line_sums if method == "PICKUP" and n}
         promised = {sku: n for sku, n in (await s.execute(select(Product.sku, Product.promised))).all() if n}
         assert promised == held
         routed_rows = await s.execute(
-            select(FulfilmentLine.sku, Fulfilment.location_id, func.sum(FulfilmentLine.quantity))
+            select(FulfilmentLine.sku, Fulfilment.location_id, func.sum(HELD_UNITS))
             .join(Fulfilment)
             .where(Fulfilment.method == "DELIVERY", Fulfilment.status.in_([f.value for f in HOLDING_STOCK]))
             .group_by(FulfilmentLine.sku, Fulfilment.location_id)
         )
         assert {(lv.sku, lv.location_id): lv.routed for lv, _ in levels if lv.routed} == {
-            (sku, loc): n for sku, loc, n in routed_rows
+            (sku, loc): n for sku, loc, n in routed_rows if n
         }
         pickup_reserved = {(lv.sku, lv.location_id): lv.reserved - lv.routed for lv, _ in levels}
         assert {key: n for key, n in pickup_reserved.items() if n} == picked
@@ -125,6 +135,58 @@ async def promised_within_shippable(db, skus) -> bool:  # type: ignore[no-untype
     return True
 
 
+async def work_on(db, index: int, what: str) -> None:  # type: ignore[no-untyped-def]
+    """One of the open fulfilments is rejected, short picked, or taken all the way out of the location."""
+    async with db.read() as s:
+        open_ids = list(
+            await s.scalars(
+                select(Fulfilment.id)
+                .where(Fulfilment.status.in_([f.value for f in HOLDING_STOCK]))
+                .order_by(Fulfilment.created_at, Fulfilment.id)
+            )
+        )
+    if not open_ids:  # route what waits, so that there is work
+        async with db.read() as s:
+            waiting = await s.scalar(select(Order.id).where(Order.status == OrderStatus.PLACED.value).limit(1))
+        if waiting is None:
+            return
+        async with db.write() as s:
+            await routing.route_order(s, order_id=waiting, batch=5)
+        return await work_on(db, index, what)
+    fid = open_ids[index % len(open_ids)]
+
+    async def step(change) -> Any:  # type: ignore[no-untyped-def]
+        async with db.write() as s:
+            return await change(s)
+
+    if what.startswith("reject"):
+        reason = RejectionReason.OUT_OF_STOCK if what == "reject_oos" else RejectionReason.NO_CAPACITY
+        await step(lambda s: work.reject(s, fulfilment_id=fid, reason=reason, note=None, principal=ADMIN))
+        return
+    await step(lambda s: work.accept(s, fulfilment_id=fid, principal=ADMIN))
+    async with db.read() as s:
+        lines = [
+            (line.sku, line.quantity)
+            for line in await s.scalars(select(FulfilmentLine).where(FulfilmentLine.fulfilment_id == fid))
+        ]
+        method = await s.scalar(select(Fulfilment.method).where(Fulfilment.id == fid))
+    short = 1 if what == "short" else 0
+    picks = [Input(sku=sku, quantity=q - (short if i == 0 else 0)) for i, (sku, q) in enumerate(lines)]
+    done = await step(lambda s: work.pick(s, fulfilment_id=fid, lines=picks, principal=ADMIN))
+    if what != "ship" or done.status != "PICKED":
+        return
+    if method == "PICKUP":
+        ready = await step(lambda s: work.mark_ready_for_pickup(s, fulfilment_id=fid, principal=ADMIN))
+        await step(lambda s: work.collect(s, fulfilment_id=fid, pickup_code=ready.pickup_code, principal=ADMIN))
+        return
+    await step(lambda s: work.pack(s, fulfilment_id=fid, weights_grams=[100], principal=ADMIN))
+    async with db.read() as s:
+        shipment_id = await s.scalar(select(Shipment.id).where(Shipment.fulfilment_id == fid))
+    booking = Booking(tracking_number=f"T-{fid.hex[:10]}")
+    await step(lambda s: shipping.booked(s, shipment_id=shipment_id, booking=booking))
+    await step(lambda s: work.ship(s, fulfilment_id=fid, principal=ADMIN))
+
+
 async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
     db = create_database(url)
     try:
@@ -142,6 +204,8 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                     elif kind == "pickup":
                         pickup = placement_fields(f"o{n}", [(op[2], op[3], "1")], op[1])
                         placed.append((await placement.place_order(s, order=pickup, principal=ADMIN)).id)
+                    elif kind == "work":
+                        pass  # below: a fulfilment's work is several transactions, as over the API
                     elif kind == "route" and placed:
                         await routing.route_order(s, order_id=placed[op[1] % len(placed)], batch=op[2])
                     elif kind == "cancel" and placed:
@@ -156,6 +220,8 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                         await stock.adjust_stock(
                             s, adjustment=Input(sku=op[1], location_code=op[2], delta=op[3], reason="r"), actor="p"
                         )
+                if kind == "work":
+                    await work_on(db, op[1], op[2])
             except DomainError:
                 pass  # refused: nothing written, which check_books confirms
             else:
