@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from oms_graph.api.node import decode_id
-from oms_graph.db.models import Fulfilment, Order, OrderEvent, StockLevel
+from oms_graph.db.models import Fulfilment, Order, OrderEvent, Shipment, StockLevel
 from oms_graph.domain.access import Role
 from oms_graph.events.relay import OutboxRelay, routing_handlers
 from oms_graph.tasks.actors import TASK_FAILED, register
@@ -156,3 +156,26 @@ async def test_an_order_that_cannot_be_routed_does_not_hold_up_the_batch_it_fall
     assert (await state(api.db, broken))[:2] == ("PLACED", 0)
     with pytest.raises(TypeError):
         await tasks.route_order(str(broken))  # its own message fails (Dramatiq retries, then TASK_FAILED)
+
+
+async def test_a_packed_fulfilment_is_booked_by_the_actor_the_relay_hands_it_to(api, background):
+    from oms_graph.events.relay import shipping_handlers
+    from tests.fulfilment_steps import ACCEPT, PACK, PICK, ok, queue
+
+    broker, actors = background
+    key = await make_key(api.db, Role.ADMIN)
+    order_id = await placed_order(api, key)
+    relay = OutboxRelay(
+        api.db, routing_handlers(actors.route_order.send) | shipping_handlers(actors.book_shipment.send)
+    )
+    await relay.relay_once()
+    await asyncio.to_thread(broker.join, actors.route_order.queue_name, fail_fast=True)
+    fid = (await queue(api, key, "WH-HAM"))["edges"][0]["node"]["id"]
+    await ok(api, key, ACCEPT, id=fid)
+    await ok(api, key, PICK, id=fid, lines=[{"sku": "SKU-1", "quantity": 2}])
+    await ok(api, key, PACK, id=fid, parcels=[{"weightGrams": 400}])
+    await relay.relay_once()
+    await asyncio.to_thread(broker.join, actors.book_shipment.queue_name, fail_fast=True)
+    async with api.db.read() as session:
+        shipment = await session.scalar(select(Shipment).join(Fulfilment).where(Fulfilment.order_id == order_id))
+    assert shipment.status == "BOOKED" and shipment.tracking_number.startswith("CR")
