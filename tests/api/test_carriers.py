@@ -14,7 +14,7 @@ from oms_graph.carriers.http import HttpCarrier
 from oms_graph.db.models import Shipment
 from oms_graph.tasks import actors as tasks
 from tests.conftest import WEBHOOK_SECRET
-from tests.factories import SET_STOCK, level, order_input
+from tests.factories import CANCEL_ORDER, SET_STOCK, level, order_input
 from tests.fakes.carrier import FakeCarrier
 from tests.fulfilment_steps import ACCEPT, ORDER, PACK, PICK, book, chain_admin, ok, placed_and_routed, queue
 
@@ -105,3 +105,16 @@ async def test_the_carriers_tracking_webhook_delivers_the_parcel(api, admin, fak
         assert answer.status_code == 200, answer.text
     assert (await api.data(admin, ORDER, {"id": placed["id"]}))["order"]["status"] == "COMPLETED"
     assert (await shipment(api, fid))[0] == "DELIVERED"
+
+
+async def test_cancelling_an_order_after_booking_cancels_the_shipment_with_the_carrier(api, admin, fake):
+    placed, fid = await packed(api, admin)
+    await book(api, fid)
+    _, number, _ = await shipment(api, fid)
+    done = (await api.data(admin, CANCEL_ORDER, {"id": placed["id"], "reason": "customer called"}))["cancelOrder"]
+    assert done["errors"] == []
+    events = (await api.data(admin, ORDER, {"id": placed["id"]}))["order"]["events"]
+    cancelled = next(e for e in events if e["type"] == "SHIPMENT_CANCELLED")
+    assert cancelled["data"]["trackingNumber"] == number
+    await tasks.cancel_shipment(cancelled["data"]["shipment"])  # what the relay hands the event to
+    assert fake.cancelled == [number]

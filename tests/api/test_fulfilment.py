@@ -89,6 +89,7 @@ async def test_the_life_of_a_delivery_from_assignment_to_the_driver(api, admin):
         "SHIPMENT_BOOKING",
         "SHIPMENT_BOOKED",
         "FULFILMENT_SHIPPED",
+        "SHIPMENT_IN_TRANSIT",
     ]
 
 
@@ -283,7 +284,12 @@ async def test_carrier_tracking_hands_over_and_delivers_and_completes_the_order(
     after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
     assert after["status"] == "COMPLETED"
     assert [(f["status"], f["shipment"]) for f in after["fulfilments"]] == [("DELIVERED", {"status": "DELIVERED"})]
-    assert [e["type"] for e in after["events"]][-2:] == ["FULFILMENT_SHIPPED", "FULFILMENT_DELIVERED"]
+    assert [e["type"] for e in after["events"]][-4:] == [
+        "FULFILMENT_SHIPPED",
+        "SHIPMENT_IN_TRANSIT",
+        "FULFILMENT_DELIVERED",
+        "SHIPMENT_DELIVERED",
+    ]
     assert await ledger(api, "SKU-1", "WH-HAM") == [("sync", 5), ("shipped", -2)]
 
 

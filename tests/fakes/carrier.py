@@ -21,6 +21,7 @@ class FakeCarrier:
     slow_seconds: float = 0.0  # the first booking answers this late (after storing it)
     refuse: bool = False  # answer 422: a permanent refusal
     bookings: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key -> booking
+    cancelled: list[str] = field(default_factory=list)  # tracking numbers
     requests: int = 0
     server: ThreadingHTTPServer | None = None
 
@@ -52,6 +53,11 @@ class FakeCarrier:
                 if first and fake.slow_seconds:
                     time.sleep(fake.slow_seconds)  # booked, but the answer comes too late
                 self._answer(201, fake.bookings[key])
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                tracking = self.path.rsplit("/", 1)[-1]
+                fake.cancelled.append(tracking)
+                self._answer(200, {"trackingNumber": tracking, "status": "CANCELLED"})
 
             def _answer(self, status: int, body: dict[str, Any]) -> None:
                 raw = json.dumps(body).encode()

@@ -166,7 +166,9 @@ async def test_a_packed_fulfilment_is_booked_by_the_actor_the_relay_hands_it_to(
     key = await make_key(api.db, Role.ADMIN)
     order_id = await placed_order(api, key)
     relay = OutboxRelay(
-        api.db, routing_handlers(actors.route_order.send) | shipping_handlers(actors.book_shipment.send)
+        api.db,
+        routing_handlers(actors.route_order.send)
+        | shipping_handlers(actors.book_shipment.send, actors.cancel_shipment.send),
     )
     await relay.relay_once()
     await asyncio.to_thread(broker.join, actors.route_order.queue_name, fail_fast=True)

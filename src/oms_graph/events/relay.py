@@ -83,10 +83,15 @@ def routing_handlers(send_route: Callable[[str], object]) -> dict[str, Handler]:
     return {"ORDER_PLACED": route, "ORDER_RELEASED": route, "ORDER_REQUEUED": route}
 
 
-def shipping_handlers(send_book: Callable[[str], object]) -> dict[str, Handler]:
-    """Events after which a carrier is to be booked: a fulfilment was packed."""
+def shipping_handlers(send_book: Callable[[str], object], send_cancel: Callable[[str], object]) -> dict[str, Handler]:
+    """Events after which a carrier is called: a fulfilment was packed (book), a booked shipment was
+    cancelled (cancel with the carrier)."""
 
     def book(event: OrderEvent) -> None:
         send_book(str(event.data["shipment"]))
 
-    return {"SHIPMENT_BOOKING": book}
+    def cancel(event: OrderEvent) -> None:
+        if event.data.get("trackingNumber"):
+            send_cancel(str(event.data["shipment"]))
+
+    return {"SHIPMENT_BOOKING": book, "SHIPMENT_CANCELLED": cancel}

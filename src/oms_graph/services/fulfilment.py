@@ -6,15 +6,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oms_graph.db.base import utcnow
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, OrderLine, Shipment, StockLevel
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.fulfilment import HOLDING_STOCK, FulfilmentStatus, ShipmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.services.events import append_event
 
 ORDERED = select(OrderLine.order_id, OrderLine.sku, OrderLine.quantity - OrderLine.quantity_cancelled).where(
     OrderLine.order_id.in_(bindparam("b_orders", expanding=True))
@@ -32,7 +35,9 @@ HELD = (
 )
 
 
-async def release_fulfilments(session: AsyncSession, *, order_id: uuid.UUID, now: datetime) -> dict[str, int]:
+async def release_fulfilments(
+    session: AsyncSession, *, order_id: uuid.UUID, now: datetime, actor: str
+) -> dict[str, int]:
     """Cancel the order's fulfilments that still hold stock, giving their reservations back (a delivery
     fulfilment's units were routed from the promise: `routed` goes down with `reserved`). Returns the units
     per sku the delivery fulfilments held, which the caller takes off the promise or routes again."""
@@ -67,11 +72,10 @@ async def release_fulfilments(session: AsyncSession, *, order_id: uuid.UUID, now
             .values(status=FulfilmentStatus.CANCELLED.value, updated_at=now)
         )
         open_shipments = [ShipmentStatus.BOOKING.value, ShipmentStatus.BOOKED.value]
-        await session.execute(
-            update(Shipment)
-            .where(Shipment.fulfilment_id.in_(ids), Shipment.status.in_(open_shipments))
-            .values(status=ShipmentStatus.CANCELLED.value, updated_at=now)
-        )
+        for shipment in await session.scalars(
+            select(Shipment).where(Shipment.fulfilment_id.in_(ids), Shipment.status.in_(open_shipments))
+        ):  # a booked one is cancelled with its carrier too, after commit (the relay hands on the event)
+            await shipment_moved(session, shipment, order_id, ShipmentStatus.CANCELLED, actor)
     return delivered
 
 
@@ -120,3 +124,29 @@ async def location_queue(
         stmt = stmt.where(or_(Fulfilment.created_at > at, and_(Fulfilment.created_at == at, Fulfilment.id > last)))
     rows = list(await session.scalars(stmt.order_by(Fulfilment.created_at, Fulfilment.id).limit(first + 1)))
     return FulfilmentPage(rows[:first], len(rows) > first)
+
+
+async def shipment_moved(
+    session: AsyncSession,
+    shipment: Shipment,
+    order_id: uuid.UUID,
+    status: ShipmentStatus,
+    actor: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Set a shipment's status and append SHIPMENT_<STATUS> to its order."""
+    now = utcnow()
+    shipment.status, shipment.updated_at = status.value, now
+    await append_event(
+        session,
+        order_id=order_id,
+        type=f"SHIPMENT_{status.value}",
+        actor=actor,
+        at=now,
+        data={
+            "shipment": str(shipment.id),
+            "carrier": shipment.carrier,
+            "trackingNumber": shipment.tracking_number,
+            **(data or {}),
+        },
+    )

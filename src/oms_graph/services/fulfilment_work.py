@@ -38,8 +38,8 @@ from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.fulfilment import Action, FulfilmentStatus, RejectionReason, ShipmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentStatus, payment_after_cancel
-from oms_graph.services.fulfilment import unallocated
-from oms_graph.services.orders import append_event
+from oms_graph.services.events import append_event
+from oms_graph.services.fulfilment import shipment_moved, unallocated
 from oms_graph.services.routing import reroute
 
 MAX_PARCELS = 50
@@ -196,8 +196,8 @@ async def ship(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Pr
         )
     units = await _units(session, work.fulfilment)
     await _leave(session, work, units, reason="shipped", actor=principal.name)
-    shipment.status, shipment.updated_at = ShipmentStatus.IN_TRANSIT.value, utcnow()
     await _done(session, work, target, principal, data={"trackingNumber": shipment.tracking_number})
+    await shipment_moved(session, shipment, work.order.id, ShipmentStatus.IN_TRANSIT, principal.name)
     return work.fulfilment
 
 
@@ -456,15 +456,16 @@ async def _cancel_units(session: AsyncSession, order: Order, units: dict[str, in
     )
     await session.flush()  # unallocated reads through the connection
     if not await unallocated(session, order_id=order.id) and not await _live_fulfilments(session, order.id):
-        order.status, order.updated_at = OrderStatus.CANCELLED.value, now
-        order.payment_status = payment_after_cancel(PaymentStatus(order.payment_status)).value
+        was = order.status
+        payment = payment_after_cancel(PaymentStatus(order.payment_status))
+        order.status, order.payment_status, order.updated_at = OrderStatus.CANCELLED.value, payment.value, now
         await append_event(
             session,
             order_id=order.id,
             type="ORDER_CANCELLED",
             actor=principal.name,
             at=now,
-            data={"reason": "nothing left to hand out"},
+            data={"number": order.number, "reason": "nothing left to hand out", "from": was, "payment": payment.value},
         )
 
 

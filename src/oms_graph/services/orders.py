@@ -6,22 +6,19 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import byte_order
-from oms_graph.db.models import Channel, Fulfilment, Location, Order, OrderEvent, OrderLine, Product, StockLevel
+from oms_graph.db.models import Channel, Fulfilment, Location, Order, OrderLine, Product, StockLevel
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentStatus
+from oms_graph.services.events import append_event
 from oms_graph.services.fulfilment import release_fulfilments, unallocated
-
-events_table = cast(Table, OrderEvent.__table__)
-APPEND_EVENT = insert(events_table)
 
 
 @dataclass(frozen=True)
@@ -41,21 +38,6 @@ class OrderPage:
     total_count: int
 
 
-async def append_event(
-    session: AsyncSession, *, order_id: uuid.UUID, type: str, actor: str | None, data: dict[str, Any], at: Any = None
-) -> None:
-    """Append to the order's event log (the outbox), in the caller's transaction."""
-    await append_events(
-        session, [{"order_id": order_id, "type": type, "actor": actor, "data": data, "at": at or utcnow()}]
-    )
-
-
-async def append_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    """Append events (order_id, type, actor, data, at) in one statement, in the order given."""
-    if events:
-        await (await session.connection()).execute(APPEND_EVENT, events)
-
-
 async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:
     """Cancel before anything left a location: release the promise or reservation, void the payment."""
     order = await _for_change(session, order_id, principal)
@@ -71,7 +53,7 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
     await session.execute(
         select(Product.sku).where(Product.sku.in_(skus)).order_by(byte_order(session, Product.sku)).with_for_update()
     )
-    routed = await release_fulfilments(session, order_id=order.id, now=now)
+    routed = await release_fulfilments(session, order_id=order.id, now=now, actor=principal.name)
     if order.delivery_method == FulfilmentMethod.DELIVERY.value:
         # Every live delivery unit is in the promise, routed (now released) or not.
         for sku in sorted(set(unheld) | set(routed)):

@@ -29,7 +29,7 @@ from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_shape, payload_of
-from oms_graph.services.orders import append_event
+from oms_graph.services.events import append_event
 from oms_graph.services.stock import promise_capacity
 
 orders_table = cast(Table, Order.__table__)

@@ -29,8 +29,8 @@ from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Pro
 from oms_graph.domain import routing as engine
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
+from oms_graph.services.events import append_events
 from oms_graph.services.fulfilment import unallocated, unallocated_of
-from oms_graph.services.orders import append_events
 from oms_graph.services.routing_profiles import profile_of_channel
 
 SYSTEM = "system"

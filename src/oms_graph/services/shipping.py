@@ -16,13 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.carriers import Booking, Parcel, ShipmentRequest, documents
-from oms_graph.db.base import utcnow
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, OrderLine, Shipment
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.fulfilment import FulfilmentStatus, ShipmentStatus
 from oms_graph.services import fulfilment_work
-from oms_graph.services.orders import append_event
+from oms_graph.services.fulfilment import shipment_moved
 
 SYSTEM = "system"
 
@@ -59,27 +58,35 @@ async def booking_request(session: AsyncSession, *, shipment_id: uuid.UUID) -> T
     return ToBook(shipment.carrier, request)
 
 
+async def to_cancel(session: AsyncSession, *, shipment_id: uuid.UUID) -> tuple[str, str] | None:
+    """(carrier, tracking number) of a cancelled shipment the carrier had booked; None otherwise."""
+    row = (
+        await session.execute(
+            select(Shipment.carrier, Shipment.tracking_number, Shipment.status).where(Shipment.id == shipment_id)
+        )
+    ).first()
+    if row is None or row.status != ShipmentStatus.CANCELLED.value or row.tracking_number is None:
+        return None
+    return row.carrier, row.tracking_number
+
+
+async def order_of(session: AsyncSession, *, shipment_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(
+        select(Fulfilment.order_id)
+        .join(Shipment, Shipment.fulfilment_id == Fulfilment.id)
+        .where(Shipment.id == shipment_id)
+    )
+
+
 async def booked(session: AsyncSession, *, shipment_id: uuid.UUID, booking: Booking) -> Shipment | None:
     """Record the carrier's booking (BOOKED, tracking number) if the shipment still waits for it."""
     found = await _locked(session, shipment_id)
     if found is None or found[0].status != ShipmentStatus.BOOKING.value:
         return found[0] if found else None
     shipment, order_id = found
-    now = utcnow()
-    shipment.status, shipment.tracking_number, shipment.updated_at = (
-        ShipmentStatus.BOOKED.value,
-        booking.tracking_number,
-        now,
-    )
+    shipment.tracking_number = booking.tracking_number
     shipment.service = booking.service or shipment.service
-    await append_event(
-        session,
-        order_id=order_id,
-        type="SHIPMENT_BOOKED",
-        actor=SYSTEM,
-        at=now,
-        data={"shipment": str(shipment.id), "carrier": shipment.carrier, "trackingNumber": booking.tracking_number},
-    )
+    await shipment_moved(session, shipment, order_id, ShipmentStatus.BOOKED, SYSTEM)
     return shipment
 
 
@@ -89,16 +96,8 @@ async def booking_failed(session: AsyncSession, *, shipment_id: uuid.UUID, error
     if found is None or found[0].status != ShipmentStatus.BOOKING.value:
         return found[0] if found else None
     shipment, order_id = found
-    now = utcnow()
-    shipment.status, shipment.error, shipment.updated_at = ShipmentStatus.FAILED.value, error[:500], now
-    await append_event(
-        session,
-        order_id=order_id,
-        type="SHIPMENT_FAILED",
-        actor=SYSTEM,
-        at=now,
-        data={"shipment": str(shipment.id), "carrier": shipment.carrier, "error": error[:500]},
-    )
+    shipment.error = error[:500]
+    await shipment_moved(session, shipment, order_id, ShipmentStatus.FAILED, SYSTEM, data={"error": shipment.error})
     return shipment
 
 
@@ -125,19 +124,11 @@ async def tracking_update(
         await fulfilment_work.ship(session, fulfilment_id=shipment.fulfilment_id, principal=carrier_key)
         current = ShipmentStatus(shipment.status)
     if status is ShipmentStatus.DELIVERED and current is ShipmentStatus.IN_TRANSIT:
-        shipment.status, shipment.updated_at = ShipmentStatus.DELIVERED.value, utcnow()
         await fulfilment_work.deliver(session, fulfilment_id=shipment.fulfilment_id, principal=carrier_key)
+        await shipment_moved(session, shipment, order_id, status, carrier_key.name)
     elif status is ShipmentStatus.FAILED and current in (ShipmentStatus.BOOKED, ShipmentStatus.IN_TRANSIT):
-        now = utcnow()
-        shipment.status, shipment.error, shipment.updated_at = status.value, "the carrier could not deliver", now
-        await append_event(
-            session,
-            order_id=order_id,
-            type="SHIPMENT_FAILED",
-            actor=carrier_key.name,
-            at=now,
-            data={"shipment": str(shipment.id), "carrier": carrier, "trackingNumber": tracking_number},
-        )
+        shipment.error = "the carrier could not deliver"
+        await shipment_moved(session, shipment, order_id, status, carrier_key.name, data={"error": shipment.error})
     elif ShipmentStatus(shipment.status) is not status:
         raise DomainError.one(
             ErrorCode.INVALID_TRANSITION,

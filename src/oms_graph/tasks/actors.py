@@ -17,7 +17,7 @@ from oms_graph.carriers import CarrierError, carrier_named
 from oms_graph.config import get_settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database, create_database
-from oms_graph.services import fulfilment_work, orders, routing, shipping
+from oms_graph.services import events, fulfilment_work, routing, shipping
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
@@ -71,6 +71,16 @@ async def book_shipment(shipment_id: str) -> None:
         await shipping.booked(session, shipment_id=uuid.UUID(shipment_id), booking=booking)
 
 
+async def cancel_shipment(shipment_id: str) -> None:
+    """Tell the carrier a booked shipment is off (its order was cancelled after packing)."""
+    async with database().read() as session:
+        booked = await shipping.to_cancel(session, shipment_id=uuid.UUID(shipment_id))
+    if booked is None:
+        return
+    carrier, tracking_number = booked
+    await asyncio.to_thread(carrier_named(carrier).cancel, tracking_number)
+
+
 async def sweep_fulfilments() -> None:
     """The schedule's work: assignments not accepted in time go elsewhere, uncollected pickups expire.
     One transaction per fulfilment; one that fails is logged and left to the next sweep."""
@@ -97,7 +107,7 @@ async def _each(change: Callable[..., Awaitable[object]], **arguments: Any) -> N
 
 async def record_failure(order_id: str, actor_name: str, error: str) -> None:
     async with database().write() as session:
-        await orders.append_event(
+        await events.append_event(
             session,
             order_id=uuid.UUID(order_id),
             type="TASK_FAILED",
@@ -117,19 +127,25 @@ async def task_failed(message: dict[str, Any], retries: dict[str, Any]) -> None:
         async with database().write() as session:
             await shipping.booking_failed(session, shipment_id=uuid.UUID(message["args"][0]), error=error)
         return
-    await record_failure(str(message["args"][0]), message["actor_name"], error)
+    order_id = str(message["args"][0])
+    if message["actor_name"] == CANCEL_SHIPMENT:  # its argument is a shipment: the event goes on its order
+        async with database().read() as session:
+            order_id = str(await shipping.order_of(session, shipment_id=uuid.UUID(order_id)))
+    await record_failure(order_id, message["actor_name"], error)
 
 
 @dataclass(frozen=True)
 class Actors:
     route_order: dramatiq.Actor[[str], None]
     book_shipment: dramatiq.Actor[[str], None]
+    cancel_shipment: dramatiq.Actor[[str], None]
     sweep_fulfilments: dramatiq.Actor[[], None]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
 
 
 TASK_FAILED = "task.failed"  # every actor's on_retry_exhausted
 BOOK_SHIPMENT = "shipment.book"
+CANCEL_SHIPMENT = "shipment.cancel"
 SWEEP_FULFILMENTS = "fulfilment.sweep"
 
 
@@ -160,12 +176,23 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
         max_age=24 * 3600 * 1000,
         on_retry_exhausted=TASK_FAILED,
     )
+    cancel = dramatiq.actor(
+        actor_name=CANCEL_SHIPMENT,
+        queue_name="shipping",
+        broker=broker,
+        max_retries=MAX_RETRIES,
+        min_backoff=500,
+        max_backoff=60_000,
+        time_limit=60_000,
+        on_retry_exhausted=TASK_FAILED,
+    )
     sweep = dramatiq.actor(
         actor_name=SWEEP_FULFILMENTS, queue_name="schedule", broker=broker, max_retries=0, time_limit=300_000
     )
     return Actors(
         route_order=declare(route_order),
         book_shipment=book(book_shipment),
+        cancel_shipment=cancel(cancel_shipment),
         sweep_fulfilments=sweep(sweep_fulfilments),
         task_failed=failed(task_failed),
     )

@@ -37,7 +37,9 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
     if settings.broker_url is None:
         worker = dramatiq.Worker(broker, worker_threads=settings.worker_threads)
         worker.start()
-    handlers = routing_handlers(actors.route_order.send) | shipping_handlers(actors.book_shipment.send)
+    handlers = routing_handlers(actors.route_order.send) | shipping_handlers(
+        actors.book_shipment.send, actors.cancel_shipment.send
+    )
     relay = OutboxRelay(db, handlers)
     # Messages can be lost after their event was marked relayed (the in-process broker lives in memory;
     # a broker can lose data): on start, every order still waiting for routing is sent again.
