@@ -373,3 +373,21 @@ async def test_a_rejected_pickup_cancels_its_units_there_being_no_other_store_to
     assert [e["type"] for e in after["events"]][-3:] == ["ORDER_REDUCED", "ORDER_CANCELLED", "FULFILMENT_REJECTED"]
     assert await stock(api, "SKU-2", "ST-MUC") == (1, 0, 0, 0)
     assert await ledger(api, "SKU-2", "ST-MUC") == [("sync", 3), ("rejected_damaged", -2)]
+
+
+async def test_units_a_recount_says_are_not_there_cannot_be_shipped_until_the_count_is_corrected(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-2", "ST-MUC", 3)]})
+    await placed_and_routed(api, admin, order_input("k1", [("SKU-2", 2, "10")], pickup="ST-MUC"))
+    fid = (await queue(api, admin, "ST-MUC"))["edges"][0]["node"]["id"]
+    await ok(api, admin, ACCEPT, id=fid)
+    await ok(api, admin, PICK, id=fid, lines=[{"sku": "SKU-2", "quantity": 2}])
+    ready = await ok(api, admin, READY, id=fid)
+    code = ready["pickupCode"]
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-2", "ST-MUC", 1)]})  # the count says 1
+    before = await snapshot(api.db)
+    refused = await do(api, admin, COLLECT, id=fid, code=code)
+    assert [e["code"] for e in refused["errors"]] == ["INSUFFICIENT_STOCK"]
+    assert await snapshot(api.db) == before
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-2", "ST-MUC", 2)]})
+    assert (await ok(api, admin, COLLECT, id=fid, code=code))["status"] == "COLLECTED"
+    assert await stock(api, "SKU-2", "ST-MUC") == (0, 0, 0, 0)

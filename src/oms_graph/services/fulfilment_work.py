@@ -381,7 +381,12 @@ async def _leave(session: AsyncSession, work: Work, units: dict[str, int], *, re
         row = (
             await session.execute(
                 update(StockLevel)
-                .where(StockLevel.sku == sku, StockLevel.location_id == work.fulfilment.location_id)
+                .where(
+                    StockLevel.sku == sku,
+                    StockLevel.location_id == work.fulfilment.location_id,
+                    StockLevel.on_hand >= n,  # a recount may have found fewer than were reserved
+                    StockLevel.reserved >= n,
+                )
                 .values(
                     on_hand=StockLevel.on_hand - n,
                     reserved=StockLevel.reserved - n,
@@ -390,7 +395,13 @@ async def _leave(session: AsyncSession, work: Work, units: dict[str, int], *, re
                 )
                 .returning(StockLevel.on_hand, StockLevel.safety_stock)
             )
-        ).one()
+        ).first()
+        if row is None:
+            raise DomainError.one(
+                ErrorCode.INSUFFICIENT_STOCK,
+                ["id"],
+                f"{work.location_code} has fewer than {n} units of {sku} on hand: correct its count first",
+            )
         movements.append(_movement(sku, work, -n, row, reason, actor, now))
         if routed:
             await session.execute(
