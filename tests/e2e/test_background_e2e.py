@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,8 @@ ORDER = """mutation { placeOrder(input: {channel: "web", idempotencyKey: "bg-1",
                                          latitude: 52.517, longitude: 13.389}},
   payment: {method: PREPAID}}) { order { id } errors { code message } } }"""
 STATUS = "query($id: ID) { order(id: $id) { status routing { chosen { allocations { location { code } } } } } }"
+WITH_FULFILMENTS = """query($id: ID) { order(id: $id) { id status fulfilments { id }
+  routing { chosen { allocations { location { code } } } } } }"""
 STATUS_AND_EVENTS = """query($id: ID) { order(id: $id) { status events { type }
   routing { chosen { allocations { lines { quantity } } } } } }"""
 
@@ -108,8 +111,11 @@ def test_embedded_serve_routes_placed_orders_in_process(tmp_path):
         server.wait(timeout=15)
 
 
-async def route_with_serve_and_a_worker(tmp_path: Path, broker_url: str) -> dict:
-    """A PostgreSQL database, `serve` and one `worker` on the broker; an order placed and routed."""
+async def route_with_serve_and_a_worker(
+    tmp_path: Path, broker_url: str, then: Callable[[str, str, dict], dict] | None = None
+) -> dict:
+    """A PostgreSQL database, `serve` and one `worker` on the broker; an order placed and routed (and,
+    with `then`, what `then(base, key, order)` answers while the processes still run)."""
     url = await new_database_url("postgresql", tmp_path)
     env = clean_env(OMS_DATABASE_URL=url, OMS_BROKER_URL=broker_url)
     processes = []
@@ -121,7 +127,9 @@ async def route_with_serve_and_a_worker(tmp_path: Path, broker_url: str) -> dict
         processes.append(start(["worker", "--threads", "2"], env, tmp_path))
         base = f"http://127.0.0.1:{port}"
         await asyncio.to_thread(wait_ready, base, processes[0])
-        return await asyncio.to_thread(place_and_wait_routed, base, key)
+        order_id = await asyncio.to_thread(place, base, key)
+        order = await asyncio.to_thread(wait_until_routed, base, key, order_id, WITH_FULFILMENTS)
+        return order if then is None else await asyncio.to_thread(then, base, key, order)
     finally:
         for process in processes:
             process.terminate()
@@ -231,3 +239,36 @@ async def test_serve_and_a_worker_on_rabbitmq_route_placed_orders(tmp_path):
     if not rabbitmq_available():
         pytest.skip("RabbitMQ unreachable on 127.0.0.1:5672")
     assert (await route_with_serve_and_a_worker(tmp_path, RABBITMQ_URL))["status"] == "ROUTED"
+
+
+def pack_and_wait_booked(base: str, key: str, order: dict) -> dict:
+    """The routed order's fulfilment accepted, picked and packed over HTTP; its shipment once booked."""
+    headers = {"authorization": f"Bearer {key}"}
+
+    def run(query: str, **variables: object) -> dict:
+        body = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables}, headers=headers).json()
+        assert not body.get("errors"), body
+        return body["data"]
+
+    fid = order["fulfilments"][0]["id"]
+    lines = run("query($id: ID!) { node(id: $id) { ... on Fulfilment { lines { sku quantity } } } }", id=fid)
+    picked = [{"sku": x["sku"], "quantity": x["quantity"]} for x in lines["node"]["lines"]]
+    run("mutation($id: ID!) { acceptFulfilment(id: $id) { errors { code } } }", id=fid)
+    run("mutation($id: ID!, $l: [PickedLineInput!]!) { pickFulfilment(id: $id, lines: $l) { errors { code } } }",
+        id=fid, l=picked)  # fmt: skip
+    run("mutation($id: ID!) { packFulfilment(id: $id, parcels: [{weightGrams: 500}]) { errors { code } } }", id=fid)
+    shipment = "query($id: ID!) { node(id: $id) { ... on Fulfilment { shipment { status trackingNumber } } } }"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = run(shipment, id=fid)["node"]["shipment"]
+        if found["status"] != "BOOKING":
+            return found
+        time.sleep(0.2)
+    pytest.fail("the shipment was not booked within 30 s")
+
+
+async def test_a_worker_on_redis_books_the_carrier_for_a_packed_fulfilment(tmp_path):
+    if not redis_available():
+        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+    shipment = await route_with_serve_and_a_worker(tmp_path, REDIS_URL, then=pack_and_wait_booked)
+    assert shipment["status"] == "BOOKED" and shipment["trackingNumber"].startswith("CR")
