@@ -118,3 +118,15 @@ async def test_cancelling_an_order_after_booking_cancels_the_shipment_with_the_c
     assert cancelled["data"]["trackingNumber"] == number
     await tasks.cancel_shipment(cancelled["data"]["shipment"])  # what the relay hands the event to
     assert fake.cancelled == [number]
+
+
+async def test_an_order_cancelled_while_the_carrier_books_has_that_booking_cancelled(api, admin, fake):
+    placed, fid = await packed(api, admin)
+    fake.slow_seconds = 1.0  # the carrier books at once and answers late: the client retries after 0.5 s
+    booking = asyncio.create_task(book(api, fid))
+    assert await asyncio.to_thread(fake.booked.wait, 5)  # the carrier has it now; its answer is on its way
+    done = (await api.data(admin, CANCEL_ORDER, {"id": placed["id"], "reason": "changed my mind"}))["cancelOrder"]
+    assert done["errors"] == []
+    await booking
+    assert await shipment(api, fid) == ("CANCELLED", None, "fastship")
+    assert fake.cancelled == [next(iter(fake.bookings.values()))["trackingNumber"]]

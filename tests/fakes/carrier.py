@@ -22,6 +22,7 @@ class FakeCarrier:
     refuse: bool = False  # answer 422: a permanent refusal
     bookings: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key -> booking
     cancelled: list[str] = field(default_factory=list)  # tracking numbers
+    booked: threading.Event = field(default_factory=threading.Event)  # set at the first booking
     requests: int = 0
     server: ThreadingHTTPServer | None = None
 
@@ -50,6 +51,7 @@ class FakeCarrier:
                 if first:
                     number = f"FS{len(fake.bookings) + 1:08d}"
                     fake.bookings[key] = {"trackingNumber": number, "service": body["service"] or "parcel"}
+                    fake.booked.set()
                 if first and fake.slow_seconds:
                     time.sleep(fake.slow_seconds)  # booked, but the answer comes too late
                 self._answer(201, fake.bookings[key])

@@ -17,6 +17,7 @@ from oms_graph.carriers import CarrierError, carrier_named
 from oms_graph.config import get_settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database, create_database
+from oms_graph.domain.fulfilment import ShipmentStatus
 from oms_graph.services import events, fulfilment_work, routing, shipping
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,9 @@ async def book_shipment(shipment_id: str) -> None:
         wanted = await shipping.booking_request(session, shipment_id=uuid.UUID(shipment_id))
     if wanted is None:
         return  # booked, cancelled or failed already
+    carrier = carrier_named(wanted.carrier)
     try:
-        booking = await asyncio.to_thread(carrier_named(wanted.carrier).book, wanted.request)
+        booking = await asyncio.to_thread(carrier.book, wanted.request)
     except CarrierError as error:
         if not error.permanent:
             raise  # retried with backoff; after the last retry task.failed marks the shipment FAILED
@@ -68,7 +70,10 @@ async def book_shipment(shipment_id: str) -> None:
             await shipping.booking_failed(session, shipment_id=uuid.UUID(shipment_id), error=str(error))
         return
     async with database().write() as session:
-        await shipping.booked(session, shipment_id=uuid.UUID(shipment_id), booking=booking)
+        shipment = await shipping.booked(session, shipment_id=uuid.UUID(shipment_id), booking=booking)
+        cancelled = shipment is not None and shipment.status == ShipmentStatus.CANCELLED.value
+    if cancelled:  # its order was cancelled while the carrier was booking it
+        await asyncio.to_thread(carrier.cancel, booking.tracking_number)
 
 
 async def cancel_shipment(shipment_id: str) -> None:
