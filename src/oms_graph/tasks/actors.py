@@ -159,38 +159,24 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
     global _database_url
     _database_url = database_url
     failed = dramatiq.actor(actor_name=TASK_FAILED, queue_name="failures", broker=broker, max_retries=3)
-    declare = dramatiq.actor(
-        actor_name="order.route",
-        queue_name="routing",
-        broker=broker,
-        max_retries=MAX_RETRIES,
-        min_backoff=200,
-        max_backoff=30_000,
-        time_limit=60_000,
-        max_age=24 * 3600 * 1000,
-        on_retry_exhausted=TASK_FAILED,
-    )
-    book = dramatiq.actor(
-        actor_name=BOOK_SHIPMENT,
-        queue_name="shipping",
-        broker=broker,
-        max_retries=MAX_RETRIES,
-        min_backoff=500,
-        max_backoff=60_000,
-        time_limit=60_000,
-        max_age=24 * 3600 * 1000,
-        on_retry_exhausted=TASK_FAILED,
-    )
-    cancel = dramatiq.actor(
-        actor_name=CANCEL_SHIPMENT,
-        queue_name="shipping",
-        broker=broker,
-        max_retries=MAX_RETRIES,
-        min_backoff=500,
-        max_backoff=60_000,
-        time_limit=60_000,
-        on_retry_exhausted=TASK_FAILED,
-    )
+
+    def retried(name: str, queue: str, min_backoff: int, max_backoff: int) -> Any:
+        """Retried with backoff for up to a day; the last failure goes to task.failed."""
+        return dramatiq.actor(
+            actor_name=name,
+            queue_name=queue,
+            broker=broker,
+            max_retries=MAX_RETRIES,
+            min_backoff=min_backoff,
+            max_backoff=max_backoff,
+            time_limit=60_000,
+            max_age=24 * 3600 * 1000,
+            on_retry_exhausted=TASK_FAILED,
+        )
+
+    declare = retried("order.route", "routing", 200, 30_000)
+    book = retried(BOOK_SHIPMENT, "shipping", 500, 60_000)
+    cancel = retried(CANCEL_SHIPMENT, "shipping", 500, 60_000)
     sweep = dramatiq.actor(
         actor_name=SWEEP_FULFILMENTS, queue_name="schedule", broker=broker, max_retries=0, time_limit=300_000
     )
