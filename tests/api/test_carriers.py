@@ -4,6 +4,7 @@ and the carrier's own tracking webhooks, end to end through the booking actor.""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -121,12 +122,14 @@ async def test_cancelling_an_order_after_booking_cancels_the_shipment_with_the_c
 
 
 async def test_an_order_cancelled_while_the_carrier_books_has_that_booking_cancelled(api, admin, fake):
+    carriers.register("fastship", lambda: HttpCarrier("fastship", fake.url, timeout=30))
     placed, fid = await packed(api, admin)
-    fake.slow_seconds = 1.0  # the carrier books at once and answers late: the client retries after 0.5 s
+    fake.hold = threading.Event()  # the carrier books at once and answers when the test says so
     booking = asyncio.create_task(book(api, fid))
-    assert await asyncio.to_thread(fake.booked.wait, 5)  # the carrier has it now; its answer is on its way
+    assert await asyncio.to_thread(fake.booked.wait, 10)
     done = (await api.data(admin, CANCEL_ORDER, {"id": placed["id"], "reason": "changed my mind"}))["cancelOrder"]
     assert done["errors"] == []
+    fake.hold.set()
     await booking
     assert await shipment(api, fid) == ("CANCELLED", None, "fastship")
     assert fake.cancelled == [next(iter(fake.bookings.values()))["trackingNumber"]]

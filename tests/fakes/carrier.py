@@ -19,6 +19,7 @@ from oms_graph.carriers.signature import HEADER, sign
 class FakeCarrier:
     failures: int = 0  # answer this many requests with 500 first
     slow_seconds: float = 0.0  # the first booking answers this late (after storing it)
+    hold: threading.Event | None = None  # when given, the first booking answers only once it is set
     refuse: bool = False  # answer 422: a permanent refusal
     bookings: dict[str, dict[str, Any]] = field(default_factory=dict)  # idempotency key -> booking
     cancelled: list[str] = field(default_factory=list)  # tracking numbers
@@ -54,6 +55,8 @@ class FakeCarrier:
                     fake.booked.set()
                 if first and fake.slow_seconds:
                     time.sleep(fake.slow_seconds)  # booked, but the answer comes too late
+                if first and fake.hold is not None:
+                    fake.hold.wait(30)
                 self._answer(201, fake.bookings[key])
 
             def do_DELETE(self) -> None:  # noqa: N802
