@@ -74,6 +74,8 @@ async def test_bad_carts_and_other_channels_are_refused(api, admin):
     storefront = await make_key(api.db, Role.STOREFRONT, channel="web")
     cases = [
         (cart([("SKU-1", 0)]), "INVALID_INPUT", ["input", "lines", "0", "quantity"]),
+        (cart([]), "INVALID_INPUT", ["input", "lines"]),
+        (cart([("SKU-1", 1)] * 501), "INVALID_INPUT", ["input", "lines"]),
         (cart([("NOPE", 1)]), "UNKNOWN_SKU", ["input", "lines", "0", "sku"]),
         (
             cart([("SKU-1", 1)], {**BERLIN_ADDRESS, "country": "Germany"}),

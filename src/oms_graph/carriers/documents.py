@@ -4,7 +4,8 @@ handover manifest per location, carrier and day. Pure rendering: the caller hand
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -71,42 +72,45 @@ def label(info: LabelInfo) -> bytes:
 
 def packing_slip(order_number: str, location: str, recipient: Address, lines: Sequence[SlipLine]) -> bytes:
     """What is in the parcel, for the customer and the packer."""
-    out = io.BytesIO()
-    pdf = Canvas(out, pagesize=A4)
-    pdf.setTitle(f"Packing slip {order_number}")
-    width, height = A4
-    pdf.setFont("Helvetica-Bold", 16)
-    pdf.drawString(20 * mm, height - 25 * mm, f"Packing slip, order {order_number}")
-    pdf.setFont("Helvetica", 10)
-    pdf.drawString(20 * mm, height - 32 * mm, f"Packed at {location}")
-    y = _block(pdf, "Deliver to", recipient, 20 * mm, height - 45 * mm, size=10)
-    y = _table(pdf, ["SKU", "Item", "Qty"], [[ln.sku, ln.name, str(ln.quantity)] for ln in lines], y - 8 * mm)
-    pdf.showPage()
-    pdf.save()
-    return out.getvalue()
+    with _a4(f"Packing slip, order {order_number}", f"Packed at {location}") as (pdf, y):
+        y = _block(pdf, "Deliver to", recipient, 20 * mm, y, size=10)
+        _table(pdf, ["SKU", "Item", "Qty"], [[ln.sku, ln.name, str(ln.quantity)] for ln in lines], y - 8 * mm)
+    return pdf.document
 
 
 def manifest(location: str, carrier: str, day: date, rows: Sequence[ManifestRow]) -> bytes:
     """The shipments handed to the carrier's driver at a location on a day, with room for signatures."""
+    with _a4(f"Handover manifest: {carrier}", f"{location}, {day.isoformat()}") as (pdf, y):
+        table = [[r.tracking_number, r.order_number, str(r.parcels), f"{r.weight_grams / 1000:.2f}"] for r in rows]
+        y = _table(pdf, ["Tracking number", "Order", "Parcels", "kg"], table, y)
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(20 * mm, y - 6 * mm, f"{len(rows)} shipment(s), {sum(r.parcels for r in rows)} parcel(s)")
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(20 * mm, 40 * mm, "Handed over by: ______________________")
+        pdf.drawString(110 * mm, 40 * mm, "Driver: ______________________")
+    return pdf.document
+
+
+class _Document(Canvas):
+    document = b""
+
+
+@contextmanager
+def _a4(title: str, subtitle: str) -> Iterator[tuple[_Document, float]]:
+    """An A4 page with a title and a subtitle; yields the canvas and where the content starts. The PDF's
+    bytes are in `.document` after the block."""
     out = io.BytesIO()
-    pdf = Canvas(out, pagesize=A4)
-    pdf.setTitle(f"Manifest {location} {carrier} {day.isoformat()}")
-    width, height = A4
+    pdf = _Document(out, pagesize=A4)
+    pdf.setTitle(title)
+    height = A4[1]
     pdf.setFont("Helvetica-Bold", 16)
-    pdf.drawString(20 * mm, height - 25 * mm, f"Handover manifest: {carrier}")
+    pdf.drawString(20 * mm, height - 25 * mm, title)
     pdf.setFont("Helvetica", 10)
-    pdf.drawString(20 * mm, height - 32 * mm, f"{location}, {day.isoformat()}")
-    table = [[r.tracking_number, r.order_number, str(r.parcels), f"{r.weight_grams / 1000:.2f}"] for r in rows]
-    y = _table(pdf, ["Tracking number", "Order", "Parcels", "kg"], table, height - 45 * mm)
-    parcels = sum(r.parcels for r in rows)
-    pdf.setFont("Helvetica-Bold", 10)
-    pdf.drawString(20 * mm, y - 6 * mm, f"{len(rows)} shipment(s), {parcels} parcel(s)")
-    pdf.setFont("Helvetica", 10)
-    pdf.drawString(20 * mm, 40 * mm, "Handed over by: ______________________")
-    pdf.drawString(110 * mm, 40 * mm, "Driver: ______________________")
+    pdf.drawString(20 * mm, height - 32 * mm, subtitle)
+    yield pdf, height - 45 * mm
     pdf.showPage()
     pdf.save()
-    return out.getvalue()
+    pdf.document = out.getvalue()
 
 
 def _block(pdf: Canvas, title: str, address: Address, x: float, y: float, *, size: int) -> float:

@@ -24,7 +24,7 @@ from oms_graph.domain import routing as engine
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
-from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.domain.orders import MAX_LINES, FulfilmentMethod
 from oms_graph.domain.placement import AddressFields, check_address
 from oms_graph.services.routing import candidates
 from oms_graph.services.routing_profiles import profile_of_channel
@@ -65,8 +65,8 @@ async def delivery_options(
         raise DomainError.one(
             ErrorCode.PERMISSION_DENIED, ["input", "channel"], "a STOREFRONT key asks for its channel"
         )
-    if not lines:
-        errors.add(ErrorCode.INVALID_INPUT, ["input", "lines"], "give at least one line")
+    if not 0 < len(lines) <= MAX_LINES:
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "lines"], f"give 1 to {MAX_LINES} lines")
     demand: dict[str, int] = {}
     for i, line in enumerate(lines):
         if line.quantity <= 0:

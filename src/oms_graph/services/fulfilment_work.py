@@ -227,8 +227,8 @@ async def collect(
     """The customer shows the pickup code and takes the parcel: the units leave the store."""
     work = await _for_work(session, fulfilment_id, principal)
     target = _move(work, Action.COLLECT)
-    expected = work.fulfilment.pickup_code or ""
-    if not secrets.compare_digest(pickup_code.strip().encode(), expected.encode()):
+    expected = work.fulfilment.pickup_code
+    if not expected or not secrets.compare_digest(pickup_code.strip().encode(), expected.encode()):
         raise DomainError.one(ErrorCode.PICKUP_CODE_MISMATCH, ["pickupCode"], "that is not this parcel's pickup code")
     units = await _units(session, work.fulfilment)
     await _leave(session, work, units, reason="collected", actor=principal.name)
