@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     http_carriers: dict[str, str] = {}
     # Key of the HMAC-SHA256 signature carriers send with tracking webhooks; unset refuses them all.
     carrier_webhook_secret: str | None = None
+    # The payment provider of orders whose payment names none; `manual` calls no one (cash, in store).
+    default_payment_provider: str = "manual"
+    # Card gateways with a REST API: name -> base URL, e.g. {"cards": "https://pay.example/v1"}.
+    http_payment_providers: dict[str, str] = {}
 
     @property
     def embedded(self) -> bool:

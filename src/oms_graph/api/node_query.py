@@ -14,9 +14,10 @@ from oms_graph.api.fulfilment.types import Fulfilment
 from oms_graph.api.node import Node, decode_id
 from oms_graph.api.orders.types import Order
 from oms_graph.api.permissions import EVERY_ROLE, roles
+from oms_graph.api.returns.types import Return
 from oms_graph.db import models
 from oms_graph.domain.access import Role
-from oms_graph.services import orders
+from oms_graph.services import orders, returns
 
 SHAPES: dict[str, tuple[type[Any], Callable[[Any], Node]]] = {
     "Channel": (models.Channel, Channel.from_model),
@@ -41,6 +42,13 @@ class NodeQuery:
                     session, principal=info.context.caller, order_id=fulfilment.order_id
                 )
             return Fulfilment.from_model(fulfilment) if fulfilment and visible else None
+        if decoded is not None and decoded[0] == "Return":
+            async with reading(info) as session:
+                found_return = await session.get(models.Return, decoded[1])
+                shown = found_return is not None and await returns.return_visible(
+                    session, found=found_return, principal=info.context.caller
+                )
+            return Return.from_model(found_return) if found_return and shown else None
         if decoded is None or decoded[0] not in SHAPES:
             return None
         model, shape = SHAPES[decoded[0]]

@@ -19,6 +19,7 @@ from oms_graph.api.node_query import NodeQuery
 from oms_graph.api.orders.mutations import OrderMutation
 from oms_graph.api.orders.query import OrderQuery
 from oms_graph.api.orders.types import Order
+from oms_graph.api.returns.schema import ReturnMutation
 from oms_graph.api.routing.schema import RoutingMutation, RoutingQuery
 from oms_graph.api.scalars import DECIMAL
 from oms_graph.api.stock.mutations import StockMutation
@@ -29,7 +30,10 @@ Query = merge_types(
     "Query",
     (NodeQuery, CatalogQuery, StockQuery, OrderQuery, FulfilmentQuery, DeliveryOptionsQuery, RoutingQuery),
 )
-Mutation = merge_types("Mutation", (CatalogMutation, StockMutation, OrderMutation, RoutingMutation, FulfilmentMutation))
+Mutation = merge_types(
+    "Mutation",
+    (CatalogMutation, StockMutation, OrderMutation, RoutingMutation, FulfilmentMutation, ReturnMutation),
+)
 
 MAX_QUERY_DEPTH = 12
 MAX_ALIASES = 30

@@ -94,15 +94,6 @@ def initial_payment_status(payment: PaymentMethod) -> PaymentStatus:
     return PaymentStatus.AUTHORIZED if payment is PaymentMethod.PREPAID else PaymentStatus.PENDING
 
 
-def payment_after_cancel(status: PaymentStatus) -> PaymentStatus:
-    """Nothing taken is voided; money taken is refunded (the payment issue sends it to the provider)."""
-    if status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
-        return PaymentStatus.REFUNDED
-    if status in (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED):
-        return PaymentStatus.VOIDED
-    return status
-
-
 def decimals_allowed(currency: str) -> int:
     return MINOR_UNITS.get(currency, 2)
 

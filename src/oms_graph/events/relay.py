@@ -95,3 +95,12 @@ def shipping_handlers(send_book: Callable[[str], object], send_cancel: Callable[
             send_cancel(str(event.data["shipment"]))
 
     return {"SHIPMENT_BOOKING": book, "SHIPMENT_CANCELLED": cancel}
+
+
+def payment_handlers(send_execute: Callable[[str], object]) -> dict[str, Handler]:
+    """Events after which a payment provider is called: a capture, void or refund was requested."""
+
+    def execute(event: OrderEvent) -> None:
+        send_execute(str(event.data["transaction"]))
+
+    return {"PAYMENT_REQUESTED": execute}

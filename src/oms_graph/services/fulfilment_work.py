@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, case, select, update
@@ -37,7 +38,9 @@ from oms_graph.domain import fulfilment as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.fulfilment import Action, FulfilmentStatus, RejectionReason, ShipmentStatus
-from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentStatus, payment_after_cancel
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
+from oms_graph.domain.payments import Handover
+from oms_graph.services import payments
 from oms_graph.services.events import append_event
 from oms_graph.services.fulfilment import shipment_moved, unallocated
 from oms_graph.services.routing import reroute
@@ -195,9 +198,10 @@ async def ship(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Pr
             ErrorCode.INVALID_TRANSITION, ["id"], f"the shipment is {state}; parcels are handed over once it is BOOKED"
         )
     units = await _units(session, work.fulfilment)
-    await _leave(session, work, units, reason="shipped", actor=principal.name)
+    work.fulfilment.value = await _leave(session, work, units, reason="shipped", actor=principal.name)
     await _done(session, work, target, principal, data={"trackingNumber": shipment.tracking_number})
     await shipment_moved(session, shipment, work.order.id, ShipmentStatus.IN_TRANSIT, principal.name)
+    await _handed_over(session, work, Handover.SHIPPED, principal)
     return work.fulfilment
 
 
@@ -205,6 +209,7 @@ async def deliver(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal:
     """The carrier delivered the parcels (from its tracking webhook)."""
     work = await _for_work(session, fulfilment_id, principal)
     await _done(session, work, _move(work, Action.DELIVER), principal)
+    await _handed_over(session, work, Handover.DELIVERED, principal)
     return work.fulfilment
 
 
@@ -231,8 +236,9 @@ async def collect(
     if not expected or not secrets.compare_digest(pickup_code.strip().encode(), expected.encode()):
         raise DomainError.one(ErrorCode.PICKUP_CODE_MISMATCH, ["pickupCode"], "that is not this parcel's pickup code")
     units = await _units(session, work.fulfilment)
-    await _leave(session, work, units, reason="collected", actor=principal.name)
+    work.fulfilment.value = await _leave(session, work, units, reason="collected", actor=principal.name)
     await _done(session, work, target, principal)
+    await _handed_over(session, work, Handover.COLLECTED, principal)
     return work.fulfilment
 
 
@@ -365,8 +371,9 @@ async def _give_back(session: AsyncSession, work: Work, units: dict[str, int], *
     await insert_rows(session, movement_table, [m for m in movements if m["delta"]])
 
 
-async def _leave(session: AsyncSession, work: Work, units: dict[str, int], *, reason: str, actor: str) -> None:
-    """The units leave the location (onHand and reserved) and, for a delivery, the sku's promise."""
+async def _leave(session: AsyncSession, work: Work, units: dict[str, int], *, reason: str, actor: str) -> Decimal:
+    """The units leave the location (onHand and reserved) and, for a delivery, the sku's promise; what
+    they are worth at the order's prices."""
     routed = work.method is FulfilmentMethod.DELIVERY
     now = utcnow()
     if routed:  # the lock order of placement and cancel: product rows first
@@ -376,7 +383,7 @@ async def _leave(session: AsyncSession, work: Work, units: dict[str, int], *, re
             .order_by(byte_order(session, Product.sku))
             .with_for_update()
         )
-    movements = []
+    movements, value = [], Decimal(0)
     for sku, n in sorted(units.items()):
         row = (
             await session.execute(
@@ -409,19 +416,29 @@ async def _leave(session: AsyncSession, work: Work, units: dict[str, int], *, re
                 .where(Product.sku == sku)
                 .values(promised=Product.promised - n, updated_at=Product.updated_at)
             )
-        await _count_shipped(session, work.order.id, sku, n)
+        value += await _count_shipped(session, work.order.id, sku, n)
     await insert_rows(session, movement_table, movements)
+    return value
 
 
-async def _count_shipped(session: AsyncSession, order_id: uuid.UUID, sku: str, units: int) -> None:
-    """Spread shipped units over the order's lines of the sku, in line order."""
+async def _count_shipped(session: AsyncSession, order_id: uuid.UUID, sku: str, units: int) -> Decimal:
+    """Spread shipped units over the order's lines of the sku, in line order; what they are worth."""
     lines = await session.scalars(
         select(OrderLine).where(OrderLine.order_id == order_id, OrderLine.sku == sku).order_by(OrderLine.line_no)
     )
+    value = Decimal(0)
     for line in lines:
         take = min(units, line.quantity - line.quantity_cancelled - line.quantity_shipped)
         line.quantity_shipped += take
+        value += take * line.unit_price
         units -= take
+    return value
+
+
+async def _handed_over(session: AsyncSession, work: Work, handover: Handover, principal: Principal) -> None:
+    await payments.capture_handover(
+        session, order=work.order, fulfilment=work.fulfilment, handover=handover, actor=principal.name
+    )
 
 
 def _movement(sku: str, work: Work, delta: int, row: Any, reason: str, actor: str, at: datetime) -> dict[str, Any]:
@@ -468,16 +485,16 @@ async def _cancel_units(session: AsyncSession, order: Order, units: dict[str, in
     await session.flush()  # unallocated reads through the connection
     if not await unallocated(session, order_id=order.id) and not await _live_fulfilments(session, order.id):
         was = order.status
-        payment = payment_after_cancel(PaymentStatus(order.payment_status))
-        order.status, order.payment_status, order.updated_at = OrderStatus.CANCELLED.value, payment.value, now
+        order.status, order.updated_at = OrderStatus.CANCELLED.value, now
         await append_event(
             session,
             order_id=order.id,
             type="ORDER_CANCELLED",
             actor=principal.name,
             at=now,
-            data={"number": order.number, "reason": "nothing left to hand out", "from": was, "payment": payment.value},
+            data={"number": order.number, "reason": "nothing left to hand out", "from": was},
         )
+        await payments.settle_cancelled(session, order=order, actor=principal.name)
 
 
 async def _live_fulfilments(session: AsyncSession, order_id: uuid.UUID) -> list[FulfilmentStatus]:

@@ -16,7 +16,8 @@ from oms_graph.db.models import Channel, Fulfilment, Location, Order, OrderLine,
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
-from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentStatus
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
+from oms_graph.services import payments
 from oms_graph.services.events import append_event
 from oms_graph.services.fulfilment import release_fulfilments, unallocated
 
@@ -72,21 +73,16 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
                 .where(StockLevel.sku == sku, StockLevel.location_id == order.pickup_location_id)
                 .values(reserved=StockLevel.reserved - unheld[sku], updated_at=now)
             )
-    payment = rules.payment_after_cancel(PaymentStatus(order.payment_status))
-    order.status, order.payment_status, order.hold_reason, order.updated_at = (
-        OrderStatus.CANCELLED.value,
-        payment.value,
-        None,
-        now,
-    )
+    order.status, order.hold_reason, order.updated_at = OrderStatus.CANCELLED.value, None, now
     await append_event(
         session,
         order_id=order.id,
         type="ORDER_CANCELLED",
         actor=principal.name,
         at=now,
-        data={"number": order.number, "reason": reason.strip(), "from": status.value, "payment": payment.value},
+        data={"number": order.number, "reason": reason.strip(), "from": status.value},
     )
+    await payments.settle_cancelled(session, order=order, actor=principal.name)
     return order
 
 

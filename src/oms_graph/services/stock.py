@@ -26,6 +26,7 @@ STOCK_KEY = ("sku", "location_id")
 
 stock_table = cast(Table, StockLevel.__table__)
 movement_table = cast(Table, StockMovement.__table__)
+RETURNING = (stock_table.c.on_hand, stock_table.c.reserved, stock_table.c.safety_stock)
 
 
 def promise_capacity() -> ColumnElement[int]:
@@ -143,22 +144,15 @@ async def adjust_stock(
 
     now = utcnow()
     key = (stock_table.c.sku == adjustment.sku) & (stock_table.c.location_id == location.id)
-    returning = (stock_table.c.on_hand, stock_table.c.reserved, stock_table.c.safety_stock)
     if adjustment.delta > 0:
-        stmt = insert_for(session, stock_table).values(
-            sku=adjustment.sku, location_id=location.id, on_hand=adjustment.delta, updated_at=now
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[stock_table.c.sku, stock_table.c.location_id],
-            set_={"on_hand": stock_table.c.on_hand + stmt.excluded.on_hand, "updated_at": now},
-        )
+        stmt = _added(session, adjustment.sku, location.id, adjustment.delta, now)
     else:
         stmt = (
             update(stock_table)
             .where(key, stock_table.c.on_hand + adjustment.delta >= 0)
             .values(on_hand=stock_table.c.on_hand + adjustment.delta, updated_at=now)
         )
-    row = (await session.execute(stmt.returning(*returning))).first()
+    row = (await session.execute(stmt.returning(*RETURNING))).first()
     if row is None:
         on_hand = await session.scalar(select(stock_table.c.on_hand).where(key)) or 0
         raise DomainError.one(
@@ -186,6 +180,29 @@ async def adjust_stock(
     if adjustment.delta > 0:
         await requeue_backorders(session, skus=[adjustment.sku], actor=actor)
     return StockLevelView(adjustment.sku, location, row.on_hand, row.reserved, row.safety_stock, now)
+
+
+async def put_back(
+    session: AsyncSession, *, units: dict[str, int], location_id: uuid.UUID, reason: str, actor: str | None
+) -> None:
+    """Units come back onto a location's shelf (a return): onHand up, one ledger row each, and
+    backordered orders of those skus go back to routing."""
+    now = utcnow()
+    movements = []
+    for sku, n in sorted(units.items()):
+        row = (await session.execute(_added(session, sku, location_id, n, now).returning(*RETURNING))).one()
+        movements.append(_movement(sku, location_id, n, row.on_hand, row.safety_stock, reason, actor, now))
+    await insert_rows(session, movement_table, movements)
+    await requeue_backorders(session, skus=units, actor=actor)
+
+
+def _added(session: AsyncSession, sku: str, location_id: uuid.UUID, units: int, now: datetime) -> Any:
+    """Raise onHand by `units`, making the stock level when the location never had the sku."""
+    stmt = insert_for(session, stock_table).values(sku=sku, location_id=location_id, on_hand=units, updated_at=now)
+    return stmt.on_conflict_do_update(
+        index_elements=[stock_table.c.sku, stock_table.c.location_id],
+        set_={"on_hand": stock_table.c.on_hand + stmt.excluded.on_hand, "updated_at": now},
+    )
 
 
 async def list_stock_levels(

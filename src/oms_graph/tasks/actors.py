@@ -7,7 +7,7 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +18,9 @@ from oms_graph.config import get_settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database, create_database
 from oms_graph.domain.fulfilment import ShipmentStatus
-from oms_graph.services import events, fulfilment_work, routing, shipping
+from oms_graph.domain.payments import PaymentKind
+from oms_graph.payments import PaymentError, provider_named
+from oms_graph.services import events, fulfilment_work, payments, routing, shipping
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
@@ -86,6 +88,36 @@ async def cancel_shipment(shipment_id: str) -> None:
     await asyncio.to_thread(carrier_named(carrier).cancel, tracking_number)
 
 
+async def execute_payment(transaction_id: str) -> None:
+    """Make a requested capture, void or refund with the order's provider, outside any transaction, with
+    the transaction's id as idempotency key (a retry, or a second delivery of the message, moves money
+    once). A capture with no authorisation on the order authorises first. A decline is recorded as
+    FAILED; an unreachable provider is recorded and retried with backoff."""
+    key = uuid.UUID(transaction_id)
+    async with database().read() as session:
+        call = await payments.pending_call(session, transaction_id=key)
+    if call is None:
+        return
+    request, authorization, reference = call.request, None, None
+    try:
+        provider = provider_named(call.provider)
+        if call.kind is PaymentKind.CAPTURE and request.reference is None:
+            authorization = await asyncio.to_thread(
+                provider.authorize, replace(request, key=f"{request.key}:authorize")
+            )
+            request = replace(request, reference=authorization)
+        if call.kind is not PaymentKind.VOID or request.reference is not None:  # nothing authorised: nothing to void
+            reference = await asyncio.to_thread(getattr(provider, call.kind.value.lower()), request)
+    except PaymentError as error:
+        async with database().write() as session:
+            await payments.failed(session, transaction_id=key, error=str(error), permanent=error.permanent)
+        if not error.permanent:
+            raise
+        return
+    async with database().write() as session:
+        await payments.succeeded(session, transaction_id=key, reference=reference, authorization=authorization)
+
+
 async def sweep_fulfilments() -> None:
     """The schedule's work: assignments not accepted in time go elsewhere, uncollected pickups expire.
     One transaction per fulfilment; one that fails is logged and left to the next sweep."""
@@ -123,7 +155,7 @@ async def record_failure(order_id: str, actor_name: str, error: str) -> None:
 
 async def task_failed(message: dict[str, Any], retries: dict[str, Any]) -> None:
     """A message that failed its last retry leaves a TASK_FAILED event on its order (a booking: its shipment
-    FAILED, with an event), never a silent drop."""
+    FAILED; a payment call: its transaction FAILED; each with an event), never a silent drop."""
     if not message.get("args"):
         return
     traceback = message.get("options", {}).get("traceback") or ""
@@ -131,6 +163,10 @@ async def task_failed(message: dict[str, Any], retries: dict[str, Any]) -> None:
     if message["actor_name"] == BOOK_SHIPMENT:
         async with database().write() as session:
             await shipping.booking_failed(session, shipment_id=uuid.UUID(message["args"][0]), error=error)
+        return
+    if message["actor_name"] == EXECUTE_PAYMENT:
+        async with database().write() as session:
+            await payments.failed(session, transaction_id=uuid.UUID(message["args"][0]), error=error, permanent=True)
         return
     order_id = str(message["args"][0])
     if message["actor_name"] == CANCEL_SHIPMENT:  # its argument is a shipment: the event goes on its order
@@ -144,6 +180,7 @@ class Actors:
     route_order: dramatiq.Actor[[str], None]
     book_shipment: dramatiq.Actor[[str], None]
     cancel_shipment: dramatiq.Actor[[str], None]
+    execute_payment: dramatiq.Actor[[str], None]
     sweep_fulfilments: dramatiq.Actor[[], None]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
 
@@ -151,6 +188,7 @@ class Actors:
 TASK_FAILED = "task.failed"  # every actor's on_retry_exhausted
 BOOK_SHIPMENT = "shipment.book"
 CANCEL_SHIPMENT = "shipment.cancel"
+EXECUTE_PAYMENT = "payment.execute"
 SWEEP_FULFILMENTS = "fulfilment.sweep"
 
 
@@ -177,6 +215,7 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
     declare = retried("order.route", "routing", 200, 30_000)
     book = retried(BOOK_SHIPMENT, "shipping", 500, 60_000)
     cancel = retried(CANCEL_SHIPMENT, "shipping", 500, 60_000)
+    pay = retried(EXECUTE_PAYMENT, "payments", 1000, 300_000)
     sweep = dramatiq.actor(
         actor_name=SWEEP_FULFILMENTS, queue_name="schedule", broker=broker, max_retries=0, time_limit=300_000
     )
@@ -184,6 +223,7 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
         route_order=declare(route_order),
         book_shipment=book(book_shipment),
         cancel_shipment=cancel(cancel_shipment),
+        execute_payment=pay(execute_payment),
         sweep_fulfilments=sweep(sweep_fulfilments),
         task_failed=failed(task_failed),
     )

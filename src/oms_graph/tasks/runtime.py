@@ -14,7 +14,7 @@ from oms_graph.config import Settings
 from oms_graph.db.engine import Database
 from oms_graph.db.models import Order
 from oms_graph.domain.orders import OrderStatus
-from oms_graph.events.relay import OutboxRelay, routing_handlers, shipping_handlers
+from oms_graph.events.relay import OutboxRelay, payment_handlers, routing_handlers, shipping_handlers
 from oms_graph.tasks.actors import register
 from oms_graph.tasks.broker import build_broker
 
@@ -37,8 +37,10 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
     if settings.broker_url is None:
         worker = dramatiq.Worker(broker, worker_threads=settings.worker_threads)
         worker.start()
-    handlers = routing_handlers(actors.route_order.send) | shipping_handlers(
-        actors.book_shipment.send, actors.cancel_shipment.send
+    handlers = (
+        routing_handlers(actors.route_order.send)
+        | shipping_handlers(actors.book_shipment.send, actors.cancel_shipment.send)
+        | payment_handlers(actors.execute_payment.send)
     )
     relay = OutboxRelay(db, handlers)
     # Messages can be lost after their event was marked relayed (the in-process broker lives in memory;

@@ -34,29 +34,36 @@ def _loader(
     return found
 
 
-async def _lines(session: AsyncSession, order_ids: Sequence[uuid.UUID]) -> list[list[models.OrderLine]]:
-    grouped: dict[uuid.UUID, list[models.OrderLine]] = defaultdict(list)
-    rows = await session.scalars(
-        select(models.OrderLine).where(models.OrderLine.order_id.in_(order_ids)).order_by(models.OrderLine.line_no)
-    )
-    for line in rows:
-        grouped[line.order_id].append(line)
-    return [grouped[i] for i in order_ids]
-
-
-async def _events(session: AsyncSession, order_ids: Sequence[uuid.UUID]) -> list[list[models.OrderEvent]]:
-    grouped: dict[uuid.UUID, list[models.OrderEvent]] = defaultdict(list)
-    rows = await session.scalars(
-        select(models.OrderEvent).where(models.OrderEvent.order_id.in_(order_ids)).order_by(models.OrderEvent.id)
-    )
-    for event in rows:
-        grouped[event.order_id].append(event)
-    return [grouped[i] for i in order_ids]
-
-
 async def _by_id(session: AsyncSession, model: Any, ids: Sequence[uuid.UUID]) -> list[Any]:
     found = {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids)))}
     return [found[i] for i in ids]
+
+
+def _children(
+    model: Any, parent: str, *order_by: str
+) -> Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[list[Any]]]:
+    """A batch function reading the rows of `model` whose `parent` column is one of the keys, grouped by key."""
+
+    async def fetch(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
+        grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+        column = getattr(model, parent)
+        rows = await session.scalars(
+            select(model).where(column.in_(keys)).order_by(*(getattr(model, name) for name in order_by))
+        )
+        for row in rows:
+            grouped[getattr(row, parent)].append(row)
+        return [grouped[k] for k in keys]
+
+    return fetch
+
+
+_lines = _children(models.OrderLine, "order_id", "line_no")
+_events = _children(models.OrderEvent, "order_id", "id")
+_fulfilments = _children(models.Fulfilment, "order_id", "created_at", "id")
+_fulfilment_lines = _children(models.FulfilmentLine, "fulfilment_id", "sku")
+_returns = _children(models.Return, "order_id", "created_at", "number")
+_return_lines = _children(models.ReturnLine, "return_id", "sku")
+_payments = _children(models.PaymentTransaction, "order_id", "created_at", "id")
 
 
 def lines(info: Info) -> DataLoader[uuid.UUID, list[models.OrderLine]]:
@@ -73,32 +80,6 @@ def channel(info: Info) -> DataLoader[uuid.UUID, models.Channel]:
 
 def location(info: Info) -> DataLoader[uuid.UUID, models.Location]:
     return _loader(info, "locations", lambda session, ids: _by_id(session, models.Location, ids))
-
-
-async def _fulfilments(session: AsyncSession, order_ids: Sequence[uuid.UUID]) -> list[list[models.Fulfilment]]:
-    grouped: dict[uuid.UUID, list[models.Fulfilment]] = defaultdict(list)
-    rows = await session.scalars(
-        select(models.Fulfilment)
-        .where(models.Fulfilment.order_id.in_(order_ids))
-        .order_by(models.Fulfilment.created_at, models.Fulfilment.id)
-    )
-    for fulfilment in rows:
-        grouped[fulfilment.order_id].append(fulfilment)
-    return [grouped[i] for i in order_ids]
-
-
-async def _fulfilment_lines(
-    session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID]
-) -> list[list[models.FulfilmentLine]]:
-    grouped: dict[uuid.UUID, list[models.FulfilmentLine]] = defaultdict(list)
-    rows = await session.scalars(
-        select(models.FulfilmentLine)
-        .where(models.FulfilmentLine.fulfilment_id.in_(fulfilment_ids))
-        .order_by(models.FulfilmentLine.sku)
-    )
-    for line in rows:
-        grouped[line.fulfilment_id].append(line)
-    return [grouped[i] for i in fulfilment_ids]
 
 
 async def _shipments(session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID]) -> list[models.Shipment | None]:
@@ -121,3 +102,15 @@ def fulfilment_lines(info: Info) -> DataLoader[uuid.UUID, list[models.Fulfilment
 
 def shipment(info: Info) -> DataLoader[uuid.UUID, models.Shipment | None]:
     return _loader(info, "shipments", _shipments)
+
+
+def returns(info: Info) -> DataLoader[uuid.UUID, list[models.Return]]:
+    return _loader(info, "returns", _returns)
+
+
+def return_lines(info: Info) -> DataLoader[uuid.UUID, list[models.ReturnLine]]:
+    return _loader(info, "return_lines", _return_lines)
+
+
+def payments(info: Info) -> DataLoader[uuid.UUID, list[models.PaymentTransaction]]:
+    return _loader(info, "payments", _payments)

@@ -17,13 +17,16 @@ from oms_graph.api.orders import loaders
 from oms_graph.api.pagination import PageInfo
 from oms_graph.db import models
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, PaymentStatus, in_minor_units
+from oms_graph.domain.payments import PaymentKind, TransactionStatus
 
 if TYPE_CHECKING:
     from oms_graph.api.fulfilment.types import Fulfilment
+    from oms_graph.api.returns.types import Return
     from oms_graph.api.routing.types import RoutingDecision
 
-for _enum in (OrderStatus, FulfilmentMethod, PaymentMethod, PaymentStatus):
+for _enum in (OrderStatus, FulfilmentMethod, PaymentMethod, PaymentStatus, PaymentKind):
     strawberry.enum(_enum)
+strawberry.enum(TransactionStatus, name="PaymentTransactionStatus")
 
 
 @strawberry.type
@@ -85,6 +88,35 @@ class OrderEvent:
     at: datetime
     actor: str | None = strawberry.field(description="Who caused it: an API key's name, or 'system'.")
     data: JSON
+
+
+@strawberry.type(description="One call to the order's payment provider and its outcome.")
+class PaymentTransaction:
+    id: strawberry.ID
+    kind: PaymentKind
+    status: TransactionStatus
+    amount: Decimal
+    provider: str
+    reference: str | None = strawberry.field(description="The provider's id for the call, once it answered.")
+    error: str | None = strawberry.field(description="The last failure: a decline, or why the call is retried.")
+    attempts: int = strawberry.field(description="Failed attempts so far.")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, m: models.PaymentTransaction) -> PaymentTransaction:
+        return cls(
+            id=encode_id("PaymentTransaction", m.id),
+            kind=PaymentKind(m.kind),
+            status=TransactionStatus(m.status),
+            amount=in_minor_units(m.amount, m.currency),
+            provider=m.provider,
+            reference=m.reference,
+            error=m.error,
+            attempts=m.attempts,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+        )
 
 
 @strawberry.type
@@ -186,6 +218,16 @@ class Order(Node):
         from oms_graph.api.fulfilment.types import Fulfilment
 
         return [Fulfilment.from_model(f) for f in await loaders.fulfilments(info).load(self.row.id)]
+
+    @strawberry.field(description="Its returns, oldest first.")
+    async def returns(self, info: Info) -> list[Annotated[Return, strawberry.lazy("oms_graph.api.returns.types")]]:
+        from oms_graph.api.returns.types import Return
+
+        return [Return.from_model(r) for r in await loaders.returns(info).load(self.row.id)]
+
+    @strawberry.field(description="Captures, voids and refunds asked of the payment provider, oldest first.")
+    async def payments(self, info: Info) -> list[PaymentTransaction]:
+        return [PaymentTransaction.from_model(p) for p in await loaders.payments(info).load(self.row.id)]
 
     @strawberry.field(description="The order's timeline, oldest first.")
     async def events(self, info: Info) -> list[OrderEvent]:

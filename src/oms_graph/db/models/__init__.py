@@ -4,6 +4,8 @@ from oms_graph.db.models.auth import ApiKey
 from oms_graph.db.models.catalog import Channel, Location, Product
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
+from oms_graph.db.models.payments import PaymentTransaction
+from oms_graph.db.models.returns import Return, ReturnLine
 from oms_graph.db.models.routing import RoutingProfile
 from oms_graph.db.models.stock import StockLevel, StockMovement
 
@@ -16,7 +18,10 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderLine",
+    "PaymentTransaction",
     "Product",
+    "Return",
+    "ReturnLine",
     "RoutingProfile",
     "Shipment",
     "StockLevel",

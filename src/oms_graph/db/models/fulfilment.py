@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms_graph.db.base import Base, PortableJSON, created_at, updated_at, uuid_pk
+from oms_graph.db.models.orders import Money
 
 
 class Fulfilment(Base):
@@ -31,6 +33,8 @@ class Fulfilment(Base):
     pickup_code: Mapped[str | None] = mapped_column(String(12))
     pickup_ready_at: Mapped[datetime | None]
     pickup_expires_at: Mapped[datetime | None]
+    # What the units that left (shipped, collected) are worth: the capture for them.
+    value: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

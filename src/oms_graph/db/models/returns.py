@@ -1,0 +1,49 @@
+"""Returns: units of an order coming back, received at a location with RETURNS."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oms_graph.db.base import Base, created_at, updated_at, uuid_pk
+from oms_graph.db.models.orders import Money
+
+
+class Return(Base):
+    __tablename__ = "returns"
+    __table_args__ = (CheckConstraint("refund_amount >= 0", name="refund_non_negative"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    number: Mapped[str] = mapped_column(String(48), unique=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    # The channel it was started in (may differ from the order's) and the location that received it.
+    channel_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("channels.id"))
+    location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    refund_amount: Mapped[Decimal] = mapped_column(Money, default=0)
+    requested_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = created_at()
+    received_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class ReturnLine(Base):
+    __tablename__ = "return_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("quantity_received >= 0 AND quantity_received <= quantity", name="received_within_quantity"),
+        CheckConstraint("quantity_damaged >= 0 AND quantity_damaged <= quantity_received", name="damaged_within"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    return_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("returns.id"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(500))
+    quantity_received: Mapped[int] = mapped_column(default=0)
+    # Of the received units, those written off; the rest went back on the shelf.
+    quantity_damaged: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,92 @@
+"""Payment rules: when money is taken, how much, and the order's payment status from its calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+
+from oms_graph.domain.orders import PaymentMethod, PaymentStatus
+
+
+class PaymentKind(Enum):
+    CAPTURE = "CAPTURE"
+    VOID = "VOID"
+    REFUND = "REFUND"
+
+
+class TransactionStatus(Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+class Handover(Enum):
+    """The moments goods reach the customer's side."""
+
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    COLLECTED = "COLLECTED"
+
+
+# Prepaid orders are captured when goods leave (shipped, or collected); cash on delivery when the
+# courier delivers; pay at pickup when the customer collects.
+CAPTURED_AT = {
+    PaymentMethod.PREPAID: {Handover.SHIPPED, Handover.COLLECTED},
+    PaymentMethod.CASH_ON_DELIVERY: {Handover.DELIVERED},
+    PaymentMethod.PAY_AT_PICKUP: {Handover.COLLECTED},
+}
+
+# The event each successful call appends.
+DONE_EVENT = {
+    PaymentKind.CAPTURE: "PAYMENT_CAPTURED",
+    PaymentKind.VOID: "PAYMENT_VOIDED",
+    PaymentKind.REFUND: "PAYMENT_REFUNDED",
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    kind: PaymentKind
+    status: TransactionStatus
+    amount: Decimal
+
+
+def captures_at(method: PaymentMethod, handover: Handover) -> bool:
+    return handover in CAPTURED_AT[method]
+
+
+def capture_amount(value: Decimal, *, delivery_price: Decimal, first: bool) -> Decimal:
+    """The units' value, plus the delivery price on an order's first capture."""
+    return value + (delivery_price if first else Decimal(0))
+
+
+def refundable(calls: Iterable[Call]) -> Decimal:
+    """What may still be refunded: captured (or being captured) less refunded (or being refunded)."""
+    captured = refunded = Decimal(0)
+    for call in calls:
+        if call.status is TransactionStatus.FAILED:
+            continue
+        if call.kind is PaymentKind.CAPTURE:
+            captured += call.amount
+        elif call.kind is PaymentKind.REFUND:
+            refunded += call.amount
+    return max(captured - refunded, Decimal(0))
+
+
+def payment_status(initial: PaymentStatus, calls: Iterable[Call]) -> PaymentStatus:
+    """The order's payment status from the outcomes of its calls (pending ones change nothing yet)."""
+    done = [c for c in calls if c.status is TransactionStatus.SUCCEEDED]
+    failed = [c for c in calls if c.status is TransactionStatus.FAILED]
+    captured = sum((c.amount for c in done if c.kind is PaymentKind.CAPTURE), Decimal(0))
+    refunded = sum((c.amount for c in done if c.kind is PaymentKind.REFUND), Decimal(0))
+    if refunded > 0:
+        return PaymentStatus.REFUNDED if refunded >= captured else PaymentStatus.PARTIALLY_REFUNDED
+    if any(c.kind is PaymentKind.CAPTURE for c in failed):
+        return PaymentStatus.FAILED
+    if any(c.kind is PaymentKind.CAPTURE for c in done):
+        return PaymentStatus.CAPTURED
+    if any(c.kind is PaymentKind.VOID for c in done):
+        return PaymentStatus.VOIDED
+    return initial

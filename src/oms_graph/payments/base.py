@@ -1,0 +1,63 @@
+"""What oms-graph asks of a payment provider, and the registry of providers by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+
+class PaymentError(Exception):
+    """The provider declined or failed; `permanent` ones (a decline, a refused request) are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """One call. `key` is the idempotency key (the transaction's id): the same key moves money at most
+    once. `reference` is the authorisation the call is about (none for an authorisation)."""
+
+    key: str
+    order_number: str
+    amount: Decimal
+    currency: str
+    reference: str | None = None
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def authorize(self, request: PaymentRequest) -> str: ...
+
+    def capture(self, request: PaymentRequest) -> str: ...
+
+    def void(self, request: PaymentRequest) -> str: ...
+
+    def refund(self, request: PaymentRequest) -> str: ...
+
+
+_factories: dict[str, Callable[[], PaymentProvider]] = {}
+
+
+def register(name: str, factory: Callable[[], PaymentProvider]) -> None:
+    _factories[name] = factory
+
+
+def provider_named(name: str) -> PaymentProvider:
+    """The provider for a name: one registered in code (the built-in `manual`), or one configured in
+    OMS_HTTP_PAYMENT_PROVIDERS (a JSON object of name to REST API base URL); PaymentError (permanent)
+    otherwise."""
+    from oms_graph.config import get_settings
+    from oms_graph.payments import manual  # noqa: F401  (registers the built-in provider)
+    from oms_graph.payments.http import HttpGateway
+
+    if name in _factories:
+        return _factories[name]()
+    url = get_settings().http_payment_providers.get(name)
+    if url is None:
+        raise PaymentError(f"no payment provider named {name!r}", permanent=True)
+    return HttpGateway(name, url)
