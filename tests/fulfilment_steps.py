@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from oms_graph.api.node import decode_id
-from oms_graph.db.models import Location, Product, Shipment, StockLevel, StockMovement
+from oms_graph.db.models import Location, PaymentTransaction, Product, Shipment, StockLevel, StockMovement
 from oms_graph.domain.access import Role
 from oms_graph.services.routing import route_order
 from oms_graph.tasks import actors as tasks
@@ -102,3 +102,20 @@ async def book(api, fulfilment_id):  # type: ignore[no-untyped-def]
             select(Shipment.id).where(Shipment.fulfilment_id == decode_id(fulfilment_id)[1])
         )
     await tasks.book_shipment(str(shipment_id))
+
+
+async def pay(api, order_id):  # type: ignore[no-untyped-def]
+    """What the payment.execute actor does for each call the order's PAYMENT_REQUESTED events ask for;
+    how many there were."""
+    tasks.register(build_broker(None), database_url=api.db.engine.url.render_as_string(hide_password=False))
+    async with api.db.read() as session:
+        pending = list(
+            await session.scalars(
+                select(PaymentTransaction.id)
+                .where(PaymentTransaction.order_id == decode_id(order_id)[1], PaymentTransaction.status == "PENDING")
+                .order_by(PaymentTransaction.created_at)
+            )
+        )
+    for transaction_id in pending:
+        await tasks.execute_payment(str(transaction_id))
+    return len(pending)

@@ -31,6 +31,7 @@ from tests.fulfilment_steps import (
     do,
     ledger,
     ok,
+    pay,
     placed_and_routed,
     queue,
     stock,
@@ -90,6 +91,7 @@ async def test_the_life_of_a_delivery_from_assignment_to_the_driver(api, admin):
         "SHIPMENT_BOOKED",
         "FULFILMENT_SHIPPED",
         "SHIPMENT_IN_TRANSIT",
+        "PAYMENT_REQUESTED",  # the prepaid order is captured as its goods leave
     ]
 
 
@@ -284,9 +286,10 @@ async def test_carrier_tracking_hands_over_and_delivers_and_completes_the_order(
     after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
     assert after["status"] == "COMPLETED"
     assert [(f["status"], f["shipment"]) for f in after["fulfilments"]] == [("DELIVERED", {"status": "DELIVERED"})]
-    assert [e["type"] for e in after["events"]][-4:] == [
+    assert [e["type"] for e in after["events"]][-5:] == [
         "FULFILMENT_SHIPPED",
         "SHIPMENT_IN_TRANSIT",
+        "PAYMENT_REQUESTED",
         "FULFILMENT_DELIVERED",
         "SHIPMENT_DELIVERED",
     ]
@@ -358,6 +361,7 @@ async def test_an_uncollected_pickup_expires_and_its_units_go_back_to_the_shelf(
     assert [f["status"] for f in after["fulfilments"]] == ["CANCELLED"]
     assert after["lines"] == [{"sku": "SKU-2", "quantityShipped": 0, "quantityCancelled": 2}]
     assert await stock(api, "SKU-2", "ST-MUC") == (3, 0, 0, 0)
+    assert await pay(api, order["id"]) == 1  # the void the cancellation asked for
     payment = await api.data(admin, f'query {{ order(id: "{order["id"]}") {{ paymentStatus }} }}')
     assert payment["order"]["paymentStatus"] == "VOIDED"
 
@@ -370,7 +374,12 @@ async def test_a_rejected_pickup_cancels_its_units_there_being_no_other_store_to
     await ok(api, munich, REJECT, id=fid, reason="DAMAGED")
     after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
     assert after["status"] == "CANCELLED"
-    assert [e["type"] for e in after["events"]][-3:] == ["ORDER_REDUCED", "ORDER_CANCELLED", "FULFILMENT_REJECTED"]
+    assert [e["type"] for e in after["events"]][-4:] == [
+        "ORDER_REDUCED",
+        "ORDER_CANCELLED",
+        "PAYMENT_REQUESTED",
+        "FULFILMENT_REJECTED",
+    ]
     assert await stock(api, "SKU-2", "ST-MUC") == (1, 0, 0, 0)
     assert await ledger(api, "SKU-2", "ST-MUC") == [("sync", 3), ("rejected_damaged", -2)]
 

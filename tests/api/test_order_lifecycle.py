@@ -19,6 +19,7 @@ from tests.factories import (
     small_chain,
     snapshot,
 )
+from tests.fulfilment_steps import pay
 
 
 @pytest.fixture
@@ -43,10 +44,15 @@ async def test_cancelling_a_delivery_order_gives_its_units_back_to_promise(api, 
     ]
     assert done["errors"] == []
     cancelled = done["order"]
-    assert (cancelled["status"], cancelled["paymentStatus"]) == ("CANCELLED", "VOIDED")
+    # The authorisation is voided with the provider after commit.
+    assert (cancelled["status"], cancelled["paymentStatus"]) == ("CANCELLED", "AUTHORIZED")
+    assert await pay(api, order["id"]) == 1
+    voided = await api.data(keys["web"], f'query {{ order(id: "{order["id"]}") {{ paymentStatus }} }}')
+    assert voided["order"]["paymentStatus"] == "VOIDED"
     assert cancelled["lines"][0]["quantityCancelled"] == 4
-    assert cancelled["events"][-1]["type"] == "ORDER_CANCELLED"
-    assert cancelled["events"][-1]["data"]["reason"] == "customer changed mind"
+    assert [e["type"] for e in cancelled["events"][-2:]] == ["ORDER_CANCELLED", "PAYMENT_REQUESTED"]
+    assert cancelled["events"][-2]["data"]["reason"] == "customer changed mind"
+    assert cancelled["events"][-1]["data"]["kind"] == "VOID"
     assert await atp(api, keys["admin"], "SKU-1") == 5
 
 

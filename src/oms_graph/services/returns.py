@@ -5,7 +5,7 @@ received goes to the payment provider in the background (services.payments)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
