@@ -119,3 +119,19 @@ async def pay(api, order_id):  # type: ignore[no-untyped-def]
     for transaction_id in pending:
         await tasks.execute_payment(str(transaction_id))
     return len(pending)
+
+
+async def shipped(api, admin, order_id):  # type: ignore[no-untyped-def]
+    """Work every assigned fulfilment of an order through to the driver: accept, pick all, pack, book, ship."""
+    fulfilments = (await api.data(admin, ORDER, {"id": order_id}))["order"]["fulfilments"]
+    for f in fulfilments:
+        if f["status"] != "ASSIGNED":
+            continue
+        await ok(api, admin, ACCEPT, id=f["id"])
+        await ok(
+            api, admin, PICK, id=f["id"], lines=[{"sku": li["sku"], "quantity": li["quantity"]} for li in f["lines"]]
+        )
+        await ok(api, admin, PACK, id=f["id"], parcels=[{"weightGrams": 500}])
+        await book(api, f["id"])
+        await ok(api, admin, SHIP, id=f["id"])
+    return fulfilments

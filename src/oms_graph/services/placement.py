@@ -92,6 +92,11 @@ def _statements(dialect: str) -> SimpleNamespace:
     return SimpleNamespace(lock=lock, insert_order=insert.on_conflict_do_nothing().returning(orders_table.c.id))
 
 
+def insert_order(session: AsyncSession) -> Any:
+    """INSERT of an order row that does nothing (returns no id) when its key or external id is taken."""
+    return _statements(dialect_of(session)).insert_order
+
+
 class AlreadyPlaced(Exception):
     """The channel already has an order with this idempotency key or external id; roll back and replay."""
 

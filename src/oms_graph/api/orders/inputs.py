@@ -73,6 +73,18 @@ class PlaceOrderInput:
     note: str | None = None
 
 
+@strawberry.input(description="A sale at a store's till, recorded so that it can be returned in any channel.")
+class StoreSaleInput:
+    location_code: str
+    channel: str = strawberry.field(description="The store's sales channel.")
+    receipt_number: str = strawberry.field(
+        description="The till's id for the sale: the order's externalId; recording it again answers the first."
+    )
+    customer: CustomerInput | None = None
+    lines: list[OrderLineInput]
+    sold_at: datetime | None = None
+
+
 @strawberry.input
 class OrderFilter:
     channel: str | None = None

@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError, command, user_errors
 from oms_graph.api.node import decode_id
-from oms_graph.api.orders.inputs import PlaceOrderInput
+from oms_graph.api.orders.inputs import PlaceOrderInput, StoreSaleInput
 from oms_graph.api.orders.types import ImportOrdersPayload, Order, OrderPayload, PlaceOrderPayload
 from oms_graph.api.permissions import roles
 from oms_graph.db import models
 from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.orders import MAX_IMPORT
-from oms_graph.services import orders, placement
+from oms_graph.services import orders, placement, store_sales
 
 
 async def place(info: Info, order: PlaceOrderInput) -> PlaceOrderPayload:
@@ -70,6 +70,15 @@ class OrderMutation:
                 UserError(code=e.code, field=_indexed(e.field, i), message=e.message) for e in result.errors
             ]
         return ImportOrdersPayload(results=results, errors=[])
+
+    @strawberry.mutation(
+        extensions=roles(Role.STORE, Role.INTEGRATION),
+        description="Record a till sale: a COMPLETED order of the store's channel, collected and paid in store.",
+    )
+    async def record_store_sale(self, info: Info, input: StoreSaleInput) -> OrderPayload:
+        caller = info.context.caller
+        done, errors = await command(info, lambda s: store_sales.record_store_sale(s, sale=input, principal=caller))
+        return OrderPayload(order=Order.from_model(done) if done else None, errors=errors)
 
     @strawberry.mutation(extensions=roles(Role.STOREFRONT))
     async def cancel_order(self, info: Info, id: strawberry.ID, reason: str) -> OrderPayload:
