@@ -460,7 +460,7 @@ async def _reroute_delivery_units(
     """A delivery's missing units go back to routing, never to this location."""
     if units and work.method is FulfilmentMethod.DELIVERY:
         await reroute(session, order_id=work.order.id, exclude=[work.fulfilment.location_id], actor=principal.name)
-        await _set_order_status(session, work.order)
+        await set_order_status(session, work.order)
 
 
 async def _cancel_pickup_units(session: AsyncSession, work: Work, units: dict[str, int], principal: Principal) -> None:
@@ -502,7 +502,7 @@ async def _live_fulfilments(session: AsyncSession, order_id: uuid.UUID) -> list[
     return [FulfilmentStatus(s) for s in rows if FulfilmentStatus(s) not in rules.DROPPED]
 
 
-async def _set_order_status(session: AsyncSession, order: Order) -> None:
+async def set_order_status(session: AsyncSession, order: Order) -> None:
     """The order's status from its fulfilments (and any units still waiting for stock)."""
     current = OrderStatus(order.status)
     if current in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
@@ -528,7 +528,7 @@ async def _done(
     """Move the fulfilment, set the order's status, and append FULFILMENT_<STATUS>."""
     now = utcnow()
     work.fulfilment.status, work.fulfilment.updated_at = target.value, now
-    await _set_order_status(session, work.order)
+    await set_order_status(session, work.order)
     await append_event(
         session,
         order_id=work.order.id,

@@ -41,7 +41,7 @@ class OrderPage:
 
 async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:
     """Cancel before anything left a location: release the promise or reservation, void the payment."""
-    order = await _for_change(session, order_id, principal)
+    order = await for_change(session, order_id, principal)
     status = _transition(order, rules.CANCELLABLE, "cancelled", reason)
     # What no fulfilment holds is still a promise (delivery) or the pickup reservation; read it first.
     unheld = await unallocated(session, order_id=order.id)
@@ -88,7 +88,7 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
 
 async def hold_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:
     """Stop an order from being routed; it keeps its promise."""
-    order = await _for_change(session, order_id, principal)
+    order = await for_change(session, order_id, principal)
     _transition(order, rules.HOLDABLE, "held", reason)
     order.status, order.hold_reason, order.updated_at = OrderStatus.ON_HOLD.value, reason.strip(), utcnow()
     await append_event(
@@ -103,7 +103,7 @@ async def hold_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str,
 
 async def release_order(session: AsyncSession, *, order_id: uuid.UUID, principal: Principal) -> Order:
     """Let a held (or unconfirmed) order go on to routing."""
-    order = await _for_change(session, order_id, principal)
+    order = await for_change(session, order_id, principal)
     if order.status != OrderStatus.ON_HOLD.value:
         raise DomainError.one(
             ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {order.status}, not ON_HOLD"
@@ -240,7 +240,7 @@ def _transition(order: Order, allowed: frozenset[OrderStatus], done: str, reason
     return status
 
 
-async def _for_change(session: AsyncSession, order_id: uuid.UUID, principal: Principal) -> Order:
+async def for_change(session: AsyncSession, order_id: uuid.UUID, principal: Principal) -> Order:
     """The order, locked for this transaction, if the caller may see it."""
     stmt = select(Order).where(Order.id == order_id).with_for_update()
     scope = visible_to(principal)

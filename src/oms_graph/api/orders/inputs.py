@@ -73,6 +73,12 @@ class PlaceOrderInput:
     note: str | None = None
 
 
+@strawberry.input
+class CancelLineInput:
+    sku: str
+    quantity: int
+
+
 @strawberry.input(description="A sale at a store's till, recorded so that it can be returned in any channel.")
 class StoreSaleInput:
     location_code: str

@@ -12,14 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError, command, user_errors
 from oms_graph.api.node import decode_id
-from oms_graph.api.orders.inputs import PlaceOrderInput, StoreSaleInput
+from oms_graph.api.orders.inputs import CancelLineInput, PlaceOrderInput, StoreSaleInput
 from oms_graph.api.orders.types import ImportOrdersPayload, Order, OrderPayload, PlaceOrderPayload
 from oms_graph.api.permissions import roles
 from oms_graph.db import models
 from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.orders import MAX_IMPORT
-from oms_graph.services import orders, placement, store_sales
+from oms_graph.services import cancellation, orders, placement, store_sales
 
 
 async def place(info: Info, order: PlaceOrderInput) -> PlaceOrderPayload:
@@ -85,6 +85,20 @@ class OrderMutation:
         principal = info.context.caller
         return await change(
             info, id, lambda s, i: orders.cancel_order(s, order_id=i, reason=reason, principal=principal)
+        )
+
+    @strawberry.mutation(
+        extensions=roles(Role.STOREFRONT),
+        description="Cancel units not yet worked on (a promise, or a fulfilment not accepted yet); the rest goes on.",
+    )
+    async def cancel_order_lines(
+        self, info: Info, id: strawberry.ID, lines: list[CancelLineInput], reason: str
+    ) -> OrderPayload:
+        principal = info.context.caller
+        return await change(
+            info,
+            id,
+            lambda s, i: cancellation.cancel_lines(s, order_id=i, lines=lines, reason=reason, principal=principal),
         )
 
     @strawberry.mutation(extensions=roles(Role.STOREFRONT))
