@@ -31,6 +31,13 @@ from tests.factories import (
 )
 
 ALL = set(Role)
+# A till sale at Berlin, recorded on the web channel so that the web storefront's key may return it.
+STORE_SALE = {
+    "locationCode": "ST-BER",
+    "channel": "web",
+    "receiptNumber": "R-1",
+    "lines": [{"sku": "SKU-1", "quantity": 3, "unitPrice": "5.00"}],
+}
 MASTER_DATA = {Role.ADMIN, Role.INTEGRATION}
 
 # name: (document, variables, roles allowed)
@@ -80,6 +87,38 @@ OPERATIONS = {
         lambda ids: {"id": ids["fulfilment"]},
         {Role.ADMIN, Role.STORE},
     ),
+    "cancelOrderLines": (
+        """mutation($id: ID!) { cancelOrderLines(id: $id, lines: [{sku: "SKU-1", quantity: 1}], reason: "x") {
+          errors { code } } }""",
+        lambda ids: {"id": ids["placed"]},
+        {Role.ADMIN, Role.STOREFRONT},
+    ),
+    "recordStoreSale": (
+        "mutation($input: StoreSaleInput!) { recordStoreSale(input: $input) { errors { code } } }",
+        {"input": STORE_SALE | {"receiptNumber": "R-2"}},
+        {Role.ADMIN, Role.INTEGRATION, Role.STORE},
+    ),
+    "requestReturn": (
+        "mutation($input: RequestReturnInput!) { requestReturn(input: $input) { errors { code } } }",
+        lambda ids: {"input": {"orderId": ids["sold"], "lines": [{"sku": "SKU-1", "quantity": 1}]}},
+        {Role.ADMIN, Role.STOREFRONT, Role.STORE},
+    ),
+    "receiveReturn": (
+        "mutation($input: ReceiveReturnInput!) { receiveReturn(input: $input) { errors { code } } }",
+        lambda ids: {
+            "input": {
+                "returnId": ids["return"],
+                "locationCode": "ST-BER",
+                "lines": [{"sku": "SKU-1", "quantity": 1, "condition": "SELLABLE"}],
+            }
+        },
+        {Role.ADMIN, Role.STORE},
+    ),
+    "cancelReturn": (
+        "mutation($id: ID!) { cancelReturn(id: $id) { errors { code } } }",
+        lambda ids: {"id": ids["return"]},
+        {Role.ADMIN, Role.STOREFRONT, Role.STORE},
+    ),
     "deliveryOptions": (
         "query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) { method } }",
         {
@@ -124,7 +163,19 @@ async def chain(api):  # type: ignore[no-untyped-def]
         await route_order(session, order_id=decode_id(worked["id"])[1])
     routed = await api.data(admin, "query($id: ID) { order(id: $id) { fulfilments { id } } }", {"id": worked["id"]})
     fulfilment = routed["order"]["fulfilments"][0]["id"]
-    return keys, {"placed": placed["id"], "held": held["id"], "web": web, "fulfilment": fulfilment}
+    sale = "mutation($input: StoreSaleInput!) { recordStoreSale(input: $input) { order { id } } }"
+    sold = (await api.data(admin, sale, {"input": STORE_SALE}))["recordStoreSale"]["order"]["id"]
+    start = "mutation($input: RequestReturnInput!) { requestReturn(input: $input) { return { id } } }"
+    lines = [{"sku": "SKU-1", "quantity": 1}]
+    started = (await api.data(admin, start, {"input": {"orderId": sold, "lines": lines}}))["requestReturn"]
+    return keys, {
+        "placed": placed["id"],
+        "held": held["id"],
+        "web": web,
+        "fulfilment": fulfilment,
+        "sold": sold,
+        "return": started["return"]["id"],
+    }
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
