@@ -241,8 +241,9 @@ async def test_serve_and_a_worker_on_rabbitmq_route_placed_orders(tmp_path):
     assert (await route_with_serve_and_a_worker(tmp_path, RABBITMQ_URL))["status"] == "ROUTED"
 
 
-def pack_and_wait_booked(base: str, key: str, order: dict) -> dict:
-    """The routed order's fulfilment accepted, picked and packed over HTTP; its shipment once booked."""
+def pack_ship_and_wait_paid(base: str, key: str, order: dict) -> dict:
+    """The routed order's fulfilment accepted, picked and packed over HTTP; once booked, shipped; its
+    shipment and payment once the worker captured it."""
     headers = {"authorization": f"Bearer {key}"}
 
     def run(query: str, **variables: object) -> dict:
@@ -258,17 +259,29 @@ def pack_and_wait_booked(base: str, key: str, order: dict) -> dict:
         id=fid, l=picked)  # fmt: skip
     run("mutation($id: ID!) { packFulfilment(id: $id, parcels: [{weightGrams: 500}]) { errors { code } } }", id=fid)
     shipment = "query($id: ID!) { node(id: $id) { ... on Fulfilment { shipment { status trackingNumber } } } }"
-    deadline = time.monotonic() + 30
+    booked = wait_for(lambda: run(shipment, id=fid)["node"]["shipment"], lambda s: s["status"] != "BOOKING")
+    if booked["status"] != "BOOKED":
+        return {"shipment": booked}
+    run("mutation($id: ID!) { shipFulfilment(id: $id) { errors { code } } }", id=fid)
+    payment = "query($id: ID!) { order(id: $id) { paymentStatus payments { kind status amount } } }"
+    paid = wait_for(lambda: run(payment, id=order["id"])["order"], lambda o: o["paymentStatus"] != "AUTHORIZED")
+    return {"shipment": booked, "payment": paid}
+
+
+def wait_for(read: Callable[[], dict], done: Callable[[dict], bool], seconds: float = 30) -> dict:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        found = run(shipment, id=fid)["node"]["shipment"]
-        if found["status"] != "BOOKING":
+        found = read()
+        if done(found):
             return found
         time.sleep(0.2)
-    pytest.fail("the shipment was not booked within 30 s")
+    pytest.fail(f"nothing happened within {seconds} s: {found}")
 
 
-async def test_a_worker_on_redis_books_the_carrier_for_a_packed_fulfilment(tmp_path):
+async def test_a_worker_on_redis_books_the_carrier_and_captures_the_payment_of_a_shipment(tmp_path):
     if not redis_available():
         pytest.skip(f"Redis unreachable at {REDIS_URL}")
-    shipment = await route_with_serve_and_a_worker(tmp_path, REDIS_URL, then=pack_and_wait_booked)
-    assert shipment["status"] == "BOOKED" and shipment["trackingNumber"].startswith("CR")
+    done = await route_with_serve_and_a_worker(tmp_path, REDIS_URL, then=pack_ship_and_wait_paid)
+    assert done["shipment"]["status"] == "BOOKED" and done["shipment"]["trackingNumber"].startswith("CR")
+    assert done["payment"]["paymentStatus"] == "CAPTURED"
+    assert [(p["kind"], p["status"]) for p in done["payment"]["payments"]] == [("CAPTURE", "SUCCEEDED")]
