@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from oms_graph.api.node import decode_id
-from oms_graph.db.models import Location, PaymentTransaction, Product, Shipment, StockLevel, StockMovement
+from oms_graph.carriers.signature import HEADER, sign
+from oms_graph.db.models import Location, Order, PaymentTransaction, Product, Shipment, StockLevel, StockMovement
 from oms_graph.domain.access import Role
 from oms_graph.services.routing import route_order
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
-from tests.conftest import make_key
+from tests.conftest import WEBHOOK_SECRET, make_key
 from tests.factories import PLACE_ORDER, UPSERT_LOCATIONS, location, small_chain
 
 FRANKFURT = (50.11, 8.68)
@@ -135,3 +138,20 @@ async def shipped(api, admin, order_id):  # type: ignore[no-untyped-def]
         await book(api, f["id"])
         await ok(api, admin, SHIP, id=f["id"])
     return fulfilments
+
+
+async def routed(api, order_id):  # type: ignore[no-untyped-def]
+    """What the routing actor does with the order; its status after."""
+    async with api.db.write() as session:
+        await route_order(session, order_id=decode_id(order_id)[1])
+    async with api.db.read() as session:
+        return await session.scalar(select(Order.status).where(Order.id == decode_id(order_id)[1]))
+
+
+async def tracking(api, body: dict, *, secret: str | None = WEBHOOK_SECRET, carrier="courier"):  # type: ignore[no-untyped-def]
+    """A carrier's tracking webhook, signed with the test server's secret unless told otherwise."""
+    raw = json.dumps(body).encode()
+    headers = {"content-type": "application/json"}
+    if secret is not None:
+        headers[HEADER] = sign(secret, raw)
+    return await api.client.post(f"/webhooks/carriers/{carrier}", content=raw, headers=headers)

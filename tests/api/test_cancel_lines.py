@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from oms_graph.domain.access import Role
-from tests.api.test_returns import routed
 from tests.conftest import make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, atp, level, order_input, snapshot
-from tests.fulfilment_steps import ACCEPT, ORDER, chain_admin, ok, pay, placed_and_routed, shipped, stock
+from tests.fulfilment_steps import ACCEPT, ORDER, chain_admin, ok, pay, placed_and_routed, routed, shipped, stock
 
 CANCEL_LINES = """mutation($id: ID!, $lines: [CancelLineInput!]!, $reason: String!) {
   cancelOrderLines(id: $id, lines: $lines, reason: $reason) {

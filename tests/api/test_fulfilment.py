@@ -36,6 +36,7 @@ from tests.fulfilment_steps import (
     queue,
     stock,
     store_key,
+    tracking,
 )
 
 
@@ -266,14 +267,6 @@ async def shipped_delivery(api, admin, key="k1"):  # type: ignore[no-untyped-def
         )
     )["node"]["shipment"]["trackingNumber"]
     return order, fid, tracking
-
-
-async def tracking(api, body: dict, *, secret: str | None = WEBHOOK_SECRET, carrier="courier"):  # type: ignore[no-untyped-def]
-    raw = json.dumps(body).encode()
-    headers = {"content-type": "application/json"}
-    if secret is not None:
-        headers[HEADER] = sign(secret, raw)
-    return await api.client.post(f"/webhooks/carriers/{carrier}", content=raw, headers=headers)
 
 
 async def test_carrier_tracking_hands_over_and_delivers_and_completes_the_order(api, admin):

@@ -36,7 +36,7 @@ STORE_SALE = {
     "locationCode": "ST-BER",
     "channel": "web",
     "receiptNumber": "R-1",
-    "lines": [{"sku": "SKU-1", "quantity": 3, "unitPrice": "5.00"}],
+    "lines": [{"sku": "SKU-3", "quantity": 3, "unitPrice": "5.00"}],  # none on record there: stock as it was
 }
 MASTER_DATA = {Role.ADMIN, Role.INTEGRATION}
 
@@ -100,7 +100,7 @@ OPERATIONS = {
     ),
     "requestReturn": (
         "mutation($input: RequestReturnInput!) { requestReturn(input: $input) { errors { code } } }",
-        lambda ids: {"input": {"orderId": ids["sold"], "lines": [{"sku": "SKU-1", "quantity": 1}]}},
+        lambda ids: {"input": {"orderId": ids["sold"], "lines": [{"sku": "SKU-3", "quantity": 1}]}},
         {Role.ADMIN, Role.STOREFRONT, Role.STORE},
     ),
     "receiveReturn": (
@@ -109,7 +109,7 @@ OPERATIONS = {
             "input": {
                 "returnId": ids["return"],
                 "locationCode": "ST-BER",
-                "lines": [{"sku": "SKU-1", "quantity": 1, "condition": "SELLABLE"}],
+                "lines": [{"sku": "SKU-3", "quantity": 1, "condition": "SELLABLE"}],
             }
         },
         {Role.ADMIN, Role.STORE},
@@ -166,7 +166,7 @@ async def chain(api):  # type: ignore[no-untyped-def]
     sale = "mutation($input: StoreSaleInput!) { recordStoreSale(input: $input) { order { id } } }"
     sold = (await api.data(admin, sale, {"input": STORE_SALE}))["recordStoreSale"]["order"]["id"]
     start = "mutation($input: RequestReturnInput!) { requestReturn(input: $input) { return { id } } }"
-    lines = [{"sku": "SKU-1", "quantity": 1}]
+    lines = [{"sku": "SKU-3", "quantity": 1}]
     started = (await api.data(admin, start, {"input": {"orderId": sold, "lines": lines}}))["requestReturn"]
     return keys, {
         "placed": placed["id"],

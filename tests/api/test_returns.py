@@ -8,10 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from oms_graph.api.node import decode_id
-from oms_graph.db.models import Order
+from oms_graph.api.node import encode_id
+from oms_graph.db.models import Return, Shipment
 from oms_graph.domain.access import Role
-from oms_graph.services.routing import route_order
 from tests.conftest import make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, snapshot
 from tests.fulfilment_steps import (
@@ -25,9 +24,11 @@ from tests.fulfilment_steps import (
     pay,
     placed_and_routed,
     queue,
+    routed,
     shipped,
     stock,
     store_key,
+    tracking,
 )
 
 RETURN_FIELDS = """id number status refundAmount receivedAt channel { code } location { code }
@@ -45,14 +46,6 @@ STORE_SALE = """mutation($input: StoreSaleInput!) { recordStoreSale(input: $inpu
   errors { code field message } } }"""
 RETURNS_OF = """query($id: ID) { order(id: $id) { paymentStatus returns { number status refundAmount }
   payments { kind status amount provider } lines { sku quantityReturned } } }"""
-
-
-async def routed(api, order_id):  # type: ignore[no-untyped-def]
-    """What the routing actor does with the order; its status after."""
-    async with api.db.write() as session:
-        await route_order(session, order_id=decode_id(order_id)[1])
-    async with api.db.read() as session:
-        return await session.scalar(select(Order.status).where(Order.id == decode_id(order_id)[1]))
 
 
 @pytest.fixture
@@ -322,3 +315,23 @@ async def test_storefronts_return_only_their_channels_orders_and_stores_see_any_
     node = f'query {{ node(id: "{ret["id"]}") {{ ... on Return {{ number }} }} }}'
     assert (await api.data(await store_key(api, "ST-MUC"), node))["node"] == {"number": ret["number"]}
     assert (await api.data(other, node))["node"] is None
+
+
+async def test_a_parcel_the_carrier_could_not_deliver_comes_back_as_a_return(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 2, "10.00")]))
+    await shipped(api, admin, order["id"])
+    async with api.db.read() as session:
+        number = await session.scalar(select(Shipment.tracking_number))
+    for status in ("FAILED", "FAILED"):  # the carrier's webhook, sent twice
+        answer = await tracking(api, {"trackingNumber": number, "status": status})
+        assert answer.status_code == 200
+    after = (await api.data(admin, RETURNS_OF, {"id": order["id"]}))["order"]
+    assert after["returns"] == [{"number": f"{order['number']}-R1", "status": "REQUESTED", "refundAmount": "0.00"}]
+    async with api.db.read() as session:
+        ret = await session.scalar(select(Return.id))
+    done = await received(
+        api, admin, encode_id("Return", ret), "WH-HAM", [{"sku": "SKU-1", "quantity": 2, "condition": "SELLABLE"}]
+    )
+    assert done["errors"] == [] and done["return"]["lines"][0]["reason"] == "undeliverable: sent back by the carrier"
+    assert await stock(api, "SKU-1", "WH-HAM") == (5, 0, 0, 0)  # back on the shelf it left

@@ -19,11 +19,10 @@ from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
-from oms_graph.services import payments
 from oms_graph.services.events import append_event
 from oms_graph.services.fulfilment import unallocated
 from oms_graph.services.fulfilment_work import set_order_status
-from oms_graph.services.orders import for_change
+from oms_graph.services.orders import close_cancelled, for_change
 
 # Units may be cancelled while nothing was done with them: still a promise (or the pickup reservation),
 # or in a fulfilment its location has not accepted yet.
@@ -111,17 +110,7 @@ async def cancel_lines(
     )
     await session.flush()
     if not await _units_left(session, order.id):  # nothing shipped, nothing left to ship
-        was = order.status
-        order.status, order.updated_at = OrderStatus.CANCELLED.value, now
-        await append_event(
-            session,
-            order_id=order.id,
-            type="ORDER_CANCELLED",
-            actor=principal.name,
-            at=now,
-            data={"number": order.number, "reason": reason.strip(), "from": was},
-        )
-        await payments.settle_cancelled(session, order=order, actor=principal.name)
+        await close_cancelled(session, order=order, reason=reason.strip(), actor=principal.name, now=now)
     elif OrderStatus(order.status) not in rules.UNROUTED:  # an unrouted order stays as it is, only smaller
         await set_order_status(session, order)
     return order

@@ -43,6 +43,7 @@ from oms_graph.domain.payments import Handover
 from oms_graph.services import payments
 from oms_graph.services.events import append_event
 from oms_graph.services.fulfilment import shipment_moved, unallocated
+from oms_graph.services.orders import close_cancelled
 from oms_graph.services.routing import reroute
 
 MAX_PARCELS = 50
@@ -484,17 +485,7 @@ async def _cancel_units(session: AsyncSession, order: Order, units: dict[str, in
     )
     await session.flush()  # unallocated reads through the connection
     if not await unallocated(session, order_id=order.id) and not await _live_fulfilments(session, order.id):
-        was = order.status
-        order.status, order.updated_at = OrderStatus.CANCELLED.value, now
-        await append_event(
-            session,
-            order_id=order.id,
-            type="ORDER_CANCELLED",
-            actor=principal.name,
-            at=now,
-            data={"number": order.number, "reason": "nothing left to hand out", "from": was},
-        )
-        await payments.settle_cancelled(session, order=order, actor=principal.name)
+        await close_cancelled(session, order=order, reason="nothing left to hand out", actor=principal.name, now=now)
 
 
 async def _live_fulfilments(session: AsyncSession, order_id: uuid.UUID) -> list[FulfilmentStatus]:

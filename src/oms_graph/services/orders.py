@@ -73,17 +73,23 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
                 .where(StockLevel.sku == sku, StockLevel.location_id == order.pickup_location_id)
                 .values(reserved=StockLevel.reserved - unheld[sku], updated_at=now)
             )
+    await close_cancelled(session, order=order, reason=reason.strip(), actor=principal.name, now=now)
+    return order
+
+
+async def close_cancelled(session: AsyncSession, *, order: Order, reason: str, actor: str, now: datetime) -> None:
+    """Nothing is left of the order: it is CANCELLED, and its payment voided (or what was taken refunded)."""
+    was = order.status
     order.status, order.hold_reason, order.updated_at = OrderStatus.CANCELLED.value, None, now
     await append_event(
         session,
         order_id=order.id,
         type="ORDER_CANCELLED",
-        actor=principal.name,
+        actor=actor,
         at=now,
-        data={"number": order.number, "reason": reason.strip(), "from": status.value},
+        data={"number": order.number, "reason": reason, "from": was},
     )
-    await payments.settle_cancelled(session, order=order, actor=principal.name)
-    return order
+    await payments.settle_cancelled(session, order=order, actor=actor)
 
 
 async def hold_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:

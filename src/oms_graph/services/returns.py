@@ -13,17 +13,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.models import Channel, Location, Order, OrderLine, Return, ReturnLine
+from oms_graph.db.models import Channel, FulfilmentLine, Location, Order, OrderLine, Return, ReturnLine
 from oms_graph.domain import returns as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.returns import MAX_RETURN_LINES, ItemCondition, ReturnStatus
 from oms_graph.services import payments
 from oms_graph.services.events import append_event
+from oms_graph.services.fulfilment import HELD_UNITS
 from oms_graph.services.orders import visible_to
 from oms_graph.services.stock import put_back
 
 RESTOCK_REASON = "return"
+UNDELIVERABLE = "undeliverable: sent back by the carrier"
 
 
 class LineFields(Protocol):
@@ -77,6 +79,43 @@ async def request_return(
                 "units, less those returned or in an open return",
             )
     errors.raise_if_any()
+    return await _open(
+        session,
+        order,
+        [(line.sku, line.quantity, (line.reason or "").strip() or None) for line in lines],
+        channel_id=channel_id,
+        actor=principal.name,
+    )
+
+
+async def return_to_sender(
+    session: AsyncSession, *, order: Order, fulfilment_id: uuid.UUID, actor: str
+) -> Return | None:
+    """A parcel the carrier could not deliver travels back: a return of its units (as far as they are not
+    on their way back already), received at a location like any other. The order must be locked."""
+    units = dict(
+        (
+            await session.execute(
+                select(FulfilmentLine.sku, HELD_UNITS).where(FulfilmentLine.fulfilment_id == fulfilment_id)
+            )
+        ).all()
+    )
+    sold = list(await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
+    allowed = rules.returnable(sold, await _being_returned(session, order.id))
+    back = [(sku, min(n, allowed.get(sku, 0)), UNDELIVERABLE) for sku, n in sorted(units.items())]
+    back = [line for line in back if line[1] > 0]
+    return await _open(session, order, back, channel_id=None, actor=actor) if back else None
+
+
+async def _open(
+    session: AsyncSession,
+    order: Order,
+    lines: Sequence[tuple[str, int, str | None]],
+    *,
+    channel_id: uuid.UUID | None,
+    actor: str,
+) -> Return:
+    """A REQUESTED return of (sku, quantity, reason) lines, numbered after the order's earlier ones."""
     earlier = await session.scalar(select(func.count()).select_from(Return).where(Return.order_id == order.id))
     now = utcnow()
     found = Return(
@@ -86,7 +125,7 @@ async def request_return(
         status=ReturnStatus.REQUESTED.value,
         channel_id=channel_id,
         refund_amount=Decimal(0),
-        requested_by=principal.name,
+        requested_by=actor,
         created_at=now,
         updated_at=now,
     )
@@ -95,21 +134,21 @@ async def request_return(
         ReturnLine(
             id=uuid.uuid4(),
             return_id=found.id,
-            sku=line.sku,
-            quantity=line.quantity,
-            reason=(line.reason or "").strip() or None,
+            sku=sku,
+            quantity=quantity,
+            reason=reason,
             quantity_received=0,
             quantity_damaged=0,
         )
-        for line in lines
+        for sku, quantity, reason in lines
     )
     await append_event(
         session,
         order_id=order.id,
         type="RETURN_REQUESTED",
-        actor=principal.name,
+        actor=actor,
         at=now,
-        data={"return": str(found.id), "number": found.number, "lines": {line.sku: line.quantity for line in lines}},
+        data={"return": str(found.id), "number": found.number, "lines": {sku: n for sku, n, _ in lines}},
     )
     return found
 

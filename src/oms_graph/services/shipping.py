@@ -20,7 +20,7 @@ from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Ord
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.fulfilment import FulfilmentStatus, ShipmentStatus
-from oms_graph.services import fulfilment_work
+from oms_graph.services import fulfilment_work, returns
 from oms_graph.services.fulfilment import shipment_moved
 
 SYSTEM = "system"
@@ -108,7 +108,8 @@ async def tracking_update(
     session: AsyncSession, *, carrier: str, tracking_number: str, status: ShipmentStatus
 ) -> Shipment:
     """A carrier's news about a parcel. IN_TRANSIT on a booked shipment is the handover (as shipFulfilment);
-    DELIVERED delivers the fulfilment; FAILED marks the delivery failed. Repeats change nothing."""
+    DELIVERED delivers the fulfilment; FAILED marks the delivery failed, and after the handover opens a
+    return of the parcel's units (it travels back). Repeats change nothing."""
     shipment_id = await session.scalar(
         select(Shipment.id).where(Shipment.carrier == carrier, Shipment.tracking_number == tracking_number)
     )
@@ -129,6 +130,11 @@ async def tracking_update(
     elif status is ShipmentStatus.FAILED and current in (ShipmentStatus.BOOKED, ShipmentStatus.IN_TRANSIT):
         shipment.error = "the carrier could not deliver"
         await shipment_moved(session, shipment, order_id, status, carrier_key.name, data={"error": shipment.error})
+        if current is ShipmentStatus.IN_TRANSIT:  # handed over: the parcel comes back as a return
+            order = await session.get_one(Order, order_id)
+            await returns.return_to_sender(
+                session, order=order, fulfilment_id=shipment.fulfilment_id, actor=carrier_key.name
+            )
     elif ShipmentStatus(shipment.status) is not status:
         raise DomainError.one(
             ErrorCode.INVALID_TRANSITION,
