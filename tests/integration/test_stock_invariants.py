@@ -1,9 +1,11 @@
 """Random sequences of placements, routings, fulfilment work (rejections, short picks, shipping and
-collecting), cancellations and stock changes keep the books straight.
+collecting), cancellations (whole and partial), returns and stock changes keep the books straight.
 
 Always: no counter below zero; every level's onHand equals the sum of its ledger; `promised` equals the
 delivery units not yet shipped or cancelled (routed or not); a level's `routed` equals what open delivery
-fulfilments hold there and the rest of its `reserved` what pickup orders to be handed out there hold.
+fulfilments hold there and the rest of its `reserved` what pickup orders to be handed out there hold; no
+line has more units returned than shipped, or cancelled and shipped than ordered; no order has more
+refunds asked for than captures.
 After every successful placement: the skus it touched do not have more units still only promised than
 active SHIP locations have available
 (stock that disappears later may break that, which is what BACKORDERED is for; a placement never does).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from decimal import Decimal
 from types import SimpleNamespace as Input
 from typing import Any
 
@@ -29,6 +32,7 @@ from oms_graph.db.models import (
     Location,
     Order,
     OrderLine,
+    PaymentTransaction,
     Product,
     Shipment,
     StockLevel,
@@ -39,15 +43,16 @@ from oms_graph.domain.catalog import LocationCapability
 from oms_graph.domain.errors import DomainError
 from oms_graph.domain.fulfilment import HOLDING_STOCK, RejectionReason
 from oms_graph.domain.orders import OrderStatus
+from oms_graph.domain.returns import ItemCondition
+from oms_graph.services import cancellation, orders, placement, returns, routing, shipping, stock
 from oms_graph.services import fulfilment_work as work
-from oms_graph.services import orders, placement, routing, shipping, stock
 from oms_graph.services.fulfilment import HELD_UNITS
 from tests.factories import placement_fields, service_chain
 
 SKUS = ["A", "B", "C"]
 # code, capabilities: a warehouse, a store that ships and hands out, a pickup-only store
 LOCATIONS = [
-    ("WH", [LocationCapability.SHIP]),
+    ("WH", [LocationCapability.SHIP, LocationCapability.RETURNS]),
     ("SHIPSTORE", [LocationCapability.SHIP, LocationCapability.PICKUP]),
     ("SHOP", [LocationCapability.PICKUP]),
 ]
@@ -59,6 +64,10 @@ operation = st.one_of(
     ),
     st.tuples(st.just("pickup"), st.sampled_from(["SHIPSTORE", "SHOP"]), st.sampled_from(SKUS), st.integers(1, 4)),
     st.tuples(st.just("cancel"), st.integers(0, 50)),
+    st.tuples(st.just("cancel_lines"), st.integers(0, 50), st.sampled_from(SKUS), st.integers(1, 3)),
+    st.tuples(
+        st.just("return"), st.integers(0, 50), st.integers(1, 3), st.sampled_from(["SELLABLE", "DAMAGED", "NONE"])
+    ),
     st.tuples(st.just("route"), st.integers(0, 50), st.integers(1, 3)),
     st.tuples(st.just("work"), st.integers(0, 50), st.sampled_from(["reject_oos", "reject_cap", "short", "ship"])),
     st.tuples(st.just("set"), st.sampled_from(SKUS), st.sampled_from([c for c, _ in LOCATIONS]), st.integers(0, 8)),
@@ -116,6 +125,18 @@ async def check_books(db) -> None:  # type: ignore[no-untyped-def]
         }
         pickup_reserved = {(lv.sku, lv.location_id): lv.reserved - lv.routed for lv, _ in levels}
         assert {key: n for key, n in pickup_reserved.items() if n} == picked
+        lines = list(await s.scalars(select(OrderLine)))
+        assert all(li.quantity_returned <= li.quantity_shipped for li in lines)
+        assert all(li.quantity_cancelled + li.quantity_shipped <= li.quantity for li in lines)
+        asked: dict[Any, dict[str, Decimal]] = {}
+        for order_id, kind, amount in await s.execute(
+            select(PaymentTransaction.order_id, PaymentTransaction.kind, PaymentTransaction.amount).where(
+                PaymentTransaction.status != "FAILED"
+            )
+        ):
+            per_kind = asked.setdefault(order_id, {})
+            per_kind[kind] = per_kind.get(kind, Decimal(0)) + amount
+        assert all(k.get("REFUND", 0) <= k.get("CAPTURE", 0) for k in asked.values())
 
 
 async def promised_within_shippable(db, skus) -> bool:  # type: ignore[no-untyped-def]
@@ -190,6 +211,28 @@ async def work_on(db, index: int, what: str) -> None:  # type: ignore[no-untyped
 PLACING = ("deliver", "pickup")
 
 
+async def return_some(db, index: int, units: int, condition: str) -> None:  # type: ignore[no-untyped-def]
+    """Up to `units` of one of the shipped lines come back to the warehouse (or nothing is received)."""
+    async with db.read() as s:
+        shipped = list(
+            await s.scalars(
+                select(OrderLine).where(OrderLine.quantity_shipped > 0).order_by(OrderLine.order_id, OrderLine.line_no)
+            )
+        )
+    if not shipped:
+        return
+    line = shipped[index % len(shipped)]
+    async with db.write() as s:
+        wanted = [Input(sku=line.sku, quantity=units, reason=None)]
+        found = await returns.request_return(
+            s, order_id=line.order_id, channel_code=None, lines=wanted, principal=ADMIN
+        )
+    received = 0 if condition == "NONE" else units
+    got = [Input(sku=line.sku, quantity=received, condition=ItemCondition(condition if received else "SELLABLE"))]
+    async with db.write() as s:
+        await returns.receive_return(s, return_id=found.id, location_code="WH", lines=got, principal=ADMIN)
+
+
 async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
     db = create_database(url)
     try:
@@ -217,6 +260,14 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                         await routing.route_order(s, order_id=placed[op[1] % len(placed)], batch=op[2])
                     elif kind == "cancel" and placed:
                         await orders.cancel_order(s, order_id=placed[op[1] % len(placed)], reason="r", principal=ADMIN)
+                    elif kind == "cancel_lines" and placed:
+                        await cancellation.cancel_lines(
+                            s,
+                            order_id=placed[op[1] % len(placed)],
+                            lines=[Input(sku=op[2], quantity=op[3])],
+                            reason="r",
+                            principal=ADMIN,
+                        )
                     elif kind == "set":
                         await stock.set_stock_levels(
                             s,
@@ -229,6 +280,8 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                         )
                 if kind == "work":
                     await work_on(db, op[1], op[2])
+                if kind == "return":
+                    await return_some(db, op[1], op[2], op[3])
             except DomainError:
                 pass  # refused: nothing written, which check_books confirms
             else:
