@@ -3,13 +3,14 @@ what is refunded, over HTTP on both databases."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from oms_graph.api.node import encode_id
-from oms_graph.db.models import Return, Shipment
+from oms_graph.db.models import Return, Shipment, StockLevel
 from oms_graph.domain.access import Role
 from tests.conftest import make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, snapshot
@@ -335,3 +336,25 @@ async def test_a_parcel_the_carrier_could_not_deliver_comes_back_as_a_return(api
     )
     assert done["errors"] == [] and done["return"]["lines"][0]["reason"] == "undeliverable: sent back by the carrier"
     assert await stock(api, "SKU-1", "WH-HAM") == (5, 0, 0, 0)  # back on the shelf it left
+
+
+async def test_concurrent_returns_of_the_same_units_let_exactly_one_through(api, admin):
+    order = await delivered_online(api, admin, units=2)
+    lines = [{"sku": "SKU-1", "quantity": 2}]
+    results = await asyncio.gather(*(requested(api, admin, order["id"], lines) for _ in range(6)))
+    assert sum(r["errors"] == [] for r in results) == 1
+    assert {e["code"] for r in results for e in r["errors"]} == {"RETURN_NOT_ALLOWED"}
+
+
+async def test_a_return_received_twice_at_once_restocks_and_refunds_once(api, admin):
+    order = await delivered_online(api, admin, units=2)
+    ret = (await requested(api, admin, order["id"], [{"sku": "SKU-1", "quantity": 2}]))["return"]
+    both = [{"sku": "SKU-1", "quantity": 2, "condition": "SELLABLE"}]
+    results = await asyncio.gather(*(received(api, admin, ret["id"], code, both) for code in ["WH-HAM", "ST-BER"] * 3))
+    assert sum(r["errors"] == [] for r in results) == 1
+    assert {e["code"] for r in results for e in r["errors"]} == {"INVALID_TRANSITION"}
+    async with api.db.read() as session:
+        on_hand = await session.scalar(select(func.sum(StockLevel.on_hand)).where(StockLevel.sku == "SKU-1"))
+    assert on_hand == 3 + 2  # what Hamburg kept, and the two back once
+    after = (await api.data(admin, RETURNS_OF, {"id": order["id"]}))["order"]
+    assert [p["kind"] for p in after["payments"]] == ["CAPTURE", "REFUND"]
