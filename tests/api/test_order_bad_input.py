@@ -64,6 +64,11 @@ CASES = {
         "INVALID_INPUT",
         ["input", "payment", "method"],
     ),
+    "an unknown payment provider": (
+        order_input("k") | {"payment": {"method": "PREPAID", "provider": "nobody"}},
+        "INVALID_INPUT",
+        ["input", "payment", "provider"],
+    ),
     "an empty idempotency key": (order_input(" "), "INVALID_INPUT", ["input", "idempotencyKey"]),
     "an unknown origin": (
         order_input("k", originLocationCode="NOWHERE"),

@@ -47,17 +47,23 @@ def register(name: str, factory: Callable[[], PaymentProvider]) -> None:
     _factories[name] = factory
 
 
+def is_known(name: str) -> bool:
+    """Whether a provider of that name is registered in code or configured."""
+    from oms_graph.config import get_settings
+    from oms_graph.payments import manual  # noqa: F401  (registers the built-in provider)
+
+    return name in _factories or name in get_settings().http_payment_providers
+
+
 def provider_named(name: str) -> PaymentProvider:
     """The provider for a name: one registered in code (the built-in `manual`), or one configured in
     OMS_HTTP_PAYMENT_PROVIDERS (a JSON object of name to REST API base URL); PaymentError (permanent)
     otherwise."""
     from oms_graph.config import get_settings
-    from oms_graph.payments import manual  # noqa: F401  (registers the built-in provider)
     from oms_graph.payments.http import HttpGateway
 
+    if not is_known(name):
+        raise PaymentError(f"no payment provider named {name!r}", permanent=True)
     if name in _factories:
         return _factories[name]()
-    url = get_settings().http_payment_providers.get(name)
-    if url is None:
-        raise PaymentError(f"no payment provider named {name!r}", permanent=True)
-    return HttpGateway(name, url)
+    return HttpGateway(name, get_settings().http_payment_providers[name])

@@ -29,6 +29,7 @@ from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_shape, payload_of
+from oms_graph.payments.base import is_known as payment_provider_known
 from oms_graph.services.events import append_event
 from oms_graph.services.stock import promise_capacity
 
@@ -191,6 +192,9 @@ async def _prepare(session: AsyncSession, order: PlaceOrderFields, principal: Pr
         errors.add(
             ErrorCode.INVALID_INPUT, ["input", "delivery", "price"], f"more decimals than {channel.currency} allows"
         )
+    provider = order.payment.provider
+    if provider is not None and not payment_provider_known(provider):
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "payment", "provider"], f"no payment provider named {provider!r}")
     pickup, origin = await _locations(session, order, principal, errors)
 
     demand: dict[str, int] = {}
