@@ -13,7 +13,8 @@ ORDERS = """query($filter: OrderFilter, $first: Int, $after: String) {
   orders(filter: $filter, first: $first, after: $after) {
   totalCount edges { cursor node { number status channel { code } } } pageInfo { hasNextPage endCursor } } }"""
 FULL_PAGE = """{ orders(first: 50) { edges { node { number channel { code } originLocation { code }
-  delivery { pickupLocation { code } } lines { sku } events { type orderNumber } } } } }"""
+  delivery { pickupLocation { code } } lines { sku } events { type orderNumber }
+  returns { number lines { sku } } payments { kind } } } } }"""
 
 
 @pytest.fixture
@@ -100,4 +101,4 @@ async def test_a_page_of_50_orders_with_their_children_takes_the_same_statements
     assert (
         page["orders"]["edges"][0]["node"]["events"][0]["orderNumber"] == page["orders"]["edges"][0]["node"]["number"]
     )
-    assert few == many <= 7  # count, page, lines, events, channels, locations
+    assert few == many <= 8  # count, page, lines, events, channels, locations, returns, payments
