@@ -117,7 +117,7 @@ async def test_a_task_failing_its_last_retry_leaves_an_event_on_the_order(api):
     assert "the carrier is down" in failed[0].data["error"]
 
 
-async def test_on_start_orders_still_waiting_for_routing_are_sent_again(api):
+async def test_on_start_orders_waiting_for_routing_and_unanswered_payment_calls_are_sent_again(api):
     from sqlalchemy import update
 
     from oms_graph.config import Settings
@@ -125,16 +125,25 @@ async def test_on_start_orders_still_waiting_for_routing_are_sent_again(api):
 
     key = await make_key(api.db, Role.ADMIN)
     order_id = await placed_order(api, key)
-    async with api.db.write() as session:  # as if the message was lost after its event was marked relayed
+    dropped = (await api.data(key, PLACE_ORDER, {"input": order_input("k2", [("SKU-1", 1, "10")])}))["placeOrder"]
+    cancel = 'mutation($id: ID!) { cancelOrder(id: $id, reason: "changed mind") { errors { code } } }'
+    await api.data(key, cancel, {"id": dropped["order"]["id"]})  # its payment is to be voided
+    dropped_id = decode_id(dropped["order"]["id"])[1]
+    async with api.db.write() as session:  # as if the messages were lost after their events were marked relayed
         await session.execute(update(OrderEvent).values(relayed_at=func.now()))
     url = api.db.engine.url.render_as_string(hide_password=False)
+
+    async def voided() -> bool:
+        async with api.db.read() as session:
+            return await session.scalar(select(Order.payment_status).where(Order.id == dropped_id)) == "VOIDED"
+
     async with background(Settings(database_url=url, worker_threads=1), api.db):
         for _ in range(100):
-            status = (await state(api.db, order_id))[0]
-            if status == "ROUTED":
+            if (await state(api.db, order_id))[0] == "ROUTED" and await voided():
                 break
             await asyncio.sleep(0.1)
     assert (await state(api.db, order_id))[:3] == ("ROUTED", 1, 2)
+    assert await voided()
 
 
 async def test_an_order_that_cannot_be_routed_does_not_hold_up_the_batch_it_falls_into(api, background):

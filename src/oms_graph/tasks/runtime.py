@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from oms_graph.config import Settings
 from oms_graph.db.engine import Database
-from oms_graph.db.models import Order
+from oms_graph.db.models import Order, PaymentTransaction
 from oms_graph.domain.orders import OrderStatus
+from oms_graph.domain.payments import TransactionStatus
 from oms_graph.events.relay import OutboxRelay, payment_handlers, routing_handlers, shipping_handlers
 from oms_graph.tasks.actors import register
 from oms_graph.tasks.broker import build_broker
@@ -44,11 +45,12 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
     )
     relay = OutboxRelay(db, handlers)
     # Messages can be lost after their event was marked relayed (the in-process broker lives in memory;
-    # a broker can lose data): on start, every order still waiting for routing is sent again.
+    # a broker can lose data): on start, every order still waiting for routing and every payment call
+    # still unanswered is sent again (the actors do each once).
     try:
-        await sweep_unrouted(db, actors.route_order.send)
+        await resend_waiting(db, route=actors.route_order.send, pay=actors.execute_payment.send)
     except Exception:  # a broker that is down must not keep the API from starting; the relay retries
-        log.exception("could not send waiting orders to routing at start")
+        log.exception("could not send waiting work at start")
     stop = asyncio.Event()
     tasks = [
         asyncio.create_task(relay.run(stop)),
@@ -64,13 +66,20 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
         broker.close()
 
 
-async def sweep_unrouted(db: Database, send_route: Callable[[str], object]) -> int:
-    """Send every PLACED order to routing again (the actor routes each once); how many there were."""
+async def resend_waiting(db: Database, *, route: Callable[[str], object], pay: Callable[[str], object]) -> int:
+    """Send every PLACED order to routing and every PENDING payment call to its actor again; how many."""
     async with db.read() as session:
         waiting = list(await session.scalars(select(Order.id).where(Order.status == OrderStatus.PLACED.value)))
+        unanswered = list(
+            await session.scalars(
+                select(PaymentTransaction.id).where(PaymentTransaction.status == TransactionStatus.PENDING.value)
+            )
+        )
     for order_id in waiting:
-        send_route(str(order_id))
-    return len(waiting)
+        route(str(order_id))
+    for transaction_id in unanswered:
+        pay(str(transaction_id))
+    return len(waiting) + len(unanswered)
 
 
 async def every(seconds: float, send: Callable[[], object], stop: asyncio.Event) -> None:
