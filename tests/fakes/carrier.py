@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from oms_graph.carriers.signature import HEADER, sign
+from tests.fakes.http import answer_json
 
 
 @dataclass
@@ -65,12 +66,7 @@ class FakeCarrier:
                 self._answer(200, {"trackingNumber": tracking, "status": "CANCELLED"})
 
             def _answer(self, status: int, body: dict[str, Any]) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                answer_json(self, status, body)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -7,11 +7,12 @@ CarrierError (the actor retries later); any other 4xx is permanent.
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
 import httpx
 
 from oms_graph.carriers.base import Booking, CarrierError, ShipmentRequest
+from oms_graph.outbound import Unreachable, send
 
 ATTEMPTS = 4
 BACKOFF_SECONDS = 0.2
@@ -47,22 +48,13 @@ class HttpCarrier:
     def cancel(self, tracking_number: str) -> None:
         self._send("DELETE", f"/shipments/{tracking_number}")
 
-    def _send(self, method: str, path: str, **arguments: object) -> httpx.Response:
-        problem = ""
-        for attempt in range(self.attempts):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                answer = httpx.request(method, self.url + path, timeout=self.timeout, **arguments)  # type: ignore[arg-type]
-            except httpx.TransportError as error:  # timeouts, refused connections
-                problem = f"{type(error).__name__}: {error}"
-                continue
-            if answer.status_code >= 500:
-                problem = f"HTTP {answer.status_code}"
-                continue
-            if answer.status_code >= 400:
-                raise CarrierError(
-                    f"{self.name} refused: HTTP {answer.status_code} {answer.text[:200]}", permanent=True
-                )
-            return answer
-        raise CarrierError(f"{self.name} unreachable after {self.attempts} attempts ({problem})")
+    def _send(self, method: str, path: str, **arguments: Any) -> httpx.Response:
+        try:
+            answer = send(
+                method, self.url + path, attempts=self.attempts, backoff=self.backoff, timeout=self.timeout, **arguments
+            )
+        except Unreachable as error:
+            raise CarrierError(f"{self.name} unreachable after {self.attempts} attempts ({error})") from None
+        if answer.status_code >= 400:
+            raise CarrierError(f"{self.name} refused: HTTP {answer.status_code} {answer.text[:200]}", permanent=True)
+        return answer

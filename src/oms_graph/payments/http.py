@@ -13,11 +13,9 @@ is permanent.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-import httpx
-
+from oms_graph.outbound import Unreachable, send
 from oms_graph.payments.base import PaymentError, PaymentRequest
 
 ATTEMPTS = 3
@@ -44,29 +42,24 @@ class HttpGateway:
         return self._post(f"/payments/{_reference(request)}/refunds", request, _money(request))
 
     def _post(self, path: str, request: PaymentRequest, body: dict[str, Any]) -> str:
-        problem = ""
-        for attempt in range(self.attempts):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                answer = httpx.post(
-                    self.url + path, json=body, headers={"Idempotency-Key": request.key}, timeout=self.timeout
-                )
-            except httpx.TransportError as error:  # timeouts, refused connections
-                problem = f"{type(error).__name__}: {error}"
-                continue
-            if answer.status_code >= 500:
-                problem = f"HTTP {answer.status_code}"
-                continue
-            if answer.status_code >= 400:
-                raise PaymentError(
-                    f"{self.name} declined: HTTP {answer.status_code} {answer.text[:200]}", permanent=True
-                )
-            try:
-                return str(answer.json()["id"])
-            except (ValueError, KeyError, TypeError) as error:
-                raise PaymentError(f"{self.name} answered without an id") from error
-        raise PaymentError(f"{self.name} unreachable after {self.attempts} attempts ({problem})")
+        try:
+            answer = send(
+                "POST",
+                self.url + path,
+                attempts=self.attempts,
+                backoff=self.backoff,
+                timeout=self.timeout,
+                json=body,
+                headers={"Idempotency-Key": request.key},
+            )
+        except Unreachable as error:
+            raise PaymentError(f"{self.name} unreachable after {self.attempts} attempts ({error})") from None
+        if answer.status_code >= 400:
+            raise PaymentError(f"{self.name} declined: HTTP {answer.status_code} {answer.text[:200]}", permanent=True)
+        try:
+            return str(answer.json()["id"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise PaymentError(f"{self.name} answered without an id") from error
 
 
 def _money(request: PaymentRequest) -> dict[str, str]:

@@ -1,0 +1,31 @@
+"""Calls to services outside the machine (carriers, payment gateways): retried on timeouts and 5xx."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+
+class Unreachable(Exception):
+    """Every attempt timed out, could not connect, or got a 5xx; the message says what the last did."""
+
+
+def send(method: str, url: str, *, attempts: int, backoff: float, timeout: float, **arguments: Any) -> httpx.Response:
+    """The service's answer, after up to `attempts` tries with exponential backoff between them. Answers
+    below 500 are returned as they are (the caller judges a 4xx); Unreachable when no try got one."""
+    problem = ""
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(backoff * 2 ** (attempt - 1))
+        try:
+            answer = httpx.request(method, url, timeout=timeout, **arguments)
+        except httpx.TransportError as error:  # timeouts, refused connections
+            problem = f"{type(error).__name__}: {error}"
+            continue
+        if answer.status_code >= 500:
+            problem = f"HTTP {answer.status_code}"
+            continue
+        return answer
+    raise Unreachable(problem)
