@@ -104,7 +104,9 @@ async def capture_handover(
         return
     captured_before = await session.scalar(
         select(PaymentTransaction.id).where(
-            PaymentTransaction.order_id == order.id, PaymentTransaction.kind == PaymentKind.CAPTURE.value
+            PaymentTransaction.order_id == order.id,
+            PaymentTransaction.kind == PaymentKind.CAPTURE.value,
+            PaymentTransaction.status != TransactionStatus.FAILED.value,  # a declined one took no delivery
         )
     )
     amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=captured_before is None)
