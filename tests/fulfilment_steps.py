@@ -124,11 +124,12 @@ async def pay(api, order_id):  # type: ignore[no-untyped-def]
     return len(pending)
 
 
-async def shipped(api, admin, order_id):  # type: ignore[no-untyped-def]
-    """Work every assigned fulfilment of an order through to the driver: accept, pick all, pack, book, ship."""
+async def shipped(api, admin, order_id, *, at=None):  # type: ignore[no-untyped-def]
+    """Work every assigned fulfilment of an order (or only the one at location code `at`) through to the
+    driver: accept, pick all, pack, book, ship."""
     fulfilments = (await api.data(admin, ORDER, {"id": order_id}))["order"]["fulfilments"]
     for f in fulfilments:
-        if f["status"] != "ASSIGNED":
+        if f["status"] != "ASSIGNED" or at not in (None, f["location"]["code"]):
             continue
         await ok(api, admin, ACCEPT, id=f["id"])
         await ok(

@@ -117,6 +117,19 @@ async def test_a_declined_capture_fails_the_payment_with_an_event(api, admin, ga
     assert gateway.done("captures") == []
 
 
+async def test_after_a_declined_first_capture_the_next_one_takes_the_delivery(api, admin, gateway):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-3", "ST-BER", 5)]})
+    order = await placed_and_routed(api, admin, card_order("k1", [("SKU-1", 1, "10.00"), ("SKU-3", 2, "5.00")]))
+    await shipped(api, admin, order["id"], at="WH-HAM")
+    gateway.decline = True
+    await pay(api, order["id"])
+    gateway.decline = False
+    await shipped(api, admin, order["id"], at="ST-BER")
+    await pay(api, order["id"])
+    after = await of(api, admin, order)
+    assert [(p["status"], p["amount"]) for p in after["payments"]] == [("FAILED", "14.90"), ("SUCCEEDED", "14.90")]
+
+
 async def test_a_refund_is_retried_after_500s_and_made_once(api, admin, gateway):
     order = await shipped_card_order(api, admin)
     await pay(api, order["id"])
