@@ -20,6 +20,7 @@ from oms_graph.api.webhooks import carrier_webhook
 from oms_graph.config import Settings, get_settings
 from oms_graph.db.engine import Database, create_database
 from oms_graph.db.migrate import upgrade
+from oms_graph.events.stream import live
 from oms_graph.metrics import CountRequests
 from oms_graph.services.auth import KeyRing
 from oms_graph.tasks.broker import broker_reachable
@@ -38,8 +39,17 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owns_db and settings.embedded:
             await upgrade(database)
-        async with background(settings, database) as relay:
-            view.after_commit = relay.poke if relay is not None else None
+        async with (
+            live(database, queue_size=settings.subscriber_queue) as stream,
+            background(settings, database) as relay,
+        ):
+
+            def committed() -> None:
+                stream.sequencer.poke()
+                if relay is not None:
+                    relay.poke()
+
+            view.after_commit, view.hub, view.stock_watch = committed, stream.hub, stream.stock
             yield
         if owns_db:
             await database.dispose()

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     http_carriers: dict[str, str] = {}
     # Key of the HMAC-SHA256 signature carriers send with tracking webhooks; unset refuses them all.
     carrier_webhook_secret: str | None = None
+    # Events a subscriber may fall behind by before its subscription is ended (to resume with `after`).
+    subscriber_queue: int = 1000
     # The payment provider of orders whose payment names none; `manual` calls no one (cash, in store).
     default_payment_provider: str = "manual"
     # Card gateways with a REST API: name -> base URL, e.g. {"cards": "https://pay.example/v1"}.

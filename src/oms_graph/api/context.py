@@ -24,8 +24,11 @@ class Context:
     # Set by strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
     cache: dict[str, Any] = field(default_factory=dict)
-    # Called after a command commits: wakes the outbox relay.
+    # Called after a command commits: wakes the outbox relay and the event sequencer.
     after_commit: Callable[[], None] | None = None
+    # The process's event hub and stock watch (events/stream.py), for subscriptions.
+    hub: Any = None
+    stock_watch: Any = None
 
     @property
     def actor(self) -> str | None:

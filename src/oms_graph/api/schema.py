@@ -24,6 +24,7 @@ from oms_graph.api.routing.schema import RoutingMutation, RoutingQuery
 from oms_graph.api.scalars import DECIMAL
 from oms_graph.api.stock.mutations import StockMutation
 from oms_graph.api.stock.query import StockQuery
+from oms_graph.api.subscriptions import Subscription
 from oms_graph.metrics import OperationMetrics
 
 Query = merge_types(
@@ -60,6 +61,7 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Channel, Location, Product, Order],
         config=StrawberryConfig(scalar_map={decimal.Decimal: DECIMAL}),
         extensions=[

@@ -34,9 +34,18 @@ class GraphQLView(GraphQL):
         self.settings = settings
         self.keys = keys
         self.after_commit: Callable[[], None] | None = None
+        self.hub: object = None
+        self.stock_watch: object = None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
-        context = Context(request=request, db=self.db, settings=self.settings, after_commit=self.after_commit)
+        context = Context(
+            request=request,
+            db=self.db,
+            settings=self.settings,
+            after_commit=self.after_commit,
+            hub=self.hub,
+            stock_watch=self.stock_watch,
+        )
         token = bearer(request.headers.get("authorization"))
         if token is not None:
             context.principal = await self.keys.principal(token)

@@ -87,6 +87,7 @@ class OrderEvent(Base):
     __table_args__ = (
         Index("ix_order_events_order_id", "order_id", "id"),
         Index("ix_order_events_relayed_at", "relayed_at", "id"),
+        Index("ix_order_events_position", "position", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
@@ -97,3 +98,6 @@ class OrderEvent(Base):
     data: Mapped[dict[str, Any]]
     # Set by the outbox relay once the event was handed to the background actors.
     relayed_at: Mapped[datetime | None]
+    # The event's place in the one stream subscribers read, given after commit by the sequencer (one at
+    # a time, so positions grow in the order events became visible, with no gap a reader could skip).
+    position: Mapped[int | None] = mapped_column(BigInteger)

@@ -21,6 +21,7 @@ class StockLevel(Base):
         CheckConstraint("safety_stock >= 0", name="safety_stock_non_negative"),
         CheckConstraint("routed >= 0 AND routed <= reserved", name="routed_within_reserved"),
         Index("ix_stock_levels_location_sku", "location_id", "sku"),
+        Index("ix_stock_levels_updated_at", "updated_at"),  # what stockChanged subscribers look at
     )
 
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)

@@ -1,0 +1,315 @@
+"""The event stream that subscriptions read, in every API process.
+
+Events are written in the transaction of their change with an id, but ids are handed out before commit,
+so a reader going by id could pass an event that commits later. The sequencer gives committed events a
+`position`, one sequencer at a time (a PostgreSQL advisory lock), so positions grow in the order events
+became visible and a reader that has seen position P has seen everything up to P. Per order, events
+keep their order (every change locks the order row first).
+
+After each batch the sequencer tells every API process (PostgreSQL NOTIFY with the top position only;
+in-process when embedded). Each process's hub reads the new events once, with what subscribers filter
+on (the order's channel and locations), and hands each subscriber what it wants through a bounded queue:
+a subscriber that falls behind by more than its queue is ended (with the last event id it got, to
+resume from) and slows no one else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import make_url
+
+from oms_graph.db.base import utcnow
+from oms_graph.db.engine import Database
+from oms_graph.db.models import Fulfilment, Order, OrderEvent
+
+log = logging.getLogger(__name__)
+CHANNEL = "oms_events"
+SEQUENCER_LOCK = 4_210_007  # the PostgreSQL advisory lock one sequencer holds at a time
+BATCH = 1000
+POLL_SECONDS = 1.0
+REPLAY_WINDOW = timedelta(hours=24)
+REPLAY_LIMIT = 10_000
+
+
+class Sequencer:
+    """Gives committed events their stream position, then calls `sequenced` (the local hub's wake-up)."""
+
+    def __init__(self, db: Database, sequenced: Callable[[], None], *, poll_seconds: float = POLL_SECONDS) -> None:
+        self.db, self.sequenced, self.poll_seconds = db, sequenced, poll_seconds
+        self._wake = asyncio.Event()
+
+    def poke(self) -> None:
+        self._wake.set()
+
+    async def sequence_once(self) -> int:
+        async with self.db.write() as session:
+            if self.db.dialect == "postgresql":
+                await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK})
+            ids = list(
+                await session.scalars(
+                    select(OrderEvent.id).where(OrderEvent.position.is_(None)).order_by(OrderEvent.id).limit(BATCH)
+                )
+            )
+            if not ids:
+                return 0
+            top = await session.scalar(select(func.max(OrderEvent.position))) or 0
+            await session.execute(
+                update(OrderEvent), [{"id": event_id, "position": top + n} for n, event_id in enumerate(ids, 1)]
+            )
+            if self.db.dialect == "postgresql":  # delivered to every listener at commit
+                await session.execute(text("SELECT pg_notify(:channel, :top)"), {"channel": CHANNEL, "top": str(top)})
+        self.sequenced()
+        return len(ids)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                if await self.sequence_once() == BATCH:
+                    continue
+            except Exception:
+                log.exception("event sequencer failed; retrying")
+            await _wait(self._wake, stop, self.poll_seconds)
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """An order event with what subscribers filter on."""
+
+    id: int
+    position: int
+    order_id: uuid.UUID
+    order_number: str
+    type: str
+    at: datetime
+    actor: str | None
+    data: dict[str, Any]
+    channel_id: uuid.UUID
+    location_ids: frozenset[uuid.UUID]
+
+
+class TooSlow(Exception):
+    """The subscriber's queue overflowed: it was ended, to resume after the last event it got."""
+
+
+@dataclass(eq=False)
+class Subscriber:
+    wants: Callable[[StreamEvent], bool]
+    queue: asyncio.Queue[StreamEvent]
+    overflowed: bool = False
+
+    async def next(self) -> StreamEvent:
+        if self.overflowed and self.queue.empty():
+            raise TooSlow()
+        return await self.queue.get()
+
+
+@dataclass
+class EventHub:
+    """One per API process: reads each new stretch of the stream once and fans it out."""
+
+    db: Database
+    queue_size: int = 1000
+    poll_seconds: float = POLL_SECONDS
+    cursor: int = 0
+    subscribers: set[Subscriber] = field(default_factory=set)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @contextlib.contextmanager
+    def subscribe(self, wants: Callable[[StreamEvent], bool]) -> Iterator[Subscriber]:
+        subscriber = Subscriber(wants, asyncio.Queue(self.queue_size))
+        self.subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self.subscribers.discard(subscriber)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with self.db.read() as session:
+            self.cursor = await session.scalar(select(func.max(OrderEvent.position))) or 0
+        self._started.set()
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                while await self.pump():
+                    pass
+            except Exception:
+                log.exception("event hub failed to read the stream; retrying")
+            await _wait(self._wake, stop, self.poll_seconds)
+
+    async def ready(self) -> None:
+        await self._started.wait()
+
+    async def pump(self) -> int:
+        """Fan out the events after the cursor; how many there were."""
+        if not self.subscribers:  # nobody listens: skip ahead without reading
+            async with self.db.read() as session:
+                self.cursor = await session.scalar(select(func.max(OrderEvent.position))) or self.cursor
+            return 0
+        events = await self.read(after=self.cursor, limit=BATCH)
+        if not events:
+            async with self.db.read() as session:
+                top = await session.scalar(select(func.max(OrderEvent.position))) or 0
+            if top < self.cursor:  # the stream was emptied and started again (a restore, a test's reset)
+                self.cursor = 0
+                return await self.pump()
+            return 0
+        for event in events:
+            for subscriber in list(self.subscribers):
+                if subscriber.overflowed or not subscriber.wants(event):
+                    continue
+                try:
+                    subscriber.queue.put_nowait(event)
+                except asyncio.QueueFull:
+                    subscriber.overflowed = True
+            self.cursor = event.position
+        return len(events)
+
+    async def read(self, *, after: int, limit: int, since: datetime | None = None) -> list[StreamEvent]:
+        """Events after a position, in stream order, with their orders' channel and locations."""
+        async with self.db.read() as session:
+            stmt = (
+                select(OrderEvent, Order.number, Order.channel_id, Order.pickup_location_id, Order.origin_location_id)
+                .join(Order, Order.id == OrderEvent.order_id)
+                .where(OrderEvent.position > after)
+                .order_by(OrderEvent.position)
+                .limit(limit)
+            )
+            if since is not None:
+                stmt = stmt.where(OrderEvent.at >= since)
+            rows = (await session.execute(stmt)).all()
+            order_ids = {row[0].order_id for row in rows}
+            places: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+            if order_ids:
+                for order_id, location_id in await session.execute(
+                    select(Fulfilment.order_id, Fulfilment.location_id).where(Fulfilment.order_id.in_(order_ids))
+                ):
+                    places[order_id].add(location_id)
+        return [
+            StreamEvent(
+                id=event.id,
+                position=event.position or 0,  # read by position: never unset here
+                order_id=event.order_id,
+                order_number=number,
+                type=event.type,
+                at=event.at,
+                actor=event.actor,
+                data=event.data,
+                channel_id=channel_id,
+                location_ids=frozenset(places[event.order_id] | {x for x in (pickup, origin) if x is not None}),
+            )
+            for event, number, channel_id, pickup, origin in rows
+        ]
+
+    async def position_of(self, event_id: int) -> tuple[int, datetime] | None:
+        async with self.db.read() as session:
+            found = (
+                await session.execute(
+                    select(OrderEvent.position, OrderEvent.at).where(
+                        OrderEvent.id == event_id, OrderEvent.position.is_not(None)
+                    )
+                )
+            ).first()
+        return None if found is None or found[0] is None else (found[0], found[1])
+
+    async def follow(
+        self, wants: Callable[[StreamEvent], bool], *, after: int | None = None
+    ) -> AsyncIterator[StreamEvent]:
+        """The events a subscriber wants: first those after event id `after` (within the replay window),
+        then live ones, with no gap and no duplicate at the seam. LookupError when `after` is unknown or
+        too old to replay; TooSlow when the subscriber fell too far behind."""
+        await self.ready()
+        with self.subscribe(wants) as subscriber:  # live events queue up while the missed ones are read
+            last: int | None = None  # what was replayed: queued events up to there come twice
+            if after is not None:
+                found = await self.position_of(after)
+                if found is None or found[1] < utcnow() - REPLAY_WINDOW:
+                    raise LookupError(f"event {after} is unknown or older than the replay window")
+                last = found[0]
+                while True:
+                    missed = await self.read(after=last, limit=BATCH)
+                    for event in missed:
+                        last = event.position
+                        if wants(event):
+                            yield event
+                    if len(missed) < BATCH:
+                        break
+            while True:
+                event = await subscriber.next()
+                if last is not None and event.position <= last:
+                    continue  # replayed already
+                last = event.position
+                yield event
+
+
+async def listen(db: Database, hub: EventHub, stop: asyncio.Event) -> None:
+    """PostgreSQL: wake the hub whenever any process's sequencer committed a batch (LISTEN/NOTIFY)."""
+    import asyncpg  # only on PostgreSQL
+
+    dsn = make_url(db.engine.url.render_as_string(hide_password=False)).set(drivername="postgresql")
+    while not stop.is_set():
+        try:
+            connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+            try:
+                await connection.add_listener(CHANNEL, lambda *_: hub.wake())
+                hub.wake()  # what was sequenced while we were not listening
+                await stop.wait()
+            finally:
+                await connection.close()
+        except Exception:
+            log.exception("listening for events failed; retrying")
+            await _wait(asyncio.Event(), stop, POLL_SECONDS)
+
+
+async def _wait(wake: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+    waits = [asyncio.create_task(wake.wait()), asyncio.create_task(stop.wait())]
+    await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for task in waits:
+        task.cancel()
+
+
+@dataclass
+class Live:
+    """What an API process runs for subscriptions: the sequencer, the hub, the stock watch."""
+
+    hub: EventHub
+    sequencer: Sequencer
+    stock: Any  # StockWatch (imported late: it builds on this module)
+
+
+@contextlib.asynccontextmanager
+async def live(db: Database, *, queue_size: int) -> AsyncIterator[Live]:
+    """Run the event stream's parts for the life of the block (in every API process)."""
+    from oms_graph.events.stock_watch import StockWatch
+
+    hub = EventHub(db, queue_size=queue_size)
+    stock = StockWatch(db, queue_size=queue_size)
+
+    def sequenced() -> None:
+        hub.wake()
+        stock.wake()
+
+    sequencer = Sequencer(db, sequenced)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(part.run(stop)) for part in (sequencer, hub, stock)]
+    if db.dialect == "postgresql":
+        tasks.append(asyncio.create_task(listen(db, hub, stop)))
+    try:
+        yield Live(hub, sequencer, stock)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
