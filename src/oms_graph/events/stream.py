@@ -177,6 +177,7 @@ class EventHub:
                 except asyncio.QueueFull:
                     subscriber.overflowed = True
             self.cursor = event.position
+            await asyncio.sleep(0)  # followers that keep up take each event as it comes
         return len(events)
 
     async def read(self, *, after: int, limit: int, since: datetime | None = None) -> list[StreamEvent]:
