@@ -202,7 +202,8 @@ async def service_chain(
     from oms_graph.services import catalog
 
     await catalog.upsert_channels(
-        session, inputs=[Input(code="web", name="Web", kind=ChannelKind.WEB, currency="EUR", confirmation=None)]
+        session,
+        inputs=[Input(code="web", name="Web", kind=ChannelKind.WEB, currency="EUR", confirmation=None, language=None)],
     )
     await catalog.upsert_locations(
         session,

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     http_carriers: dict[str, str] = {}
     # Key of the HMAC-SHA256 signature carriers send with tracking webhooks; unset refuses them all.
     carrier_webhook_secret: str | None = None
+    # Customer messages: an SMTP server for email, an SMS gateway URL for text messages; unset: logged SKIPPED.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "orders@oms-graph.invalid"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    sms_url: str | None = None
+    # Outgoing webhooks: deliveries failed in a row before an endpoint is switched off.
+    webhook_failure_limit: int = 20
     # Events a subscriber may fall behind by before its subscription is ended (to resume with `after`).
     subscriber_queue: int = 1000
     # The payment provider of orders whose payment names none; `manual` calls no one (cash, in store).

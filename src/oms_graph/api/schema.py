@@ -25,15 +25,33 @@ from oms_graph.api.scalars import DECIMAL
 from oms_graph.api.stock.mutations import StockMutation
 from oms_graph.api.stock.query import StockQuery
 from oms_graph.api.subscriptions import Subscription
+from oms_graph.api.webhook_endpoints import WebhookMutation, WebhookQuery
 from oms_graph.metrics import OperationMetrics
 
 Query = merge_types(
     "Query",
-    (NodeQuery, CatalogQuery, StockQuery, OrderQuery, FulfilmentQuery, DeliveryOptionsQuery, RoutingQuery),
+    (
+        NodeQuery,
+        CatalogQuery,
+        StockQuery,
+        OrderQuery,
+        FulfilmentQuery,
+        DeliveryOptionsQuery,
+        RoutingQuery,
+        WebhookQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (CatalogMutation, StockMutation, OrderMutation, RoutingMutation, FulfilmentMutation, ReturnMutation),
+    (
+        CatalogMutation,
+        StockMutation,
+        OrderMutation,
+        RoutingMutation,
+        FulfilmentMutation,
+        ReturnMutation,
+        WebhookMutation,
+    ),
 )
 
 MAX_QUERY_DEPTH = 12

@@ -24,6 +24,7 @@ BATCH = 200
 POLL_SECONDS = 1.0
 
 Handler = Callable[[OrderEvent], None]
+EVERY_EVENT = "*"  # a handler under this key gets every event
 
 
 class OutboxRelay:
@@ -50,9 +51,9 @@ class OutboxRelay:
                 )
             )
             for event in events:
-                handler = self.handlers.get(event.type)
-                if handler is not None:
-                    handler(event)
+                for handler in (self.handlers.get(event.type), self.handlers.get(EVERY_EVENT)):
+                    if handler is not None:
+                        handler(event)
             if events:
                 await session.execute(
                     update(OrderEvent).where(OrderEvent.id.in_([e.id for e in events])).values(relayed_at=utcnow())
@@ -104,3 +105,42 @@ def payment_handlers(send_execute: Callable[[str], object]) -> dict[str, Handler
         send_execute(str(event.data["transaction"]))
 
     return {"PAYMENT_REQUESTED": execute}
+
+
+def notification_handlers(send_notification: Callable[[int], object]) -> dict[str, Handler]:
+    """Events a customer hears about."""
+    from oms_graph.domain.notifications import TEMPLATES
+
+    def notify(event: OrderEvent) -> None:
+        send_notification(event.id)
+
+    return dict.fromkeys(TEMPLATES, notify)
+
+
+def webhook_handlers(
+    send_dispatch: Callable[[int], object], endpoints_active: Callable[[], bool]
+) -> dict[str, Handler]:
+    """Every event goes to the webhook actor, while any endpoint is registered and active."""
+
+    def dispatch(event: OrderEvent) -> None:
+        if endpoints_active():
+            send_dispatch(event.id)
+
+    return {EVERY_EVENT: dispatch}
+
+
+def combined(*tables: Mapping[str, Handler]) -> dict[str, Handler]:
+    """One handler table from several; an event type in more than one gets each of their handlers."""
+    chains: dict[str, list[Handler]] = {}
+    for table in tables:
+        for kind, handler in table.items():
+            chains.setdefault(kind, []).append(handler)
+
+    def chain(handlers: list[Handler]) -> Handler:
+        def each(event: OrderEvent) -> None:
+            for handler in handlers:
+                handler(event)
+
+        return handlers[0] if len(handlers) == 1 else each
+
+    return {kind: chain(handlers) for kind, handlers in chains.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -26,6 +27,7 @@ from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.orders import Confirmation
 
 M = TypeVar("M", bound=Base)
+LANGUAGE = re.compile(r"[a-z]{2}")
 
 
 class ChannelFields(Protocol):
@@ -34,6 +36,7 @@ class ChannelFields(Protocol):
     kind: ChannelKind
     currency: str
     confirmation: Confirmation | None
+    language: str | None
 
 
 class LocationFields(Protocol):
@@ -65,6 +68,8 @@ async def upsert_channels(session: AsyncSession, *, inputs: Sequence[ChannelFiel
             check_code(errors, c.code, ["input", i, "code"])
             check_text(errors, c.name, ["input", i, "name"])
             check_currency(errors, c.currency, ["input", i, "currency"])
+            if c.language is not None and not LANGUAGE.fullmatch(c.language):
+                errors.add(ErrorCode.INVALID_INPUT, ["input", i, "language"], "an ISO 639-1 code such as en or de")
     errors.raise_if_any()
     rows = [
         {
@@ -73,6 +78,7 @@ async def upsert_channels(session: AsyncSession, *, inputs: Sequence[ChannelFiel
             "kind": c.kind.value,
             "currency": c.currency,
             "confirmation": (c.confirmation or Confirmation.NONE).value,
+            "language": c.language or "en",
         }
         for c in inputs
     ]

@@ -152,7 +152,7 @@ async def seed(session: AsyncSession) -> DemoKeys:
     await catalog.upsert_channels(
         session,
         inputs=[
-            Row({"code": c, "name": n, "kind": k, "currency": "EUR", "confirmation": confirm})
+            Row({"code": c, "name": n, "kind": k, "currency": "EUR", "confirmation": confirm, "language": "de"})
             for c, n, k, confirm in CHANNELS
         ],
     )

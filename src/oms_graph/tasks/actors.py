@@ -18,9 +18,12 @@ from oms_graph.config import get_settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database, create_database
 from oms_graph.domain.fulfilment import ShipmentStatus
+from oms_graph.domain.notifications import Medium, NotificationStatus
 from oms_graph.domain.payments import PaymentKind
+from oms_graph.notifications import sender_for
+from oms_graph.outbound import Unreachable, send
 from oms_graph.payments import PaymentError, provider_named
-from oms_graph.services import events, fulfilment_work, payments, routing, shipping
+from oms_graph.services import events, fulfilment_work, notifications, payments, routing, shipping, webhooks
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
@@ -118,6 +121,63 @@ async def execute_payment(transaction_id: str) -> None:
         await payments.succeeded(session, transaction_id=key, reference=reference, authorization=authorization)
 
 
+class WebhookFailed(Exception):
+    """Some deliveries of an event failed: the message is retried (delivered ones are not sent again)."""
+
+
+async def dispatch_webhooks(event_id: int) -> None:
+    """POST an event to every endpoint that wants it, outside any transaction; each attempt is logged.
+    A failed delivery makes the whole message retry with backoff; the event id lets receivers
+    de-duplicate what arrives twice."""
+    pause = float(os.environ.get("OMS_TEST_WEBHOOK_PAUSE", "0"))  # lets a test kill a worker mid-delivery
+    async with database().write() as session:
+        pending = await webhooks.deliveries(session, event_id=event_id)
+    failed = []
+    for delivery in pending:
+        code, error = None, None
+        try:
+            answer = await asyncio.to_thread(
+                send, "POST", delivery.url, attempts=2, backoff=0.2, timeout=10,
+                content=delivery.body, headers=delivery.headers,
+            )  # fmt: skip
+            code = answer.status_code
+            if not 200 <= code < 300:
+                error = f"HTTP {code}"
+        except Unreachable as problem:
+            error = f"unreachable ({problem})"
+        if pause:
+            await asyncio.sleep(pause)
+        async with database().write() as session:
+            await webhooks.attempted(session, delivery_id=delivery.id, code=code, error=error)
+        if error is not None:
+            failed.append(f"{delivery.url}: {error}")
+    if failed:
+        raise WebhookFailed("; ".join(failed))
+
+
+async def send_notification(event_id: int) -> None:
+    """Send the customer the message an event gives them, once: a message logged SENT is not sent again."""
+    async with database().write() as session:
+        note = await notifications.prepare(session, event_id=event_id)
+    if note is None or note.status != NotificationStatus.PENDING.value:
+        return
+    sender = sender_for(Medium(note.medium), get_settings())
+    status, error = NotificationStatus.SENT, None
+    if sender is None:
+        status, error = NotificationStatus.SKIPPED, f"no sender configured for {note.medium}"
+    else:
+        try:
+            await sender.send(recipient=note.recipient, subject=note.subject, body=note.body)
+        except Exception as problem:
+            async with database().write() as session:
+                await notifications.finished(
+                    session, notification_id=note.id, status=NotificationStatus.PENDING, error=str(problem)
+                )
+            raise  # retried with backoff
+    async with database().write() as session:
+        await notifications.finished(session, notification_id=note.id, status=status, error=error)
+
+
 async def sweep_fulfilments() -> None:
     """The schedule's work: assignments not accepted in time go elsewhere, uncollected pickups expire.
     One transaction per fulfilment; one that fails is logged and left to the next sweep."""
@@ -164,6 +224,18 @@ async def task_failed(message: dict[str, Any], retries: dict[str, Any]) -> None:
         async with database().write() as session:
             await shipping.booking_failed(session, shipment_id=uuid.UUID(message["args"][0]), error=error)
         return
+    if message["actor_name"] == DISPATCH_WEBHOOKS:
+        async with database().write() as session:
+            await webhooks.give_up(session, event_id=int(message["args"][0]), error=error)
+        return
+    if message["actor_name"] == SEND_NOTIFICATION:
+        async with database().write() as session:
+            note = await notifications.prepare(session, event_id=int(message["args"][0]))
+            if note is not None:
+                await notifications.finished(
+                    session, notification_id=note.id, status=NotificationStatus.FAILED, error=error
+                )
+        return
     if message["actor_name"] == EXECUTE_PAYMENT:
         async with database().write() as session:
             await payments.failed(session, transaction_id=uuid.UUID(message["args"][0]), error=error, permanent=True)
@@ -181,6 +253,8 @@ class Actors:
     book_shipment: dramatiq.Actor[[str], None]
     cancel_shipment: dramatiq.Actor[[str], None]
     execute_payment: dramatiq.Actor[[str], None]
+    dispatch_webhooks: dramatiq.Actor[[int], None]
+    send_notification: dramatiq.Actor[[int], None]
     sweep_fulfilments: dramatiq.Actor[[], None]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
 
@@ -189,6 +263,8 @@ TASK_FAILED = "task.failed"  # every actor's on_retry_exhausted
 BOOK_SHIPMENT = "shipment.book"
 CANCEL_SHIPMENT = "shipment.cancel"
 EXECUTE_PAYMENT = "payment.execute"
+DISPATCH_WEBHOOKS = "webhook.dispatch"
+SEND_NOTIFICATION = "notification.send"
 SWEEP_FULFILMENTS = "fulfilment.sweep"
 
 
@@ -216,6 +292,8 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
     book = retried(BOOK_SHIPMENT, "shipping", 500, 60_000)
     cancel = retried(CANCEL_SHIPMENT, "shipping", 500, 60_000)
     pay = retried(EXECUTE_PAYMENT, "payments", 1000, 300_000)
+    hook = retried(DISPATCH_WEBHOOKS, "webhooks", 1000, 600_000)
+    notify = retried(SEND_NOTIFICATION, "notifications", 1000, 300_000)
     sweep = dramatiq.actor(
         actor_name=SWEEP_FULFILMENTS, queue_name="schedule", broker=broker, max_retries=0, time_limit=300_000
     )
@@ -224,6 +302,8 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
         book_shipment=book(book_shipment),
         cancel_shipment=cancel(cancel_shipment),
         execute_payment=pay(execute_payment),
+        dispatch_webhooks=hook(dispatch_webhooks),
+        send_notification=notify(send_notification),
         sweep_fulfilments=sweep(sweep_fulfilments),
         task_failed=failed(task_failed),
     )

@@ -15,7 +15,16 @@ from oms_graph.db.engine import Database
 from oms_graph.db.models import Order, PaymentTransaction
 from oms_graph.domain.orders import OrderStatus
 from oms_graph.domain.payments import TransactionStatus
-from oms_graph.events.relay import OutboxRelay, payment_handlers, routing_handlers, shipping_handlers
+from oms_graph.events.relay import (
+    OutboxRelay,
+    combined,
+    notification_handlers,
+    payment_handlers,
+    routing_handlers,
+    shipping_handlers,
+    webhook_handlers,
+)
+from oms_graph.services import webhooks
 from oms_graph.tasks.actors import register
 from oms_graph.tasks.broker import build_broker
 
@@ -38,10 +47,13 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
     if settings.broker_url is None:
         worker = dramatiq.Worker(broker, worker_threads=settings.worker_threads)
         worker.start()
-    handlers = (
-        routing_handlers(actors.route_order.send)
-        | shipping_handlers(actors.book_shipment.send, actors.cancel_shipment.send)
-        | payment_handlers(actors.execute_payment.send)
+    endpoints = EndpointsActive(db)
+    handlers = combined(
+        routing_handlers(actors.route_order.send),
+        shipping_handlers(actors.book_shipment.send, actors.cancel_shipment.send),
+        payment_handlers(actors.execute_payment.send),
+        notification_handlers(actors.send_notification.send),
+        webhook_handlers(actors.dispatch_webhooks.send, endpoints.get),
     )
     relay = OutboxRelay(db, handlers)
     # Messages can be lost after their event was marked relayed (the in-process broker lives in memory;
@@ -55,6 +67,7 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
     tasks = [
         asyncio.create_task(relay.run(stop)),
         asyncio.create_task(every(settings.sweep_seconds, actors.sweep_fulfilments.send, stop)),
+        asyncio.create_task(endpoints.run(stop)),
     ]
     try:
         yield relay
@@ -64,6 +77,28 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
         if worker is not None:
             await asyncio.to_thread(worker.stop)
         broker.close()
+
+
+class EndpointsActive:
+    """Whether any webhook endpoint is active, looked up every few seconds (the relay asks per event)."""
+
+    SECONDS = 5.0
+
+    def __init__(self, db: Database) -> None:
+        self.db, self.active = db, False
+
+    def get(self) -> bool:
+        return self.active
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                async with self.db.read() as session:
+                    self.active = await webhooks.any_active(session)
+            except Exception:
+                log.exception("could not look up webhook endpoints")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.SECONDS)
 
 
 async def resend_waiting(db: Database, *, route: Callable[[str], object], pay: Callable[[str], object]) -> int:

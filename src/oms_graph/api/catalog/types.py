@@ -28,6 +28,7 @@ class Channel(Node):
     kind: ChannelKind
     currency: str
     confirmation: Confirmation
+    language: str = strawberry.field(description="The language of customer messages of its orders (en, de).")
 
     @classmethod
     def from_model(cls, m: models.Channel) -> Channel:
@@ -38,6 +39,7 @@ class Channel(Node):
             kind=ChannelKind(m.kind),
             currency=m.currency,
             confirmation=Confirmation(m.confirmation),
+            language=m.language,
         )
 
 
@@ -125,6 +127,7 @@ class ChannelInput:
     kind: ChannelKind
     currency: str
     confirmation: Confirmation | None = Confirmation.NONE
+    language: str | None = strawberry.field(default=None, description="Customer messages' language; default en.")
 
 
 @strawberry.input

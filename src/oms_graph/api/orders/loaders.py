@@ -64,6 +64,7 @@ _fulfilment_lines = _children(models.FulfilmentLine, "fulfilment_id", "sku")
 _returns = _children(models.Return, "order_id", "created_at", "number")
 _return_lines = _children(models.ReturnLine, "return_id", "sku")
 _payments = _children(models.PaymentTransaction, "order_id", "created_at", "id")
+_notifications = _children(models.Notification, "order_id", "created_at", "id")
 
 
 def lines(info: Info) -> DataLoader[uuid.UUID, list[models.OrderLine]]:
@@ -114,3 +115,7 @@ def return_lines(info: Info) -> DataLoader[uuid.UUID, list[models.ReturnLine]]:
 
 def payments(info: Info) -> DataLoader[uuid.UUID, list[models.PaymentTransaction]]:
     return _loader(info, "payments", _payments)
+
+
+def notifications(info: Info) -> DataLoader[uuid.UUID, list[models.Notification]]:
+    return _loader(info, "notifications", _notifications)

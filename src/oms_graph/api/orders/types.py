@@ -119,6 +119,18 @@ class PaymentTransaction:
         )
 
 
+@strawberry.type(description="A message to the customer about their order, and what became of it.")
+class Notification:
+    template: str = strawberry.field(description="The event it tells about, e.g. FULFILMENT_SHIPPED.")
+    medium: str = strawberry.field(description="EMAIL or SMS.")
+    recipient: str
+    subject: str
+    status: str = strawberry.field(description="PENDING, SENT, FAILED, or SKIPPED (no sender configured).")
+    error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
 @strawberry.type
 class Order(Node):
     number: str
@@ -228,6 +240,22 @@ class Order(Node):
     @strawberry.field(description="Captures, voids and refunds asked of the payment provider, oldest first.")
     async def payments(self, info: Info) -> list[PaymentTransaction]:
         return [PaymentTransaction.from_model(p) for p in await loaders.payments(info).load(self.row.id)]
+
+    @strawberry.field(description="Messages sent (or being sent) to the customer, oldest first.")
+    async def notifications(self, info: Info) -> list[Notification]:
+        return [
+            Notification(
+                template=n.template,
+                medium=n.medium,
+                recipient=n.recipient,
+                subject=n.subject,
+                status=n.status,
+                error=n.error,
+                created_at=n.created_at,
+                sent_at=n.sent_at,
+            )
+            for n in await loaders.notifications(info).load(self.row.id)
+        ]
 
     @strawberry.field(description="The order's timeline, oldest first.")
     async def events(self, info: Info) -> list[OrderEvent]:

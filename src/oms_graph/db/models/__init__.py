@@ -3,11 +3,13 @@
 from oms_graph.db.models.auth import ApiKey
 from oms_graph.db.models.catalog import Channel, Location, Product
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
+from oms_graph.db.models.notifications import Notification
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
 from oms_graph.db.models.payments import PaymentTransaction
 from oms_graph.db.models.returns import Return, ReturnLine
 from oms_graph.db.models.routing import RoutingProfile
 from oms_graph.db.models.stock import StockLevel, StockMovement
+from oms_graph.db.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -15,6 +17,7 @@ __all__ = [
     "Fulfilment",
     "FulfilmentLine",
     "Location",
+    "Notification",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -26,4 +29,6 @@ __all__ = [
     "Shipment",
     "StockLevel",
     "StockMovement",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -21,6 +21,8 @@ class Channel(Base):
     currency: Mapped[str] = mapped_column(String(3))
     # Which of its orders start ON_HOLD until releaseOrder confirms them: NONE, CASH_ON_DELIVERY or ALL.
     confirmation: Mapped[str] = mapped_column(String(20), default="NONE", server_default="NONE")
+    # The language customer messages of its orders are written in (ISO 639-1), e.g. en, de.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

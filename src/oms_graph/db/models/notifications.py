@@ -1,0 +1,29 @@
+"""Messages to customers: one per (event, medium), with what became of it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oms_graph.db.base import Base, created_at, uuid_pk
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("event_id", "medium", name="uq_notifications_event_medium"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
+    event_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    template: Mapped[str] = mapped_column(String(64))
+    medium: Mapped[str] = mapped_column(String(16))  # EMAIL, SMS
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # PENDING, SENT, FAILED
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = created_at()
+    sent_at: Mapped[datetime | None]

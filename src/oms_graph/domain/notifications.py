@@ -1,0 +1,113 @@
+"""Customer messages: which events a customer hears about, and what they say, per language."""
+# ruff: noqa: E501  (message texts read best unbroken)
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+
+class Medium(Enum):
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+
+
+class NotificationStatus(Enum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"  # no sender configured for its medium
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+DEFAULT_LANGUAGE = "en"
+# event type -> language -> (subject, body); placeholders come from `values` in render().
+TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+    "ORDER_PLACED": {
+        "en": (
+            "Your order {number}",
+            "Hello {name},\n\nthank you for your order {number}. We will let you know when it is on its way.",
+        ),
+        "de": (
+            "Ihre Bestellung {number}",
+            "Hallo {name},\n\nvielen Dank für Ihre Bestellung {number}. Wir melden uns, sobald sie unterwegs ist.",
+        ),
+    },
+    "ORDER_BACKORDERED": {
+        "en": (
+            "Your order {number} is delayed",
+            "Hello {name},\n\nsome items of your order {number} are out of stock right now. We will send them as soon as they arrive.",
+        ),
+        "de": (
+            "Ihre Bestellung {number} verzögert sich",
+            "Hallo {name},\n\neinige Artikel Ihrer Bestellung {number} sind gerade nicht vorrätig. Wir senden sie, sobald sie eintreffen.",
+        ),
+    },
+    "FULFILMENT_READY_FOR_PICKUP": {
+        "en": (
+            "Your order {number} is ready for pickup",
+            "Hello {name},\n\nyour order {number} is waiting for you at {location} until {expires}.\nShow this pickup code at the counter: {pickup_code}",
+        ),
+        "de": (
+            "Ihre Bestellung {number} liegt zur Abholung bereit",
+            "Hallo {name},\n\nIhre Bestellung {number} liegt bis {expires} für Sie in {location} bereit.\nNennen Sie an der Kasse diesen Abholcode: {pickup_code}",
+        ),
+    },
+    "FULFILMENT_SHIPPED": {
+        "en": (
+            "Your order {number} is on its way",
+            "Hello {name},\n\nyour parcel of order {number} has left us. Tracking number: {tracking}",
+        ),
+        "de": (
+            "Ihre Bestellung {number} ist unterwegs",
+            "Hallo {name},\n\nIhr Paket zur Bestellung {number} ist unterwegs. Sendungsnummer: {tracking}",
+        ),
+    },
+    "FULFILMENT_DELIVERED": {
+        "en": (
+            "Your order {number} was delivered",
+            "Hello {name},\n\nyour parcel of order {number} was delivered. Enjoy!",
+        ),
+        "de": (
+            "Ihre Bestellung {number} wurde zugestellt",
+            "Hallo {name},\n\nIhr Paket zur Bestellung {number} wurde zugestellt. Viel Freude damit!",
+        ),
+    },
+    "PAYMENT_REFUNDED": {
+        "en": (
+            "Refund for your order {number}",
+            "Hello {name},\n\nwe refunded {amount} {currency} for your order {number}.",
+        ),
+        "de": (
+            "Erstattung zu Ihrer Bestellung {number}",
+            "Hallo {name},\n\nwir haben {amount} {currency} zu Ihrer Bestellung {number} erstattet.",
+        ),
+    },
+}
+
+
+def notified(event_type: str) -> bool:
+    return event_type in TEMPLATES
+
+
+def render(event_type: str, language: str, values: dict[str, Any]) -> Message:
+    """The message for an event in a language (English when there is no such translation)."""
+    texts = TEMPLATES[event_type]
+    subject, body = texts.get(language) or texts[DEFAULT_LANGUAGE]
+    filled = {key: "" if value is None else value for key, value in values.items()}
+    return Message(subject.format(**filled), body.format(**filled))
+
+
+def medium_for(customer: dict[str, Any]) -> tuple[Medium, str] | None:
+    """Email when the customer gave one, else a text message to their phone, else nothing."""
+    if customer.get("email"):
+        return Medium.EMAIL, str(customer["email"])
+    if customer.get("phone"):
+        return Medium.SMS, str(customer["phone"])
+    return None
