@@ -9,23 +9,28 @@ import httpx
 
 
 class Unreachable(Exception):
-    """Every attempt timed out, could not connect, or got a 5xx; the message says what the last did."""
+    """Every attempt timed out, could not connect, or got a 5xx; the message says what the last did,
+    `status` is the last 5xx (None when no answer came)."""
+
+    def __init__(self, problem: str, status: int | None = None) -> None:
+        super().__init__(problem)
+        self.status = status
 
 
 def send(method: str, url: str, *, attempts: int, backoff: float, timeout: float, **arguments: Any) -> httpx.Response:
     """The service's answer, after up to `attempts` tries with exponential backoff between them. Answers
     below 500 are returned as they are (the caller judges a 4xx); Unreachable when no try got one."""
-    problem = ""
+    problem, status = "", None
     for attempt in range(attempts):
         if attempt:
             time.sleep(backoff * 2 ** (attempt - 1))
         try:
             answer = httpx.request(method, url, timeout=timeout, **arguments)
         except httpx.TransportError as error:  # timeouts, refused connections
-            problem = f"{type(error).__name__}: {error}"
+            problem, status = f"{type(error).__name__}: {error}", None
             continue
         if answer.status_code >= 500:
-            problem = f"HTTP {answer.status_code}"
+            problem, status = f"HTTP {answer.status_code}", answer.status_code
             continue
         return answer
-    raise Unreachable(problem)
+    raise Unreachable(problem, status)

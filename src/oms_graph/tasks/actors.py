@@ -144,7 +144,7 @@ async def dispatch_webhooks(event_id: int) -> None:
             if not 200 <= code < 300:
                 error = f"HTTP {code}"
         except Unreachable as problem:
-            error = f"unreachable ({problem})"
+            code, error = problem.status, str(problem) if problem.status else f"unreachable ({problem})"
         if pause:
             await asyncio.sleep(pause)
         async with database().write() as session:
