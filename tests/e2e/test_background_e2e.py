@@ -285,3 +285,68 @@ async def test_a_worker_on_redis_books_the_carrier_and_captures_the_payment_of_a
     assert done["shipment"]["status"] == "BOOKED" and done["shipment"]["trackingNumber"].startswith("CR")
     assert done["payment"]["paymentStatus"] == "CAPTURED"
     assert [(p["kind"], p["status"]) for p in done["payment"]["payments"]] == [("CAPTURE", "SUCCEEDED")]
+
+
+async def test_a_worker_killed_while_delivering_a_webhook_leaves_it_to_another_delivered_with_the_same_id(tmp_path):
+    if not redis_available():
+        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+    from tests.fakes.receiver import FakeReceiver
+
+    receiver = FakeReceiver().start()
+    url = await new_database_url("postgresql", tmp_path)
+    env = clean_env(
+        OMS_DATABASE_URL=url,
+        OMS_BROKER_URL=REDIS_URL,
+        OMS_BROKER_HEARTBEAT_MS="2000",
+        OMS_BROKER_MAINTENANCE_CHANCE="1000000",
+    )
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        ids, deliveries = await asyncio.to_thread(kill_while_delivering, tmp_path, env, receiver, processes)
+        assert len(ids) >= 2 and len(set(ids)) == 1  # delivered again, with the same event id
+        assert deliveries == [{"eventId": ids[0], "status": "DELIVERED"}]
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait(timeout=15)
+        receiver.stop()
+        await _drop_postgres_database(url)
+
+
+def kill_while_delivering(tmp_path: Path, env: dict[str, str], receiver, processes: list) -> tuple[list, list]:  # type: ignore[no-untyped-def]
+    """serve and a worker that pauses after its webhook POST; the worker killed there, another started:
+    the event ids the receiver got, and the delivery log once it settled."""
+    assert cli("migrate", cwd=tmp_path, env=env).returncode == 0
+    key = seed(tmp_path, env)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    headers = {"authorization": f"Bearer {key}"}
+
+    def run(query: str, **variables: object) -> dict:
+        return httpx.post(f"{base}/graphql", json={"query": query, "variables": variables}, headers=headers).json()
+
+    processes.append(start(["serve", "--port", str(port)], env, tmp_path))
+    wait_ready(base, processes[0])
+    save = """mutation($url: String!) { saveWebhookEndpoint(input: {url: $url, secret: "whsec-0123456789abcdef",
+      eventTypes: ["ORDER_PLACED"]}) { errors { code } } }"""
+    assert run(save, url=receiver.url)["data"]["saveWebhookEndpoint"]["errors"] == []
+    time.sleep(6)  # the relay looks endpoints up every 5 s
+    slow = start(["worker", "--threads", "1"], {**env, "OMS_TEST_WEBHOOK_PAUSE": "30"}, tmp_path)
+    processes.append(slow)
+    place(base, key)
+    assert receiver.got.wait(30), "the slow worker never delivered"
+    slow.kill()  # kill -9 after the POST, before the delivery was logged
+    slow.wait()
+    processes.append(start(["worker", "--threads", "1"], env, tmp_path))
+    deadline = time.monotonic() + 60
+    while len(receiver.received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    ids = [r.headers.get("X-OMS-Event-Id") for r in receiver.received]
+    deliveries: list = []
+    while time.monotonic() < deadline + 30:
+        log = run("{ webhookEndpoints { deliveries { eventId status } } }")["data"]
+        deliveries = log["webhookEndpoints"][0]["deliveries"]
+        if deliveries and deliveries[0]["status"] == "DELIVERED":
+            break
+        time.sleep(0.2)
+    return ids, deliveries
