@@ -57,13 +57,20 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     host, port = args.host or settings.host, args.port or settings.port
+    # Live events are small JSON messages to many sockets: compressing each costs more CPU than it saves.
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level,
+        "ws_per_message_deflate": False,
+    }
     if args.workers > 1:
         if settings.embedded:
             _with_database(lambda db: asyncio.sleep(0))  # migrate once, before the workers start
         app: Any = "oms_graph.app:create_app"
-        uvicorn.run(app, factory=True, workers=args.workers, host=host, port=port, log_level=settings.log_level)
+        uvicorn.run(app, factory=True, workers=args.workers, **options)
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level)
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 
