@@ -37,6 +37,7 @@ CHANNEL = "oms_events"
 SEQUENCER_LOCK = 4_210_007  # the PostgreSQL advisory lock one sequencer holds at a time
 BATCH = 1000
 POLL_SECONDS = 1.0
+SEQUENCER_POLL_SECONDS = 0.25
 REPLAY_WINDOW = timedelta(hours=24)
 REPLAY_LIMIT = 10_000
 
@@ -295,8 +296,11 @@ class Live:
 @contextlib.asynccontextmanager
 async def live(db: Database, *, queue_size: int) -> AsyncIterator[Live]:
     """Run the event stream's parts for the life of the block (in every API process)."""
+    from oms_graph.db.engine import create_database
     from oms_graph.events.stock_watch import StockWatch
 
+    # A small pool of its own: the stream's reads never wait behind requests, nor requests behind it.
+    db = create_database(db.engine.url.render_as_string(hide_password=False), pool_size=3)
     hub = EventHub(db, queue_size=queue_size)
     stock = StockWatch(db, queue_size=queue_size)
 
@@ -304,7 +308,8 @@ async def live(db: Database, *, queue_size: int) -> AsyncIterator[Live]:
         hub.wake()
         stock.wake()
 
-    sequencer = Sequencer(db, sequenced)
+    # Commits of this process poke the sequencer; those of worker processes are found by its poll.
+    sequencer = Sequencer(db, sequenced, poll_seconds=SEQUENCER_POLL_SECONDS)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(part.run(stop)) for part in (sequencer, hub, stock)]
     if db.dialect == "postgresql":
@@ -314,3 +319,4 @@ async def live(db: Database, *, queue_size: int) -> AsyncIterator[Live]:
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await db.dispose()
