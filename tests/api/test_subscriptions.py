@@ -162,3 +162,13 @@ async def test_protocol_errors_are_answered_per_graphql_transport_ws(api, admin)
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await live.next()
     assert closed.value.rcvd.code == 4409
+
+
+async def test_a_subscription_outside_the_keys_role_is_denied(api, admin):
+    web = await make_key(api.db, Role.STOREFRONT, channel="web")
+    live = await Live.connect(base(api), web)
+    for query, variables in ((STOCK, {}), (QUEUE, {"loc": "WH-HAM"})):
+        sid = await live.subscribe(query, **variables)
+        refused = await live.next()
+        assert refused["id"] == sid and errors_of(refused)[0]["extensions"]["code"] == "PERMISSION_DENIED"
+    await live.close()
