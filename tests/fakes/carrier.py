@@ -7,17 +7,17 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
 
 from oms_graph.carriers.signature import HEADER, sign
-from tests.fakes.http import answer_json
+from tests.fakes.http import Loopback, answer_json
 
 
 @dataclass
-class FakeCarrier:
+class FakeCarrier(Loopback):
     failures: int = 0  # answer this many requests with 500 first
     slow_seconds: float = 0.0  # the first booking answers this late (after storing it)
     hold: threading.Event | None = None  # when given, the first booking answers only once it is set
@@ -26,12 +26,10 @@ class FakeCarrier:
     cancelled: list[str] = field(default_factory=list)  # tracking numbers
     booked: threading.Event = field(default_factory=threading.Event)  # set at the first booking
     requests: int = 0
-    server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.base_url
 
     def start(self) -> FakeCarrier:
         fake = self
@@ -68,14 +66,8 @@ class FakeCarrier:
             def _answer(self, status: int, body: dict[str, Any]) -> None:
                 answer_json(self, status, body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
 
     def send_tracking(self, api_url: str, carrier: str, secret: str, tracking: str, status: str) -> httpx.Response:
         """What the carrier's systems do when a parcel moves: a signed webhook to the OMS."""

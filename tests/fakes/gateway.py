@@ -9,14 +9,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.http import answer_json
+from tests.fakes.http import Loopback, answer_json
 
 
 @dataclass
-class FakeGateway:
+class FakeGateway(Loopback):
     failures: int = 0  # answer this many requests with 500 first
     slow_seconds: float = 0.0  # the first call of each key answers this late (after doing it)
     decline: bool = False  # answer captures and authorisations with 402
@@ -24,13 +24,11 @@ class FakeGateway:
     captured: dict[str, Decimal] = field(default_factory=dict)  # payment reference -> total captured
     refunded: dict[str, Decimal] = field(default_factory=dict)
     requests: int = 0
-    server: ThreadingHTTPServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return self.base_url
 
     def done(self, kind: str) -> list[dict[str, Any]]:
         """The calls of one kind (authorization, captures, voids, refunds) that moved money."""
@@ -66,8 +64,7 @@ class FakeGateway:
             def _answer(self, status: int, body: dict[str, Any]) -> None:
                 answer_json(self, status, body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
 
     def _do(self, kind: str, reference: str | None, body: dict[str, Any], key: str) -> tuple[int, dict[str, Any]]:
@@ -88,8 +85,3 @@ class FakeGateway:
                 return 422, {"error": f"only {left} left to refund"}
             self.refunded[reference] = self.refunded.get(reference, Decimal(0)) + money
         return 201, {"id": f"{kind[:3].upper()}-{len(self.calls) + 1}"}
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fakes.http import answer_json
+from tests.fakes.http import Loopback, answer_json
 
 
 @dataclass
@@ -19,16 +19,14 @@ class Received:
 
 
 @dataclass
-class FakeReceiver:
+class FakeReceiver(Loopback):
     failures: int = 0  # answer this many requests with 500 first
     received: list[Received] = field(default_factory=list)
     got: threading.Event = field(default_factory=threading.Event)
-    server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        return self.base_url + "/hooks"
 
     def start(self) -> FakeReceiver:
         fake = self
@@ -46,11 +44,5 @@ class FakeReceiver:
                     return answer_json(self, 500, {"error": "try later"})
                 answer_json(self, 200, {"ok": True})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
