@@ -29,7 +29,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import make_url
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.engine import Database
+from oms_graph.db.engine import COMMITS_CHANNEL, Database
 from oms_graph.db.models import Fulfilment, Order, OrderEvent
 
 log = logging.getLogger(__name__)
@@ -258,8 +258,9 @@ class EventHub:
                 yield event
 
 
-async def listen(db: Database, hub: EventHub, stop: asyncio.Event) -> None:
-    """PostgreSQL: wake the hub whenever any process's sequencer committed a batch (LISTEN/NOTIFY)."""
+async def listen(db: Database, stream: Live, stop: asyncio.Event) -> None:
+    """PostgreSQL: wake the hub whenever any process's sequencer committed a batch, and the sequencer
+    whenever a worker process committed (LISTEN/NOTIFY)."""
     import asyncpg  # only on PostgreSQL
 
     dsn = make_url(db.engine.url.render_as_string(hide_password=False)).set(drivername="postgresql")
@@ -267,8 +268,9 @@ async def listen(db: Database, hub: EventHub, stop: asyncio.Event) -> None:
         try:
             connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
             try:
-                await connection.add_listener(CHANNEL, lambda *_: hub.wake())
-                hub.wake()  # what was sequenced while we were not listening
+                await connection.add_listener(CHANNEL, lambda *_: stream.sequenced())
+                await connection.add_listener(COMMITS_CHANNEL, lambda *_: stream.sequencer.poke())
+                stream.hub.wake()  # what was sequenced while we were not listening
                 await stop.wait()
             finally:
                 await connection.close()
@@ -292,6 +294,11 @@ class Live:
     sequencer: Sequencer
     stock: Any  # StockWatch (imported late: it builds on this module)
 
+    def sequenced(self) -> None:
+        """Some process's sequencer committed a batch: the hub and the stock watch look."""
+        self.hub.wake()
+        self.stock.wake()
+
 
 @contextlib.asynccontextmanager
 async def live(db: Database, *, queue_size: int) -> AsyncIterator[Live]:
@@ -302,20 +309,15 @@ async def live(db: Database, *, queue_size: int) -> AsyncIterator[Live]:
     # A small pool of its own: the stream's reads never wait behind requests, nor requests behind it.
     db = create_database(db.engine.url.render_as_string(hide_password=False), pool_size=3)
     hub = EventHub(db, queue_size=queue_size)
-    stock = StockWatch(db, queue_size=queue_size)
-
-    def sequenced() -> None:
-        hub.wake()
-        stock.wake()
-
-    # Commits of this process poke the sequencer; those of worker processes are found by its poll.
-    sequencer = Sequencer(db, sequenced, poll_seconds=SEQUENCER_POLL_SECONDS)
+    stream = Live(hub, Sequencer(db, lambda: stream.sequenced()), StockWatch(db, queue_size=queue_size))
+    # Commits of this process poke the sequencer, worker processes' a NOTIFY; the poll is the safety net.
+    stream.sequencer.poll_seconds = SEQUENCER_POLL_SECONDS
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(part.run(stop)) for part in (sequencer, hub, stock)]
+    tasks = [asyncio.create_task(part.run(stop)) for part in (stream.sequencer, hub, stream.stock)]
     if db.dialect == "postgresql":
-        tasks.append(asyncio.create_task(listen(db, hub, stop)))
+        tasks.append(asyncio.create_task(listen(db, stream, stop)))
     try:
-        yield Live(hub, sequencer, stock)
+        yield stream
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
