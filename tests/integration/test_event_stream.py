@@ -109,32 +109,3 @@ async def test_a_follower_that_falls_behind_is_ended_and_slows_no_one_else(db, s
     assert [e.id for e in slow_got] == [e.id for e in fast_got[: len(slow_got)]]
     async with db.read() as s:
         assert await s.scalar(select(func.count()).select_from(OrderEvent)) == 20
-
-
-async def test_a_worker_commit_is_announced_to_the_api_processes_and_a_rollback_is_not(db):
-    if db.dialect != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; embedded, the one process pokes its sequencer itself")
-    import asyncpg
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    from oms_graph.db.engine import COMMITS_CHANNEL, create_database
-
-    url = db.engine.url.render_as_string(hide_password=False)
-    heard: asyncio.Queue[str] = asyncio.Queue()
-    listener = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
-    await listener.add_listener(COMMITS_CHANNEL, lambda *args: heard.put_nowait(args[2]))
-    worker = create_database(url, announce_commits=True)
-    try:
-        with pytest.raises(RuntimeError):
-            async with worker.write() as s:
-                await s.execute(text("SELECT 1"))
-                raise RuntimeError("rolled back")
-        async with worker.write() as s:
-            await s.execute(text("SELECT 1"))
-        assert await asyncio.wait_for(heard.get(), 5) == COMMITS_CHANNEL
-        await asyncio.sleep(0.3)
-        assert heard.empty()  # one commit, one announcement; the rollback said nothing
-    finally:
-        await worker.dispose()
-        await listener.close()

@@ -10,11 +10,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-COMMITS_CHANNEL = "oms_commits"
 
 
 @dataclass
@@ -24,9 +23,6 @@ class Database:
     engine: AsyncEngine
     read_sessions: async_sessionmaker[AsyncSession]
     write_sessions: async_sessionmaker[AsyncSession]
-    # PostgreSQL: every write transaction tells the API processes it committed (NOTIFY oms_commits), so
-    # their event sequencers look at once (the worker processes' databases do).
-    announce_commits: bool = False
 
     @property
     def dialect(self) -> str:
@@ -37,8 +33,6 @@ class Database:
         """One transaction for one command: committed on success, rolled back on any exception."""
         async with self.write_sessions() as session, session.begin():
             yield session
-            if self.announce_commits and self.dialect == "postgresql":  # delivered only if it commits
-                await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": COMMITS_CHANNEL})
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -69,7 +63,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_begin_immediate", False) else "BEGIN")
 
 
-def create_database(url: str, *, pool_size: int = 10, echo: bool = False, announce_commits: bool = False) -> Database:
+def create_database(url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
     """Build the engine for a URL; SQLite gets its pragmas and write locking."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
@@ -82,5 +76,4 @@ def create_database(url: str, *, pool_size: int = 10, echo: bool = False, announ
         engine=engine,
         read_sessions=async_sessionmaker(engine, expire_on_commit=False),
         write_sessions=async_sessionmaker(writer, expire_on_commit=False),
-        announce_commits=announce_commits,
     )

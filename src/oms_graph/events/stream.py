@@ -29,7 +29,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import make_url
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.engine import COMMITS_CHANNEL, Database
+from oms_graph.db.engine import Database
 from oms_graph.db.models import Fulfilment, Order, OrderEvent
 
 log = logging.getLogger(__name__)
@@ -259,8 +259,7 @@ class EventHub:
 
 
 async def listen(db: Database, stream: Live, stop: asyncio.Event) -> None:
-    """PostgreSQL: wake the hub whenever any process's sequencer committed a batch, and the sequencer
-    whenever a worker process committed (LISTEN/NOTIFY)."""
+    """PostgreSQL: wake the hub whenever any process's sequencer committed a batch (LISTEN/NOTIFY)."""
     import asyncpg  # only on PostgreSQL
 
     dsn = make_url(db.engine.url.render_as_string(hide_password=False)).set(drivername="postgresql")
@@ -269,7 +268,6 @@ async def listen(db: Database, stream: Live, stop: asyncio.Event) -> None:
             connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
             try:
                 await connection.add_listener(CHANNEL, lambda *_: stream.sequenced())
-                await connection.add_listener(COMMITS_CHANNEL, lambda *_: stream.sequencer.poke())
                 stream.hub.wake()  # what was sequenced while we were not listening
                 await stop.wait()
             finally:
@@ -310,7 +308,8 @@ async def live(db: Database, *, queue_size: int) -> AsyncIterator[Live]:
     db = create_database(db.engine.url.render_as_string(hide_password=False), pool_size=3)
     hub = EventHub(db, queue_size=queue_size)
     stream = Live(hub, Sequencer(db, lambda: stream.sequenced()), StockWatch(db, queue_size=queue_size))
-    # Commits of this process poke the sequencer, worker processes' a NOTIFY; the poll is the safety net.
+    # Commits of this process poke the sequencer; worker processes' are found by its poll (a NOTIFY per
+    # worker commit would serialize every commit on PostgreSQL's notify lock: measured, it costs more).
     stream.sequencer.poll_seconds = SEQUENCER_POLL_SECONDS
     stop = asyncio.Event()
     tasks = [asyncio.create_task(part.run(stop)) for part in (stream.sequencer, hub, stream.stock)]

@@ -38,7 +38,7 @@ def database() -> Database:
     url = _database_url or get_settings().database_url
     key = (id(asyncio.get_running_loop()), url)  # a loop's id can come back for a later loop (tests)
     if key not in _databases:
-        _databases[key] = create_database(url, announce_commits=True)
+        _databases[key] = create_database(url)
     return _databases[key]
 
 

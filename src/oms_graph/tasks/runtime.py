@@ -52,7 +52,7 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
         routing_handlers(actors.route_order.send),
         shipping_handlers(actors.book_shipment.send, actors.cancel_shipment.send),
         payment_handlers(actors.execute_payment.send),
-        notification_handlers(actors.send_notification.send),
+        notification_handlers(actors.send_notification.send) if settings.smtp_host or settings.sms_url else {},
         webhook_handlers(actors.dispatch_webhooks.send, endpoints.get),
     )
     relay = OutboxRelay(db, handlers)
