@@ -34,6 +34,7 @@ from tests.conftest import _drop_postgres_database, _postgres_database, free_por
 from tests.factories import order_input  # noqa: E402
 
 from bench.place_order import PLACE_ORDER_SHORT, SKUS, seed  # noqa: E402
+from bench.routed_latency import wait_ready  # noqa: E402
 from oms_graph.db.engine import create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 
@@ -54,16 +55,6 @@ def rss_kb(pid: int) -> int:
 
 def serve(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "oms_graph.cli", "serve", "--port", str(port)], env=env)
-
-
-def wait_ready(base: str) -> None:
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit("server did not start")
 
 
 async def subscriber(base: str, key: str, ready: asyncio.Event, got: list[float], stop: asyncio.Event) -> None:

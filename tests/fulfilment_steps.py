@@ -32,6 +32,19 @@ PACK = f"mutation($id: ID!, $parcels: [ParcelInput!]!) {{ packFulfilment(id: $id
 SHIP = f"mutation($id: ID!) {{ shipFulfilment(id: $id) {{ {PAYLOAD} }} }}"
 READY = f"mutation($id: ID!) {{ markReadyForPickup(id: $id) {{ {PAYLOAD} }} }}"
 COLLECT = f"mutation($id: ID!, $code: String!) {{ collectFulfilment(id: $id, pickupCode: $code) {{ {PAYLOAD} }} }}"
+# The events of a prepaid delivery from placement to the driver, in order.
+DELIVERY_LIFE = [
+    "ORDER_PLACED",
+    "ORDER_ROUTED",
+    "FULFILMENT_ACCEPTED",
+    "FULFILMENT_PICKED",
+    "FULFILMENT_PACKED",
+    "SHIPMENT_BOOKING",
+    "SHIPMENT_BOOKED",
+    "FULFILMENT_SHIPPED",
+    "SHIPMENT_IN_TRANSIT",
+    "PAYMENT_REQUESTED",  # the capture, as the goods leave
+]
 ORDER = """query($id: ID) { order(id: $id) { status events { type data }
   lines { sku quantityShipped quantityCancelled }
   fulfilments { id status location { code } lines { sku quantity quantityPicked } shipment { status } } } }"""

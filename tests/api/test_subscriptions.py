@@ -13,7 +13,7 @@ import websockets
 from oms_graph.domain.access import Role
 from tests.conftest import make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input
-from tests.fulfilment_steps import chain_admin, routed, shipped, store_key
+from tests.fulfilment_steps import DELIVERY_LIFE, chain_admin, routed, shipped, store_key
 from tests.live import PROTOCOL, Live, errors_of, ws_url
 
 EVENTS = """subscription($channel: String, $loc: String, $after: ID) {
@@ -22,18 +22,6 @@ ORDER = "subscription($id: ID!) { orderUpdated(id: $id) { number status fulfilme
 QUEUE = "subscription($loc: String!) { fulfilmentUpdated(locationCode: $loc) { id status location { code } } }"
 STOCK = """subscription($skus: [String!], $loc: String) {
   stockChanged(skus: $skus, locationCode: $loc) { sku location { code } onHand reserved available } }"""
-LIFE = [
-    "ORDER_PLACED",
-    "ORDER_ROUTED",
-    "FULFILMENT_ACCEPTED",
-    "FULFILMENT_PICKED",
-    "FULFILMENT_PACKED",
-    "SHIPMENT_BOOKING",
-    "SHIPMENT_BOOKED",
-    "FULFILMENT_SHIPPED",
-    "SHIPMENT_IN_TRANSIT",
-    "PAYMENT_REQUESTED",
-]
 
 
 @pytest.fixture
@@ -63,8 +51,8 @@ async def test_order_events_arrive_in_commit_order_through_an_orders_life(api, a
     order = await place(api, admin, "k1")
     await routed(api, order["id"])
     await shipped(api, admin, order["id"])
-    got = await events_of(live, len(LIFE))
-    assert [e["type"] for e in got] == LIFE
+    got = await events_of(live, len(DELIVERY_LIFE))
+    assert [e["type"] for e in got] == DELIVERY_LIFE
     assert {(e["orderId"], e["orderNumber"]) for e in got} == {(order["id"], order["number"])}
     assert [int(e["id"]) for e in got] == sorted(int(e["id"]) for e in got)
     await live.close()

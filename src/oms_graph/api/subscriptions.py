@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncGenerator
 from typing import cast
@@ -159,8 +158,6 @@ async def _follow(info: Info, wants, *, after: int | None = None):  # type: igno
             "the subscription fell too far behind and was ended; subscribe again with after: the last event id",
             extensions={"code": "TOO_SLOW", "after": None if last is None else str(last)},
         ) from None
-    except asyncio.CancelledError:
-        raise
 
 
 def _event_id(after: strawberry.ID | None) -> int | None:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database
 from oms_graph.db.models import StockLevel
-from oms_graph.events.stream import TooSlow, _wait
+from oms_graph.events.stream import TooSlow, wait_or_stop
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
@@ -65,7 +65,7 @@ class StockWatch:
                 await self.pump()
             except Exception:
                 log.exception("stock watch failed; retrying")
-            await _wait(self._wake, stop, self.poll_seconds)
+            await wait_or_stop(self._wake, stop, self.poll_seconds)
 
     async def pump(self) -> int:
         """Send the levels changed since the watermark to their followers; how many changed."""

@@ -80,7 +80,7 @@ class Sequencer:
                     continue
             except Exception:
                 log.exception("event sequencer failed; retrying")
-            await _wait(self._wake, stop, self.poll_seconds)
+            await wait_or_stop(self._wake, stop, self.poll_seconds)
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ class EventHub:
                     pass
             except Exception:
                 log.exception("event hub failed to read the stream; retrying")
-            await _wait(self._wake, stop, self.poll_seconds)
+            await wait_or_stop(self._wake, stop, self.poll_seconds)
 
     async def ready(self) -> None:
         await self._started.wait()
@@ -274,10 +274,11 @@ async def listen(db: Database, stream: Live, stop: asyncio.Event) -> None:
                 await connection.close()
         except Exception:
             log.exception("listening for events failed; retrying")
-            await _wait(asyncio.Event(), stop, POLL_SECONDS)
+            await wait_or_stop(asyncio.Event(), stop, POLL_SECONDS)
 
 
-async def _wait(wake: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+async def wait_or_stop(wake: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+    """Until woken, stopped, or `seconds` passed: the poll loops' pause."""
     waits = [asyncio.create_task(wake.wait()), asyncio.create_task(stop.wait())]
     await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     for task in waits:
