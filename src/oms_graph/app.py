@@ -33,7 +33,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     owns_db = db is None
     database = db or create_database(settings.database_url, pool_size=settings.database_pool_size)
     keys = KeyRing(database, ttl=settings.api_key_cache_seconds)
-    view = GraphQLView(schema, db=database, settings=settings, keys=keys)
+    replica = (
+        create_database(settings.read_database_url, pool_size=settings.database_pool_size)
+        if settings.read_database_url
+        else None
+    )
+    view = GraphQLView(schema, db=database, settings=settings, keys=keys, read_db=replica)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -53,6 +58,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             yield
         if owns_db:
             await database.dispose()
+        if replica is not None:
+            await replica.dispose()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

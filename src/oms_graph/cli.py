@@ -27,8 +27,16 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("migrate", help="bring the configured database to the newest schema")
 
-    seed = commands.add_parser("seed", help="load data")
-    seed.add_argument("--demo", action="store_true", required=True, help="a demo retail chain")
+    seed = commands.add_parser("seed", help="load the demo chain, and optionally a history of orders")
+    seed.add_argument("--demo", action="store_true", help="a demo retail chain (also loaded by --history)")
+    seed.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N orders of history over the last year, through the services",
+    )
+    seed.add_argument("--days", type=int, default=365, help="days the history spreads over (default 365)")
 
     api_key = commands.add_parser("api-key", help="manage API keys")
     key_commands = api_key.add_subparsers(dest="key_command", required=True)
@@ -120,11 +128,30 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from oms_graph.services import demo
+    from oms_graph.events.stream import Sequencer
+    from oms_graph.history import make_history, progress_bar
+    from oms_graph.services import demo, sales_summary
+
+    if not args.demo and args.history <= 0:
+        print("error: say --demo, or --history N with N > 0", file=sys.stderr)
+        return 2
 
     async def run(db: Database) -> demo.DemoKeys:
         async with db.write() as session:
-            return await demo.seed(session)
+            keys = await demo.seed(session)
+        if args.history > 0:
+            skipped = await make_history(
+                db, orders_total=args.history, days=args.days, progress=progress_bar(sys.stderr)
+            )
+            sequencer = Sequencer(db, lambda: None)
+            while await sequencer.sequence_once():  # the history's events in the stream, as a server would
+                pass
+            days = await sales_summary.refresh(db, everything=True)
+            print(
+                f"history: {args.history} orders over {args.days} days ({skipped} steps not allowed by then); "
+                f"sales summaries of {days} days built"
+            )
+        return keys
 
     keys = _with_database(run)
     regions = {location[3] for location in demo.LOCATIONS}

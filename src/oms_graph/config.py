@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     port: int = 8000
     graphiql: bool | None = None
     database_pool_size: int = 10
+    # A read replica for analytics' heavy reads (OMS_READ_DATABASE_URL); unset: the main database.
+    read_database_url: str | None = None
+    # How often (seconds) the API processes send the refresh of the daily sales summaries.
+    analytics_refresh_seconds: float = 60.0
     api_key_cache_seconds: float = 5.0
     log_level: str = "info"
     # Fulfilment: days a click & collect parcel waits at the store; the carrier of deliveries naming none.

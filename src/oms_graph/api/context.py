@@ -21,6 +21,8 @@ class Context:
     db: Database
     settings: Settings
     principal: Principal | None = None
+    # The read replica (OMS_READ_DATABASE_URL) for heavy reads, when there is one.
+    read_db: Database | None = None
     # Set by strawberry from the graphql-transport-ws connection_init payload.
     connection_params: dict[str, Any] | None = None
     cache: dict[str, Any] = field(default_factory=dict)

@@ -68,10 +68,12 @@ async def command(info: Info, run: Callable[[AsyncSession], Awaitable[T]]) -> tu
 
 
 @asynccontextmanager
-async def reading(info: Info) -> AsyncIterator[AsyncSession]:
-    """A read-only transaction whose service errors become GraphQL errors."""
+async def reading(info: Info, *, replica: bool = False) -> AsyncIterator[AsyncSession]:
+    """A read-only transaction whose service errors become GraphQL errors; with `replica`, on the read
+    replica when one is configured (heavy reads that may lag a moment)."""
+    db = info.context.read_db if replica and info.context.read_db is not None else info.context.db
     try:
-        async with info.context.db.read() as session:
+        async with db.read() as session:
             yield session
     except DomainError as error:
         raise graphql_error(error) from None

@@ -10,6 +10,7 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, ParserCache, Qu
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from oms_graph.api.analytics.query import AnalyticsQuery
 from oms_graph.api.catalog.mutations import CatalogMutation
 from oms_graph.api.catalog.query import CatalogQuery
 from oms_graph.api.catalog.types import Channel, Location, Product
@@ -39,6 +40,7 @@ Query = merge_types(
         DeliveryOptionsQuery,
         RoutingQuery,
         WebhookQuery,
+        AnalyticsQuery,
     ),
 )
 Mutation = merge_types(

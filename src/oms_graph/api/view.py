@@ -28,9 +28,11 @@ def bearer(value: object) -> str | None:
 
 
 class GraphQLView(GraphQL):
-    def __init__(self, schema, *, db: Database, settings: Settings, keys: KeyRing) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, schema, *, db: Database, settings: Settings, keys: KeyRing, read_db: Database | None = None
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
-        self.db = db
+        self.db, self.read_db = db, read_db
         self.settings = settings
         self.keys = keys
         self.after_commit: Callable[[], None] | None = None
@@ -41,6 +43,7 @@ class GraphQLView(GraphQL):
         context = Context(
             request=request,
             db=self.db,
+            read_db=self.read_db,
             settings=self.settings,
             after_commit=self.after_commit,
             hub=self.hub,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,8 +45,24 @@ class UTCDateTime(TypeDecorator[datetime]):
 PortableJSON = JSON().with_variant(JSONB(), "postgresql")
 
 
+# A time to use instead of the wall clock, for the task that set it: history is made through the real
+# services at the times it happened (`oms-graph seed --history`), and tests place orders at set times.
+_pinned: ContextVar[datetime | None] = ContextVar("oms_pinned_time", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    pinned = _pinned.get()
+    return pinned if pinned is not None else datetime.now(UTC)
+
+
+@contextmanager
+def pinned_time(moment: datetime) -> Iterator[None]:
+    """Within the block, utcnow() is `moment` (UTC) for this task and the tasks it starts."""
+    token = _pinned.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 class Base(DeclarativeBase):

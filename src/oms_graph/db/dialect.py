@@ -48,6 +48,20 @@ def insert_for(session: AsyncSession, table):  # type: ignore[no-untyped-def]
     raise NotImplementedError(f"dialect {name} is not supported")
 
 
+async def hold_lock(session: AsyncSession, key: int) -> None:
+    """Take a lock one transaction holds at a time until it ends (PostgreSQL advisory lock); SQLite's write
+    transaction holds the whole database already."""
+    if dialect_of(session) == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def seconds_between(session: AsyncSession, start: Any, end: Any) -> ColumnElement[Any]:
+    """end - start in seconds, for timestamp columns or bound timestamps."""
+    if dialect_of(session) == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
 def byte_order(session: AsyncSession, col: Any) -> ColumnElement[Any]:
     """The column sorted by code point, as Python sorts str; lock orders must agree across both."""
     text = isinstance(col.type, String)

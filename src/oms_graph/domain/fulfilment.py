@@ -99,6 +99,11 @@ def next_status(action: Action, status: FulfilmentStatus, method: FulfilmentMeth
     return move.target if status in move.sources and method in move.methods else None
 
 
+# Stock movement reasons of units that left with a customer: what inventory turnover counts as sold.
+SHIPPED_REASON, COLLECTED_REASON, SOLD_IN_STORE_REASON = "shipped", "collected", "sold_in_store"
+SALE_REASONS = (SHIPPED_REASON, COLLECTED_REASON, SOLD_IN_STORE_REASON)
+
+
 def order_status(fulfilments: Iterable[FulfilmentStatus], *, unallocated: bool, current: OrderStatus) -> OrderStatus:
     """What an order's status is once routed, from its fulfilments. `unallocated`: some units are still
     waiting for stock (a rejection or short pick found no other location)."""

@@ -29,6 +29,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import make_url
 
 from oms_graph.db.base import utcnow
+from oms_graph.db.dialect import hold_lock
 from oms_graph.db.engine import Database
 from oms_graph.db.models import Fulfilment, Order, OrderEvent
 
@@ -54,8 +55,7 @@ class Sequencer:
 
     async def sequence_once(self) -> int:
         async with self.db.write() as session:
-            if self.db.dialect == "postgresql":
-                await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK})
+            await hold_lock(session, SEQUENCER_LOCK)
             ids = list(
                 await session.scalars(
                     select(OrderEvent.id).where(OrderEvent.position.is_(None)).order_by(OrderEvent.id).limit(BATCH)

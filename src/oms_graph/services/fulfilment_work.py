@@ -37,7 +37,14 @@ from oms_graph.db.models import (
 from oms_graph.domain import fulfilment as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
-from oms_graph.domain.fulfilment import Action, FulfilmentStatus, RejectionReason, ShipmentStatus
+from oms_graph.domain.fulfilment import (
+    COLLECTED_REASON,
+    SHIPPED_REASON,
+    Action,
+    FulfilmentStatus,
+    RejectionReason,
+    ShipmentStatus,
+)
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.payments import Handover
 from oms_graph.services import payments
@@ -199,7 +206,7 @@ async def ship(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Pr
             ErrorCode.INVALID_TRANSITION, ["id"], f"the shipment is {state}; parcels are handed over once it is BOOKED"
         )
     units = await _units(session, work.fulfilment)
-    work.fulfilment.value = await _leave(session, work, units, reason="shipped", actor=principal.name)
+    work.fulfilment.value = await _leave(session, work, units, reason=SHIPPED_REASON, actor=principal.name)
     await _done(session, work, target, principal, data={"trackingNumber": shipment.tracking_number})
     await shipment_moved(session, shipment, work.order.id, ShipmentStatus.IN_TRANSIT, principal.name)
     await _handed_over(session, work, Handover.SHIPPED, principal)
@@ -237,7 +244,7 @@ async def collect(
     if not expected or not secrets.compare_digest(pickup_code.strip().encode(), expected.encode()):
         raise DomainError.one(ErrorCode.PICKUP_CODE_MISMATCH, ["pickupCode"], "that is not this parcel's pickup code")
     units = await _units(session, work.fulfilment)
-    work.fulfilment.value = await _leave(session, work, units, reason="collected", actor=principal.name)
+    work.fulfilment.value = await _leave(session, work, units, reason=COLLECTED_REASON, actor=principal.name)
     await _done(session, work, target, principal)
     await _handed_over(session, work, Handover.COLLECTED, principal)
     return work.fulfilment
@@ -507,6 +514,8 @@ async def set_order_status(session: AsyncSession, order: Order) -> None:
     status = rules.order_status(statuses, unallocated=waiting, current=current)
     if status is not current:
         order.status, order.updated_at = status.value, utcnow()
+        if status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED) and order.fulfilled_at is None:
+            order.fulfilled_at = order.updated_at
 
 
 async def _done(

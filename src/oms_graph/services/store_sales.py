@@ -28,14 +28,13 @@ from oms_graph.db.models import (
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
-from oms_graph.domain.fulfilment import FulfilmentStatus
+from oms_graph.domain.fulfilment import SOLD_IN_STORE_REASON, FulfilmentStatus
 from oms_graph.domain.orders import MAX_LINES, FulfilmentMethod, OrderStatus, PaymentMethod
 from oms_graph.domain.payments import PaymentKind, TransactionStatus
 from oms_graph.services import payments
 from oms_graph.services.events import append_event
 from oms_graph.services.placement import insert_order
 
-SOLD_REASON = "sold_in_store"
 STORE_PAYMENT_PROVIDER = "manual"  # the till took the money
 orders_table = cast(Table, Order.__table__)
 movement_table = cast(Table, StockMovement.__table__)
@@ -138,6 +137,7 @@ async def record_store_sale(session: AsyncSession, *, sale: StoreSaleFields, pri
         currency=channel.currency,
         origin_location_id=location.id,
         created_at=sold_at,
+        fulfilled_at=sold_at,
         updated_at=now,
     )
     inserted = await session.execute(insert_order(session), values)
@@ -242,7 +242,7 @@ async def _off_the_shelf(
                 "delta": -take,
                 "on_hand_after": row.on_hand,
                 "safety_stock_after": row.safety_stock,
-                "reason": SOLD_REASON,
+                "reason": SOLD_IN_STORE_REASON,
                 "actor": actor,
                 "at": now,
             }

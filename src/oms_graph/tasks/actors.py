@@ -23,7 +23,16 @@ from oms_graph.domain.payments import PaymentKind
 from oms_graph.notifications import sender_for
 from oms_graph.outbound import Unreachable, send
 from oms_graph.payments import PaymentError, provider_named
-from oms_graph.services import events, fulfilment_work, notifications, payments, routing, shipping, webhooks
+from oms_graph.services import (
+    events,
+    fulfilment_work,
+    notifications,
+    payments,
+    routing,
+    sales_summary,
+    shipping,
+    webhooks,
+)
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
@@ -31,6 +40,12 @@ ROUTE_BATCH = 20  # orders one routing transaction takes when several are waitin
 
 _databases: dict[tuple[int, str], Database] = {}
 _database_url: str | None = None
+
+
+def use_database(url: str | None) -> None:
+    """The database the actors work on (None: the configured one)."""
+    global _database_url
+    _database_url = url
 
 
 def database() -> Database:
@@ -194,6 +209,11 @@ async def sweep_fulfilments() -> None:
         await _each(fulfilment_work.expire_pickup, fulfilment_id=fulfilment_id, now=now)
 
 
+async def refresh_analytics() -> None:
+    """Rebuild the sales summaries of the days changed since the last refresh."""
+    await sales_summary.refresh(database())
+
+
 async def _each(change: Callable[..., Awaitable[object]], **arguments: Any) -> None:
     try:
         async with database().write() as session:
@@ -256,6 +276,7 @@ class Actors:
     dispatch_webhooks: dramatiq.Actor[[int], None]
     send_notification: dramatiq.Actor[[int], None]
     sweep_fulfilments: dramatiq.Actor[[], None]
+    refresh_analytics: dramatiq.Actor[[], None]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
 
 
@@ -266,12 +287,12 @@ EXECUTE_PAYMENT = "payment.execute"
 DISPATCH_WEBHOOKS = "webhook.dispatch"
 SEND_NOTIFICATION = "notification.send"
 SWEEP_FULFILMENTS = "fulfilment.sweep"
+REFRESH_ANALYTICS = "analytics.refresh"
 
 
 def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Actors:
     """Declare the actors on a broker (once per broker); they use `database_url` or the configured one."""
-    global _database_url
-    _database_url = database_url
+    use_database(database_url)
     failed = dramatiq.actor(actor_name=TASK_FAILED, queue_name="failures", broker=broker, max_retries=3)
 
     def retried(name: str, queue: str, min_backoff: int, max_backoff: int) -> Any:
@@ -297,6 +318,9 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
     sweep = dramatiq.actor(
         actor_name=SWEEP_FULFILMENTS, queue_name="schedule", broker=broker, max_retries=0, time_limit=300_000
     )
+    refresh = dramatiq.actor(  # the first refresh of a large history takes a while
+        actor_name=REFRESH_ANALYTICS, queue_name="schedule", broker=broker, max_retries=0, time_limit=3_600_000
+    )
     return Actors(
         route_order=declare(route_order),
         book_shipment=book(book_shipment),
@@ -305,5 +329,6 @@ def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Act
         dispatch_webhooks=hook(dispatch_webhooks),
         send_notification=notify(send_notification),
         sweep_fulfilments=sweep(sweep_fulfilments),
+        refresh_analytics=refresh(refresh_analytics),
         task_failed=failed(task_failed),
     )

@@ -67,6 +67,7 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
     tasks = [
         asyncio.create_task(relay.run(stop)),
         asyncio.create_task(every(settings.sweep_seconds, actors.sweep_fulfilments.send, stop)),
+        asyncio.create_task(every(settings.analytics_refresh_seconds, actors.refresh_analytics.send, stop)),
         asyncio.create_task(endpoints.run(stop)),
     ]
     try:
@@ -128,4 +129,4 @@ async def every(seconds: float, send: Callable[[], object], stop: asyncio.Event)
         try:
             send()
         except Exception:  # the broker is away: the next tick tries again
-            log.exception("could not send the scheduled sweep")
+            log.exception("could not send the scheduled work")

@@ -1,5 +1,6 @@
 """Every model, imported so that Base.metadata knows them all."""
 
+from oms_graph.db.models.analytics import SalesDay, SummaryWatermark
 from oms_graph.db.models.auth import ApiKey
 from oms_graph.db.models.catalog import Channel, Location, Product
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
@@ -26,9 +27,11 @@ __all__ = [
     "Return",
     "ReturnLine",
     "RoutingProfile",
+    "SalesDay",
     "Shipment",
     "StockLevel",
     "StockMovement",
+    "SummaryWatermark",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

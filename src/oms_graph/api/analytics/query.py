@@ -1,0 +1,74 @@
+"""Query.analytics: the chain's figures, for ANALYST and ADMIN keys, read from the replica when there is one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+
+from oms_graph.api.analytics.types import FulfilmentTimes, InventoryTurnoverRow, SalesRow, StoreLoad
+from oms_graph.api.context import Info
+from oms_graph.api.errors import reading
+from oms_graph.api.permissions import roles
+from oms_graph.domain.access import Role
+from oms_graph.domain.analytics import Dimension
+from oms_graph.services import analytics
+
+From = Annotated[datetime, strawberry.argument(name="from")]
+RANGE = "Orders placed from `from` (inclusive) to `to` (exclusive); times without an offset are UTC."
+
+
+@strawberry.type(description="Figures for the chain's dashboards. Ranges are at most three years.")
+class Analytics:
+    @strawberry.field(description=f"Sales grouped by any combination of dimensions. {RANGE}")
+    async def sales(
+        self,
+        info: Info,
+        from_: From,
+        to: datetime,
+        group_by: list[Dimension],
+    ) -> list[SalesRow]:
+        async with reading(info, replica=True) as session:
+            rows = await analytics.sales(session, start=from_, end=to, group_by=group_by)
+        return [SalesRow.of(key, figures) for key, figures in rows]
+
+    @strawberry.field(description="Every location's load on a UTC day (today when not given).")
+    async def store_load(self, info: Info, date: date | None = None) -> list[StoreLoad]:
+        async with reading(info, replica=True) as session:
+            loads = await analytics.store_load(session, day=date)
+        return [StoreLoad.of(load) for load in loads]
+
+    @strawberry.field(description=f"How long orders took to leave. {RANGE}")
+    async def fulfilment_times(self, info: Info, from_: From, to: datetime) -> FulfilmentTimes:
+        async with reading(info, replica=True) as session:
+            times = await analytics.fulfilment_times(session, start=from_, end=to)
+        return FulfilmentTimes(orders=times.orders, p50_hours=times.p50_hours, p90_hours=times.p90_hours)
+
+    @strawberry.field(description="Inventory turnover per CATEGORY and/or LOCATION (other dimensions refused).")
+    async def inventory_turnover(
+        self,
+        info: Info,
+        from_: From,
+        to: datetime,
+        group_by: list[Dimension],
+    ) -> list[InventoryTurnoverRow]:
+        async with reading(info, replica=True) as session:
+            rows = await analytics.inventory_turnover(session, start=from_, end=to, group_by=group_by)
+        return [
+            InventoryTurnoverRow(
+                category=r.category,
+                location=r.location,
+                units_sold=r.units_sold,
+                average_on_hand=r.average_on_hand,
+                turnover=r.turnover,
+            )
+            for r in rows
+        ]
+
+
+@strawberry.type
+class AnalyticsQuery:
+    @strawberry.field(extensions=roles(Role.ANALYST))
+    def analytics(self) -> Analytics:
+        return Analytics()

@@ -1,0 +1,110 @@
+"""The analytics types: sales rows, store load, fulfilment times, inventory turnover."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import strawberry
+
+from oms_graph.api.catalog.types import Location
+from oms_graph.domain.analytics import Dimension, Figures, Key
+from oms_graph.services import analytics
+
+strawberry.enum(
+    Dimension,
+    name="SalesDimension",
+    description="What sales rows are grouped by. REGION: where the order goes (its pickup location's region, "
+    "else the delivery address's region, else its country). LOCATION: the location fulfilling the units "
+    "(null: units never assigned to one, or taken back before work started). DAY: the UTC day of placement.",
+)
+
+
+@strawberry.type(
+    description="Orders placed in the range with the grouped dimensions' values (null where not grouped), "
+    "and what became of their units so far, however long after. Rows are always grouped by currency too, "
+    "so every amount is in the row's currency."
+)
+class SalesRow:
+    channel: str | None
+    region: str | None
+    category: str | None
+    location: str | None
+    day: date | None
+    currency: str
+    orders: int = strawberry.field(description="Orders with units in the row (each counted once per row).")
+    units: int = strawberry.field(description="Units ordered.")
+    revenue: Decimal = strawberry.field(description="Unit price of every unit not cancelled, exact.")
+    net_revenue: Decimal = strawberry.field(description="Revenue less the returned units' unit price.")
+    cancelled_units: int
+    returned_units: int
+    cancellation_rate: float | None = strawberry.field(description="Cancelled units per unit ordered.")
+    return_rate: float | None = strawberry.field(description="Returned units per unit not cancelled.")
+
+    @classmethod
+    def of(cls, key: Key, figures: Figures) -> SalesRow:
+        kept = figures.units - figures.cancelled_units
+        return cls(
+            channel=key.channel,
+            region=key.region,
+            category=key.category,
+            location=key.location,
+            day=key.day,
+            currency=key.currency,
+            orders=figures.orders,
+            units=figures.units,
+            revenue=figures.revenue,
+            net_revenue=figures.net_revenue,
+            cancelled_units=figures.cancelled_units,
+            returned_units=figures.returned_units,
+            cancellation_rate=figures.cancelled_units / figures.units if figures.units else None,
+            return_rate=figures.returned_units / kept if kept else None,
+        )
+
+
+@strawberry.type(description="A location's work: open now, and assigned on the day asked for (UTC).")
+class StoreLoad:
+    location: Location
+    open_fulfilments: int = strawberry.field(description="Fulfilments open now: assigned and not yet gone.")
+    assigned_today: int = strawberry.field(description="Fulfilments assigned to it that day, whatever came of them.")
+    capacity_used: int = strawberry.field(
+        description="Delivery fulfilments assigned that day and not rejected or cancelled: what routing counts "
+        "against its daily ship capacity."
+    )
+    daily_ship_capacity: int | None
+    utilisation: float | None = strawberry.field(
+        description="assignedToday / dailyShipCapacity; null where capacity is unlimited."
+    )
+
+    @classmethod
+    def of(cls, load: analytics.StoreLoad) -> StoreLoad:
+        return cls(
+            location=Location.from_model(load.location),
+            open_fulfilments=load.open_fulfilments,
+            assigned_today=load.assigned,
+            capacity_used=load.capacity_used,
+            daily_ship_capacity=load.location.daily_ship_capacity,
+            utilisation=load.utilisation,
+        )
+
+
+@strawberry.type(
+    description="Of the orders placed in the range whose every unit left (shipped or collected): how many, "
+    "and the hours from placement until the last unit left (interpolated percentiles)."
+)
+class FulfilmentTimes:
+    orders: int
+    p50_hours: float | None
+    p90_hours: float | None
+
+
+@strawberry.type(
+    description="Units that left with customers in the range (shipped, collected, sold in store) over the "
+    "average units on hand then, time-weighted from the stock movement ledger."
+)
+class InventoryTurnoverRow:
+    category: str | None
+    location: str | None
+    units_sold: int
+    average_on_hand: float
+    turnover: float | None = strawberry.field(description="unitsSold / averageOnHand; null when nothing was held.")
