@@ -174,9 +174,12 @@ async def make_history(db: Database) -> dict[str, uuid.UUID]:
         )
 
     await at(db, feb28, chain)
-    o1 = await place(db, "2026-03-01T23:59:59", order("o1", "web", [("A1", 2, "10.00"), ("H1", 1, "25.50")], region="DE-BY"))
+    shirts_and_lamp = [("A1", 2, "10.00"), ("H1", 1, "25.50")]
+    o1 = await place(db, "2026-03-01T23:59:59", order("o1", "web", shirts_and_lamp, region="DE-BY"))
     o2 = await place(db, "2026-03-02T00:00:00", order("o2", "web", [("A1", 1, "10.00")], region="DE-BY"))
-    await at(db, "2026-03-02T00:01:00", lambda s: orders.cancel_order(s, order_id=o2, reason="mistake", principal=ADMIN))
+    await at(
+        db, "2026-03-02T00:01:00", lambda s: orders.cancel_order(s, order_id=o2, reason="mistake", principal=ADMIN)
+    )
     await at(db, "2026-03-02T00:05:00", lambda s: routing.route_order(s, order_id=o1))
     f1 = await fulfilment_of(db, o1)
 
