@@ -8,12 +8,14 @@ reached its tests are skipped, unless OMS_REQUIRE_POSTGRES=1 (CI), where they fa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -52,7 +54,7 @@ async def _postgres_database() -> str | None:
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-async def _drop_postgres_database(url: str) -> None:
+async def drop_postgres_database(url: str) -> None:
     admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
@@ -86,7 +88,7 @@ async def database(request: pytest.FixtureRequest, tmp_folder: Path) -> AsyncIte
     yield db
     await db.dispose()
     if request.param == "postgresql":
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
 
 
 @pytest.fixture
@@ -108,15 +110,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-async def server(database: Database) -> AsyncIterator[str]:
-    """A real uvicorn server on loopback serving the backend's database; its base URL."""
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """A real uvicorn server on loopback for the app, for the block; its base URL."""
     port = free_port()
-    # No background routing here: API tests look at orders as placed; routing has its own tests.
-    settings = Settings(
-        database_url=str(database.engine.url), graphiql=True, background=False, carrier_webhook_secret=WEBHOOK_SECRET
-    )
-    app = create_app(settings, db=database)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     instance = uvicorn.Server(config)
     task = asyncio.create_task(instance.serve())
@@ -124,9 +121,22 @@ async def server(database: Database) -> AsyncIterator[str]:
         if task.done():
             task.result()
         await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    await task
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="session")
+async def server(database: Database) -> AsyncIterator[str]:
+    """A real uvicorn server on loopback serving the backend's database; its base URL."""
+    # No background routing here: API tests look at orders as placed; routing has its own tests.
+    settings = Settings(
+        database_url=str(database.engine.url), graphiql=True, background=False, carrier_webhook_secret=WEBHOOK_SECRET
+    )
+    async with serving(create_app(settings, db=database)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import _drop_postgres_database, free_port, new_database_url
+from tests.conftest import drop_postgres_database, free_port, new_database_url
 from tests.e2e.test_embedded_server import clean_env, cli
 
 REDIS_URL = os.environ.get("OMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -135,7 +135,7 @@ async def route_with_serve_and_a_worker(
             process.terminate()
         for process in processes:
             process.wait(timeout=15)
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
 
 
 async def test_serve_and_a_worker_on_postgresql_and_redis_route_placed_orders(tmp_path):
@@ -178,7 +178,7 @@ async def test_a_worker_killed_while_routing_leaves_the_order_to_another_routed_
         for process in processes:
             process.kill()
             process.wait(timeout=15)
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
 
 
 async def routing_in_progress(url: str) -> bool:
@@ -310,7 +310,7 @@ async def test_a_worker_killed_while_delivering_a_webhook_leaves_it_to_another_d
             process.kill()
             process.wait(timeout=15)
         receiver.stop()
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
 
 
 def kill_while_delivering(tmp_path: Path, env: dict[str, str], receiver, processes: list) -> tuple[list, list]:  # type: ignore[no-untyped-def]

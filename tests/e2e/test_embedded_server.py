@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import inspect
 
 from oms_graph.db.engine import create_database
-from tests.conftest import BACKENDS, _drop_postgres_database, free_port, new_database_url
+from tests.conftest import BACKENDS, drop_postgres_database, free_port, new_database_url
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -141,4 +141,4 @@ async def test_migrate_command_brings_a_configured_database_to_head(backend, tmp
         assert {"channels", "locations", "products", "stock_levels", "stock_movements", "api_keys"} <= tables
     finally:
         if backend == "postgresql":
-            await _drop_postgres_database(url)
+            await drop_postgres_database(url)

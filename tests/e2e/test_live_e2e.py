@@ -7,7 +7,7 @@ import asyncio
 
 import httpx
 
-from tests.conftest import _drop_postgres_database, free_port, new_database_url
+from tests.conftest import drop_postgres_database, free_port, new_database_url
 from tests.e2e.test_background_e2e import ORDER, seed, start, wait_ready
 from tests.e2e.test_embedded_server import clean_env, cli
 from tests.live import Live
@@ -45,4 +45,4 @@ async def test_a_change_through_one_api_process_reaches_a_subscriber_of_another(
             process.terminate()
         for process in processes:
             process.wait(timeout=15)
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from oms_graph.db.base import Base
 from oms_graph.db.engine import create_database
 from oms_graph.db.migrate import alembic_config, migrating, upgrade
-from tests.conftest import BACKENDS, _drop_postgres_database, new_database_url
+from tests.conftest import BACKENDS, drop_postgres_database, new_database_url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -21,7 +21,7 @@ async def empty_database(request, tmp_folder):  # type: ignore[no-untyped-def]
     yield db
     await db.dispose()
     if request.param == "postgresql":
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
 
 
 async def test_upgrade_from_empty_to_head_builds_every_table(empty_database):
