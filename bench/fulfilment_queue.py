@@ -25,7 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _drop_postgres_database, _postgres_database  # noqa: E402
+from tests.conftest import _postgres_database, drop_postgres_database  # noqa: E402
 from tests.factories import placement_fields, service_chain  # noqa: E402
 from tests.statements import counting_selects  # noqa: E402
 
@@ -126,7 +126,7 @@ async def main() -> None:
             process.wait(timeout=15)
     finally:
         await db.dispose()
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
     print("benchmark (PostgreSQL)                                  | result")
     print("------------------------------------------------------- | ------")
     print(f"queue of {args.open} ASSIGNED, first 50 with order/lines | p50 {first[0]:.1f} ms, p95 {first[1]:.1f} ms")

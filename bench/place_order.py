@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _drop_postgres_database, _postgres_database  # noqa: E402
+from tests.conftest import _postgres_database, drop_postgres_database  # noqa: E402
 from tests.factories import order_input, placement_fields, service_chain  # noqa: E402
 
 from bench.server import start_server  # noqa: E402
@@ -293,7 +293,7 @@ async def main() -> None:
             ),
         ]
     finally:
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
     widths = [max(len(r[i]) for r in [*rows, ("benchmark", "result", "target")]) for i in range(3)]
     for row in [("benchmark", "result", "target"), tuple("-" * w for w in widths), *rows]:
         print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))

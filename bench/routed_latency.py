@@ -29,7 +29,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _drop_postgres_database, _postgres_database, free_port  # noqa: E402
+from tests.conftest import _postgres_database, drop_postgres_database, free_port  # noqa: E402
 from tests.factories import order_input  # noqa: E402
 
 from bench.place_order import BENCH_LINES, PLACE_ORDER_SHORT, seed, wrk_load  # noqa: E402
@@ -154,7 +154,7 @@ async def main() -> None:
             process.terminate()
         for process in processes:
             process.wait(timeout=15)
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
     print("benchmark                                      | result")
     print("---------------------------------------------- | ------")
     print(f"placements (wrk, {args.connections} connections)            | {tps:.0f} orders/s, {placed} orders")

@@ -28,7 +28,7 @@ from sqlalchemy import event, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _drop_postgres_database, _postgres_database  # noqa: E402
+from tests.conftest import _postgres_database, drop_postgres_database  # noqa: E402
 from tests.factories import AVAILABILITY, SET_STOCK, UPSERT_LOCATIONS, UPSERT_PRODUCTS  # noqa: E402
 
 from bench.server import start_server  # noqa: E402
@@ -153,7 +153,7 @@ async def main() -> None:
     try:
         rows += await run(url, "postgresql", args.rounds)
     finally:
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
     if args.sqlite:
         with tempfile.TemporaryDirectory() as folder:
             rows += await run(f"sqlite+aiosqlite:///{folder}/bench.db", "sqlite", args.rounds)

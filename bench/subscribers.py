@@ -30,7 +30,7 @@ from websockets.typing import Subprotocol
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _drop_postgres_database, _postgres_database, free_port  # noqa: E402
+from tests.conftest import _postgres_database, drop_postgres_database, free_port  # noqa: E402
 from tests.factories import order_input  # noqa: E402
 
 from bench.place_order import PLACE_ORDER_SHORT, SKUS, seed  # noqa: E402
@@ -145,7 +145,7 @@ async def run(subscribers: int, rate: float, seconds: float, processes: int) -> 
             server.terminate()
             server.wait(timeout=15)
         await db.dispose()
-        await _drop_postgres_database(url)
+        await drop_postgres_database(url)
 
 
 async def main() -> None:
