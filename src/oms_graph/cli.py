@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from oms_graph.config import get_settings
@@ -129,7 +130,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _seed(args: argparse.Namespace) -> int:
     from oms_graph.events.stream import Sequencer
-    from oms_graph.history import make_history, progress_bar
+    from oms_graph.history import make_history
     from oms_graph.services import demo, sales_summary
 
     if not args.demo and args.history <= 0:
@@ -141,7 +142,7 @@ def _seed(args: argparse.Namespace) -> int:
             keys = await demo.seed(session)
         if args.history > 0:
             skipped = await make_history(
-                db, orders_total=args.history, days=args.days, progress=progress_bar(sys.stderr)
+                db, orders_total=args.history, days=args.days, progress=_progress_bar(sys.stderr)
             )
             sequencer = Sequencer(db, lambda: None)
             while await sequencer.sequence_once():  # the history's events in the stream, as a server would
@@ -162,6 +163,23 @@ def _seed(args: argparse.Namespace) -> int:
     print(f"ADMIN key:                  {keys.admin}")
     print(f"STOREFRONT key (channel web): {keys.storefront}")
     return 0
+
+
+def _progress_bar(stream: Any, width: int = 40) -> Callable[[int, int], None]:
+    """A one-line bar on a terminal stream, redrawn every percent."""
+    shown = [-1]
+
+    def show(done: int, total: int) -> None:
+        percent = done * 100 // max(total, 1)
+        if percent != shown[0] or done == total:
+            shown[0] = percent
+            filled = width * done // max(total, 1)
+            stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {percent:3d}% {done}/{total} orders")
+            if done == total:
+                stream.write("\n")
+            stream.flush()
+
+    return show
 
 
 def _api_key(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ The history (all times UTC), made through the services at those times:
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace as Fields
 from typing import Any
@@ -333,19 +333,29 @@ async def test_sales_add_up_by_hand_from_the_orders_the_summaries_and_both_toget
         assert await sales(api, analyst, by) == expected, by
 
 
-async def test_a_change_after_the_refresh_counts_at_once(api: Api) -> None:
+async def test_earlier_days_are_as_of_the_last_refresh_and_today_is_live(api: Api) -> None:
     history = await make_history(api.db)
-    await sequenced(api.db)
-    await sales_summary.refresh(api.db)
     analyst = await make_key(api.db, Role.ANALYST)
-    before = await sales(api, analyst, ())
-    assert [r["returnedUnits"] for r in before] == [0, 0]
-    await return_one_shirt(api.db, history["o1"])  # March 1's order changes; its summary is now stale
-    assert await sales(api, analyst, ()) == EXPECTED[()]
-    assert await sales(api, analyst, ("DAY", "CATEGORY", "LOCATION")) == EXPECTED[("DAY", "CATEGORY", "LOCATION")]
+    as_of = "{ analytics { summariesAsOf } }"
+    assert (await api.data(analyst, as_of))["analytics"]["summariesAsOf"] is None
+    await sequenced(api.db)
+    before = datetime.now(UTC)
+    await sales_summary.refresh(api.db)
+    refreshed = datetime.fromisoformat((await api.data(analyst, as_of))["analytics"]["summariesAsOf"])
+    assert before <= refreshed <= datetime.now(UTC)
+    await return_one_shirt(api.db, history["o1"])  # a late change to March 1: its summary holds until refreshed
+    assert [r["returnedUnits"] for r in await sales(api, analyst, ())] == [0, 0]
     await sequenced(api.db)
     assert await sales_summary.refresh(api.db) == 1  # only the day whose order changed is rebuilt
     assert await sales(api, analyst, ()) == EXPECTED[()]
+    assert await sales(api, analyst, ("DAY", "CATEGORY", "LOCATION")) == EXPECTED[("DAY", "CATEGORY", "LOCATION")]
+
+    async with api.db.write() as session:  # an order placed now counts at once
+        fields = order("today", "web", [("A1", 1, "10.00")], region="DE-BE")
+        await placement.place_order(session, order=fields, principal=ADMIN)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    totals = [(r["currency"], r["orders"], r["units"]) for r in await sales(api, analyst, (), MARCH_1, tomorrow)]
+    assert totals == [("CHF", 1, 2), ("EUR", 5, 9)]  # O1, O2, O4, O5 and today's
 
 
 async def test_the_refresh_actor_builds_every_day_up_to_the_newest_event(api: Api) -> None:

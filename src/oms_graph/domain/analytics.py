@@ -71,7 +71,7 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Share:
-    """The part of a line's units at one location (None: never assigned, or taken back before work)."""
+    """The part of a line's units at one location (None: not assigned to any, or cancelled off their assignment)."""
 
     line: OrderedLine
     location: str | None

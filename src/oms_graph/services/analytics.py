@@ -77,34 +77,26 @@ def _sort_key(item: tuple[Key, Figures]) -> tuple[object, ...]:
 async def sales(
     session: AsyncSession, *, start: datetime, end: datetime, group_by: Sequence[Dimension]
 ) -> list[tuple[Key, Figures]]:
-    """Orders placed in [start, end), grouped by the dimensions (and always by currency)."""
+    """Orders placed in [start, end), grouped by the dimensions (and always by currency). Whole days before
+    the day the summaries were last refreshed come from them; the rest (today, part days) from the orders."""
     start, end = checked_range(start, end)
     checked_dimensions(group_by)
-    first = start.date() if start == midnight(start.date()) else start.date() + DAY
-    last = end.date() - DAY  # the last whole day, if `end` is at midnight; else the day before its own
-    spans = []
-    if first > last:
-        spans.append((start, end))
-    else:
-        if start < midnight(first):
-            spans.append((start, midnight(first)))
-        if end > midnight(last + DAY):
-            spans.append((midnight(last + DAY), end))
+    mark = await sales_summary.watermark(session)
+    first = start if start == midnight(start.date()) else midnight(start.date() + DAY)
+    last = min(midnight(end.date()), midnight(mark.refreshed_at.date()) if mark else first)
     rows: dict[Key, Figures] = {}
-    if first <= last:
-        mark = await sales_summary.watermark(session)
-        changed = await sales_summary.changed_days(session, after=mark.position if mark else 0)
-        # Days changed since the last refresh (all, before the first) are computed from their orders.
-        recent = {d for d in changed if first <= d <= last} if mark else _days(first, last)
-        spans += [(midnight(d), midnight(d + DAY)) for d in sorted(recent)]
-        if len(recent) <= (last - first).days:
-            rows = await sales_summary.stored(session, first=first, last=last, skip=recent, group_by=group_by)
+    spans = [(start, end)]
+    if first < last:
+        rows = await sales_summary.stored(session, first=first.date(), end=last.date(), group_by=group_by)
+        spans = [(a, b) for a, b in ((start, first), (last, end)) if a < b]
     rules.merge(rows, await sales_summary.computed(session, spans=spans, group_by=group_by))
     return sorted(rows.items(), key=_sort_key)
 
 
-def _days(first: date, last: date) -> set[date]:
-    return {first + DAY * n for n in range((last - first).days + 1)}
+async def summaries_as_of(session: AsyncSession) -> datetime | None:
+    """When the summaries were last refreshed (what they hold of earlier days); None before the first."""
+    mark = await sales_summary.watermark(session)
+    return mark.refreshed_at if mark else None
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Sales figures from the orders themselves, and the daily summaries built from them.
 
-A query over a long range reads the summaries for whole UTC days and computes from the orders only what
-the summaries may not know yet: part days at the ends of the range, and days whose orders have events
-after the watermark (changed since the last refresh). The refresh (actor `analytics.refresh`, sent every
-minute) rebuilds those days, one transaction per day. Stream positions say what changed: a reader that
-has seen position P has seen every event up to P (events/stream.py).
+A query over a long range reads the summaries for the whole UTC days before the day of the last refresh,
+and computes the rest from the orders: today (and any day since a refresh that is late), and part days at
+the ends of the range. The refresh (actor `analytics.refresh`, sent every OMS_ANALYTICS_REFRESH_SECONDS)
+rebuilds the days whose orders changed since the last one, one transaction per day: the event stream's
+positions say what changed (a reader that has seen position P has seen every event up to P, see
+events/stream.py). So a late change to an earlier day (a return, a delivery) shows at the next refresh.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -133,10 +134,8 @@ _COLUMNS: dict[Dimension, Any] = {
 }
 
 
-async def stored(
-    session: AsyncSession, *, first: date, last: date, skip: Iterable[date], group_by: Sequence[Dimension]
-) -> dict[Key, Figures]:
-    """Rows summed from the summaries of the days first..last (inclusive), less the days to skip."""
+async def stored(session: AsyncSession, *, first: date, end: date, group_by: Sequence[Dimension]) -> dict[Key, Figures]:
+    """Rows summed from the summaries of the days from `first` until `end` (exclusive)."""
     dims = [d for d in Dimension if d in group_by]
     columns = [SalesDay.currency, *(_COLUMNS[d] for d in dims)]
     query = (
@@ -149,12 +148,9 @@ async def stored(
             func.sum(SalesDay.cancelled_units),
             func.sum(SalesDay.returned_units),
         )
-        .where(SalesDay.grain == rules.grain(group_by), SalesDay.day >= first, SalesDay.day <= last)
+        .where(SalesDay.grain == rules.grain(group_by), SalesDay.day >= first, SalesDay.day < end)
         .group_by(*columns)
     )
-    skipped = sorted(set(skip))
-    if skipped:
-        query = query.where(SalesDay.day.notin_(skipped))
     rows = {}
     for row in await session.execute(query):
         values = dict(zip(dims, row[1 : 1 + len(dims)], strict=True))
@@ -168,15 +164,9 @@ async def watermark(session: AsyncSession) -> SummaryWatermark | None:
     return await session.get(SummaryWatermark, WATERMARK)
 
 
-async def changed_days(session: AsyncSession, *, after: int, upto: int | None = None) -> set[date]:
-    """Placement days of the orders with events after stream position `after` (up to `upto`; with no
-    `upto` also the events not given a position yet)."""
-    positions = OrderEvent.position > after
-    changed = (
-        select(OrderEvent.order_id).where(positions, OrderEvent.position <= upto)
-        if upto is not None
-        else select(OrderEvent.order_id).where(or_(positions, OrderEvent.position.is_(None)))
-    )
+async def changed_days(session: AsyncSession, *, after: int, upto: int) -> set[date]:
+    """Placement days of the orders with events at stream positions after `after`, up to `upto`."""
+    changed = select(OrderEvent.order_id).where(OrderEvent.position > after, OrderEvent.position <= upto)
     placed = await session.scalars(select(Order.created_at).where(Order.id.in_(changed)))
     return {at.date() for at in placed}
 
@@ -213,6 +203,7 @@ async def rebuild_day(session: AsyncSession, *, day: date) -> int:
 async def refresh(db: Database, *, everything: bool = False) -> int:
     """Rebuild the summaries of the days changed since the last refresh (every day with orders the first
     time, or when `everything`, e.g. after a bulk import); how many days."""
+    started = utcnow()  # the summaries hold at least what was committed by now
     async with db.read() as session:
         mark = await watermark(session)
         top = await session.scalar(select(func.max(OrderEvent.position))) or 0
@@ -229,7 +220,7 @@ async def refresh(db: Database, *, everything: bool = False) -> int:
         await hold_lock(session, REFRESH_LOCK)
         mark = await watermark(session)
         if mark is None:
-            session.add(SummaryWatermark(name=WATERMARK, position=top, refreshed_at=utcnow()))
-        elif mark.position <= top:  # a refresh that read a later position may have finished first
-            mark.position, mark.refreshed_at = top, utcnow()
+            session.add(SummaryWatermark(name=WATERMARK, position=top, refreshed_at=started))
+        else:  # a refresh that started later may have finished first
+            mark.position, mark.refreshed_at = max(mark.position, top), max(mark.refreshed_at, started)
     return len(days)

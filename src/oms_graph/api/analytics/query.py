@@ -21,6 +21,15 @@ RANGE = "Orders placed from `from` (inclusive) to `to` (exclusive); times withou
 
 @strawberry.type(description="Figures for the chain's dashboards. Ranges are at most three years.")
 class Analytics:
+    @strawberry.field(
+        description="When the daily sales summaries were last refreshed: `sales` reads whole days before that "
+        "day from them (a late change to such a day, like a return, shows at the next refresh) and computes "
+        "the rest from the orders when asked. Null before the first refresh (everything computed)."
+    )
+    async def summaries_as_of(self, info: Info) -> datetime | None:
+        async with reading(info, replica=True) as session:
+            return await analytics.summaries_as_of(session)
+
     @strawberry.field(description=f"Sales grouped by any combination of dimensions. {RANGE}")
     async def sales(
         self,

@@ -16,7 +16,8 @@ strawberry.enum(
     name="SalesDimension",
     description="What sales rows are grouped by. REGION: where the order goes (its pickup location's region, "
     "else the delivery address's region, else its country). LOCATION: the location fulfilling the units "
-    "(null: units never assigned to one, or taken back before work started). DAY: the UTC day of placement.",
+    "(null: units not assigned to any: not routed yet, or cancelled off their assignment). DAY: the UTC day of "
+    "placement.",
 )
 
 

@@ -1,17 +1,9 @@
-"""A believable history of orders, made through the real services and actors at the times it happened.
-
-`oms-graph seed --history N` spreads N orders over the last year of the demo chain: more in November and
-December and at weekends, through the day's peaks, over the channel mix, with click & collect, store
-sales, cancellations, short-notice line cancellations, rejections and returns. Every step is a real
-command at its own time (a simulated clock, db.base.pinned_time), taken in time order across orders, so
-stock, capacity and the ledger move as they would have. Orders placed near the end stay open.
-"""
+"""Orders' lives as steps in time order, each a real command (service or actor) at its own time."""
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import math
 import random
 import uuid
 from collections.abc import Awaitable, Callable
@@ -41,48 +33,20 @@ from oms_graph.domain.errors import DomainError
 from oms_graph.domain.fulfilment import FulfilmentStatus, RejectionReason
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod
 from oms_graph.domain.returns import ItemCondition
+from oms_graph.history.trade import (
+    CANCEL_REASONS,
+    CHANNEL_MIX,
+    CUSTOMERS,
+    HOUR_WEIGHT,
+    RETURN_CHANCE,
+    RETURN_REASONS,
+    order_days,
+)
 from oms_graph.services import cancellation, fulfilment_work, orders, placement, returns, routing, stock, store_sales
 from oms_graph.tasks import actors
 
 OPERATOR = Principal(key_id=uuid.UUID(int=0), name="history", role=Role.ADMIN)
 HOUR = timedelta(hours=1)
-
-# channel code, share of orders
-CHANNEL_MIX = [("web", 44), ("app", 24), ("marketplace", 12), ("social", 5), ("pos", 10), ("callcenter", 5)]
-# region, city, latitude, longitude, share of delivery orders
-CUSTOMERS = [
-    ("DE-BE", "Berlin", 52.52, 13.40, 16),
-    ("DE-HH", "Hamburg", 53.55, 9.99, 9),
-    ("DE-BY", "München", 48.14, 11.58, 17),
-    ("DE-NW", "Köln", 50.94, 6.96, 21),
-    ("DE-HE", "Frankfurt am Main", 50.11, 8.68, 8),
-    ("DE-BW", "Stuttgart", 48.78, 9.18, 13),
-    ("DE-NI", "Hannover", 52.37, 9.74, 9),
-    ("DE-SN", "Leipzig", 51.34, 12.37, 7),
-]
-MONTH_WEIGHT = [0.85, 0.75, 0.85, 0.9, 0.95, 0.9, 0.85, 0.85, 0.95, 1.05, 1.45, 1.8]
-WEEKDAY_WEIGHT = [0.95, 0.9, 0.9, 0.95, 1.05, 1.15, 1.1]
-HOUR_WEIGHT = [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3, 4, 5, 6, 7, 6, 5, 5, 5, 6, 7, 9, 10, 9, 6, 3]
-PRICES = [9, 15, 20, 30, 45, 60, 90]
-RETURN_CHANCE = {"Apparel": 0.25, "Footwear": 0.2}
-RETURN_REASONS = ["too small", "too large", "not as described", "arrived damaged", "changed my mind"]
-CANCEL_REASONS = ["customer changed their mind", "found it cheaper", "ordered by mistake", "delivery too slow"]
-
-
-def order_days(total: int, *, days: int, end: datetime) -> list[int]:
-    """How many of `total` orders each of the `days` days up to `end` gets: season, weekday, growth."""
-    start = end - timedelta(days=days)
-    weights = []
-    for n in range(days):
-        day = start + timedelta(days=n)
-        weights.append(MONTH_WEIGHT[day.month - 1] * WEEKDAY_WEIGHT[day.weekday()] * (0.8 + 0.4 * n / days))
-    scale, carried = total / sum(weights), 0.0
-    counts: list[int] = []
-    for weight in weights:  # rounding carried forward, so the counts add up to `total`
-        carried += weight * scale
-        counts.append(math.floor(carried + 1e-9) - sum(counts))
-    counts[-1] += total - sum(counts)
-    return counts
 
 
 @dataclass
@@ -471,20 +435,3 @@ async def make_history(
                 progress(placed, orders_total)
     await history.until(now)
     return history.skipped
-
-
-def progress_bar(stream: Any, width: int = 40) -> Callable[[int, int], None]:
-    """A one-line bar on a terminal stream, redrawn every percent."""
-    shown = [-1]
-
-    def show(done: int, total: int) -> None:
-        percent = done * 100 // max(total, 1)
-        if percent != shown[0] or done == total:
-            shown[0] = percent
-            filled = width * done // max(total, 1)
-            stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {percent:3d}% {done}/{total} orders")
-            if done == total:
-                stream.write("\n")
-            stream.flush()
-
-    return show
