@@ -1,8 +1,8 @@
-"""Analytics: daily sales summaries, their watermark, and when each order's last unit left.
+"""Analytics: daily sales and fulfilment time summaries, their watermark, when each order's last unit left.
 
 Revision ID: 0012
 Revises: 0011
-Create Date: 2026-11-28 15:53:53.659575
+Create Date: 2026-11-28 16:33:47.367752
 """
 
 from __future__ import annotations
@@ -17,6 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "fulfilment_time_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("tenths", sa.Integer(), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "tenths", name=op.f("pk_fulfilment_time_days")),
+    )
     op.create_table(
         "sales_days",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -33,6 +40,8 @@ def upgrade() -> None:
         sa.Column("net_revenue", sa.Numeric(precision=18, scale=4), nullable=False),
         sa.Column("cancelled_units", sa.Integer(), nullable=False),
         sa.Column("returned_units", sa.Integer(), nullable=False),
+        sa.Column("split_orders", sa.Integer(), nullable=False),
+        sa.Column("backordered_orders", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sales_days")),
     )
     with op.batch_alter_table("sales_days", schema=None) as batch_op:
@@ -60,8 +69,14 @@ def upgrade() -> None:
         """
     )
 
+    with op.batch_alter_table("returns", schema=None) as batch_op:
+        batch_op.create_index("ix_returns_created_at", ["created_at"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("returns", schema=None) as batch_op:
+        batch_op.drop_index("ix_returns_created_at")
+
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_created_fulfilled")
         batch_op.create_index(batch_op.f("ix_orders_created"), ["created_at"], unique=False)
@@ -72,3 +87,4 @@ def downgrade() -> None:
         batch_op.drop_index("ix_sales_days_grain_day")
 
     op.drop_table("sales_days")
+    op.drop_table("fulfilment_time_days")

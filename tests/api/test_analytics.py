@@ -51,7 +51,7 @@ ADMIN = Principal(key_id=uuid.uuid4(), name="test", role=Role.ADMIN)
 HAMBURG = (53.55, 9.99)
 SHIP, PICKUP, RETURNS = LocationCapability.SHIP, LocationCapability.PICKUP, LocationCapability.RETURNS
 ROW = """channel region category location day currency orders units revenue netRevenue cancelledUnits
-  returnedUnits cancellationRate returnRate"""
+  returnedUnits cancellationRate returnRate splitOrders splitShipmentRate backorderedOrders"""
 SALES = f"""query($from: DateTime!, $to: DateTime!, $by: [SalesDimension!]!) {{
   analytics {{ sales(from: $from, to: $to, groupBy: $by) {{ {ROW} }} }} }}"""
 TIMES = """query($from: DateTime!, $to: DateTime!) { analytics { fulfilmentTimes(from: $from, to: $to) {
@@ -249,6 +249,7 @@ def row(**values: Any) -> dict[str, Any]:
     units, cancelled, returned = base["units"], base["cancelledUnits"], base["returnedUnits"]
     base["cancellationRate"] = pytest.approx(cancelled / units)
     base["returnRate"] = pytest.approx(returned / (units - cancelled)) if units > cancelled else None
+    base.update(splitOrders=0, splitShipmentRate=0.0, backorderedOrders=0)  # none in this history
     return base
 
 
@@ -475,6 +476,58 @@ async def test_inventory_turnover_weighs_on_hand_by_time_from_the_ledger(api: Ap
     ]
     body = await api.run(analyst, TURNOVER, {"from": MARCH_1, "to": MARCH_3, "by": ["CHANNEL"]})
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_sales_count_split_and_backordered_orders(api: Api) -> None:
+    await make_history(api.db)
+    analyst = await make_key(api.db, Role.ANALYST)
+
+    async def toys(session: Any) -> None:  # a toy only the Berlin store has
+        kite = Fields(sku="T1", name="Kite", category="Toys", weight_grams=300)
+        await catalog.upsert_products(session, inputs=[kite])
+        await stock.set_stock_levels(
+            session, inputs=[Fields(sku="T1", location_code="ST-B", on_hand=2, safety_stock=0)], actor="test"
+        )
+
+    await at(api.db, "2026-03-04T09:00:00", toys)
+    shirt_and_kite = [("A1", 1, "10.00"), ("T1", 1, "5.00")]
+    o6 = await place(api.db, "2026-03-04T10:00:00", order("o6", "web", shirt_and_kite, region="DE-BE"))
+    await at(api.db, "2026-03-04T10:01:00", lambda s: routing.route_order(s, order_id=o6))  # WH-A and ST-B
+    o7 = await place(api.db, "2026-03-04T11:00:00", order("o7", "web", [("T1", 1, "5.00")], region="DE-BE"))
+    await at(  # the last kite breaks before routing: nothing left to route o7 to
+        api.db,
+        "2026-03-04T11:00:30",
+        lambda s: stock.set_stock_levels(
+            s, inputs=[Fields(sku="T1", location_code="ST-B", on_hand=1, safety_stock=0)], actor="test"
+        ),
+    )
+    await at(api.db, "2026-03-04T11:01:00", lambda s: routing.route_order(s, order_id=o7))
+    day = await sales(api, analyst, ("CATEGORY",), "2026-03-04T00:00:00Z", "2026-03-05T00:00:00Z")
+    assert [(r["category"], r["orders"], r["splitOrders"], r["backorderedOrders"]) for r in day] == [
+        ("Apparel", 1, 1, 0),
+        ("Toys", 2, 1, 1),
+    ]
+    whole = (await sales(api, analyst, (), "2026-03-04T00:00:00Z", "2026-03-05T00:00:00Z"))[0]
+    assert (whole["orders"], whole["splitOrders"], whole["splitShipmentRate"], whole["backorderedOrders"]) == (
+        2,
+        1,
+        0.5,
+        1,
+    )
+
+
+async def test_return_reasons_count_returns_and_units_by_the_reason_given(api: Api) -> None:
+    history = await make_history(api.db)
+    await return_one_shirt(api.db, history["o1"])
+    analyst = await make_key(api.db, Role.ANALYST)
+    query = """query($from: DateTime!, $to: DateTime!) { analytics {
+      returnReasons(from: $from, to: $to) { reason returns units receivedUnits } } }"""
+    march = {"from": MARCH_1, "to": "2026-04-01T00:00:00Z"}
+    assert (await api.data(analyst, query, march))["analytics"]["returnReasons"] == [
+        {"reason": "too small", "returns": 1, "units": 1, "receivedUnits": 1}
+    ]
+    february = {"from": "2026-02-01T00:00:00Z", "to": MARCH_1}
+    assert (await api.data(analyst, query, february))["analytics"]["returnReasons"] == []
 
 
 @pytest.mark.parametrize("role", [Role.STOREFRONT, Role.STORE, Role.INTEGRATION])

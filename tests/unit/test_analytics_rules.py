@@ -80,11 +80,29 @@ def test_a_grouping_reads_the_summary_grain_that_keeps_its_dimensions() -> None:
     assert rules.summary_dimensions(3) == [*rules.ORDER_DIMENSIONS, Dimension.CATEGORY, Dimension.LOCATION]
 
 
-def test_percentiles_interpolate_between_neighbours() -> None:
-    assert rules.percentile([], 0.5) is None
-    assert rules.percentile([7.0], 0.9) == 7.0
-    assert rules.percentile([6.0, 26.0], 0.5) == pytest.approx(16.0)
-    assert rules.percentile([1.0, 2.0, 3.0, 4.0, 5.0], 0.9) == pytest.approx(4.6)
+def test_percentiles_of_counted_values_interpolate_between_neighbouring_ranks() -> None:
+    assert rules.percentile({}, 0.5) is None
+    assert rules.percentile({7: 1}, 0.9) == 7
+    assert rules.percentile({60: 1, 260: 1}, 0.5) == pytest.approx(160)
+    assert rules.percentile({1: 1, 2: 1, 3: 1, 4: 1, 5: 1}, 0.9) == pytest.approx(4.6)
+    assert rules.percentile({1: 3, 9: 1}, 0.5) == 1  # ranks 0-2 are 1, rank 3 is 9
+    assert rules.percentile({1: 3, 9: 1}, 0.9) == pytest.approx(1 + 8 * 0.7)
+
+
+def test_fulfilment_times_count_in_whole_tenths_of_an_hour() -> None:
+    assert rules.tenths_of_an_hour(26 * 3600) == 260
+    assert rules.tenths_of_an_hour(359) == 0 and rules.tenths_of_an_hour(360) == 1
+
+
+def test_an_order_is_split_when_more_than_one_location_fulfils_it() -> None:
+    other = uuid.uuid4()
+    assignments = [
+        Assignment(ORDER, "A1", "WH-A", 1, False),
+        Assignment(ORDER, "B1", "ST-B", 1, False),
+        Assignment(other, "A1", "WH-A", 1, False),
+        Assignment(other, "B1", "ST-B", 1, True),  # cancelled there: it did not fulfil anything
+    ]
+    assert rules.splits(assignments) == {ORDER}
 
 
 def test_utilisation_and_turnover_are_null_where_they_mean_nothing() -> None:

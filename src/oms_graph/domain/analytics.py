@@ -54,6 +54,9 @@ class OrderedLine:
     unit_price: Decimal
     cancelled: int
     returned: int
+    # Of the order: fulfilled from more than one location (a split shipment); waiting for stock now.
+    split: bool = False
+    backordered: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,12 +155,17 @@ class Figures:
     net_revenue: Decimal = Decimal(0)
     cancelled_units: int = 0
     returned_units: int = 0
+    split_orders: int = 0
+    backordered_orders: int = 0
     order_ids: set[uuid.UUID] = field(default_factory=set)
 
     def add_share(self, share: Share) -> None:
-        price = share.line.unit_price
-        self.order_ids.add(share.line.order_id)
-        self.orders = len(self.order_ids)
+        price, order_id = share.line.unit_price, share.line.order_id
+        if order_id not in self.order_ids:
+            self.order_ids.add(order_id)
+            self.orders += 1
+            self.split_orders += share.line.split
+            self.backordered_orders += share.line.backordered
         self.units += share.units
         self.cancelled_units += share.cancelled
         self.returned_units += share.returned
@@ -172,6 +180,17 @@ class Figures:
         self.net_revenue += other.net_revenue
         self.cancelled_units += other.cancelled_units
         self.returned_units += other.returned_units
+        self.split_orders += other.split_orders
+        self.backordered_orders += other.backordered_orders
+
+
+def splits(assignments: Iterable[Assignment]) -> set[uuid.UUID]:
+    """The orders fulfilled from more than one location (cancelled assignments aside)."""
+    locations: dict[uuid.UUID, set[str]] = {}
+    for a in assignments:
+        if not a.cancelled:
+            locations.setdefault(a.order_id, set()).add(a.location)
+    return {order_id for order_id, at in locations.items() if len(at) > 1}
 
 
 def group(all_shares: Iterable[Share], group_by: Iterable[Dimension]) -> dict[Key, Figures]:
@@ -199,13 +218,30 @@ def summary_dimensions(grain_no: int) -> list[Dimension]:
     return dims
 
 
-def percentile(ordered: Sequence[float], q: float) -> float | None:
-    """The q-quantile of sorted values, interpolated between neighbours (as PostgreSQL's percentile_cont)."""
-    if not ordered:
+TENTHS_PER_HOUR = 10
+
+
+def tenths_of_an_hour(seconds: float) -> int:
+    """A fulfilment time as counted: in whole tenths of an hour (six minutes), rounded down."""
+    return math.floor(seconds / 3600 * TENTHS_PER_HOUR + 1e-9)
+
+
+def percentile(counts: dict[int, int], q: float) -> float | None:
+    """The q-quantile of values given as value -> how many, interpolated between the neighbouring ranks
+    (as PostgreSQL's percentile_cont over the values one by one)."""
+    total = sum(counts.values())
+    if not total:
         return None
-    at = (len(ordered) - 1) * q
+    at = (total - 1) * q
     low, high = math.floor(at), math.ceil(at)
-    return ordered[low] + (ordered[high] - ordered[low]) * (at - low)
+    found: dict[int, float] = {}
+    seen = 0
+    for value in sorted(counts):
+        for rank in (low, high):
+            if seen <= rank < seen + counts[value]:
+                found.setdefault(rank, value)
+        seen += counts[value]
+    return found[low] + (found[high] - found[low]) * (at - low)
 
 
 def utilisation(assigned: int, capacity: int | None) -> float | None:

@@ -13,17 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, distinct, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import UTCDateTime, utcnow
-from oms_graph.db.dialect import dialect_of, seconds_between
-from oms_graph.db.models import Fulfilment, Location, Order, Product, StockMovement
+from oms_graph.db.dialect import seconds_between
+from oms_graph.db.models import Fulfilment, Location, Product, Return, ReturnLine, StockMovement
 from oms_graph.domain import analytics as rules
 from oms_graph.domain.analytics import Dimension, Figures, Key
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.fulfilment import SALE_REASONS, FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.domain.returns import ReturnStatus
 from oms_graph.services import sales_summary
 from oms_graph.services.sales_summary import DAY, midnight
 
@@ -74,22 +75,36 @@ def _sort_key(item: tuple[Key, Figures]) -> tuple[object, ...]:
     return tuple((v is not None, v if v is not None else "") for v in values)
 
 
-async def sales(
-    session: AsyncSession, *, start: datetime, end: datetime, group_by: Sequence[Dimension]
-) -> list[tuple[Key, Figures]]:
-    """Orders placed in [start, end), grouped by the dimensions (and always by currency). Whole days before
-    the day the summaries were last refreshed come from them; the rest (today, part days) from the orders."""
-    start, end = checked_range(start, end)
-    checked_dimensions(group_by)
+@dataclass(frozen=True)
+class Split:
+    """A range cut into the whole days the summaries hold (`first` until `end`, maybe none) and the spans
+    computed from the orders: today on (the summaries' refresh day on), part days at the ends."""
+
+    first: date
+    end: date
+    spans: list[tuple[datetime, datetime]]
+
+
+async def split(session: AsyncSession, start: datetime, end: datetime) -> Split:
     mark = await sales_summary.watermark(session)
     first = start if start == midnight(start.date()) else midnight(start.date() + DAY)
     last = min(midnight(end.date()), midnight(mark.refreshed_at.date()) if mark else first)
+    if first >= last:
+        return Split(first.date(), first.date(), [(start, end)])
+    return Split(first.date(), last.date(), [(a, b) for a, b in ((start, first), (last, end)) if a < b])
+
+
+async def sales(
+    session: AsyncSession, *, start: datetime, end: datetime, group_by: Sequence[Dimension]
+) -> list[tuple[Key, Figures]]:
+    """Orders placed in [start, end), grouped by the dimensions (and always by currency)."""
+    start, end = checked_range(start, end)
+    checked_dimensions(group_by)
+    cut = await split(session, start, end)
     rows: dict[Key, Figures] = {}
-    spans = [(start, end)]
-    if first < last:
-        rows = await sales_summary.stored(session, first=first.date(), end=last.date(), group_by=group_by)
-        spans = [(a, b) for a, b in ((start, first), (last, end)) if a < b]
-    rules.merge(rows, await sales_summary.computed(session, spans=spans, group_by=group_by))
+    if cut.first < cut.end:
+        rows = await sales_summary.stored(session, first=cut.first, end=cut.end, group_by=group_by)
+    rules.merge(rows, await sales_summary.computed(session, spans=cut.spans, group_by=group_by))
     return sorted(rows.items(), key=_sort_key)
 
 
@@ -138,24 +153,23 @@ class FulfilmentTimes:
 
 
 async def fulfilment_times(session: AsyncSession, *, start: datetime, end: datetime) -> FulfilmentTimes:
-    """Of the orders placed in [start, end) whose every unit left (shipped or collected): how many, and
-    the median and 90th percentile of the hours from placement until the last unit left."""
+    """Of the orders placed in [start, end) whose every unit left (shipped or collected): how many, and the
+    median and 90th percentile of the time from placement until the last unit left, counted in whole
+    tenths of an hour."""
     start, end = checked_range(start, end)
-    hours = seconds_between(session, Order.created_at, Order.fulfilled_at) / 3600.0
-    placed = (Order.created_at >= start, Order.created_at < end, Order.fulfilled_at.is_not(None))
-    if dialect_of(session) == "postgresql":
-        row = (
-            await session.execute(
-                select(
-                    func.count(),
-                    func.percentile_cont(0.5).within_group(hours),
-                    func.percentile_cont(0.9).within_group(hours),
-                ).where(*placed)
-            )
-        ).one()
-        return FulfilmentTimes(row[0], row[1], row[2])
-    values = [float(v) for v in await session.scalars(select(hours).where(*placed).order_by(hours))]
-    return FulfilmentTimes(len(values), rules.percentile(values, 0.5), rules.percentile(values, 0.9))
+    cut = await split(session, start, end)
+    counts: dict[int, int] = defaultdict(int)
+    if cut.first < cut.end:
+        counts.update(await sales_summary.stored_lead_times(session, first=cut.first, end=cut.end))
+    for a, b in cut.spans:
+        for tenths, n in (await sales_summary.lead_times(session, start=a, end=b)).items():
+            counts[tenths] += n
+
+    def hours(q: float) -> float | None:
+        found = rules.percentile(counts, q)
+        return None if found is None else found / rules.TENTHS_PER_HOUR
+
+    return FulfilmentTimes(sum(counts.values()), hours(0.5), hours(0.9))
 
 
 @dataclass(frozen=True)
@@ -230,3 +244,27 @@ async def _unit_seconds(session: AsyncSession, *, start: datetime, end: datetime
         .group_by(ledger.c.sku, ledger.c.location_id)
     )
     return {(sku, location_id): float(total or 0) for sku, location_id, total in await session.execute(query)}
+
+
+@dataclass(frozen=True)
+class ReturnReason:
+    reason: str | None
+    returns: int
+    units: int
+    received_units: int
+
+
+async def return_reasons(session: AsyncSession, *, start: datetime, end: datetime) -> list[ReturnReason]:
+    """Returns started in [start, end) and not called off, by the reason given per line: how many returns,
+    units asked back and units received; the most units first."""
+    start, end = checked_range(start, end)
+    units, received = func.sum(ReturnLine.quantity), func.sum(ReturnLine.quantity_received)
+    query = (
+        select(ReturnLine.reason, func.count(distinct(ReturnLine.return_id)), units, received)
+        .join(Return, Return.id == ReturnLine.return_id)
+        .where(Return.created_at >= start, Return.created_at < end, Return.status != ReturnStatus.CANCELLED.value)
+        .group_by(ReturnLine.reason)
+        .order_by(units.desc(), ReturnLine.reason)
+    )
+    rows = await session.execute(query)
+    return [ReturnReason(reason, int(n), int(asked), int(got)) for reason, n, asked, got in rows]

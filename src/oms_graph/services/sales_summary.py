@@ -26,6 +26,7 @@ from oms_graph.db.models import (
     Channel,
     Fulfilment,
     FulfilmentLine,
+    FulfilmentTimeDay,
     Location,
     Order,
     OrderEvent,
@@ -37,6 +38,7 @@ from oms_graph.db.models import (
 from oms_graph.domain import analytics as rules
 from oms_graph.domain.analytics import Dimension, Figures, Key
 from oms_graph.domain.fulfilment import FulfilmentStatus
+from oms_graph.domain.orders import OrderStatus
 
 WATERMARK = "sales"
 REFRESH_LOCK = 4_210_011  # one refresh writes a day's rows at a time
@@ -60,6 +62,7 @@ LINES = (
         OrderLine.unit_price,
         OrderLine.quantity_cancelled,
         OrderLine.quantity_returned,
+        Order.status,
     )
     .join(Channel, Channel.id == Order.channel_id)
     .join(OrderLine, OrderLine.order_id == Order.id)
@@ -92,6 +95,11 @@ def _placed(query: Select, start: datetime, end: datetime) -> Select:  # type: i
 
 async def shares(session: AsyncSession, *, start: datetime, end: datetime) -> list[rules.Share]:
     """The lines of the orders placed in [start, end), split over the locations fulfilling them."""
+    assignments: dict[tuple[object, str], list[rules.Assignment]] = defaultdict(list)
+    for order_id, sku, location, status, units in await session.execute(_placed(ASSIGNMENTS, start, end)):
+        cancelled = status == FulfilmentStatus.CANCELLED.value
+        assignments[(order_id, sku)].append(rules.Assignment(order_id, sku, location, units, cancelled))
+    split = rules.splits(a for group in assignments.values() for a in group)
     lines: dict[tuple[object, str], list[rules.OrderedLine]] = defaultdict(list)
     for row in await session.execute(_placed(LINES, start, end)):
         line = rules.OrderedLine(
@@ -106,13 +114,30 @@ async def shares(session: AsyncSession, *, start: datetime, end: datetime) -> li
             unit_price=row[8],
             cancelled=row[9],
             returned=row[10],
+            split=row[0] in split,
+            backordered=row[11] == OrderStatus.BACKORDERED.value,
         )
         lines[(line.order_id, line.sku)].append(line)
-    assignments: dict[tuple[object, str], list[rules.Assignment]] = defaultdict(list)
-    for order_id, sku, location, status, units in await session.execute(_placed(ASSIGNMENTS, start, end)):
-        cancelled = status == FulfilmentStatus.CANCELLED.value
-        assignments[(order_id, sku)].append(rules.Assignment(order_id, sku, location, units, cancelled))
     return [share for k, group in lines.items() for share in rules.shares(group, assignments.get(k, []))]
+
+
+async def lead_times(session: AsyncSession, *, start: datetime, end: datetime) -> dict[int, int]:
+    """Of the orders placed in [start, end) whose every unit left: how many took how many tenths of an hour."""
+    counts: dict[int, int] = defaultdict(int)
+    left = _placed(select(Order.created_at, Order.fulfilled_at), start, end).where(Order.fulfilled_at.is_not(None))
+    for placed, fulfilled in await session.execute(left):
+        counts[rules.tenths_of_an_hour((fulfilled - placed).total_seconds())] += 1
+    return counts
+
+
+async def stored_lead_times(session: AsyncSession, *, first: date, end: date) -> dict[int, int]:
+    """The same, summed from the summaries of the days from `first` until `end` (exclusive)."""
+    query = (
+        select(FulfilmentTimeDay.tenths, func.sum(FulfilmentTimeDay.orders))
+        .where(FulfilmentTimeDay.day >= first, FulfilmentTimeDay.day < end)
+        .group_by(FulfilmentTimeDay.tenths)
+    )
+    return {tenths: int(n) for tenths, n in await session.execute(query)}
 
 
 async def computed(
@@ -147,6 +172,8 @@ async def stored(session: AsyncSession, *, first: date, end: date, group_by: Seq
             func.sum(SalesDay.net_revenue),
             func.sum(SalesDay.cancelled_units),
             func.sum(SalesDay.returned_units),
+            func.sum(SalesDay.split_orders),
+            func.sum(SalesDay.backordered_orders),
         )
         .where(SalesDay.grain == rules.grain(group_by), SalesDay.day >= first, SalesDay.day < end)
         .group_by(*columns)
@@ -155,8 +182,10 @@ async def stored(session: AsyncSession, *, first: date, end: date, group_by: Seq
     for row in await session.execute(query):
         values = dict(zip(dims, row[1 : 1 + len(dims)], strict=True))
         key = Key(currency=row[0], **{d.value.lower(): v for d, v in values.items()})
-        orders, units, revenue, net, cancelled, returned = row[1 + len(dims) :]
-        rows[key] = Figures(int(orders), int(units), revenue, net, int(cancelled), int(returned))
+        orders, units, revenue, net, cancelled, returned, split, backordered = row[1 + len(dims) :]
+        rows[key] = Figures(
+            int(orders), int(units), revenue, net, int(cancelled), int(returned), int(split), int(backordered)
+        )
     return rows
 
 
@@ -172,9 +201,11 @@ async def changed_days(session: AsyncSession, *, after: int, upto: int) -> set[d
 
 
 async def rebuild_day(session: AsyncSession, *, day: date) -> int:
-    """Replace a day's summaries (every grain) with figures from its orders; how many rows."""
+    """Replace a day's summaries (every grain, and its fulfilment times) with figures from its orders; how
+    many rows."""
     await hold_lock(session, REFRESH_LOCK)
     await session.execute(delete(SalesDay).where(SalesDay.day == day))
+    await session.execute(delete(FulfilmentTimeDay).where(FulfilmentTimeDay.day == day))
     day_shares = await shares(session, start=midnight(day), end=midnight(day + DAY))
     rows = [
         {
@@ -191,13 +222,20 @@ async def rebuild_day(session: AsyncSession, *, day: date) -> int:
             "net_revenue": figures.net_revenue,
             "cancelled_units": figures.cancelled_units,
             "returned_units": figures.returned_units,
+            "split_orders": figures.split_orders,
+            "backordered_orders": figures.backordered_orders,
         }
         for grain_no in rules.GRAINS
         for key, figures in rules.group(day_shares, rules.summary_dimensions(grain_no)).items()
     ]
     if rows:
         await session.execute(insert(SalesDay), rows)
-    return len(rows)
+    times = await lead_times(session, start=midnight(day), end=midnight(day + DAY))
+    if times:
+        await session.execute(
+            insert(FulfilmentTimeDay), [{"day": day, "tenths": t, "orders": n} for t, n in times.items()]
+        )
+    return len(rows) + len(times)
 
 
 async def refresh(db: Database, *, everything: bool = False) -> int:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from oms_graph.api.analytics.types import FulfilmentTimes, InventoryTurnoverRow, SalesRow, StoreLoad
+from oms_graph.api.analytics.types import FulfilmentTimes, InventoryTurnoverRow, ReturnReason, SalesRow, StoreLoad
 from oms_graph.api.context import Info
 from oms_graph.api.errors import reading
 from oms_graph.api.permissions import roles
@@ -73,6 +73,15 @@ class Analytics:
                 turnover=r.turnover,
             )
             for r in rows
+        ]
+
+    @strawberry.field(description="Why customers send goods back, by the reason given per line; most units first.")
+    async def return_reasons(self, info: Info, from_: From, to: datetime) -> list[ReturnReason]:
+        async with reading(info, replica=True) as session:
+            found = await analytics.return_reasons(session, start=from_, end=to)
+        return [
+            ReturnReason(reason=r.reason, returns=r.returns, units=r.units, received_units=r.received_units)
+            for r in found
         ]
 
 

@@ -41,6 +41,9 @@ class SalesRow:
     returned_units: int
     cancellation_rate: float | None = strawberry.field(description="Cancelled units per unit ordered.")
     return_rate: float | None = strawberry.field(description="Returned units per unit not cancelled.")
+    split_orders: int = strawberry.field(description="Of the orders, those fulfilled from more than one location.")
+    split_shipment_rate: float | None = strawberry.field(description="splitOrders / orders.")
+    backordered_orders: int = strawberry.field(description="Of the orders, those waiting for stock now.")
 
     @classmethod
     def of(cls, key: Key, figures: Figures) -> SalesRow:
@@ -60,6 +63,9 @@ class SalesRow:
             returned_units=figures.returned_units,
             cancellation_rate=figures.cancelled_units / figures.units if figures.units else None,
             return_rate=figures.returned_units / kept if kept else None,
+            split_orders=figures.split_orders,
+            split_shipment_rate=figures.split_orders / figures.orders if figures.orders else None,
+            backordered_orders=figures.backordered_orders,
         )
 
 
@@ -91,7 +97,8 @@ class StoreLoad:
 
 @strawberry.type(
     description="Of the orders placed in the range whose every unit left (shipped or collected): how many, "
-    "and the hours from placement until the last unit left (interpolated percentiles)."
+    "and the hours from placement until the last unit left, counted in whole tenths of an hour (percentiles "
+    "interpolated between neighbouring orders)."
 )
 class FulfilmentTimes:
     orders: int
@@ -109,3 +116,11 @@ class InventoryTurnoverRow:
     units_sold: int
     average_on_hand: float
     turnover: float | None = strawberry.field(description="unitsSold / averageOnHand; null when nothing was held.")
+
+
+@strawberry.type(description="Returns started in the range (not called off) whose lines gave this reason.")
+class ReturnReason:
+    reason: str | None
+    returns: int
+    units: int = strawberry.field(description="Units asked back.")
+    received_units: int

@@ -1,6 +1,6 @@
 """Every model, imported so that Base.metadata knows them all."""
 
-from oms_graph.db.models.analytics import SalesDay, SummaryWatermark
+from oms_graph.db.models.analytics import FulfilmentTimeDay, SalesDay, SummaryWatermark
 from oms_graph.db.models.auth import ApiKey
 from oms_graph.db.models.catalog import Channel, Location, Product
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
@@ -16,6 +16,7 @@ __all__ = [
     "ApiKey",
     "Channel",
     "Fulfilment",
+    "FulfilmentTimeDay",
     "FulfilmentLine",
     "Location",
     "Notification",

@@ -34,6 +34,19 @@ class SalesDay(Base):
     net_revenue: Mapped[Decimal] = mapped_column(Money)
     cancelled_units: Mapped[int]
     returned_units: Mapped[int]
+    split_orders: Mapped[int]
+    backordered_orders: Mapped[int]
+
+
+class FulfilmentTimeDay(Base):
+    """How many of a day's orders left in how many tenths of an hour after placement (their last unit):
+    the counts fulfilment time percentiles of whole days are read from, rebuilt with the sales summaries."""
+
+    __tablename__ = "fulfilment_time_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    tenths: Mapped[int] = mapped_column(primary_key=True)
+    orders: Mapped[int]
 
 
 class SummaryWatermark(Base):

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms_graph.db.base import Base, created_at, updated_at, uuid_pk
@@ -15,7 +15,10 @@ from oms_graph.db.models.orders import Money
 
 class Return(Base):
     __tablename__ = "returns"
-    __table_args__ = (CheckConstraint("refund_amount >= 0", name="refund_non_negative"),)
+    __table_args__ = (
+        CheckConstraint("refund_amount >= 0", name="refund_non_negative"),
+        Index("ix_returns_created_at", "created_at"),  # return reasons over a range
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     number: Mapped[str] = mapped_column(String(48), unique=True)
