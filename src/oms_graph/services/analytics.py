@@ -76,7 +76,7 @@ def _sort_key(item: tuple[Key, Figures]) -> tuple[object, ...]:
 
 
 @dataclass(frozen=True)
-class Split:
+class RangeCut:
     """A range cut into the whole days the summaries hold (`first` until `end`, maybe none) and the spans
     computed from the orders: today on (the summaries' refresh day on), part days at the ends."""
 
@@ -85,13 +85,14 @@ class Split:
     spans: list[tuple[datetime, datetime]]
 
 
-async def split(session: AsyncSession, start: datetime, end: datetime) -> Split:
+async def cut_range(session: AsyncSession, start: datetime, end: datetime) -> RangeCut:
+    """Where the answer for [start, end) comes from."""
     mark = await sales_summary.watermark(session)
     first = start if start == midnight(start.date()) else midnight(start.date() + DAY)
     last = min(midnight(end.date()), midnight(mark.refreshed_at.date()) if mark else first)
     if first >= last:
-        return Split(first.date(), first.date(), [(start, end)])
-    return Split(first.date(), last.date(), [(a, b) for a, b in ((start, first), (last, end)) if a < b])
+        return RangeCut(first.date(), first.date(), [(start, end)])
+    return RangeCut(first.date(), last.date(), [(a, b) for a, b in ((start, first), (last, end)) if a < b])
 
 
 async def sales(
@@ -100,7 +101,7 @@ async def sales(
     """Orders placed in [start, end), grouped by the dimensions (and always by currency)."""
     start, end = checked_range(start, end)
     checked_dimensions(group_by)
-    cut = await split(session, start, end)
+    cut = await cut_range(session, start, end)
     rows: dict[Key, Figures] = {}
     if cut.first < cut.end:
         rows = await sales_summary.stored(session, first=cut.first, end=cut.end, group_by=group_by)
@@ -157,7 +158,7 @@ async def fulfilment_times(session: AsyncSession, *, start: datetime, end: datet
     median and 90th percentile of the time from placement until the last unit left, counted in whole
     tenths of an hour."""
     start, end = checked_range(start, end)
-    cut = await split(session, start, end)
+    cut = await cut_range(session, start, end)
     counts: dict[int, int] = defaultdict(int)
     if cut.first < cut.end:
         counts.update(await sales_summary.stored_lead_times(session, first=cut.first, end=cut.end))
