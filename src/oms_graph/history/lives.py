@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from types import SimpleNamespace as Fields
 from typing import Any
 
@@ -23,6 +24,7 @@ from oms_graph.db.models import (
     Fulfilment,
     FulfilmentLine,
     Location,
+    Order,
     PaymentTransaction,
     Product,
     Shipment,
@@ -388,7 +390,8 @@ class History:
     # ------------------------------------------------------------------ stock
 
     async def replenish(self, at: datetime) -> None:
-        """Goods come in each morning: levels running low are counted up again."""
+        """Goods come in each morning: levels running low are counted up again, and backorders the stock
+        sync put back in line are routed (as the routing actor would)."""
         async with self.db.read() as session:
             low = list(
                 await session.execute(
@@ -405,6 +408,15 @@ class History:
                 for sku, code, reserved, kind in low
             ]
             await self.command(at, lambda s: stock.set_stock_levels(s, inputs=rows, actor="goods receipt"))
+        async with self.db.read() as session:
+            waiting = list(
+                await session.scalars(
+                    select(Order.id).where(Order.status == OrderStatus.PLACED.value, Order.created_at < at - HOUR)
+                )
+            )
+        for n, order_id in enumerate(waiting):
+            routed = at + timedelta(seconds=n + 1)
+            self.later(routed, partial(self.route, routed, order_id))
 
 
 async def make_history(
