@@ -46,7 +46,7 @@ INSERT INTO orders (id, seq, number, channel_id, idempotency_key, request_hash, 
 SELECT md5(o.id::text || ':' || k)::uuid, o.seq + k * 100000000::bigint, o.number || '-C' || k, o.channel_id,
   o.idempotency_key || ':' || k, o.request_hash, o.external_id || ':' || k, o.status, o.hold_reason,
   o.customer, o.customer_email, o.delivery_method,
-  CASE WHEN o.delivery_address IS NULL THEN NULL
+  CASE WHEN jsonb_typeof(o.delivery_address) IS DISTINCT FROM 'object' THEN o.delivery_address
        ELSE jsonb_set(o.delivery_address, '{region}', to_jsonb((ARRAY['DE-BE', 'DE-HH', 'DE-BY', 'DE-NW', 'DE-HE',
          'DE-BW', 'DE-NI', 'DE-SN'])[1 + (k + o.seq) % 8])) END,
   o.pickup_location_id, o.carrier, o.service,
