@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from oms_graph.api.documents import document_routes
+from oms_graph.api.limits import BodyLimit
 from oms_graph.api.schema import schema
 from oms_graph.api.view import GraphQLView
 from oms_graph.api.webhooks import carrier_webhook
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             ),
             *document_routes(database, keys),
         ],
-        middleware=[Middleware(CountRequests)],
+        middleware=[Middleware(CountRequests), Middleware(BodyLimit, limit=settings.max_body_bytes)],
         lifespan=lifespan,
     )
     app.state.db = database

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     graphiql: bool | None = None
+    # Introspection (__schema, __type): unset follows GraphiQL, which needs it (on when embedded).
+    introspection: bool | None = None
+    # Request bodies over this many bytes are refused (413) before they are read.
+    max_body_bytes: int = 1_000_000
     database_pool_size: int = 10
     # A read replica for analytics' heavy reads (OMS_READ_DATABASE_URL); unset: the main database.
     read_database_url: str | None = None
@@ -67,6 +71,10 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.embedded if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.graphiql_enabled if self.introspection is None else self.introspection
 
 
 @lru_cache

@@ -6,7 +6,14 @@ import decimal
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -14,8 +21,10 @@ from oms_graph.api.analytics.query import AnalyticsQuery
 from oms_graph.api.catalog.mutations import CatalogMutation
 from oms_graph.api.catalog.query import CatalogQuery
 from oms_graph.api.catalog.types import Channel, Location, Product
+from oms_graph.api.cost import MAX_COST, QueryCost
 from oms_graph.api.fulfilment.options import DeliveryOptionsQuery
 from oms_graph.api.fulfilment.schema import FulfilmentMutation, FulfilmentQuery
+from oms_graph.api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, IntrospectionGate
 from oms_graph.api.node_query import NodeQuery
 from oms_graph.api.orders.mutations import OrderMutation
 from oms_graph.api.orders.query import OrderQuery
@@ -56,9 +65,6 @@ Mutation = merge_types(
     ),
 )
 
-MAX_QUERY_DEPTH = 12
-MAX_ALIASES = 30
-
 
 def is_fault(error: GraphQLError) -> bool:
     """An exception the code did not mean to answer with (a bug, a lost database), not a GraphQL error."""
@@ -77,7 +83,7 @@ class Schema(strawberry.Schema):
 def build_schema() -> strawberry.Schema:
     # The limiters build their validation rule classes once; reusing the same instances keeps
     # the rule list identical between requests, which is what lets ValidationCache hit.
-    limits = [QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH), MaxAliasesLimiter(max_alias_count=MAX_ALIASES)]
+    limits = [QueryDepthLimiter(max_depth=MAX_DEPTH), MaxAliasesLimiter(max_alias_count=MAX_ALIASES)]
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -85,9 +91,13 @@ def build_schema() -> strawberry.Schema:
         types=[Channel, Location, Product, Order],
         config=StrawberryConfig(scalar_map={decimal.Decimal: DECIMAL}),
         extensions=[
+            # Tokens are counted while parsing, so a huge document is refused before it is all parsed.
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=512),
             *[lambda limit=limit: limit for limit in limits],
             lambda: ValidationCache(maxsize=512),
+            IntrospectionGate,
+            lambda: QueryCost(MAX_COST),
             OperationMetrics,
             # Faults are logged with their traceback and answered without internals (no SQL in responses).
             lambda: MaskErrors(should_mask_error=is_fault, error_message="internal error"),

@@ -1,0 +1,124 @@
+"""Limits a query meets before it runs: depth, aliases, tokens, cost, introspection, batching, body size.
+Each is checked just under (it runs) and just over (it is refused with a clear error, nothing run)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from oms_graph.api.cost import MAX_COST
+from oms_graph.api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from oms_graph.app import create_app
+from oms_graph.config import Settings
+from oms_graph.domain.access import Role
+from tests.conftest import make_key, serving
+from tests.factories import UPSERT_CHANNELS, channel
+from tests.graphql_client import Api
+
+ORDERS = "orders(first: {n}) {{ edges {{ node {{ id lines {{ sku }} }} }} }}"  # costs 1 + 3 per order
+
+
+def nested(fields: int) -> str:
+    """A query `fields` fields deep: order, then fulfilments and order in turn, then id."""
+    names = ['order(number: "none")'] + ["fulfilments" if i % 2 == 0 else "order" for i in range(fields - 2)]
+    selection = "id"
+    for name in reversed(names):
+        selection = f"{name} {{ {selection} }}"
+    return "{ " + selection + " }"
+
+
+def code_of(body: dict) -> str:
+    first = body["errors"][0]
+    return first["extensions"]["code"] if "extensions" in first else first["message"]
+
+
+@pytest.fixture
+async def admin(api: Api) -> str:
+    return await make_key(api.db, Role.ADMIN)
+
+
+async def test_a_query_as_deep_as_allowed_runs_and_one_level_more_is_refused(api: Api, admin: str) -> None:
+    assert (await api.data(admin, nested(MAX_DEPTH + 1))) == {"order": None}  # 12 levels below the root field
+    body = await api.run(admin, nested(MAX_DEPTH + 2))
+    assert body.get("data") is None and "exceeds maximum operation depth of 12" in body["errors"][0]["message"]
+
+
+async def test_aliases_up_to_the_limit_run_and_one_more_is_refused(api: Api, admin: str) -> None:
+    def aliased(n: int) -> str:
+        return "{ " + " ".join(f"c{i}: channels {{ code }}" for i in range(n)) + " }"
+
+    assert len(await api.data(admin, aliased(MAX_ALIASES))) == MAX_ALIASES
+    body = await api.run(admin, aliased(MAX_ALIASES + 1))
+    assert body.get("data") is None and "aliases found" in body["errors"][0]["message"]
+
+
+async def test_a_document_of_up_to_2000_tokens_runs_and_a_longer_one_is_not_parsed(api: Api, admin: str) -> None:
+    def products(skus: int) -> str:  # 11 tokens around the list
+        return "{ products(skus: [" + " ".join(['"none"'] * skus) + "]) { sku } }"
+
+    assert await api.data(admin, products(MAX_TOKENS - 12)) == {"products": []}
+    body = await api.run(admin, products(MAX_TOKENS - 11))
+    assert body.get("data") is None and "more than 2000 tokens" in body["errors"][0]["message"]
+
+
+async def test_a_query_costing_the_maximum_runs_and_reports_its_cost_and_one_more_is_refused(
+    api: Api, admin: str
+) -> None:
+    three_pages = " ".join(f"p{i}: " + ORDERS.format(n=100) for i in range(3))  # 3 x 301
+    exact = "query($n: Int) { " + three_pages + " rest: " + ORDERS.format(n="$n") + " }"
+    body = await api.run(admin, exact, {"n": 32})  # + 97 = 1000
+    assert not body.get("errors") and body["extensions"]["cost"] == {
+        "requestedQueryCost": MAX_COST,
+        "maximumQueryCost": MAX_COST,
+    }
+    one_more = "query($n: Int) { " + three_pages + " rest: " + ORDERS.format(n="$n") + " channels { code } }"
+    over = await api.run(admin, one_more, {"n": 32})
+    assert over.get("data") is None and code_of(over) == "QUERY_TOO_COSTLY"
+    assert "query cost 1001 is over the maximum of 1000" in over["errors"][0]["message"]
+    # The default page (20) counts when `first` is not given; mutations cost 10 each.
+    cheap = await api.run(admin, "{ orders { edges { node { id } } } }")
+    assert cheap["extensions"]["cost"]["requestedQueryCost"] == 1 + 20 * 2
+    placed = await api.run(admin, UPSERT_CHANNELS, {"input": [channel("web")]})
+    assert placed["extensions"]["cost"]["requestedQueryCost"] == 10 + 1 + 1 + 1  # payload, channels, errors
+
+
+async def test_introspection_is_off_unless_enabled_and_typename_still_works(api: Api, admin: str) -> None:
+    schema_query = "{ __schema { queryType { name } } }"
+    assert (await api.data(admin, schema_query))["__schema"]["queryType"]["name"] == "Query"  # GraphiQL on here
+    closed = Settings(
+        database_url=api.db.engine.url.render_as_string(hide_password=False),
+        background=False,
+        graphiql=False,
+    )
+    async with serving(create_app(closed, db=api.db)) as url, httpx.AsyncClient(base_url=url) as client:
+        other = Api(client, api.db)
+        for query in (schema_query, '{ __type(name: "Order") { name } }'):
+            body = await other.run(admin, query)
+            assert body.get("data") is None and code_of(body) == "INTROSPECTION_OFF", body
+        assert (await other.data(admin, "{ channels { __typename } }")) == {"channels": []}
+
+
+async def test_batched_requests_are_refused_and_run_nothing(api: Api, admin: str) -> None:
+    batch = [{"query": UPSERT_CHANNELS, "variables": {"input": [channel("web")]}}]
+    response = await api.client.post("/graphql", json=batch, headers={"authorization": f"Bearer {admin}"})
+    assert response.status_code == 400
+    assert await api.data(admin, "{ channels { code } }") == {"channels": []}
+
+
+async def test_a_body_over_the_limit_is_refused_before_it_is_read(api: Api, admin: str) -> None:
+    padding = " " * 1_000_001
+    headers = {"authorization": f"Bearer {admin}", "content-type": "application/json"}
+    too_big = '{"query": "{ channels { code } }"' + padding + "}"
+    declared = await api.client.post("/graphql", content=too_big, headers=headers)
+    assert declared.status_code == 413 and declared.json()["errors"][0]["extensions"]["code"] == "BODY_TOO_LARGE"
+
+    async def chunks():  # no content-length: counted as it arrives
+        yield b'{"query": "{ channels { code } }"'
+        for _ in range(20):
+            yield b" " * 100_000
+        yield b"}"
+
+    streamed = await api.client.post("/graphql", content=chunks(), headers=headers)
+    assert streamed.status_code == 413
+    small = await api.client.post("/graphql", content='{"query": "{ channels { code } }"}', headers=headers)
+    assert small.status_code == 200
