@@ -36,6 +36,7 @@ POSTGRES_ADMIN_URL = os.environ.get("OMS_TEST_POSTGRES_URL", "postgresql+asyncpg
 REQUIRE_POSTGRES = os.environ.get("OMS_REQUIRE_POSTGRES") == "1"
 WEBHOOK_SECRET = "test-carrier-secret"  # the test server's OMS_CARRIER_WEBHOOK_SECRET
 BACKENDS = ["sqlite", "postgresql"]
+REDIS_URL = os.environ.get("OMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 async def _postgres_database() -> str | None:
@@ -152,3 +153,15 @@ async def make_key(db: Database, role: Role, *, channel: str | None = None, loca
             session, role=role, name=f"test-{role.value.lower()}", channel_code=channel, location_code=location
         )
     return secret
+
+
+def redis_available() -> bool:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).flushdb()
+        return True
+    except redis.RedisError:
+        if os.environ.get("OMS_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis is required (OMS_REQUIRE_REDIS=1) but unreachable at {REDIS_URL}")
+        return False

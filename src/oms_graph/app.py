@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from oms_graph.api.documents import document_routes
 from oms_graph.api.limits import BodyLimit
 from oms_graph.api.schema import schema
+from oms_graph.api.throttle import RedisBuckets
 from oms_graph.api.view import GraphQLView
 from oms_graph.api.webhooks import carrier_webhook
 from oms_graph.config import Settings, get_settings
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             await database.dispose()
         if replica is not None:
             await replica.dispose()
+        if isinstance(view.buckets, RedisBuckets):
+            await view.buckets.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

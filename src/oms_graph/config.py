@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     graphiql: bool | None = None
     # Introspection (__schema, __type): unset follows GraphiQL, which needs it (on when embedded).
     introspection: bool | None = None
+    # Rate limits: each key's bucket of query cost points by role (drained at a twentieth per second; 0 is
+    # no limit), shared through Redis at OMS_RATE_LIMIT_URL (unset: per process).
+    rate_limits: dict[str, int] = {
+        "ADMIN": 100_000,
+        "INTEGRATION": 100_000,
+        "STOREFRONT": 100_000,
+        "STORE": 20_000,
+        "ANALYST": 20_000,
+    }
+    rate_limit_url: str | None = None
     # Request bodies over this many bytes are refused (413) before they are read.
     max_body_bytes: int = 1_000_000
     database_pool_size: int = 10

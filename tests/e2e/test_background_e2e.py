@@ -13,10 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import drop_postgres_database, free_port, new_database_url
+from tests.conftest import REDIS_URL, drop_postgres_database, free_port, new_database_url, redis_available
 from tests.e2e.test_embedded_server import clean_env, cli
 
-REDIS_URL = os.environ.get("OMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ORDER = """mutation { placeOrder(input: {channel: "web", idempotencyKey: "bg-1", customer: {email: "a@example.com"},
   lines: [{sku: "APP-0001", quantity: 1, unitPrice: "19.99"}],
   delivery: {method: DELIVERY, address: {line1: "Unter den Linden 1", city: "Berlin", country: "DE",
@@ -81,18 +80,6 @@ def wait_until_routed(base: str, key: str, order_id: str, query: str = STATUS, s
 
 def place_and_wait_routed(base: str, key: str) -> dict:
     return wait_until_routed(base, key, place(base, key))
-
-
-def redis_available() -> bool:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).flushdb()
-        return True
-    except redis.RedisError:
-        if os.environ.get("OMS_REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is required (OMS_REQUIRE_REDIS=1) but unreachable at {REDIS_URL}")
-        return False
 
 
 def test_embedded_serve_routes_placed_orders_in_process(tmp_path):

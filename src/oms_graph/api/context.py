@@ -31,6 +31,8 @@ class Context:
     # The process's event hub and stock watch (events/stream.py), for subscriptions.
     hub: Any = None
     stock_watch: Any = None
+    # The rate limiter's buckets (api/throttle.py).
+    buckets: Any = None
 
     @property
     def actor(self) -> str | None:

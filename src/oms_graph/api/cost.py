@@ -8,7 +8,8 @@ mutation's root field costs 10. The estimate of the operation being run is repor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -31,6 +32,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from oms_graph.api.pagination import MAX_PAGE_SIZE
+from oms_graph.api.throttle import DRAIN_SHARE_PER_SECOND
 
 MUTATION_COST = 10
 OBJECTS = (GraphQLObjectType, GraphQLInterfaceType)
@@ -99,13 +101,15 @@ def estimate(schema: GraphQLSchema, document: Any, operation_name: str | None, v
 
 
 class QueryCost(SchemaExtension):
-    """Estimates each operation before it runs, refuses it above `maximum`, reports the estimate."""
+    """Estimates each operation before it runs, refuses it above `maximum`, charges the caller's bucket
+    (api/throttle.py) and refuses it when that is full, and reports the cost and the bucket."""
 
     def __init__(self, maximum: int = MAX_COST) -> None:
         self.maximum = maximum
         self.cost: int | None = None
+        self.bucket: dict[str, float] | None = None
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         if context.graphql_document is not None:
             self.cost = estimate(
@@ -113,11 +117,37 @@ class QueryCost(SchemaExtension):
             )
             if self.cost > self.maximum:
                 message = f"query cost {self.cost} is over the maximum of {self.maximum}: ask for fewer objects"
-                error = GraphQLError(message, extensions={"code": "QUERY_TOO_COSTLY"})
-                context.result = GraphQLExecutionResult(data=None, errors=[error])
+                refuse(context, GraphQLError(message, extensions={"code": "QUERY_TOO_COSTLY"}))
+            else:
+                await self._charge(context)
         yield
+
+    async def _charge(self, context: Any) -> None:
+        buckets = getattr(context.context, "buckets", None)
+        principal = getattr(context.context, "principal", None)
+        if buckets is None or principal is None or self.cost is None:
+            return
+        capacity = context.context.settings.rate_limits.get(principal.role.value, 0)
+        if capacity <= 0:  # no limit for the role
+            return
+        rate = capacity * DRAIN_SHARE_PER_SECOND
+        taken = await buckets.take(principal.key_id, cost=self.cost, capacity=capacity, rate=rate)
+        available = round(taken.available, 1)
+        self.bucket = {"maximumAvailable": capacity, "currentlyAvailable": available, "restoreRate": rate}
+        if not taken.allowed:
+            wait = math.ceil(taken.retry_after * 10) / 10
+            message = f"throttled: this key has {available:.0f} of the {self.cost} points asked; retry in {wait} s"
+            refuse(context, GraphQLError(message, extensions={"code": "THROTTLED", "retryAfter": wait}))
 
     def get_results(self) -> dict[str, Any]:
         if self.cost is None:
             return {}
-        return {"cost": {"requestedQueryCost": self.cost, "maximumQueryCost": self.maximum}}
+        cost: dict[str, Any] = {"requestedQueryCost": self.cost, "maximumQueryCost": self.maximum}
+        if self.bucket is not None:
+            cost["throttleStatus"] = self.bucket
+        return {"cost": cost}
+
+
+def refuse(context: Any, error: GraphQLError) -> None:
+    """Answer with the error instead of running the operation."""
+    context.result = GraphQLExecutionResult(data=None, errors=[error])

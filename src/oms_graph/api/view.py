@@ -13,6 +13,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from oms_graph.api.context import Context
+from oms_graph.api.throttle import buckets_for
 from oms_graph.config import Settings
 from oms_graph.db.engine import Database
 from oms_graph.services.auth import KeyRing
@@ -33,6 +34,7 @@ class GraphQLView(GraphQL):
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql_enabled else None)
         self.db, self.read_db = db, read_db
+        self.buckets = buckets_for(settings.rate_limit_url)
         self.settings = settings
         self.keys = keys
         self.after_commit: Callable[[], None] | None = None
@@ -48,6 +50,7 @@ class GraphQLView(GraphQL):
             after_commit=self.after_commit,
             hub=self.hub,
             stock_watch=self.stock_watch,
+            buckets=self.buckets,
         )
         token = bearer(request.headers.get("authorization"))
         if token is not None:
