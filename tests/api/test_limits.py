@@ -165,3 +165,10 @@ async def test_the_rate_limit_is_shared_by_api_processes_through_redis(api: Api,
         for server in (first, second):  # each alone would have room; together the bucket is full
             refused = await server.run(admin, THIRTEEN, {"input": [channel("three")]})
             assert code_of(refused) == "THROTTLED"
+
+
+async def test_an_unreachable_rate_limiter_lets_requests_through(api: Api, admin: str) -> None:
+    nowhere = limited(api, 30, "redis://127.0.0.1:1/0")
+    async with serving(create_app(nowhere, db=api.db)) as url, httpx.AsyncClient(base_url=url) as client:
+        body = await Api(client, api.db).run(admin, "{ channels { code } }")
+    assert body["data"] == {"channels": []} and "throttleStatus" not in body["extensions"]["cost"]

@@ -8,6 +8,7 @@ mutation's root field costs 10. The estimate of the operation being run is repor
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -34,6 +35,7 @@ from strawberry.extensions import SchemaExtension
 from oms_graph.api.pagination import MAX_PAGE_SIZE
 from oms_graph.api.throttle import DRAIN_SHARE_PER_SECOND
 
+log = logging.getLogger(__name__)
 MUTATION_COST = 10
 OBJECTS = (GraphQLObjectType, GraphQLInterfaceType)
 MAX_COST = 1000
@@ -131,7 +133,11 @@ class QueryCost(SchemaExtension):
         if capacity <= 0:  # no limit for the role
             return
         rate = capacity * DRAIN_SHARE_PER_SECOND
-        taken = await buckets.take(principal.key_id, cost=self.cost, capacity=capacity, rate=rate)
+        try:
+            taken = await buckets.take(principal.key_id, cost=self.cost, capacity=capacity, rate=rate)
+        except Exception:  # the limiter's Redis is away: serve rather than refuse everyone
+            log.warning("rate limiter unavailable; request let through", exc_info=True)
+            return
         available = round(taken.available, 1)
         self.bucket = {"maximumAvailable": capacity, "currentlyAvailable": available, "restoreRate": rate}
         if not taken.allowed:

@@ -27,7 +27,7 @@ class IntrospectionGate(SchemaExtension):
         context = self.execution_context
         settings = getattr(context.context, "settings", None)
         query = context.query or ""
-        asks = "__schema" in query or "__type" in query.replace("__typename", "")
+        asks = "__schema" in query or ("__type" in query and "__type" in query.replace("__typename", ""))
         if asks and settings is not None and not settings.introspection_enabled and context.graphql_document:
             errors = validate(context.schema._schema, context.graphql_document, [NoSchemaIntrospectionCustomRule])
             if errors:
