@@ -23,6 +23,7 @@ from oms_graph.config import Settings, get_settings
 from oms_graph.db.engine import Database, create_database
 from oms_graph.db.migrate import upgrade
 from oms_graph.events.stream import live
+from oms_graph.logs import RequestIds
 from oms_graph.metrics import CountRequests
 from oms_graph.services.auth import KeyRing
 from oms_graph.tasks.broker import broker_reachable
@@ -104,7 +105,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             ),
             *document_routes(database, keys),
         ],
-        middleware=[Middleware(CountRequests), Middleware(BodyLimit, limit=settings.max_body_bytes)],
+        middleware=[
+            Middleware(RequestIds),
+            Middleware(CountRequests),
+            Middleware(BodyLimit, limit=settings.max_body_bytes),
+        ],
         lifespan=lifespan,
     )
     app.state.db = database

@@ -63,6 +63,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from oms_graph.app import create_app
+    from oms_graph.logs import log_config
 
     settings = get_settings()
     host, port = args.host or settings.host, args.port or settings.port
@@ -71,6 +72,7 @@ def _serve(args: argparse.Namespace) -> int:
         "host": host,
         "port": port,
         "log_level": settings.log_level,
+        "log_config": log_config(settings.log_level),
         "ws_per_message_deflate": False,
     }
     if args.workers > 1:
@@ -84,15 +86,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    import logging.config
     import signal
     import threading
 
     import dramatiq
 
+    from oms_graph.logs import log_config
     from oms_graph.tasks.actors import register
     from oms_graph.tasks.broker import build_broker
 
     settings = get_settings()
+    logging.config.dictConfig(log_config(settings.log_level))
     if settings.broker_url is None:
         print(
             "error: set OMS_BROKER_URL (redis://… or amqp://…); without one, `serve` runs its own workers",

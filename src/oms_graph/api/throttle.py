@@ -75,7 +75,8 @@ class RedisBuckets:
     def __init__(self, url: str) -> None:
         from redis.asyncio import Redis
 
-        self.redis = Redis.from_url(url)
+        # A limiter that stops answering must not hold requests: past a second, cost.py lets them through.
+        self.redis = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self.script = self.redis.register_script(TAKE_SCRIPT)
 
     async def take(self, key_id: uuid.UUID, *, cost: int, capacity: int, rate: float) -> Taken:

@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 import dramatiq
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Middleware
 from dramatiq.middleware.asyncio import AsyncIO
+
+from oms_graph.logs import WORK
+
+
+class MessageIds(Middleware):
+    """Log lines written while a worker runs a message carry the message's id."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        WORK.set(("message_id", message.message_id))
+
+    def after_process_message(
+        self, broker: dramatiq.Broker, message: MessageProxy, *, result: object = None, exception: object = None
+    ) -> None:
+        WORK.set(None)
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        WORK.set(None)
 
 
 def build_broker(url: str | None, *, heartbeat_ms: int = 60_000, maintenance_chance: int = 10_000) -> dramatiq.Broker:
@@ -25,6 +44,7 @@ def build_broker(url: str | None, *, heartbeat_ms: int = 60_000, maintenance_cha
     else:
         raise ValueError(f"OMS_BROKER_URL must start with redis:// or amqp:// (got {url!r})")
     broker.add_middleware(AsyncIO())
+    broker.add_middleware(MessageIds())
     return broker
 
 
