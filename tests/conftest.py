@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from oms_graph.app import create_app
 from oms_graph.config import Settings
 from oms_graph.db.base import Base
-from oms_graph.db.engine import Database, create_database
+from oms_graph.db.engine import Database, create_database, database_lost
 from oms_graph.db.migrate import upgrade
 from oms_graph.domain.access import Role
 from oms_graph.services import auth
@@ -95,6 +95,17 @@ async def database(request: pytest.FixtureRequest, tmp_folder: Path) -> AsyncIte
 @pytest.fixture
 async def db(database: Database) -> Database:
     """The backend's database, emptied before each test."""
+    try:
+        await _empty(database)
+    except Exception as error:
+        if not database_lost(error):
+            raise
+        await database.engine.dispose()  # PostgreSQL was restarted (the fault harness test does)
+        await _empty(database)
+    return database
+
+
+async def _empty(database: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with database.engine.begin() as conn:
         if database.dialect == "postgresql":
@@ -102,7 +113,6 @@ async def db(database: Database) -> Database:
         else:
             for table in tables:
                 await conn.execute(text(f"DELETE FROM {table}"))
-    return database
 
 
 def free_port() -> int:

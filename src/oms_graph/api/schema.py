@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import logging
 
 import strawberry
 from graphql import GraphQLError
@@ -36,6 +37,7 @@ from oms_graph.api.stock.mutations import StockMutation
 from oms_graph.api.stock.query import StockQuery
 from oms_graph.api.subscriptions import Subscription
 from oms_graph.api.webhook_endpoints import WebhookMutation, WebhookQuery
+from oms_graph.db.engine import UNAVAILABLE, database_lost
 from oms_graph.metrics import OperationMetrics
 
 Query = merge_types(
@@ -66,6 +68,9 @@ Mutation = merge_types(
 )
 
 
+log = logging.getLogger(__name__)
+
+
 def is_fault(error: GraphQLError) -> bool:
     """An exception the code did not mean to answer with (a bug, a lost database), not a GraphQL error."""
     original = error.original_error
@@ -74,10 +79,31 @@ def is_fault(error: GraphQLError) -> bool:
 
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
-        # Errors with a code are answers to the caller (denied, bad input), not faults worth a traceback.
+        # Errors with a code are answers to the caller (denied, bad input), not faults worth a traceback;
+        # nor is a database that is away for a moment (one line says so).
         faults = [e for e in errors if is_fault(e)]
-        if faults:
-            super().process_errors(faults, execution_context)
+        for error in faults:
+            if database_lost(error.original_error):
+                log.warning("database unavailable: %s", str(error.original_error).splitlines()[0])
+        if bugs := [e for e in faults if not database_lost(e.original_error)]:
+            super().process_errors(bugs, execution_context)
+
+
+class MaskFaults(MaskErrors):
+    """Faults are answered without internals (no SQL in responses): `internal error`, or `UNAVAILABLE`
+    with a try-again message when the database could not be reached."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if not database_lost(error.original_error):
+            return super().anonymise_error(error)
+        return GraphQLError(
+            UNAVAILABLE,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "UNAVAILABLE"},
+        )
 
 
 def build_schema() -> strawberry.Schema:
@@ -99,8 +125,7 @@ def build_schema() -> strawberry.Schema:
             IntrospectionGate,
             lambda: QueryCost(MAX_COST),
             OperationMetrics,
-            # Faults are logged with their traceback and answered without internals (no SQL in responses).
-            lambda: MaskErrors(should_mask_error=is_fault, error_message="internal error"),
+            lambda: MaskFaults(should_mask_error=is_fault, error_message="internal error"),
         ],
     )
 

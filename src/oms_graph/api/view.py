@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import cast
 
@@ -15,9 +16,10 @@ from strawberry.exceptions import ConnectionRejectionError
 from oms_graph.api.context import Context
 from oms_graph.api.throttle import buckets_for
 from oms_graph.config import Settings
-from oms_graph.db.engine import Database
+from oms_graph.db.engine import UNAVAILABLE, Database, database_lost
 from oms_graph.services.auth import KeyRing
 
+log = logging.getLogger(__name__)
 UNAUTHORIZED = "a valid API key is required: send the header 'Authorization: Bearer <key>'"
 
 
@@ -54,7 +56,13 @@ class GraphQLView(GraphQL):
         )
         token = bearer(request.headers.get("authorization"))
         if token is not None:
-            context.principal = await self.keys.principal(token)
+            try:
+                context.principal = await self.keys.principal(token)
+            except Exception as error:
+                if not database_lost(error):
+                    raise
+                log.warning("database unavailable: %s", str(error).splitlines()[0])
+                raise HTTPException(503, UNAVAILABLE) from None
         if self.is_websocket_request(request) or self._asks_for_graphiql(cast(Request, request)):
             return context  # the key comes with connection_init, or from the GraphiQL header editor
         if context.principal is None:

@@ -10,10 +10,37 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+UNAVAILABLE = "the database is unavailable for a moment; try again"
+
+
+def database_lost(error: BaseException | None) -> bool:
+    """Whether `error` says the database server cannot be reached now (down, restarting, the connection
+    cut, a connection left broken by that) rather than that it refused a statement."""
+    import asyncpg
+
+    lost = (
+        OSError,  # refused, reset, timed out
+        asyncpg.exceptions.ConnectionDoesNotExistError,
+        asyncpg.exceptions.CannotConnectNowError,  # starting up
+        asyncpg.exceptions.AdminShutdownError,
+        asyncpg.exceptions.CrashShutdownError,
+        asyncpg.exceptions.InterfaceError,  # "connection is closed"
+        asyncpg.exceptions.InternalClientError,  # "another operation is in progress" after a cut
+    )
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, lost) and not isinstance(error, asyncpg.exceptions.DataError):  # DataError: bad input
+            return True
+        error = error.orig if isinstance(error, exc.DBAPIError) else (error.__cause__ or error.__context__)
+        seen += 1
+    return False
 
 
 @dataclass
@@ -63,6 +90,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_begin_immediate", False) else "BEGIN")
 
 
+def _lost_means_disconnected(context: ExceptionContext) -> None:
+    """Every error of a lost server throws the pool's connections away, not only those the driver
+    recognises: a connection left mid-operation by a cut would otherwise fail every request it serves."""
+    if database_lost(context.original_exception):
+        context.is_disconnect = True
+
+
 def create_database(url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
     """Build the engine for a URL; SQLite gets its pragmas and write locking."""
     if url.startswith("sqlite"):
@@ -71,6 +105,7 @@ def create_database(url: str, *, pool_size: int = 10, echo: bool = False) -> Dat
         writer = engine.execution_options(sqlite_begin_immediate=True)
     else:
         engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+        event.listen(engine.sync_engine, "handle_error", _lost_means_disconnected)
         writer = engine
     return Database(
         engine=engine,

@@ -81,12 +81,14 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
 
 
 class EndpointsActive:
-    """Whether any webhook endpoint is active, looked up every few seconds (the relay asks per event)."""
+    """Whether any webhook endpoint is active, looked up every few seconds (the relay asks per event).
+    Until the first answer it says yes: a dispatch with no endpoint to go to does nothing, while an event
+    relayed as "no endpoints" by a process just (re)started would never reach the endpoints there are."""
 
     SECONDS = 5.0
 
     def __init__(self, db: Database) -> None:
-        self.db, self.active = db, False
+        self.db, self.active = db, True
 
     def get(self) -> bool:
         return self.active
