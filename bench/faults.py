@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import quantiles
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import websockets
@@ -53,7 +55,13 @@ from oms_graph.services import auth, demo, webhooks
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import REDIS_URL, drop_postgres_database, free_port, new_database_url  # noqa: E402
+from tests.conftest import (  # noqa: E402
+    POSTGRES_ADMIN_URL,
+    REDIS_URL,
+    drop_postgres_database,
+    free_port,
+    new_database_url,
+)
 from tests.fakes.receiver import FakeReceiver  # noqa: E402
 from tests.integration.test_stock_invariants import check_books, promised_within_shippable  # noqa: E402
 from tests.live import PROTOCOL, ws_url  # noqa: E402
@@ -249,15 +257,18 @@ async def tablet(code: str, client: Client, key: str, stop: asyncio.Event) -> No
     while not stop.is_set():
         data = await client.call("fulfilments", key, QUEUE, {"loc": code})
         nodes = [edge["node"] for edge in data["fulfilments"]["edges"]] if data else []
+        acted = False
         for f in nodes:
             if f["status"] == "ASSIGNED":
                 await client.call("acceptFulfilment", key, ACCEPT, {"id": f["id"]})
                 picked = [{"sku": line["sku"], "quantity": line["quantity"]} for line in f["lines"]]
                 await client.call("pickFulfilment", key, PICK, {"id": f["id"], "lines": picked})
                 await client.call("packFulfilment", key, PACK, {"id": f["id"]})
+                acted = True
             elif (f["shipment"] or {}).get("status") == "BOOKED":
                 await client.call("shipFulfilment", key, SHIP, {"id": f["id"]})
-        if not nodes:
+                acted = True
+        if not acted:  # nothing new, or parcels still waiting for their booking
             await asyncio.sleep(0.5)
 
 
@@ -302,14 +313,25 @@ async def subscriber(n: int, bases: list[str], key: str, stats: Stats, done: asy
                         elif message["type"] in ("error", "complete", "next"):
                             stats.error("orderEvents", f"subscription {message['type']}")
                             break
+            await asyncio.sleep(0.2)
         except (OSError, websockets.ConnectionClosed, TimeoutError, AssertionError) as error:
             stats.error("orderEvents", f"disconnected ({type(error).__name__})")
             turn += 1
             await asyncio.sleep(0.2)
 
 
+def postgres_restartable() -> str | None:
+    """Why this machine's PostgreSQL cannot be restarted from here, or None when it can."""
+    if urlsplit(POSTGRES_ADMIN_URL).hostname not in ("127.0.0.1", "localhost"):
+        return f"PostgreSQL at {POSTGRES_ADMIN_URL} is not on this machine"
+    if shutil.which("pg_ctlcluster") is None or not Path("/etc/postgresql").is_dir():
+        return "no pg_ctlcluster here (Debian's PostgreSQL packaging)"
+    return None
+
+
 def restart_postgres() -> None:
-    version = sorted(p.name for p in Path("/etc/postgresql").iterdir())[-1]
+    """The local cluster (the newest version), as `.ci/run` starts it."""
+    version = max((p.name for p in Path("/etc/postgresql").iterdir()), key=lambda n: [int(x) for x in n.split(".")])
     subprocess.run(
         ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True, capture_output=True
     )
@@ -547,6 +569,8 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=4)
     parser.add_argument("--no-postgres-restart", action="store_true")
     args = parser.parse_args()
+    if not args.no_postgres_restart and (why := postgres_restartable()):
+        sys.exit(f"cannot restart PostgreSQL: {why}; run with --no-postgres-restart")
     plan = Plan(args.seconds, args.kills, not args.no_postgres_restart, args.shoppers, args.subscribers)
     folder = Path(tempfile.mkdtemp(prefix="oms-faults-"))
     report = asyncio.run(run(plan, folder))

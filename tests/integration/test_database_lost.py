@@ -1,10 +1,13 @@
 """A database server that is away (down, restarting, connections cut) is answered with a clear, retryable
-UNAVAILABLE, and the API recovers by itself once the server is back. PostgreSQL only: an embedded SQLite
-file has no server to lose."""
+UNAVAILABLE, and the API (its pool, its listening for events) recovers by itself once the server is back.
+PostgreSQL only: an embedded SQLite file has no server to lose."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
+from types import SimpleNamespace
 
 import asyncpg
 import httpx
@@ -16,6 +19,7 @@ from oms_graph.config import Settings
 from oms_graph.db.engine import UNAVAILABLE, create_database, database_lost
 from oms_graph.db.migrate import upgrade
 from oms_graph.domain.access import Role
+from oms_graph.events.stream import CHANNEL, listen
 from tests.conftest import POSTGRES_ADMIN_URL, drop_postgres_database, make_key, new_database_url, serving
 
 CHANNELS = {"query": "{ channels { code } }"}
@@ -87,3 +91,35 @@ async def test_a_database_that_refuses_connections_is_answered_503_not_a_server_
     await db.dispose()
     assert (answer.status_code, answer.text) == (503, UNAVAILABLE)
     assert ready.status_code == 503
+
+
+async def test_listening_for_other_processes_events_resumes_after_its_connection_is_cut(tmp_path: Path):
+    url = await new_database_url("postgresql", tmp_path)
+    db = create_database(url)
+    woken = asyncio.Event()
+    stream = SimpleNamespace(sequenced=woken.set, hub=SimpleNamespace(wake=lambda: None))
+    stop = asyncio.Event()
+    listening = asyncio.create_task(listen(db, stream, stop))  # type: ignore[arg-type]
+
+    async def notified_within(seconds: float) -> bool:
+        """Whether a NOTIFY (as another process's sequencer sends) reaches the listener in time."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < deadline:
+            woken.clear()
+            with contextlib.suppress(Exception):  # the first use of a cut pool fails
+                async with db.engine.begin() as conn:
+                    await conn.execute(text(f"NOTIFY {CHANNEL}"))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), 0.2)
+                return True
+        return False
+
+    try:
+        assert await notified_within(10)
+        assert await cut_connections(url) >= 1
+        assert await notified_within(5), "the listener did not come back after its connection was cut"
+    finally:
+        stop.set()
+        await listening
+        await db.dispose()
+        await drop_postgres_database(url)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRES_CONNECT_TIMEOUT_S = 10
 UNAVAILABLE = "the database is unavailable for a moment; try again"
 
 
@@ -104,7 +105,14 @@ def create_database(url: str, *, pool_size: int = 10, echo: bool = False) -> Dat
         _configure_sqlite(engine)
         writer = engine.execution_options(sqlite_begin_immediate=True)
     else:
-        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=False,
+            connect_args={"timeout": POSTGRES_CONNECT_TIMEOUT_S},  # asyncpg waits 60 s by default
+        )
         event.listen(engine.sync_engine, "handle_error", _lost_means_disconnected)
         writer = engine
     return Database(

@@ -265,11 +265,15 @@ async def listen(db: Database, stream: Live, stop: asyncio.Event) -> None:
     dsn = make_url(db.engine.url.render_as_string(hide_password=False)).set(drivername="postgresql")
     while not stop.is_set():
         try:
-            connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+            connection = await asyncpg.connect(dsn.render_as_string(hide_password=False), timeout=10)
             try:
+                lost = asyncio.Event()  # the server went away (restarted, connection cut): listen anew
+                connection.add_termination_listener(lambda *_, lost=lost: lost.set())
                 await connection.add_listener(CHANNEL, lambda *_: stream.sequenced())
                 stream.hub.wake()  # what was sequenced while we were not listening
-                await stop.wait()
+                await wait_or_stop(lost, stop, None)
+                if lost.is_set():
+                    log.warning("the connection listening for events was lost; listening again")
             finally:
                 await connection.close()
         except Exception:
@@ -277,8 +281,8 @@ async def listen(db: Database, stream: Live, stop: asyncio.Event) -> None:
             await wait_or_stop(asyncio.Event(), stop, POLL_SECONDS)
 
 
-async def wait_or_stop(wake: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
-    """Until woken, stopped, or `seconds` passed: the poll loops' pause."""
+async def wait_or_stop(wake: asyncio.Event, stop: asyncio.Event, seconds: float | None) -> None:
+    """Until woken, stopped, or `seconds` passed (None: no limit): the poll loops' pause."""
     waits = [asyncio.create_task(wake.wait()), asyncio.create_task(stop.wait())]
     await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
     for task in waits:
