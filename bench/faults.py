@@ -101,6 +101,7 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter[tuple[str, str]] = field(default_factory=Counter)
     outcomes: Counter[str] = field(default_factory=Counter)
+    pushed: int = 0  # events the subscribers received
 
     def error(self, operation: str, kind: str) -> None:
         self.errors[(operation, kind)] += 1
@@ -310,6 +311,7 @@ async def subscriber(n: int, bases: list[str], key: str, stats: Stats, done: asy
                             await ws.send(json.dumps({"type": "pong"}))
                         elif message["type"] == "next" and message["payload"].get("data"):
                             seen.append(message["payload"]["data"]["orderEvents"]["id"])
+                            stats.pushed += 1
                         elif message["type"] in ("error", "complete", "next"):
                             stats.error("orderEvents", f"subscription {message['type']}")
                             break
@@ -535,10 +537,16 @@ async def run(plan: Plan, folder: Path) -> Report:
 
 def table(report: Report) -> str:
     stats = report.stats
+    requests = (
+        sum(len(times) for times in stats.latencies.values())
+        + sum(stats.errors.values())
+        - sum(n for (op, _), n in stats.errors.items() if op == "orderEvents")
+    )
     out = [
         f"{report.seconds:.0f} s, 2 API processes, 2 workers, {report.plan.shoppers} shoppers, "
         f"{report.plan.subscribers} subscribers; {report.accepted} orders accepted "
-        f"({report.accepted / report.seconds:.1f} orders/s)",
+        f"({report.accepted / report.seconds:.1f} orders/s), {requests} requests "
+        f"({requests / report.seconds:.0f}/s), {stats.pushed} events pushed to subscribers",
         "",
         f"{'operation':<18} {'ok':>8} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8}",
     ]
