@@ -23,7 +23,9 @@ ORDERS, DAYS = 40, 12
 def seed(db: Database) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OMS_DATABASE_URL": db.engine.url.render_as_string(hide_password=False)}
     command = [sys.executable, "-m", "oms_graph.cli", "seed", "--history", str(ORDERS), "--days", str(DAYS)]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-4000:]  # the traceback, when it failed
+    return done
 
 
 async def test_seed_history_places_the_orders_over_the_days_with_their_lives_and_summaries(db: Database) -> None:
