@@ -3,6 +3,9 @@ Each is checked just under (it runs) and just over (it is refused with a clear e
 
 from __future__ import annotations
 
+import socket
+import time
+
 import httpx
 import pytest
 
@@ -172,3 +175,19 @@ async def test_an_unreachable_rate_limiter_lets_requests_through(api: Api, admin
     async with serving(create_app(nowhere, db=api.db)) as url, httpx.AsyncClient(base_url=url) as client:
         body = await Api(client, api.db).run(admin, "{ channels { code } }")
     assert body["data"] == {"channels": []} and "throttleStatus" not in body["extensions"]["cost"]
+
+
+async def test_a_rate_limiter_that_never_answers_holds_a_request_about_a_second(api: Api, admin: str) -> None:
+    silent = socket.socket()  # accepts connections (the kernel's backlog) and never says a word
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        hanging = limited(api, 30, f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        async with serving(create_app(hanging, db=api.db)) as url, httpx.AsyncClient(base_url=url) as client:
+            started = time.monotonic()
+            body = await Api(client, api.db).run(admin, "{ channels { code } }")
+            waited = time.monotonic() - started
+    finally:
+        silent.close()
+    assert body["data"] == {"channels": []} and "throttleStatus" not in body["extensions"]["cost"]
+    assert waited < 5, f"the request waited {waited:.1f} s on the limiter"

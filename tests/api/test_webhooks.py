@@ -15,6 +15,7 @@ from oms_graph.db.models import OrderEvent
 from oms_graph.domain.access import Role
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
+from oms_graph.tasks.runtime import EndpointsActive
 from tests.conftest import make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, snapshot
 from tests.fakes.receiver import FakeReceiver
@@ -147,3 +148,14 @@ async def test_only_admin_registers_endpoints_and_bad_ones_are_refused(api, admi
         answer = (await api.data(admin, SAVE, {"input": fields}))["saveWebhookEndpoint"]
         assert [(e["code"], e["field"]) for e in answer["errors"]] == [("INVALID_INPUT", field)], fields
     assert await snapshot(api.db) == before
+
+
+async def test_the_relay_counts_on_endpoints_until_it_has_looked_and_then_follows_the_database(api, admin, receiver):
+    # A process just (re)started must not relay events as "no endpoints" before it has looked.
+    active = EndpointsActive(api.db)
+    assert active.get()
+    await active.look_up()
+    assert not active.get()  # none registered
+    await endpoint(api, admin, receiver.url)
+    await active.look_up()
+    assert active.get()

@@ -93,11 +93,14 @@ class EndpointsActive:
     def get(self) -> bool:
         return self.active
 
+    async def look_up(self) -> None:
+        async with self.db.read() as session:
+            self.active = await webhooks.any_active(session)
+
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                async with self.db.read() as session:
-                    self.active = await webhooks.any_active(session)
+                await self.look_up()
             except Exception:
                 log.exception("could not look up webhook endpoints")
             with contextlib.suppress(TimeoutError):
