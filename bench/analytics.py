@@ -3,7 +3,7 @@
     .venv/bin/python bench/analytics.py [--orders 1000000] [--base 3000] [--rounds 5] [--keep]
 
 The year is made in two parts. `--base` orders go through the real services on the simulated clock
-(oms_graph.history, as `oms-graph seed --history` does): placement, routing, fulfilment, carrier booking,
+(oms_graph.seed.history, as `oms-graph seed --history` does): placement, routing, fulfilment, carrier booking,
 payments, cancellations, returns. That takes ~0.2 s an order, so the rest of the million are copies of
 them made in SQL (new ids and numbers, a few minutes later on the same day, delivered to another region,
 every other figure kept), which is what the queries read. Then the daily summaries are built once
@@ -34,7 +34,7 @@ from oms_graph.db.engine import Database, create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.domain.access import Role  # noqa: E402
 from oms_graph.events.stream import Sequencer  # noqa: E402
-from oms_graph.history import make_history  # noqa: E402
+from oms_graph.seed.history import make_history  # noqa: E402
 from oms_graph.services import auth, demo, sales_summary  # noqa: E402
 
 # Each copy of an order: a new id from the old one and the copy number, the same day a little later.

@@ -51,7 +51,8 @@ from oms_graph.db.engine import Database, create_database
 from oms_graph.db.migrate import upgrade
 from oms_graph.db.models import Channel, Location, Order, OrderEvent, Product, StockLevel
 from oms_graph.domain.access import Role
-from oms_graph.services import auth, demo, webhooks
+from oms_graph.seed import demo
+from oms_graph.services import auth, webhooks
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

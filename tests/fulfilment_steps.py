@@ -6,11 +6,11 @@ import json
 
 from sqlalchemy import select
 
+from oms_graph.adapters.signing import HEADER, sign
 from oms_graph.api.node import decode_id
-from oms_graph.carriers.signature import HEADER, sign
 from oms_graph.db.models import Location, Order, PaymentTransaction, Product, Shipment, StockLevel, StockMovement
 from oms_graph.domain.access import Role
-from oms_graph.services.routing import route_order
+from oms_graph.services.routing.plan import route_order
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
 from tests.conftest import WEBHOOK_SECRET, make_key

@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from oms_graph.api.carrier_tracking import carrier_webhook
 from oms_graph.api.documents import document_routes
 from oms_graph.api.limits import BodyLimit
 from oms_graph.api.schema import schema
 from oms_graph.api.throttle import RedisBuckets
 from oms_graph.api.view import GraphQLView
-from oms_graph.api.webhooks import carrier_webhook
 from oms_graph.config import Settings, get_settings
 from oms_graph.db.engine import Database, create_database
 from oms_graph.db.migrate import upgrade

@@ -135,8 +135,9 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _seed(args: argparse.Namespace) -> int:
     from oms_graph.events.stream import Sequencer
-    from oms_graph.history import make_history
-    from oms_graph.services import demo, sales_summary
+    from oms_graph.seed import demo
+    from oms_graph.seed.history import make_history
+    from oms_graph.services.analytics import summaries as sales_summary
 
     if not args.demo and args.history <= 0:
         print("error: say --demo, or --history N with N > 0", file=sys.stderr)

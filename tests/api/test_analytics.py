@@ -32,17 +32,14 @@ from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKi
 from oms_graph.domain.orders import FulfilmentMethod, PaymentMethod
 from oms_graph.domain.returns import ItemCondition
 from oms_graph.events.stream import Sequencer
-from oms_graph.services import (
-    cancellation,
-    catalog,
-    fulfilment_work,
-    orders,
-    placement,
-    returns,
-    routing,
-    sales_summary,
-    stock,
-)
+from oms_graph.services import catalog
+from oms_graph.services.analytics import summaries as sales_summary
+from oms_graph.services.fulfilment import transitions as fulfilment_work
+from oms_graph.services.orders import cancellation, placement
+from oms_graph.services.orders import lifecycle as orders
+from oms_graph.services.returns import lifecycle as returns
+from oms_graph.services.routing import plan as routing
+from oms_graph.services.stock import levels as stock
 from oms_graph.tasks import actors
 from tests.conftest import drop_postgres_database, make_key, new_database_url, serving
 from tests.graphql_client import Api

@@ -9,9 +9,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from oms_graph.adapters.carriers import base as carriers
+from oms_graph.adapters.carriers.http import HttpCarrier
 from oms_graph.api.node import decode_id
-from oms_graph.carriers import base as carriers
-from oms_graph.carriers.http import HttpCarrier
 from oms_graph.db.models import Shipment
 from oms_graph.tasks import actors as tasks
 from tests.conftest import WEBHOOK_SECRET

@@ -11,7 +11,7 @@ from oms_graph.api.node import decode_id
 from oms_graph.db.base import utcnow
 from oms_graph.domain import delivery as rules
 from oms_graph.domain.access import Role
-from oms_graph.services.routing import route_order
+from oms_graph.services.routing.plan import route_order
 from tests.conftest import make_key
 from tests.factories import BERLIN_ADDRESS, PLACE_ORDER, SET_STOCK, level, order_input
 from tests.fulfilment_steps import chain_admin

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from oms_graph.carriers.signature import HEADER, sign
+from oms_graph.adapters.signing import HEADER, sign
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import Shipment
 from oms_graph.domain.access import Role
-from oms_graph.services import fulfilment_work
+from oms_graph.services.fulfilment import transitions as fulfilment_work
 from tests.conftest import WEBHOOK_SECRET, make_key
 from tests.factories import CANCEL_ORDER, SET_STOCK, level, order_input, snapshot
 from tests.fulfilment_steps import (

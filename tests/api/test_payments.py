@@ -9,14 +9,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from oms_graph.adapters.payments import PaymentError
+from oms_graph.adapters.payments import base as payments
+from oms_graph.adapters.payments.http import HttpGateway
 from oms_graph.api.node import decode_id
 from oms_graph.db.models import PaymentTransaction
-from oms_graph.payments import PaymentError
-from oms_graph.payments import base as payments
-from oms_graph.payments.http import HttpGateway
-from oms_graph.services import fulfilment_work
-from oms_graph.services.fulfilment_work import SCHEDULE
-from oms_graph.services.payments import CaptureInFlight
+from oms_graph.services.fulfilment import transitions as fulfilment_work
+from oms_graph.services.fulfilment.transitions import SCHEDULE
+from oms_graph.services.payments.transactions import CaptureInFlight
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
 from tests.factories import SET_STOCK, level, order_input

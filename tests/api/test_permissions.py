@@ -6,7 +6,7 @@ import pytest
 
 from oms_graph.api.node import decode_id
 from oms_graph.domain.access import Role
-from oms_graph.services.routing import route_order
+from oms_graph.services.routing.plan import route_order
 from tests.conftest import make_key
 from tests.factories import (
     ADJUST_STOCK,

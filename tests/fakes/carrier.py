@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from oms_graph.carriers.signature import HEADER, sign
+from oms_graph.adapters.signing import HEADER, sign
 from tests.fakes.http import Loopback, answer_json
 
 

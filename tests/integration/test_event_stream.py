@@ -15,8 +15,9 @@ from oms_graph.db.models import OrderEvent
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.catalog import LocationCapability
 from oms_graph.events.stream import EventHub, Sequencer, TooSlow
-from oms_graph.services import placement, stock
-from oms_graph.services.events import append_event
+from oms_graph.services.orders import placement
+from oms_graph.services.outbox import append_event
+from oms_graph.services.stock import levels as stock
 from tests.factories import placement_fields, service_chain
 
 ADMIN = Principal(key_id=uuid.uuid4(), name="stream", role=Role.ADMIN)

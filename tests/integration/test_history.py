@@ -16,7 +16,8 @@ from oms_graph.db.engine import Database
 from oms_graph.db.models import Order, OrderEvent, SalesDay, StockLevel
 from oms_graph.domain.analytics import Dimension
 from oms_graph.domain.orders import OrderStatus
-from oms_graph.services import analytics, sales_summary
+from oms_graph.services.analytics import reports as analytics
+from oms_graph.services.analytics import summaries as sales_summary
 
 ORDERS, DAYS = 40, 12
 

@@ -66,7 +66,9 @@ async def test_0007_carries_routed_delivery_units_over_both_ways(empty_database)
     from oms_graph.db.models import Product, StockLevel
     from oms_graph.domain.access import Principal, Role
     from oms_graph.domain.catalog import LocationCapability
-    from oms_graph.services import placement, routing, stock
+    from oms_graph.services.orders import placement
+    from oms_graph.services.routing import plan as routing
+    from oms_graph.services.stock import levels as stock
     from tests.factories import placement_fields, service_chain
 
     admin = Principal(key_id=uuid.uuid4(), name="t", role=Role.ADMIN)

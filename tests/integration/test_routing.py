@@ -10,7 +10,7 @@ from sqlalchemy import select
 from oms_graph.api.node import decode_id
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Product, StockLevel
 from oms_graph.domain.access import Role
-from oms_graph.services.routing import route_order
+from oms_graph.services.routing.plan import route_order
 from tests.conftest import make_key
 from tests.factories import (
     CANCEL_ORDER,
@@ -149,7 +149,7 @@ async def test_reservations_of_a_plan_are_all_or_nothing(api, admin):
     from collections import Counter
 
     from oms_graph.db.base import utcnow
-    from oms_graph.services.routing import _reserve_all
+    from oms_graph.services.routing.plan import _reserve_all
 
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-2", "WH-HAM", 1)]})
     async with api.db.write() as session:
@@ -257,7 +257,7 @@ async def reject(api, order, location_code):  # type: ignore[no-untyped-def]
 
 
 async def test_rerouting_sends_the_units_elsewhere_never_back_to_the_excluded_location(api, admin):
-    from oms_graph.services.routing import reroute
+    from oms_graph.services.routing.plan import reroute
 
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "WH-FRA", 5)]})
     order = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
@@ -272,7 +272,7 @@ async def test_rerouting_sends_the_units_elsewhere_never_back_to_the_excluded_lo
 
 
 async def test_units_nowhere_else_become_a_backorder_promised_again(api, admin):
-    from oms_graph.services.routing import reroute
+    from oms_graph.services.routing.plan import reroute
 
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
     order = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
@@ -288,7 +288,7 @@ async def test_units_nowhere_else_become_a_backorder_promised_again(api, admin):
 async def test_rerouting_a_backordered_order_turns_its_promise_into_reservations(api, admin):
     from sqlalchemy import update
 
-    from oms_graph.services.routing import reroute
+    from oms_graph.services.routing.plan import reroute
 
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 2), level("SKU-1", "WH-FRA", 0)]})
     order = await place(api, admin, order_input("k1", [("SKU-1", 2, "10")]))
@@ -304,7 +304,7 @@ async def test_rerouting_a_backordered_order_turns_its_promise_into_reservations
 
 
 async def test_cancelling_a_partly_routed_backordered_order_releases_both_its_reservations_and_its_promise(api, admin):
-    from oms_graph.services.routing import reroute
+    from oms_graph.services.routing.plan import reroute
 
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-2", "WH-FRA", 5)]})
     order = await place(api, admin, order_input("k1", [("SKU-1", 1, "10"), ("SKU-2", 2, "10")]))

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from oms_graph.carriers import Booking
+from oms_graph.adapters.carriers import Booking
 from oms_graph.db.base import Base
 from oms_graph.db.engine import create_database
 from oms_graph.db.models import (
@@ -44,9 +44,14 @@ from oms_graph.domain.errors import DomainError
 from oms_graph.domain.fulfilment import HOLDING_STOCK, RejectionReason
 from oms_graph.domain.orders import OrderStatus
 from oms_graph.domain.returns import ItemCondition
-from oms_graph.services import cancellation, orders, placement, returns, routing, shipping, stock
-from oms_graph.services import fulfilment_work as work
-from oms_graph.services.fulfilment import HELD_UNITS
+from oms_graph.services.fulfilment import shipping
+from oms_graph.services.fulfilment import transitions as work
+from oms_graph.services.fulfilment.allocation import HELD_UNITS
+from oms_graph.services.orders import cancellation, placement
+from oms_graph.services.orders import lifecycle as orders
+from oms_graph.services.returns import lifecycle as returns
+from oms_graph.services.routing import plan as routing
+from oms_graph.services.stock import levels as stock
 from tests.factories import placement_fields, service_chain
 
 SKUS = ["A", "B", "C"]

@@ -11,7 +11,7 @@ import pytest
 
 from oms_graph.domain import analytics as rules
 from oms_graph.domain.analytics import Assignment, Dimension, OrderedLine
-from oms_graph.history import order_days
+from oms_graph.seed.history import order_days
 
 ORDER = uuid.uuid4()
 

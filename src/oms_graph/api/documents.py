@@ -23,8 +23,8 @@ from oms_graph.api.view import UNAUTHORIZED, bearer
 from oms_graph.db.engine import Database
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
-from oms_graph.services import shipping
 from oms_graph.services.auth import KeyRing
+from oms_graph.services.fulfilment import shipping
 
 Render = Callable[[AsyncSession, Request, Principal], Awaitable[bytes]]
 STATUS = {ErrorCode.PERMISSION_DENIED: 403, ErrorCode.NOT_FOUND: 404, ErrorCode.UNKNOWN_LOCATION: 404}

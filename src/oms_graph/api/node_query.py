@@ -17,7 +17,8 @@ from oms_graph.api.permissions import EVERY_ROLE, roles
 from oms_graph.api.returns.types import Return
 from oms_graph.db import models
 from oms_graph.domain.access import Role
-from oms_graph.services import orders, returns
+from oms_graph.services.orders import lifecycle as orders
+from oms_graph.services.returns import lifecycle as returns
 
 SHAPES: dict[str, tuple[type[Any], Callable[[Any], Node]]] = {
     "Channel": (models.Channel, Channel.from_model),

@@ -36,7 +36,7 @@ from oms_graph.api.scalars import DECIMAL
 from oms_graph.api.stock.mutations import StockMutation
 from oms_graph.api.stock.query import StockQuery
 from oms_graph.api.subscriptions import Subscription
-from oms_graph.api.webhook_endpoints import WebhookMutation, WebhookQuery
+from oms_graph.api.webhooks import WebhookMutation, WebhookQuery
 from oms_graph.db.engine import UNAVAILABLE, database_lost
 from oms_graph.metrics import OperationMetrics
 

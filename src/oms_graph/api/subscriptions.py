@@ -26,7 +26,7 @@ from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.stock import available
 from oms_graph.events.stock_watch import StockWatch
 from oms_graph.events.stream import EventHub, StreamEvent, TooSlow
-from oms_graph.services import orders
+from oms_graph.services.orders import lifecycle as orders
 
 STOCK_ROLES = (Role.INTEGRATION, Role.ANALYST, Role.STORE)
 

@@ -19,7 +19,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.carriers.signature import sign
+from oms_graph.adapters.signing import sign
 from oms_graph.config import get_settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import insert_for

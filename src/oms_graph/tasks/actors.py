@@ -13,26 +13,23 @@ from typing import Any
 
 import dramatiq
 
-from oms_graph.carriers import CarrierError, carrier_named
+from oms_graph.adapters.carriers import CarrierError, carrier_named
+from oms_graph.adapters.notifications import sender_for
+from oms_graph.adapters.outbound import Unreachable, send
+from oms_graph.adapters.payments import PaymentError, provider_named
 from oms_graph.config import get_settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database, create_database
 from oms_graph.domain.fulfilment import ShipmentStatus
 from oms_graph.domain.notifications import Medium, NotificationStatus
 from oms_graph.domain.payments import PaymentKind
-from oms_graph.notifications import sender_for
-from oms_graph.outbound import Unreachable, send
-from oms_graph.payments import PaymentError, provider_named
-from oms_graph.services import (
-    events,
-    fulfilment_work,
-    notifications,
-    payments,
-    routing,
-    sales_summary,
-    shipping,
-    webhooks,
-)
+from oms_graph.services import notifications, webhooks
+from oms_graph.services import outbox as events
+from oms_graph.services.analytics import summaries as sales_summary
+from oms_graph.services.fulfilment import shipping
+from oms_graph.services.fulfilment import transitions as fulfilment_work
+from oms_graph.services.payments import transactions as payments
+from oms_graph.services.routing import plan as routing
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8

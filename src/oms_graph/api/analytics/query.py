@@ -13,7 +13,7 @@ from oms_graph.api.errors import reading
 from oms_graph.api.permissions import roles
 from oms_graph.domain.access import Role
 from oms_graph.domain.analytics import Dimension
-from oms_graph.services import analytics
+from oms_graph.services.analytics import reports as analytics
 
 From = Annotated[datetime, strawberry.argument(name="from")]
 RANGE = "Orders placed from `from` (inclusive) to `to` (exclusive); times without an offset are UTC."

@@ -9,7 +9,7 @@ import strawberry
 
 from oms_graph.api.catalog.types import Location
 from oms_graph.domain.analytics import Dimension, Figures, Key
-from oms_graph.services import analytics
+from oms_graph.services.analytics import reports as analytics
 
 strawberry.enum(
     Dimension,

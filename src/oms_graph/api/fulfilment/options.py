@@ -15,7 +15,7 @@ from oms_graph.api.permissions import roles
 from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Role
 from oms_graph.domain.orders import FulfilmentMethod
-from oms_graph.services.delivery_options import delivery_options
+from oms_graph.services.fulfilment.delivery_options import delivery_options
 
 
 @strawberry.input

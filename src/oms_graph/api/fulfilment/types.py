@@ -21,7 +21,6 @@ from oms_graph.domain.orders import FulfilmentMethod
 
 if TYPE_CHECKING:
     from oms_graph.api.orders.types import Order
-
 strawberry.enum(FulfilmentStatus)
 strawberry.enum(ShipmentStatus)
 strawberry.enum(RejectionReason)

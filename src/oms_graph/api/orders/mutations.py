@@ -19,7 +19,9 @@ from oms_graph.db import models
 from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.orders import MAX_IMPORT
-from oms_graph.services import cancellation, orders, placement, store_sales
+from oms_graph.services.orders import cancellation, placement
+from oms_graph.services.orders import lifecycle as orders
+from oms_graph.services.orders import till_sales as store_sales
 
 
 async def place(info: Info, order: PlaceOrderInput) -> PlaceOrderPayload:

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from oms_graph.api.fulfilment.types import Fulfilment
     from oms_graph.api.returns.types import Return
     from oms_graph.api.routing.types import RoutingDecision
-
 for _enum in (OrderStatus, FulfilmentMethod, PaymentMethod, PaymentStatus, PaymentKind):
     strawberry.enum(_enum)
 strawberry.enum(TransactionStatus, name="PaymentTransactionStatus")

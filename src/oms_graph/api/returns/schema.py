@@ -16,7 +16,7 @@ from oms_graph.api.returns.types import ReceiveReturnInput, RequestReturnInput, 
 from oms_graph.db import models
 from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
-from oms_graph.services import returns
+from oms_graph.services.returns import lifecycle as returns
 
 
 async def _run(

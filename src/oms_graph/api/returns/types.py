@@ -20,7 +20,6 @@ from oms_graph.domain.returns import ItemCondition, ReturnStatus
 
 if TYPE_CHECKING:
     from oms_graph.api.orders.types import Order
-
 strawberry.enum(ReturnStatus)
 strawberry.enum(ItemCondition)
 

@@ -9,7 +9,7 @@ from oms_graph.api.errors import check, command, denied, reading
 from oms_graph.api.permissions import roles
 from oms_graph.api.routing.types import RoutingProfile, RoutingProfileInput, RoutingProfilePayload
 from oms_graph.domain.access import Role
-from oms_graph.services import routing_profiles
+from oms_graph.services.routing import profiles as routing_profiles
 
 
 @strawberry.type

@@ -16,7 +16,7 @@ from oms_graph.api.stock.types import (
     StockLevelsPayload,
 )
 from oms_graph.domain.access import Role
-from oms_graph.services import stock
+from oms_graph.services.stock import levels as stock
 
 
 @strawberry.type

@@ -21,7 +21,8 @@ from oms_graph.api.stock.types import (
 )
 from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
-from oms_graph.services import catalog, stock
+from oms_graph.services import catalog
+from oms_graph.services.stock import levels as stock
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ import strawberry
 from oms_graph.api.catalog.types import Location
 from oms_graph.api.errors import UserError
 from oms_graph.api.pagination import PageInfo
-from oms_graph.services.stock import StockLevelView
+from oms_graph.services.stock.levels import StockLevelView
 
 
 @strawberry.type

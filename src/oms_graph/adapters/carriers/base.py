@@ -1,0 +1,67 @@
+"""What oms-graph asks of a carrier, and the registry of carriers by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class CarrierError(Exception):
+    """The carrier refused or failed; `permanent` ones are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Parcel:
+    weight_grams: int
+
+
+@dataclass(frozen=True)
+class ShipmentRequest:
+    """One shipment to book. `key` is the idempotency key: the same key books at most once."""
+
+    key: str
+    service: str | None
+    sender: dict[str, Any]
+    recipient: dict[str, Any]
+    parcels: tuple[Parcel, ...]
+
+
+@dataclass(frozen=True)
+class Booking:
+    tracking_number: str
+    service: str | None = None
+
+
+class Carrier(Protocol):
+    name: str
+
+    def book(self, request: ShipmentRequest) -> Booking: ...
+
+    def cancel(self, tracking_number: str) -> None: ...
+
+
+_factories: dict[str, Callable[[], Carrier]] = {}
+
+
+def register(name: str, factory: Callable[[], Carrier]) -> None:
+    _factories[name] = factory
+
+
+def carrier_named(name: str) -> Carrier:
+    """The carrier for a name: one registered in code (the built-in `courier`), or one configured in
+    OMS_HTTP_CARRIERS (a JSON object of name to REST API base URL); CarrierError (permanent) otherwise."""
+    from oms_graph.adapters.carriers import courier  # noqa: F401  (registers the built-in carrier)
+    from oms_graph.adapters.carriers.http import HttpCarrier
+    from oms_graph.config import get_settings
+
+    if name in _factories:
+        return _factories[name]()
+    url = get_settings().http_carriers.get(name)
+    if url is None:
+        raise CarrierError(f"no carrier named {name!r}", permanent=True)
+    return HttpCarrier(name, url)

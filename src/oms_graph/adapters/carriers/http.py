@@ -1,0 +1,60 @@
+"""A carrier's REST API: `POST {url}/shipments` books (with an Idempotency-Key header, so a retry after a
+timeout finds the first booking instead of making a second), `DELETE {url}/shipments/{tracking}` cancels.
+
+Timeouts and 5xx answers are retried here a few times with backoff, then raised as a transient
+CarrierError (the actor retries later); any other 4xx is permanent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from oms_graph.adapters.carriers.base import Booking, CarrierError, ShipmentRequest
+from oms_graph.adapters.outbound import Unreachable, send
+
+ATTEMPTS = 4
+BACKOFF_SECONDS = 0.2
+
+
+class HttpCarrier:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        timeout: float = 10.0,
+        attempts: int = ATTEMPTS,
+        backoff: float = BACKOFF_SECONDS,
+    ) -> None:
+        self.name, self.url = name, url.rstrip("/")
+        self.timeout, self.attempts, self.backoff = timeout, attempts, backoff
+
+    def book(self, request: ShipmentRequest) -> Booking:
+        body = {
+            "service": request.service,
+            "sender": request.sender,
+            "recipient": request.recipient,
+            "parcels": [{"weightGrams": p.weight_grams} for p in request.parcels],
+        }
+        answer = self._send("POST", "/shipments", json=body, headers={"Idempotency-Key": request.key})
+        try:
+            found = answer.json()
+            return Booking(tracking_number=str(found["trackingNumber"]), service=found.get("service"))
+        except (ValueError, KeyError, TypeError) as error:
+            raise CarrierError(f"{self.name} answered a booking without a tracking number") from error
+
+    def cancel(self, tracking_number: str) -> None:
+        self._send("DELETE", f"/shipments/{tracking_number}")
+
+    def _send(self, method: str, path: str, **arguments: Any) -> httpx.Response:
+        try:
+            answer = send(
+                method, self.url + path, attempts=self.attempts, backoff=self.backoff, timeout=self.timeout, **arguments
+            )
+        except Unreachable as error:
+            raise CarrierError(f"{self.name} unreachable after {self.attempts} attempts ({error})") from None
+        if answer.status_code >= 400:
+            raise CarrierError(f"{self.name} refused: HTTP {answer.status_code} {answer.text[:200]}", permanent=True)
+        return answer

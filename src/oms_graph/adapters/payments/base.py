@@ -1,0 +1,69 @@
+"""What oms-graph asks of a payment provider, and the registry of providers by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+
+class PaymentError(Exception):
+    """The provider declined or failed; `permanent` ones (a decline, a refused request) are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """One call. `key` is the idempotency key (the transaction's id): the same key moves money at most
+    once. `reference` is the authorisation the call is about (none for an authorisation)."""
+
+    key: str
+    order_number: str
+    amount: Decimal
+    currency: str
+    reference: str | None = None
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def authorize(self, request: PaymentRequest) -> str: ...
+
+    def capture(self, request: PaymentRequest) -> str: ...
+
+    def void(self, request: PaymentRequest) -> str: ...
+
+    def refund(self, request: PaymentRequest) -> str: ...
+
+
+_factories: dict[str, Callable[[], PaymentProvider]] = {}
+
+
+def register(name: str, factory: Callable[[], PaymentProvider]) -> None:
+    _factories[name] = factory
+
+
+def is_known(name: str) -> bool:
+    """Whether a provider of that name is registered in code or configured."""
+    from oms_graph.adapters.payments import manual  # noqa: F401  (registers the built-in provider)
+    from oms_graph.config import get_settings
+
+    return name in _factories or name in get_settings().http_payment_providers
+
+
+def provider_named(name: str) -> PaymentProvider:
+    """The provider for a name: one registered in code (the built-in `manual`), or one configured in
+    OMS_HTTP_PAYMENT_PROVIDERS (a JSON object of name to REST API base URL); PaymentError (permanent)
+    otherwise."""
+    from oms_graph.adapters.payments.http import HttpGateway
+    from oms_graph.config import get_settings
+
+    if not is_known(name):
+        raise PaymentError(f"no payment provider named {name!r}", permanent=True)
+    if name in _factories:
+        return _factories[name]()
+    return HttpGateway(name, get_settings().http_payment_providers[name])

@@ -1,5 +1,0 @@
-"""Carriers behind one small Protocol, found by name in a registry."""
-
-from oms_graph.carriers.base import Booking, Carrier, CarrierError, Parcel, ShipmentRequest, carrier_named
-
-__all__ = ["Booking", "Carrier", "CarrierError", "Parcel", "ShipmentRequest", "carrier_named"]

@@ -1,0 +1,152 @@
+"""Fulfilments: the stock they hold at their location, and what of an order none holds."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.db.base import utcnow
+from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, OrderLine, Shipment, StockLevel
+from oms_graph.domain.access import Principal
+from oms_graph.domain.errors import DomainError, ErrorCode
+from oms_graph.domain.fulfilment import HOLDING_STOCK, FulfilmentStatus, ShipmentStatus
+from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.services.outbox import append_event
+
+ORDERED = select(OrderLine.order_id, OrderLine.sku, OrderLine.quantity - OrderLine.quantity_cancelled).where(
+    OrderLine.order_id.in_(bindparam("b_orders", expanding=True))
+)
+# What a fulfilment line holds: what was picked once picked (a short pick gave the rest back), else all of it.
+HELD_UNITS = func.coalesce(FulfilmentLine.quantity_picked, FulfilmentLine.quantity)
+HELD = (
+    select(Fulfilment.order_id, FulfilmentLine.sku, func.sum(HELD_UNITS))
+    .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
+    .where(
+        Fulfilment.order_id.in_(bindparam("b_orders", expanding=True)),
+        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
+    )
+    .group_by(Fulfilment.order_id, FulfilmentLine.sku)
+)
+
+
+async def release_fulfilments(
+    session: AsyncSession, *, order_id: uuid.UUID, now: datetime, actor: str
+) -> dict[str, int]:
+    """Cancel the order's fulfilments that still hold stock, giving their reservations back (a delivery
+    fulfilment's units were routed from the promise: `routed` goes down with `reserved`). Returns the units
+    per sku the delivery fulfilments held, which the caller takes off the promise or routes again."""
+    held = (
+        await session.execute(
+            select(Fulfilment.id, Fulfilment.location_id, Fulfilment.method, FulfilmentLine.sku, HELD_UNITS)
+            .join(FulfilmentLine, FulfilmentLine.fulfilment_id == Fulfilment.id)
+            .where(Fulfilment.order_id == order_id, Fulfilment.status.in_([s.value for s in HOLDING_STOCK]))
+        )
+    ).all()
+    delivered: dict[str, int] = {}
+    for _, location_id, method, sku, quantity in sorted(held, key=lambda row: (row[3], row[1])):
+        if not quantity:
+            continue
+        routed = method == FulfilmentMethod.DELIVERY.value
+        await session.execute(
+            update(StockLevel)
+            .where(StockLevel.sku == sku, StockLevel.location_id == location_id)
+            .values(
+                reserved=StockLevel.reserved - quantity,
+                routed=StockLevel.routed - (quantity if routed else 0),
+                updated_at=now,
+            )
+        )
+        if routed:
+            delivered[sku] = delivered.get(sku, 0) + quantity
+    if held:
+        ids = {row.id for row in held}
+        await session.execute(
+            update(Fulfilment)
+            .where(Fulfilment.id.in_(ids))
+            .values(status=FulfilmentStatus.CANCELLED.value, updated_at=now)
+        )
+        open_shipments = [ShipmentStatus.BOOKING.value, ShipmentStatus.BOOKED.value]
+        for shipment in await session.scalars(
+            select(Shipment).where(Shipment.fulfilment_id.in_(ids), Shipment.status.in_(open_shipments))
+        ):  # a booked one is cancelled with its carrier too, after commit (the relay hands on the event)
+            await shipment_moved(session, shipment, order_id, ShipmentStatus.CANCELLED, actor)
+    return delivered
+
+
+async def unallocated(session: AsyncSession, *, order_id: uuid.UUID) -> dict[str, int]:
+    """Units per sku the order still wants that no live fulfilment holds (not cancelled, not rejected)."""
+    return (await unallocated_of(session, [order_id]))[order_id]
+
+
+async def unallocated_of(session: AsyncSession, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """`unallocated` for several orders in two statements."""
+    conn = await session.connection()
+    demand: dict[uuid.UUID, dict[str, int]] = {order_id: {} for order_id in order_ids}
+    for order_id, sku, quantity in await conn.execute(ORDERED, {"b_orders": order_ids}):
+        demand[order_id][sku] = demand[order_id].get(sku, 0) + quantity
+    for order_id, sku, quantity in await conn.execute(HELD, {"b_orders": order_ids}):
+        demand[order_id][sku] = demand[order_id].get(sku, 0) - int(quantity)
+    return {order_id: {sku: units for sku, units in lines.items() if units > 0} for order_id, lines in demand.items()}
+
+
+@dataclass(frozen=True)
+class FulfilmentPage:
+    fulfilments: list[Fulfilment]
+    has_next: bool
+
+
+async def location_queue(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    location_code: str,
+    statuses: Sequence[FulfilmentStatus] | None,
+    first: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> FulfilmentPage:
+    """A location's fulfilments, oldest first (the order work is done in), optionally in some statuses."""
+    if not principal.may_use_location(location_code):
+        raise DomainError.one(ErrorCode.PERMISSION_DENIED, ["locationCode"], "a STORE key reads its own queue only")
+    location_id = await session.scalar(select(Location.id).where(Location.code == location_code))
+    if location_id is None:
+        raise DomainError.one(ErrorCode.UNKNOWN_LOCATION, ["locationCode"], f"no location with code {location_code!r}")
+    stmt = select(Fulfilment).where(Fulfilment.location_id == location_id)
+    if statuses:
+        stmt = stmt.where(Fulfilment.status.in_([s.value for s in statuses]))
+    if after is not None:
+        at, last = after
+        stmt = stmt.where(or_(Fulfilment.created_at > at, and_(Fulfilment.created_at == at, Fulfilment.id > last)))
+    rows = list(await session.scalars(stmt.order_by(Fulfilment.created_at, Fulfilment.id).limit(first + 1)))
+    return FulfilmentPage(rows[:first], len(rows) > first)
+
+
+async def shipment_moved(
+    session: AsyncSession,
+    shipment: Shipment,
+    order_id: uuid.UUID,
+    status: ShipmentStatus,
+    actor: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Set a shipment's status and append SHIPMENT_<STATUS> to its order."""
+    now = utcnow()
+    shipment.status, shipment.updated_at = status.value, now
+    await append_event(
+        session,
+        order_id=order_id,
+        type=f"SHIPMENT_{status.value}",
+        actor=actor,
+        at=now,
+        data={
+            "shipment": str(shipment.id),
+            "carrier": shipment.carrier,
+            "trackingNumber": shipment.tracking_number,
+            **(data or {}),
+        },
+    )

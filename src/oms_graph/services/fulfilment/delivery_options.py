@@ -1,0 +1,148 @@
+"""Delivery options for a cart and an address, before the order is placed.
+
+Delivery: only when the network can promise every line (the same availableToPromise placement checks);
+the routing engine then plans the cart with the channel's profile, as routing will after placement, and
+the farthest location of that plan sets the estimated date. Pickup: active PICKUP stores that hold every
+line, nearest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.config import get_settings
+from oms_graph.db.models import Channel, Location, Product, StockLevel
+from oms_graph.domain import delivery as rules
+from oms_graph.domain import routing as engine
+from oms_graph.domain.access import Principal
+from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.domain.geo import distance_km
+from oms_graph.domain.orders import MAX_LINES, FulfilmentMethod
+from oms_graph.domain.placement import AddressFields, check_address
+from oms_graph.services.routing.plan import candidates
+from oms_graph.services.routing.profiles import profile_of_channel
+from oms_graph.services.stock.levels import availability
+
+
+class CartLine(Protocol):
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class DeliveryOption:
+    method: FulfilmentMethod
+    carrier: str | None
+    service: str | None
+    price: Decimal
+    currency: str
+    estimated_date: date
+    pickup_location: Location | None = None
+
+
+async def delivery_options(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    channel: str,
+    lines: Sequence[CartLine],
+    address: AddressFields,
+    now: datetime,
+) -> list[DeliveryOption]:
+    """Carrier services (cheapest first) and pickup stores (nearest first) for the cart."""
+    errors = ErrorList()
+    found = (await session.execute(select(Channel.id, Channel.currency).where(Channel.code == channel))).first()
+    if found is None:
+        errors.add(ErrorCode.UNKNOWN_CHANNEL, ["input", "channel"], f"no channel with code {channel!r}")
+    elif not principal.may_use_channel(channel):
+        raise DomainError.one(
+            ErrorCode.PERMISSION_DENIED, ["input", "channel"], "a STOREFRONT key asks for its channel"
+        )
+    if not 0 < len(lines) <= MAX_LINES:
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "lines"], f"give 1 to {MAX_LINES} lines")
+    demand: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if line.quantity <= 0:
+            errors.add(ErrorCode.INVALID_INPUT, ["input", "lines", i, "quantity"], "must be positive")
+        demand[line.sku] = demand.get(line.sku, 0) + line.quantity
+    check_address(address, errors, ("input", "address"))
+    weights = dict(
+        (await session.execute(select(Product.sku, Product.weight_grams).where(Product.sku.in_(demand)))).all()
+    )
+    for i, line in enumerate(lines):
+        if line.sku not in weights:
+            errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
+    errors.raise_if_any()
+    assert found is not None
+    channel_id, currency = found
+    grams = {sku: weight or 0 for sku, weight in weights.items()}
+    lat, lon = address.latitude, address.longitude
+    here = (lat, lon) if lat is not None and lon is not None else None
+    wanted = engine.Demand(lines=demand, weights=grams, destination=here, region=address.region)
+    options = await _deliveries(session, channel_id, currency, wanted, now)
+    return options + await _pickups(session, currency, wanted, now)
+
+
+async def _deliveries(
+    session: AsyncSession, channel_id: object, currency: str, wanted: engine.Demand, now: datetime
+) -> list[DeliveryOption]:
+    promisable = await availability(session, skus=list(wanted.lines), near=None, max_locations=0)
+    if any(a.available_to_promise < wanted.lines[a.sku] for a in promisable):
+        return []
+    _, profile = await profile_of_channel(session, channel_id=channel_id)
+    plan = engine.route(wanted, await candidates(session, list(wanted.lines), now), profile, alternatives=0).chosen
+    if plan is None:
+        return []
+    km = max(_km(a) for a in plan.allocations)
+    weight = sum(wanted.weights.get(sku, 0) * qty for sku, qty in wanted.lines.items())
+    offered = [("courier", s) for s in rules.SERVICES_OF_COURIER]
+    offered += [(name, s) for name in sorted(get_settings().http_carriers) for s in rules.SERVICES_OF_HTTP_CARRIER]
+    options = [
+        DeliveryOption(
+            method=FulfilmentMethod.DELIVERY,
+            carrier=carrier,
+            service=service.name,
+            price=rules.price(service, weight),
+            currency=currency,
+            estimated_date=rules.estimated_delivery(now.date(), km, service),
+        )
+        for carrier, service in offered
+    ]
+    return sorted(options, key=lambda o: (o.price, o.estimated_date, o.carrier or ""))
+
+
+def _km(allocation: engine.Allocation) -> float:
+    return allocation.distance_km if allocation.distance_km is not None else engine.OTHER_REGION_KM
+
+
+async def _pickups(session: AsyncSession, currency: str, wanted: engine.Demand, now: datetime) -> list[DeliveryOption]:
+    """Stores that can hand out the whole cart now: PICKUP, active, every line available."""
+    available = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
+    holding = (
+        select(StockLevel.location_id)
+        .join(Location, Location.id == StockLevel.location_id)
+        .where(Location.active.is_(True), Location.can_pickup.is_(True))
+    )
+    per_sku = [
+        holding.where(StockLevel.sku == sku, available >= quantity).scalar_subquery()
+        for sku, quantity in wanted.lines.items()
+    ]
+    stmt = select(Location).where(*(Location.id.in_(ids) for ids in per_sku))
+    stores = list(await session.scalars(stmt))
+    if wanted.destination is not None:
+        lat, lon = wanted.destination
+        stores.sort(key=lambda s: (distance_km(s.latitude, s.longitude, lat, lon), s.code))
+    else:
+        stores.sort(key=lambda s: (s.region != wanted.region, s.code))
+    ready = rules.pickup_ready(now)
+    return [
+        DeliveryOption(FulfilmentMethod.PICKUP, None, None, Decimal("0.00"), currency, ready, store)
+        for store in stores[: rules.PICKUP_OPTIONS]
+    ]

@@ -1,0 +1,425 @@
+"""Placing an order: checks, the stock promise, the order, its lines and ORDER_PLACED in one transaction.
+
+The promise: a delivery order takes its units from the sku's network-wide availableToPromise by a
+conditional UPDATE of the sku's `promised` counter; a pickup order reserves at its pickup location by a
+conditional UPDATE of that stock level. Both first lock the skus' product rows in sku order, so every
+statement after the lock sees every earlier placement and reservation of those skus (in PostgreSQL's
+READ COMMITTED each statement takes a fresh snapshot), and multi-sku orders cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.adapters.payments.base import is_known as payment_provider_known
+from oms_graph.db.base import utcnow
+from oms_graph.db.dialect import dialect_of, insert_rows, next_in_sequence
+from oms_graph.db.models import Channel, Location, Order, OrderLine, Product, StockLevel
+from oms_graph.domain import orders as rules
+from oms_graph.domain.access import Principal, Role
+from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
+from oms_graph.domain.placement import PlaceOrderFields, check_shape, payload_of
+from oms_graph.services.outbox import append_event
+from oms_graph.services.stock.levels import promise_capacity
+
+orders_table = cast(Table, Order.__table__)
+lines_table = cast(Table, OrderLine.__table__)
+stock_table = cast(Table, StockLevel.__table__)
+products_table = cast(Table, Product.__table__)
+channels_table = cast(Table, Channel.__table__)
+
+
+def _capacity(sku: Any) -> Any:
+    """What the sku's network can promise in all (its availableToPromise plus `promised`)."""
+    return (
+        select(func.coalesce(func.sum(promise_capacity()), 0))
+        .select_from(stock_table.join(Location, Location.id == stock_table.c.location_id))
+        .where(stock_table.c.sku == sku)
+        .scalar_subquery()
+    )
+
+
+# The hot path's statements are built once; each placement only binds values (b_* parameters).
+_product, _level = products_table.c, stock_table.c
+_available = _level.on_hand - _level.reserved - _level.safety_stock
+CHANNEL = select(
+    channels_table.c.id, channels_table.c.code, channels_table.c.currency, channels_table.c.confirmation
+).where(channels_table.c.code == bindparam("b_code"))
+NAMES = select(_product.sku, _product.name).where(_product.sku.in_(bindparam("b_skus", expanding=True)))
+PROMISE = (
+    update(products_table)
+    .where(
+        _product.sku == bindparam("b_sku"),
+        _product.promised + bindparam("b_quantity") <= _capacity(bindparam("b_sku")),
+    )
+    .values(promised=_product.promised + bindparam("b_quantity"), updated_at=_product.updated_at)  # not master data
+    .returning(_product.sku)
+)
+RESERVE = (
+    update(stock_table)
+    .where(
+        _level.sku == bindparam("b_sku"),
+        _level.location_id == bindparam("b_location"),
+        _available >= bindparam("b_quantity"),
+    )
+    .values(reserved=_level.reserved + bindparam("b_quantity"), updated_at=bindparam("b_at"))
+    .returning(_level.sku)
+)
+# At a SHIP location the reservation must also leave the sku's network promise covered.
+RESERVE_AT_SHIP = RESERVE.where(_capacity(bindparam("b_sku")) - bindparam("b_promised") >= bindparam("b_quantity"))
+
+
+@lru_cache(maxsize=4)
+def _statements(dialect: str) -> SimpleNamespace:
+    """The statements that differ by dialect: the locking read, the order insert."""
+    lock = (
+        select(_product.sku, _product.promised)
+        .where(_product.sku.in_(bindparam("b_skus", expanding=True)))
+        .order_by(_product.sku.collate("C") if dialect == "postgresql" else _product.sku)
+        .with_for_update()
+    )
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(orders_table)
+    return SimpleNamespace(lock=lock, insert_order=insert.on_conflict_do_nothing().returning(orders_table.c.id))
+
+
+def insert_order(session: AsyncSession) -> Any:
+    """INSERT of an order row that does nothing (returns no id) when its key or external id is taken."""
+    return _statements(dialect_of(session)).insert_order
+
+
+class AlreadyPlaced(Exception):
+    """The channel already has an order with this idempotency key or external id; roll back and replay."""
+
+    def __init__(self, channel_id: uuid.UUID, idempotency_key: str, external_id: str | None, digest: str) -> None:
+        super().__init__(idempotency_key)
+        self.channel_id, self.idempotency_key, self.external_id, self.digest = (
+            channel_id,
+            idempotency_key,
+            external_id,
+            digest,
+        )
+
+
+async def place_order(session: AsyncSession, *, order: PlaceOrderFields, principal: Principal) -> Order:
+    """Write the order and its promise (or pickup reservation) and ORDER_PLACED, or nothing.
+
+    Returns the order as written (built from the inserted values, not read back)."""
+    errors = ErrorList()
+    check_shape(order, errors)
+    errors.raise_if_any()
+    # The hot path runs Core statements on the connection: the ORM session's execute costs more per call.
+    conn = await session.connection()
+    channel = (await conn.execute(CHANNEL, {"b_code": order.channel})).first()
+    if channel is None:
+        raise DomainError.one(
+            ErrorCode.UNKNOWN_CHANNEL, ["input", "channel"], f"no channel with code {order.channel!r}"
+        )
+    if not principal.may_use_channel(channel.code):
+        raise DomainError.one(
+            ErrorCode.PERMISSION_DENIED, ["input", "channel"], "a STOREFRONT key places on its own channel only"
+        )
+    payload = payload_of(order)
+    digest = rules.request_hash(payload)
+    try:
+        prepared = await _prepare(session, order, principal, channel)
+    except DomainError:
+        # A replay of an earlier placement must get that order back, even if it would not pass now.
+        if await _existing_order(session, channel.id, order.idempotency_key, order.external_id) is not None:
+            raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest) from None
+        raise
+    placed = await _write(session, order, principal, channel, prepared, payload, digest)
+    # The stock comes last: the skus' rows stay locked from there to commit, so keep that stretch short.
+    await _take_stock(session, prepared)
+    return placed
+
+
+async def replayed_order(session: AsyncSession, *, already: AlreadyPlaced) -> uuid.UUID:
+    """The order an AlreadyPlaced points at; IDEMPOTENCY_CONFLICT when the same key came with other input."""
+    found = await _existing_order(session, already.channel_id, already.idempotency_key, already.external_id)
+    if found is None:  # the other placement rolled back after all
+        raise DomainError.one(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            ["input", "idempotencyKey"],
+            "a concurrent placement with this key did not complete; retry",
+        )
+    order_id, key, digest = found
+    if key == already.idempotency_key and digest != already.digest:
+        raise DomainError.one(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            ["input", "idempotencyKey"],
+            f"idempotency key {already.idempotency_key!r} was used for a different order",
+        )
+    return order_id
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the checks found out: the locations, the products' names, the demand per sku."""
+
+    pickup: Location | None
+    origin: Location | None
+    names: dict[str, str]
+    demand: dict[str, int]
+    first_line: dict[str, int]
+    delivery_price: Decimal
+    at: datetime
+
+
+async def _prepare(session: AsyncSession, order: PlaceOrderFields, principal: Principal, channel: Any) -> Prepared:
+    """Every check that needs the database but locks nothing."""
+    errors = ErrorList()
+    prices = [(i, line.unit_price) for i, line in enumerate(order.lines)]
+    for i, price in prices:
+        if not rules.fits_currency(price, channel.currency):
+            errors.add(
+                ErrorCode.INVALID_INPUT,
+                ["input", "lines", i, "unitPrice"],
+                f"{price} has more decimals than {channel.currency} allows",
+            )
+    delivery_price = order.delivery.price or Decimal(0)
+    if not rules.fits_currency(delivery_price, channel.currency):
+        errors.add(
+            ErrorCode.INVALID_INPUT, ["input", "delivery", "price"], f"more decimals than {channel.currency} allows"
+        )
+    provider = order.payment.provider
+    if provider is not None and not payment_provider_known(provider):
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "payment", "provider"], f"no payment provider named {provider!r}")
+    pickup, origin = await _locations(session, order, principal, errors)
+
+    demand: dict[str, int] = {}
+    first_line: dict[str, int] = {}
+    for i, line in enumerate(order.lines):
+        demand[line.sku] = demand.get(line.sku, 0) + line.quantity
+        first_line.setdefault(line.sku, i)
+    skus = sorted(demand)
+    names = dict((await (await session.connection()).execute(NAMES, {"b_skus": skus})).all())
+    for i, line in enumerate(order.lines):
+        if line.sku not in names:
+            errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
+    errors.raise_if_any()
+    return Prepared(pickup, origin, names, demand, first_line, delivery_price, utcnow())
+
+
+async def _write(
+    session: AsyncSession,
+    order: PlaceOrderFields,
+    principal: Principal,
+    channel: Any,
+    prepared: Prepared,
+    payload: dict[str, Any],
+    digest: str,
+) -> Order:
+    """The order, its lines and ORDER_PLACED; AlreadyPlaced when its key or external id is taken."""
+    now, pickup, origin, delivery_price = prepared.at, prepared.pickup, prepared.origin, prepared.delivery_price
+    method = order.delivery.method
+    status = (
+        OrderStatus.ON_HOLD
+        if rules.starts_on_hold(rules.Confirmation(channel.confirmation), order.payment.method)
+        else OrderStatus.PLACED
+    )
+    subtotal = sum((line.unit_price * line.quantity for line in order.lines), Decimal(0))
+    seq = await next_in_sequence(session, orders_table, column_name="seq", sequence="order_number_seq")
+    order_id = uuid.uuid4()
+    number = rules.order_number(channel.code, seq)
+    customer = payload["customer"]
+    values = dict(
+        id=order_id,
+        seq=seq,
+        number=number,
+        channel_id=channel.id,
+        idempotency_key=order.idempotency_key,
+        request_hash=digest,
+        external_id=order.external_id,
+        status=status.value,
+        hold_reason="awaiting confirmation" if status is OrderStatus.ON_HOLD else None,
+        customer=customer,
+        customer_email=(customer.get("email") or None),
+        delivery_method=method.value,
+        delivery_address=payload["delivery"]["address"],
+        pickup_location_id=pickup.id if pickup is not None else None,
+        carrier=order.delivery.carrier,
+        service=order.delivery.service,
+        delivery_price=delivery_price,
+        payment_method=order.payment.method.value,
+        payment_provider=order.payment.provider,
+        payment_reference=order.payment.reference,
+        payment_status=rules.initial_payment_status(order.payment.method).value,
+        subtotal=subtotal,
+        total=subtotal + delivery_price,
+        currency=channel.currency,
+        origin_location_id=origin.id if origin is not None else None,
+        note=order.note,
+        created_at=now,
+        updated_at=now,
+    )
+    inserted = await (await session.connection()).execute(_statements(dialect_of(session)).insert_order, values)
+    if inserted.first() is None:  # a concurrent placement with the same key or external id committed first
+        raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest)
+    await insert_rows(
+        session,
+        lines_table,
+        [
+            {
+                "id": uuid.uuid4(),
+                "order_id": order_id,
+                "line_no": i + 1,
+                "sku": line.sku,
+                "name": prepared.names[line.sku],
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "quantity_cancelled": 0,
+                "quantity_shipped": 0,
+                "quantity_returned": 0,
+            }
+            for i, line in enumerate(order.lines)
+        ],
+    )
+    await append_event(
+        session,
+        order_id=order_id,
+        type="ORDER_PLACED",
+        actor=principal.name,
+        at=now,
+        data={
+            "number": number,
+            "status": status.value,
+            "channel": channel.code,
+            "method": method.value,
+            "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
+            "total": str(subtotal + delivery_price),
+            "currency": channel.currency,
+        },
+    )
+    return Order(**values)
+
+
+async def _take_stock(session: AsyncSession, prepared: Prepared) -> None:
+    """Promise (delivery) or reserve at the pickup location (pickup) every sku's demand, or raise."""
+    demand, first_line, pickup, now = prepared.demand, prepared.first_line, prepared.pickup, prepared.at
+    skus = sorted(demand)
+    conn = await session.connection()
+    promised = dict((await conn.execute(_statements(dialect_of(session)).lock, {"b_skus": skus})).all())
+    errors = ErrorList()
+    for sku in skus:
+        if pickup is None:
+            taken = await _promise(session, sku, demand[sku])
+        else:
+            taken = await _reserve(session, sku, demand[sku], pickup, promised[sku], now)
+        if not taken:
+            await _short(session, sku, demand[sku], first_line[sku], pickup, promised[sku], errors)
+    errors.raise_if_any()
+
+
+async def _promise(session: AsyncSession, sku: str, quantity: int) -> bool:
+    """Take units from the sku's availableToPromise; False (nothing changed) when there are not enough."""
+    taken = await (await session.connection()).execute(PROMISE, {"b_sku": sku, "b_quantity": quantity})
+    return taken.first() is not None
+
+
+async def _reserve(session: AsyncSession, sku: str, quantity: int, location: Location, promised: int, now: Any) -> bool:
+    """Reserve at the pickup location; at an active SHIP location the network promise must stay covered too."""
+    ships = location.can_ship and location.active
+    params = {"b_sku": sku, "b_location": location.id, "b_quantity": quantity, "b_at": now, "b_promised": promised}
+    taken = await (await session.connection()).execute(RESERVE_AT_SHIP if ships else RESERVE, params)
+    return taken.first() is not None
+
+
+async def _short(
+    session: AsyncSession, sku: str, wanted: int, line: int, pickup: Location | None, promised: int, errors: ErrorList
+) -> None:
+    """Say how short a line is (read only when it is)."""
+    if pickup is None:
+        have = max(0, int(await session.scalar(select(_capacity(sku))) or 0) - promised)
+        errors.add(
+            ErrorCode.INSUFFICIENT_STOCK,
+            ["input", "lines", line, "quantity"],
+            f"{sku}: {wanted} wanted, {have} available to promise",
+        )
+        return
+    level = stock_table.c
+    available = await session.scalar(
+        select(level.on_hand - level.reserved - level.safety_stock).where(
+            level.sku == sku, level.location_id == pickup.id
+        )
+    )
+    errors.add(
+        ErrorCode.INSUFFICIENT_STOCK,
+        ["input", "lines", line, "quantity"],
+        f"{sku}: {wanted} wanted, {max(0, available or 0)} available for pickup at {pickup.code}",
+    )
+
+
+async def _locations(
+    session: AsyncSession, order: PlaceOrderFields, principal: Principal, errors: ErrorList
+) -> tuple[Location | None, Location | None]:
+    """The pickup and origin locations, checked (one statement for both, none when neither is given)."""
+    codes = {c for c in (order.delivery.pickup_location_code, order.origin_location_code) if c}
+    found = (
+        {loc.code: loc for loc in await session.scalars(select(Location).where(Location.code.in_(codes)))}
+        if codes
+        else {}
+    )
+    pickup = origin = None
+    if order.delivery.method is FulfilmentMethod.PICKUP and order.delivery.pickup_location_code:
+        code = order.delivery.pickup_location_code
+        pickup = found.get(code)
+        if pickup is None:
+            errors.add(
+                ErrorCode.UNKNOWN_LOCATION,
+                ["input", "delivery", "pickupLocationCode"],
+                f"no location with code {code!r}",
+            )
+        elif not (pickup.active and pickup.can_pickup):
+            errors.add(
+                ErrorCode.PICKUP_NOT_AVAILABLE,
+                ["input", "delivery", "pickupLocationCode"],
+                f"{code} does not hand out click & collect orders",
+            )
+    if order.origin_location_code:
+        origin = found.get(order.origin_location_code)
+        if origin is None:
+            errors.add(
+                ErrorCode.UNKNOWN_LOCATION,
+                ["input", "originLocationCode"],
+                f"no location with code {order.origin_location_code!r}",
+            )
+    if principal.role is Role.STORE and (
+        order.origin_location_code is None or not principal.may_use_location(order.origin_location_code)
+    ):
+        raise DomainError.one(
+            ErrorCode.PERMISSION_DENIED,
+            ["input", "originLocationCode"],
+            "a STORE key places endless-aisle orders with its own location as origin",
+        )
+    return pickup, origin
+
+
+async def _existing_order(
+    session: AsyncSession, channel_id: uuid.UUID, idempotency_key: str, external_id: str | None
+) -> tuple[uuid.UUID, str, str] | None:
+    """(id, idempotency key, request hash) of the channel's order with this key (or external id)."""
+    match = orders_table.c.idempotency_key == idempotency_key
+    if external_id is not None:
+        match = or_(match, orders_table.c.external_id == external_id)
+    rows = (
+        await session.execute(
+            select(orders_table.c.id, orders_table.c.idempotency_key, orders_table.c.request_hash).where(
+                orders_table.c.channel_id == channel_id, match
+            )
+        )
+    ).all()
+    if not rows:
+        return None
+    found = next((r for r in rows if r.idempotency_key == idempotency_key), rows[0])
+    return found.id, found.idempotency_key, found.request_hash

@@ -1,0 +1,301 @@
+"""Money for an order: asking the provider to capture, void or refund (through the outbox), and recording
+what it answered.
+
+A change that moves money (goods handed over, an order cancelled, a return received) writes a PENDING
+PaymentTransaction and a PAYMENT_REQUESTED event in its own transaction; the `payment.execute` actor
+calls the provider after commit and records the outcome here. The order's paymentStatus follows the
+outcomes (`domain.payments.payment_status`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.adapters.payments import PaymentRequest
+from oms_graph.config import get_settings
+from oms_graph.db.base import utcnow
+from oms_graph.db.models import Fulfilment, Order, PaymentTransaction, Return
+from oms_graph.domain import payments as rules
+from oms_graph.domain.orders import PaymentMethod, PaymentStatus, in_minor_units, initial_payment_status
+from oms_graph.domain.payments import Call, Handover, PaymentKind, TransactionStatus
+from oms_graph.domain.returns import ReturnStatus
+from oms_graph.services.outbox import append_event
+
+RETURN_SOURCE = "return:"
+
+
+@dataclass(frozen=True)
+class PendingCall:
+    """A call the actor is to make: which provider, what, and with which idempotency key."""
+
+    kind: PaymentKind
+    provider: str
+    request: PaymentRequest
+
+
+class CaptureInFlight(Exception):
+    """A refund waits for the order's capture to be answered first (the actor retries)."""
+
+
+async def request_payment(
+    session: AsyncSession,
+    *,
+    order: Order,
+    kind: PaymentKind,
+    amount: Decimal,
+    source: str,
+    actor: str,
+    status: TransactionStatus = TransactionStatus.PENDING,
+) -> PaymentTransaction | None:
+    """Ask for a call, once per (order, kind, source); the order must be locked by the caller. A PENDING
+    one is made by the payment.execute actor after commit; a SUCCEEDED one records money taken already
+    (a sale paid in the store)."""
+    asked = await session.scalar(
+        select(PaymentTransaction.id).where(
+            PaymentTransaction.order_id == order.id,
+            PaymentTransaction.kind == kind.value,
+            PaymentTransaction.source == source,
+        )
+    )
+    if asked is not None:
+        return None
+    now = utcnow()
+    transaction = PaymentTransaction(
+        id=uuid.uuid4(),
+        order_id=order.id,
+        kind=kind.value,
+        status=status.value,
+        amount=in_minor_units(amount, order.currency),
+        currency=order.currency,
+        provider=order.payment_provider or get_settings().default_payment_provider,
+        source=source,
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(transaction)
+    data = {
+        "transaction": str(transaction.id),
+        "kind": kind.value,
+        "amount": str(transaction.amount),
+        "provider": transaction.provider,
+    }
+    if status is TransactionStatus.PENDING:
+        await append_event(session, order_id=order.id, type="PAYMENT_REQUESTED", actor=actor, at=now, data=data)
+    else:
+        await append_event(session, order_id=order.id, type=rules.DONE_EVENT[kind], actor=actor, at=now, data=data)
+        await session.flush()
+        await _recompute(session, order)
+    return transaction
+
+
+async def capture_handover(
+    session: AsyncSession, *, order: Order, fulfilment: Fulfilment, handover: Handover, actor: str
+) -> None:
+    """Goods reached the customer's side: capture their value (and delivery, the first time) when the
+    order's payment method takes money at this moment."""
+    if not rules.captures_at(PaymentMethod(order.payment_method), handover) or fulfilment.value is None:
+        return
+    captured_before = await session.scalar(
+        select(PaymentTransaction.id).where(
+            PaymentTransaction.order_id == order.id,
+            PaymentTransaction.kind == PaymentKind.CAPTURE.value,
+            PaymentTransaction.status != TransactionStatus.FAILED.value,  # a declined one took no delivery
+        )
+    )
+    amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=captured_before is None)
+    if amount > 0:
+        await request_payment(
+            session,
+            order=order,
+            kind=PaymentKind.CAPTURE,
+            amount=amount,
+            source=f"fulfilment:{fulfilment.id}",
+            actor=actor,
+        )
+
+
+async def settle_cancelled(session: AsyncSession, *, order: Order, actor: str) -> None:
+    """A cancelled order: refund what was taken, else void the authorisation."""
+    calls = await _calls(session, order.id)
+    owed = rules.refundable(calls)
+    if owed > 0:
+        await request_payment(session, order=order, kind=PaymentKind.REFUND, amount=owed, source="cancel", actor=actor)
+    elif not any(c.kind is PaymentKind.CAPTURE and c.status is not TransactionStatus.FAILED for c in calls):
+        await request_payment(
+            session, order=order, kind=PaymentKind.VOID, amount=order.total, source="cancel", actor=actor
+        )
+
+
+async def refund_return(
+    session: AsyncSession, *, order: Order, return_id: uuid.UUID, value: Decimal, actor: str
+) -> Decimal:
+    """Refund received units, never more than the order has left to refund; the amount asked for."""
+    amount = min(in_minor_units(value, order.currency), rules.refundable(await _calls(session, order.id)))
+    if amount > 0:
+        await request_payment(
+            session,
+            order=order,
+            kind=PaymentKind.REFUND,
+            amount=amount,
+            source=f"{RETURN_SOURCE}{return_id}",
+            actor=actor,
+        )
+    return amount
+
+
+async def pending_call(session: AsyncSession, *, transaction_id: uuid.UUID) -> PendingCall | None:
+    """The call to make for a transaction, or None when it was answered already."""
+    found = (
+        await session.execute(
+            select(PaymentTransaction, Order.number, Order.payment_reference)
+            .join(Order, Order.id == PaymentTransaction.order_id)
+            .where(PaymentTransaction.id == transaction_id)
+        )
+    ).first()
+    if found is None or found[0].status != TransactionStatus.PENDING.value:
+        return None
+    transaction, number, reference = found
+    kind = PaymentKind(transaction.kind)
+    if kind is PaymentKind.REFUND:
+        capturing = await session.scalar(
+            select(PaymentTransaction.id).where(
+                PaymentTransaction.order_id == transaction.order_id,
+                PaymentTransaction.kind == PaymentKind.CAPTURE.value,
+                PaymentTransaction.status == TransactionStatus.PENDING.value,
+            )
+        )
+        if capturing is not None:
+            raise CaptureInFlight(f"order {number}: a capture is still being made")
+    request = PaymentRequest(
+        key=str(transaction.id),
+        order_number=number,
+        amount=transaction.amount,
+        currency=transaction.currency,
+        reference=reference,
+    )
+    return PendingCall(kind=kind, provider=transaction.provider, request=request)
+
+
+async def succeeded(
+    session: AsyncSession, *, transaction_id: uuid.UUID, reference: str | None, authorization: str | None = None
+) -> PaymentTransaction | None:
+    """The provider did it: record its reference (and the authorisation a capture needed first)."""
+    locked = await _locked(session, transaction_id)
+    if locked is None:
+        return None
+    transaction, order = locked
+    now = utcnow()
+    kind = PaymentKind(transaction.kind)
+    if authorization is not None:
+        order.payment_reference = authorization
+        await append_event(
+            session,
+            order_id=order.id,
+            type="PAYMENT_AUTHORIZED",
+            actor="system",
+            at=now,
+            data={"transaction": str(transaction.id), "reference": authorization},
+        )
+    transaction.status, transaction.reference, transaction.error, transaction.updated_at = (
+        TransactionStatus.SUCCEEDED.value,
+        reference,
+        None,
+        now,
+    )
+    await append_event(
+        session,
+        order_id=order.id,
+        type=rules.DONE_EVENT[kind],
+        actor="system",
+        at=now,
+        data={"transaction": str(transaction.id), "amount": str(transaction.amount), "reference": reference},
+    )
+    if kind is PaymentKind.REFUND and transaction.source.startswith(RETURN_SOURCE):
+        await _return_refunded(session, order, uuid.UUID(transaction.source.removeprefix(RETURN_SOURCE)), now)
+    await session.flush()
+    await _recompute(session, order)
+    return transaction
+
+
+async def failed(
+    session: AsyncSession, *, transaction_id: uuid.UUID, error: str, permanent: bool
+) -> PaymentTransaction | None:
+    """The provider declined (permanent: the transaction FAILED) or could not be reached (it is retried)."""
+    locked = await _locked(session, transaction_id)
+    if locked is None:
+        return None
+    transaction, order = locked
+    now = utcnow()
+    transaction.attempts += 1
+    transaction.error, transaction.updated_at = error[:500], now
+    data = {
+        "transaction": str(transaction.id),
+        "kind": transaction.kind,
+        "amount": str(transaction.amount),
+        "attempt": transaction.attempts,
+        "error": error[:500],
+    }
+    if not permanent:
+        await append_event(session, order_id=order.id, type="PAYMENT_RETRYING", actor="system", at=now, data=data)
+        return transaction
+    transaction.status = TransactionStatus.FAILED.value
+    await append_event(session, order_id=order.id, type="PAYMENT_FAILED", actor="system", at=now, data=data)
+    await session.flush()
+    await _recompute(session, order)
+    return transaction
+
+
+async def order_of(session: AsyncSession, *, transaction_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(select(PaymentTransaction.order_id).where(PaymentTransaction.id == transaction_id))
+
+
+async def _locked(session: AsyncSession, transaction_id: uuid.UUID) -> tuple[PaymentTransaction, Order] | None:
+    """A pending transaction and its order, locked order first (the lock order of every order change)."""
+    order_id = await order_of(session, transaction_id=transaction_id)
+    if order_id is None:
+        return None
+    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    transaction = await session.scalar(
+        select(PaymentTransaction).where(PaymentTransaction.id == transaction_id).with_for_update()
+    )
+    if order is None or transaction is None or transaction.status != TransactionStatus.PENDING.value:
+        return None
+    return transaction, order
+
+
+async def _calls(session: AsyncSession, order_id: uuid.UUID) -> list[Call]:
+    rows = await session.execute(
+        select(PaymentTransaction.kind, PaymentTransaction.status, PaymentTransaction.amount).where(
+            PaymentTransaction.order_id == order_id
+        )
+    )
+    return [Call(PaymentKind(kind), TransactionStatus(status), amount) for kind, status, amount in rows]
+
+
+async def _recompute(session: AsyncSession, order: Order) -> None:
+    initial = initial_payment_status(PaymentMethod(order.payment_method))
+    status = rules.payment_status(initial, await _calls(session, order.id))
+    if status is not PaymentStatus(order.payment_status):
+        order.payment_status, order.updated_at = status.value, utcnow()
+
+
+async def _return_refunded(session: AsyncSession, order: Order, return_id: uuid.UUID, now: datetime) -> None:
+    found = await session.scalar(select(Return).where(Return.id == return_id).with_for_update())
+    if found is None or found.status != ReturnStatus.RECEIVED.value:
+        return
+    found.status, found.updated_at = ReturnStatus.REFUNDED.value, now
+    await append_event(
+        session,
+        order_id=order.id,
+        type="RETURN_REFUNDED",
+        actor="system",
+        at=now,
+        data={"return": str(found.id), "number": found.number, "amount": str(found.refund_amount)},
+    )

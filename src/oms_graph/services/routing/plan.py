@@ -1,0 +1,379 @@
+"""Routing an order: its promise becomes reservations at the chosen locations, one fulfilment each.
+
+One transaction: lock the order, read the candidate locations' stock, ask the engine for a plan, reserve
+by conditional UPDATE (raising `reserved` and `routed` together, which turns promised units into routed
+ones without touching the product rows that placements lock), write the fulfilments and the decision,
+and emit ORDER_ROUTED. An order whose stock has vanished since it was promised is BACKORDERED instead.
+Only PLACED orders are routed, so routing an order twice does nothing the second time.
+
+Stock rows are locked by the reservations themselves, in (sku, location) order like every other writer
+of stock levels. The stock was read before them, so a reservation can find its units gone (another
+routing took them): the transaction then gives back what it reserved, reads the stock again and plans
+again, a few times before it gives up with RoutingConflict (nothing written, the actor retries).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import datetime, time
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.db.base import utcnow
+from oms_graph.db.dialect import insert_rows
+from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Product, StockLevel
+from oms_graph.domain import routing as engine
+from oms_graph.domain.fulfilment import FulfilmentStatus
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
+from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
+from oms_graph.services.outbox import append_events
+from oms_graph.services.routing.profiles import profile_of_channel
+
+SYSTEM = "system"
+ALTERNATIVES = 3
+fulfilments_table = cast(Table, Fulfilment.__table__)
+fulfilment_lines_table = cast(Table, FulfilmentLine.__table__)
+
+
+_stock_table = cast(Table, StockLevel.__table__)
+_level = _stock_table.c
+RESERVE = (
+    update(_stock_table)
+    .where(
+        _level.sku == bindparam("b_sku"),
+        _level.location_id == bindparam("b_location"),
+        _level.on_hand - _level.reserved - _level.safety_stock >= bindparam("b_quantity"),
+    )
+    .values(
+        reserved=_level.reserved + bindparam("b_quantity"),
+        routed=_level.routed + bindparam("b_quantity"),
+        updated_at=bindparam("b_at"),
+    )
+    .returning(_level.sku)
+)
+UNRESERVE = (
+    update(_stock_table)
+    .where(_level.sku == bindparam("b_sku"), _level.location_id == bindparam("b_location"))
+    .values(
+        reserved=_level.reserved - bindparam("b_quantity"),
+        routed=_level.routed - bindparam("b_quantity"),
+        updated_at=bindparam("b_at"),
+    )
+)
+ATTEMPTS = 3  # plans per transaction when other routings take the stock first
+
+
+LOCK_ORDER = select(Order).where(Order.id == bindparam("b_order")).with_for_update()
+_units = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
+_assigned_today = (
+    select(func.count())
+    .where(
+        Fulfilment.location_id == Location.id,
+        Fulfilment.method == FulfilmentMethod.DELIVERY.value,
+        Fulfilment.created_at >= bindparam("b_midnight"),
+        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
+    )
+    .correlate(Location)
+    .scalar_subquery()
+)
+CANDIDATES = (
+    select(
+        Location.id,
+        Location.code,
+        Location.latitude,
+        Location.longitude,
+        Location.region,
+        Location.priority,
+        Location.handling_cost,
+        Location.kind,
+        StockLevel.sku,
+        _units,
+        case((Location.daily_ship_capacity.is_(None), None), else_=Location.daily_ship_capacity - _assigned_today),
+    )
+    .join(StockLevel, StockLevel.location_id == Location.id)
+    .where(
+        StockLevel.sku.in_(bindparam("b_skus", expanding=True)),
+        Location.active.is_(True),
+        Location.can_ship.is_(True),
+        _units > 0,
+    )
+)
+
+Part = tuple[uuid.UUID, str, dict[str, int]]  # a fulfilment to write: location id, its code, units per sku
+Event = dict[str, Any]  # an order event to append
+# Orders waiting for routing that no other transaction holds, oldest first: a batch routed with the first.
+WAITING = (
+    select(Order)
+    .where(Order.status == OrderStatus.PLACED.value, Order.id != bindparam("b_order"))
+    .order_by(Order.seq)
+    .limit(bindparam("b_limit"))
+    .with_for_update(skip_locked=True)
+)
+
+
+class RoutingConflict(Exception):
+    """Stock changed between reading it and reserving it; nothing was written, route again."""
+
+
+async def route_order(
+    session: AsyncSession, *, order_id: uuid.UUID, actor: str = SYSTEM, batch: int = 1
+) -> Order | None:
+    """Route a PLACED order (or backorder it); any other order is left alone. Returns the order.
+
+    With `batch` > 1, up to `batch` - 1 other PLACED orders that no other transaction holds are routed in
+    the same transaction, all of them oldest first: under load the skus' product rows are locked once for many orders
+    instead of once per order, which is what lets routing keep up with placement on hot skus."""
+    order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
+    if order is None or order.status != OrderStatus.PLACED.value:
+        return order
+    orders = [order]
+    if batch > 1:
+        orders += await session.scalars(WAITING, {"b_order": order.id, "b_limit": batch - 1})
+        orders.sort(key=lambda o: o.seq)  # first come, first served
+    demands = await unallocated_of(session, [o.id for o in orders])
+    weights = await _weights(session, {sku for demand in demands.values() for sku in demand})
+    now = utcnow()
+    pickups = [o for o in orders if o.delivery_method == FulfilmentMethod.PICKUP.value]
+    routed = await _at_pickup(session, pickups, demands)
+    deliveries = [o for o in orders if o.delivery_method != FulfilmentMethod.PICKUP.value]
+    allocated = await _allocate(session, deliveries, demands, weights, frozenset(), now)
+    events: dict[uuid.UUID, Event] = {}
+    for o in deliveries:
+        parts = allocated[o.id]
+        if parts is None:
+            events[o.id] = _backordered(o, demands[o.id], actor, now)
+        else:
+            routed.append((o, parts))
+    await _fulfil(session, routed, now)
+    events |= {o.id: _routed(o, parts, "ORDER_ROUTED", actor, now) for o, parts in routed}
+    await append_events(session, [events[o.id] for o in orders])
+    return order
+
+
+async def reroute(
+    session: AsyncSession, *, order_id: uuid.UUID, exclude: Iterable[uuid.UUID], actor: str = SYSTEM
+) -> Order | None:
+    """Route a delivery order's units that no fulfilment holds any more (a rejection, a short pick) again,
+    never to the excluded locations. The caller has released those units where they were (`reserved` and
+    `routed`), which made them a promise again; when no location can take them the order is BACKORDERED,
+    to be requeued when stock comes. A pickup order's units are reserved at its pickup location; moving them
+    elsewhere is not routing (ValueError)."""
+    order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
+    if order is None or order.status in (OrderStatus.CANCELLED.value, OrderStatus.COMPLETED.value):
+        return order
+    if order.delivery_method == FulfilmentMethod.PICKUP.value:
+        raise ValueError(f"{order.number} is a pickup order: its units are not re-routed")
+    demand = await unallocated(session, order_id=order.id)
+    if not demand:
+        return order
+    if order.status == OrderStatus.ON_HOLD.value:
+        return order  # a held order is not routed; its unallocated units are still promised
+    weights = await _weights(session, set(demand))
+    now = utcnow()
+    parts = (await _allocate(session, [order], {order.id: demand}, weights, frozenset(exclude), now))[order.id]
+    if parts is None:
+        event = _backordered(order, demand, actor, now)
+    else:
+        await _fulfil(session, [(order, parts)], now)
+        # Before routing (PLACED, BACKORDERED) the order becomes ROUTED; later states stay as they are.
+        unrouted = order.status in (OrderStatus.PLACED.value, OrderStatus.BACKORDERED.value)
+        status = OrderStatus.ROUTED if unrouted else OrderStatus(order.status)
+        event = _routed(order, parts, "ORDER_REROUTED", actor, now, status=status)
+    await append_events(session, [event])
+    return order
+
+
+async def _at_pickup(
+    session: AsyncSession, pickups: list[Order], demands: dict[uuid.UUID, dict[str, int]]
+) -> list[tuple[Order, list[Part]]]:
+    """Pickup orders were reserved at their pickup location when placed: their one fulfilment is there."""
+    if not pickups:
+        return []
+    at = {o.id: cast(uuid.UUID, o.pickup_location_id) for o in pickups}
+    codes = dict((await session.execute(select(Location.id, Location.code).where(Location.id.in_(at.values())))).all())
+    return [(o, [(at[o.id], codes[at[o.id]], demands[o.id])]) for o in pickups]
+
+
+async def _allocate(
+    session: AsyncSession,
+    orders: list[Order],
+    demands: dict[uuid.UUID, dict[str, int]],
+    weights: dict[str, int],
+    exclude: frozenset[uuid.UUID],
+    now: datetime,
+) -> dict[uuid.UUID, list[Part] | None]:
+    """Plan the orders' demand one after the other (each against the stock the ones before it left) and
+    reserve it; per order its parts, or None when no plan serves it. The plans go on the orders."""
+    if not orders:
+        return {}
+    profiles = {}
+    for channel_id in {o.channel_id for o in orders}:
+        profiles[channel_id] = await profile_of_channel(session, channel_id=channel_id)
+    skus = sorted({sku for o in orders for sku in demands[o.id]})
+    for _ in range(ATTEMPTS):
+        pool = [c for c in await candidates(session, skus, now) if c.id not in exclude]
+        allocated: dict[uuid.UUID, list[Part] | None] = {}
+        reserve: Counter[tuple[str, uuid.UUID]] = Counter()
+        for order in orders:
+            channel_code, profile = profiles[order.channel_id]
+            wanted = _wanted(order, demands[order.id], weights)
+            decision = engine.route(wanted, pool, profile, alternatives=ALTERNATIVES)
+            if decision.chosen is None:
+                allocated[order.id] = None
+                continue
+            pool = engine.after(pool, decision.chosen)
+            parts = [
+                (cast(uuid.UUID, a.location.id), a.location.code, dict(a.lines)) for a in decision.chosen.allocations
+            ]
+            for location_id, _, lines in parts:
+                reserve.update({(sku, location_id): quantity for sku, quantity in lines.items()})
+            order.routing = _explained(decision, profile_name=channel_code, at=now)
+            allocated[order.id] = parts
+        if await _reserve_all(session, reserve, now):
+            return allocated
+    raise RoutingConflict(f"the stock of {', '.join(skus)} kept changing while routing")
+
+
+async def _reserve_all(session: AsyncSession, units: Counter[tuple[str, uuid.UUID]], now: datetime) -> bool:
+    """Reserve every (sku, location)'s units in that order, or none of them (False)."""
+    conn = await session.connection()
+    done: list[dict[str, Any]] = []
+    for (sku, location_id), quantity in sorted(units.items()):
+        params = {"b_sku": sku, "b_location": location_id, "b_quantity": quantity, "b_at": now}
+        if (await conn.execute(RESERVE, params)).first() is None:
+            for taken in done:
+                await conn.execute(UNRESERVE, taken)
+            return False
+        done.append(params)
+    return True
+
+
+def _wanted(order: Order, demand: dict[str, int], weights: dict[str, int]) -> engine.Demand:
+    address = order.delivery_address or {}
+    destination = (
+        (address["latitude"], address["longitude"])
+        if address.get("latitude") is not None and address.get("longitude") is not None
+        else None
+    )
+    return engine.Demand(lines=demand, weights=weights, destination=destination, region=address.get("region"))
+
+
+async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
+    """Grams per unit of each sku."""
+    rows = await (await session.connection()).execute(
+        select(Product.sku, Product.weight_grams).where(Product.sku.in_(skus))
+    )
+    return {sku: grams or 0 for sku, grams in rows}
+
+
+async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> list[engine.Candidate]:
+    """Active SHIP locations holding any of the skus, with their available units and today's capacity."""
+    midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
+    rows = await (await session.connection()).execute(CANDIDATES, {"b_skus": skus, "b_midnight": midnight})
+    stock: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    found: dict[uuid.UUID, Any] = {}
+    for row in rows:
+        found[row[0]] = row
+        stock[row[0]][row[8]] = row[9]
+    return [
+        engine.Candidate(
+            id=loc_id,
+            code=row[1],
+            latitude=row[2],
+            longitude=row[3],
+            region=row[4],
+            priority=row[5],
+            handling_cost=row[6],
+            is_store=row[7] == "STORE",
+            capacity_left=row[10],
+            stock=stock[loc_id],
+        )
+        for loc_id, row in found.items()
+    ]
+
+
+async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]], now: datetime) -> None:
+    """One ASSIGNED fulfilment per part of each order, with its lines."""
+    fulfilments, lines = [], []
+    for order, parts in routed:
+        for location_id, _, part in parts:
+            fulfilment_id = uuid.uuid4()
+            fulfilments.append(
+                {
+                    "id": fulfilment_id,
+                    "order_id": order.id,
+                    "location_id": location_id,
+                    "method": order.delivery_method,
+                    "status": FulfilmentStatus.ASSIGNED.value,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            lines += [
+                {
+                    "id": uuid.uuid4(),
+                    "fulfilment_id": fulfilment_id,
+                    "sku": sku,
+                    "quantity": quantity,
+                    "quantity_picked": None,
+                }
+                for sku, quantity in sorted(part.items())
+            ]
+    await insert_rows(session, fulfilments_table, fulfilments)
+    await insert_rows(session, fulfilment_lines_table, lines)
+
+
+def _routed(
+    order: Order,
+    parts: list[Part],
+    event: str,
+    actor: str,
+    now: datetime,
+    status: OrderStatus = OrderStatus.ROUTED,
+) -> Event:
+    """Set the order's status; its event."""
+    order.status, order.updated_at = status.value, now
+    fulfilments = [{"location": code, "lines": lines} for _, code, lines in parts]
+    return _event(order, event, actor, now, {"number": order.number, "fulfilments": fulfilments})
+
+
+def _backordered(order: Order, demand: dict[str, int], actor: str, now: datetime) -> Event:
+    """The order waits for stock; its event."""
+    order.status, order.updated_at = OrderStatus.BACKORDERED.value, now
+    return _event(order, "ORDER_BACKORDERED", actor, now, {"number": order.number, "lines": demand})
+
+
+def _event(order: Order, type: str, actor: str, at: datetime, data: dict[str, Any]) -> Event:
+    return {"order_id": order.id, "type": type, "actor": actor, "at": at, "data": data}
+
+
+def _explained(decision: engine.Decision, *, profile_name: str, at: datetime) -> dict[str, Any]:
+    """The decision as stored on the order, for order.routing."""
+
+    def plan(p: engine.Plan) -> dict[str, Any]:
+        return {
+            "score": p.score,
+            "factors": [{"name": f.name, "value": f.value, "weight": f.weight} for f in p.factors],
+            "allocations": [
+                {
+                    "locationId": str(a.location.id),
+                    "locationCode": a.location.code,
+                    "lines": [{"sku": s, "quantity": q} for s, q in sorted(a.lines.items())],
+                    "distanceKm": a.distance_km,
+                    "cost": a.cost,
+                }
+                for a in p.allocations
+            ],
+        }
+
+    assert decision.chosen is not None
+    return {
+        "decidedAt": at.isoformat(),
+        "profile": profile_name,
+        "chosen": plan(decision.chosen),
+        "alternatives": [plan(p) for p in decision.alternatives],
+    }
