@@ -34,8 +34,10 @@ from oms_graph.db.engine import Database, create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.domain.access import Role  # noqa: E402
 from oms_graph.events.stream import Sequencer  # noqa: E402
+from oms_graph.seed import demo  # noqa: E402
 from oms_graph.seed.history import make_history  # noqa: E402
-from oms_graph.services import auth, demo, sales_summary  # noqa: E402
+from oms_graph.services import auth  # noqa: E402
+from oms_graph.services.analytics import summaries as sales_summary  # noqa: E402
 
 # Each copy of an order: a new id from the old one and the copy number, the same day a little later.
 COPY_ORDERS = """

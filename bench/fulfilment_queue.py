@@ -36,7 +36,10 @@ from oms_graph.db.engine import Database, create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.domain.access import Principal, Role  # noqa: E402
 from oms_graph.domain.catalog import LocationCapability  # noqa: E402
-from oms_graph.services import auth, placement, routing, stock  # noqa: E402
+from oms_graph.services import auth  # noqa: E402
+from oms_graph.services.orders import placement  # noqa: E402
+from oms_graph.services.routing import plan as routing  # noqa: E402
+from oms_graph.services.stock import levels as stock  # noqa: E402
 
 SKUS = [f"Q-{i:02d}" for i in range(20)]
 QUEUE = """query($first: Int, $after: String) {

@@ -48,7 +48,9 @@ from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.db.models import Order  # noqa: E402
 from oms_graph.domain.access import Principal, Role  # noqa: E402
 from oms_graph.domain.catalog import LocationCapability  # noqa: E402
-from oms_graph.services import auth, placement, stock  # noqa: E402
+from oms_graph.services import auth  # noqa: E402
+from oms_graph.services.orders import placement  # noqa: E402
+from oms_graph.services.stock import levels as stock  # noqa: E402
 
 SKUS = ["BENCH-1", "BENCH-2"]
 ADMIN = Principal(key_id=uuid.uuid4(), name="bench", role=Role.ADMIN)

@@ -35,7 +35,8 @@ from bench.server import start_server  # noqa: E402
 from oms_graph.db.engine import Database, create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.domain.access import Role  # noqa: E402
-from oms_graph.services import auth, stock  # noqa: E402
+from oms_graph.services import auth  # noqa: E402
+from oms_graph.services.stock import availability as network  # noqa: E402
 
 LOCATIONS = 200
 PRODUCTS = 500
@@ -83,7 +84,7 @@ async def statements_per_call(db: Database, skus: list[str]) -> str:
         for n in (1, 10, 50):
             seen.clear()
             async with db.read() as session:
-                await stock.availability(session, skus=skus[:n], near=(NEAR["latitude"], NEAR["longitude"]))
+                await network.availability(session, skus=skus[:n], near=(NEAR["latitude"], NEAR["longitude"]))
             counts.append(f"{n} skus: {len([s for s in seen if s.lstrip().upper().startswith('SELECT')])}")
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)

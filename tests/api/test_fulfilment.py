@@ -13,7 +13,7 @@ from oms_graph.adapters.signing import HEADER, sign
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import Shipment
 from oms_graph.domain.access import Role
-from oms_graph.services.fulfilment import transitions as fulfilment_work
+from oms_graph.services.fulfilment import sweep as fulfilment_sweep
 from tests.conftest import WEBHOOK_SECRET, make_key
 from tests.factories import CANCEL_ORDER, SET_STOCK, level, order_input, snapshot
 from tests.fulfilment_steps import (
@@ -183,6 +183,18 @@ async def test_a_rejection_sends_the_units_elsewhere_and_corrects_stock_for_miss
     assert await ledger(api, "SKU-1", "WH-HAM") == ([("sync", 5), (gone, -2)] if gone else [("sync", 5)])
 
 
+async def test_a_rejection_after_a_recount_below_the_reservation_writes_off_only_what_was_there(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "WH-FRA", 5)]})
+    await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 3, "10")]))
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 1)]})  # 3 reserved, 1 found
+    hamburg = await store_key(api, "WH-HAM")
+    fid = (await queue(api, hamburg, "WH-HAM"))["edges"][0]["node"]["id"]
+    await ok(api, hamburg, REJECT, id=fid, reason="OUT_OF_STOCK", note=None)
+    assert await stock(api, "SKU-1", "WH-HAM") == (0, 0, 0, 3)  # the 3 units are routed to Frankfurt
+    # The ledger adds up to onHand: the write-off is the one unit there was, not the three reserved.
+    assert await ledger(api, "SKU-1", "WH-HAM") == [("sync", 5), ("sync", -4), ("rejected_out_of_stock", -1)]
+
+
 async def test_a_short_pick_sends_the_missing_units_elsewhere(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "WH-FRA", 5)]})
     order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 3, "10")]))
@@ -302,14 +314,14 @@ async def sweep(api, now):  # type: ignore[no-untyped-def]
     """The scheduled sweep at a given time (what fulfilment.sweep does, with the clock injected)."""
     within = timedelta(minutes=30)
     async with api.db.read() as session:
-        stale = await fulfilment_work.stale_assignments(session, now=now, accept_within=within)
-        expired = await fulfilment_work.expired_pickups(session, now=now)
+        stale = await fulfilment_sweep.stale_assignments(session, now=now, accept_within=within)
+        expired = await fulfilment_sweep.expired_pickups(session, now=now)
     for fid in stale:
         async with api.db.write() as session:
-            await fulfilment_work.reassign_if_stale(session, fulfilment_id=fid, now=now, accept_within=within)
+            await fulfilment_sweep.reassign_if_stale(session, fulfilment_id=fid, now=now, accept_within=within)
     for fid in expired:
         async with api.db.write() as session:
-            await fulfilment_work.expire_pickup(session, fulfilment_id=fid, now=now)
+            await fulfilment_sweep.expire_pickup(session, fulfilment_id=fid, now=now)
     return len(stale), len(expired)
 
 

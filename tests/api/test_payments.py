@@ -15,7 +15,7 @@ from oms_graph.adapters.payments.http import HttpGateway
 from oms_graph.api.node import decode_id
 from oms_graph.db.models import PaymentTransaction
 from oms_graph.services.fulfilment import transitions as fulfilment_work
-from oms_graph.services.fulfilment.transitions import SCHEDULE
+from oms_graph.services.fulfilment.sweep import SCHEDULE
 from oms_graph.services.payments.transactions import CaptureInFlight
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker

@@ -149,13 +149,13 @@ async def test_reservations_of_a_plan_are_all_or_nothing(api, admin):
     from collections import Counter
 
     from oms_graph.db.base import utcnow
-    from oms_graph.services.routing.plan import _reserve_all
+    from oms_graph.services.stock import ledger
 
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-2", "WH-HAM", 1)]})
     async with api.db.write() as session:
         hamburg = await session.scalar(select(Location.id).where(Location.code == "WH-HAM"))
         units = Counter({("SKU-1", hamburg): 2, ("SKU-2", hamburg): 2})  # SKU-2 has 1: taken meanwhile
-        assert await _reserve_all(session, units, utcnow()) is False
+        assert await ledger.route(session, units=units, at=utcnow()) is False
     assert await counters(api, "SKU-1") == (0, {"WH-HAM": 0})
     assert await counters(api, "SKU-2") == (0, {"WH-HAM": 0})
 

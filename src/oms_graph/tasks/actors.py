@@ -26,8 +26,7 @@ from oms_graph.domain.payments import PaymentKind
 from oms_graph.services import notifications, webhooks
 from oms_graph.services import outbox as events
 from oms_graph.services.analytics import summaries as sales_summary
-from oms_graph.services.fulfilment import shipping
-from oms_graph.services.fulfilment import transitions as fulfilment_work
+from oms_graph.services.fulfilment import shipping, sweep
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.routing import plan as routing
 
@@ -196,14 +195,12 @@ async def sweep_fulfilments() -> None:
     now, settings = utcnow(), get_settings()
     accept_within = timedelta(seconds=settings.accept_timeout)
     async with database().read() as session:
-        stale = await fulfilment_work.stale_assignments(session, now=now, accept_within=accept_within)
-        expired = await fulfilment_work.expired_pickups(session, now=now)
+        stale = await sweep.stale_assignments(session, now=now, accept_within=accept_within)
+        expired = await sweep.expired_pickups(session, now=now)
     for fulfilment_id in stale:
-        await _each(
-            fulfilment_work.reassign_if_stale, fulfilment_id=fulfilment_id, now=now, accept_within=accept_within
-        )
+        await _each(sweep.reassign_if_stale, fulfilment_id=fulfilment_id, now=now, accept_within=accept_within)
     for fulfilment_id in expired:
-        await _each(fulfilment_work.expire_pickup, fulfilment_id=fulfilment_id, now=now)
+        await _each(sweep.expire_pickup, fulfilment_id=fulfilment_id, now=now)
 
 
 async def refresh_analytics() -> None:

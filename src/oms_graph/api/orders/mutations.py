@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from functools import partial
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,14 +26,7 @@ from oms_graph.services.orders import till_sales as store_sales
 async def place(info: Info, order: PlaceOrderInput) -> PlaceOrderPayload:
     """Place in one transaction; a replay (same key, or same external id) answers the order placed before."""
     principal = info.context.caller
-    try:
-        placed, errors = await command(info, lambda s: placement.place_order(s, order=order, principal=principal))
-    except placement.AlreadyPlaced as already:
-        order_id, errors = await command(info, partial(placement.replayed_order, already=already))
-        if order_id is None:
-            return PlaceOrderPayload(order=None, errors=errors)
-        async with info.context.db.read() as session:
-            placed = await session.get(models.Order, order_id)
+    placed, errors = await command(info, lambda s: placement.place_or_replay(s, order=order, principal=principal))
     if placed is None:
         return PlaceOrderPayload(order=None, errors=errors)
     return PlaceOrderPayload(order=Order.from_model(placed), errors=[])

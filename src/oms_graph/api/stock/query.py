@@ -22,6 +22,7 @@ from oms_graph.api.stock.types import (
 from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.services import catalog
+from oms_graph.services.stock import availability as network
 from oms_graph.services.stock import levels as stock
 
 
@@ -81,7 +82,7 @@ class StockQuery:
         async with reading(info) as session:
             if channel is not None and await catalog.channel_by_code(session, channel) is None:
                 raise DomainError.one(ErrorCode.UNKNOWN_CHANNEL, ["channel"], f"no channel with code {channel!r}")
-            views = await stock.availability(
+            views = await network.availability(
                 session,
                 skus=skus,
                 near=(near.latitude, near.longitude) if near else None,

@@ -7,7 +7,7 @@ command at its own time (a simulated clock, db.base.pinned_time), taken in time 
 stock, capacity and the ledger move as they would have. Orders placed near the end stay open.
 """
 
-from oms_graph.seed.history.lives import make_history
+from oms_graph.seed.history.run import make_history
 from oms_graph.seed.history.trade import order_days
 
 __all__ = ["make_history", "order_days"]

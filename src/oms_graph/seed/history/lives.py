@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.base import pinned_time, utcnow
+from oms_graph.db.base import pinned_time
 from oms_graph.db.engine import Database
 from oms_graph.db.models import (
-    Channel,
     Fulfilment,
     FulfilmentLine,
     Location,
@@ -35,14 +34,13 @@ from oms_graph.domain.errors import DomainError
 from oms_graph.domain.fulfilment import FulfilmentStatus, RejectionReason
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod
 from oms_graph.domain.returns import ItemCondition
+from oms_graph.seed.history.chain import Chain
 from oms_graph.seed.history.trade import (
     CANCEL_REASONS,
     CHANNEL_MIX,
     CUSTOMERS,
-    HOUR_WEIGHT,
     RETURN_CHANCE,
     RETURN_REASONS,
-    order_days,
 )
 from oms_graph.services.fulfilment import transitions as fulfilment_work
 from oms_graph.services.orders import cancellation, placement
@@ -50,37 +48,12 @@ from oms_graph.services.orders import lifecycle as orders
 from oms_graph.services.orders import till_sales as store_sales
 from oms_graph.services.returns import lifecycle as returns
 from oms_graph.services.routing import plan as routing
+from oms_graph.services.stock import ledger
 from oms_graph.services.stock import levels as stock
 from oms_graph.tasks import actors
 
 OPERATOR = Principal(key_id=uuid.UUID(int=0), name="history", role=Role.ADMIN)
 HOUR = timedelta(hours=1)
-
-
-@dataclass
-class Chain:
-    """The master data history draws on."""
-
-    channels: dict[str, Channel]
-    stores: list[Location]
-    returns_at: list[str]
-    products: list[tuple[str, str, Decimal]]  # sku, category, price
-
-
-async def load_chain(db: Database) -> Chain:
-    async with db.read() as session:
-        channels = {c.code: c for c in await session.scalars(select(Channel))}
-        locations = list(await session.scalars(select(Location).where(Location.active.is_(True))))
-        products = list(await session.scalars(select(Product).order_by(Product.sku)))
-    prices = random.Random(3)
-    return Chain(
-        channels=channels,
-        stores=[loc for loc in locations if loc.can_pickup],
-        returns_at=[loc.code for loc in locations if loc.can_return],
-        products=[
-            (p.sku, p.category, Decimal(prices.choice([9, 15, 20, 30, 45, 60, 90])) - Decimal("0.01")) for p in products
-        ],
-    )
 
 
 @dataclass(order=True)
@@ -403,7 +376,7 @@ class History:
                 await session.execute(
                     select(StockLevel.sku, Location.code, StockLevel.reserved, Location.kind)
                     .join(Location, Location.id == StockLevel.location_id)
-                    .where(StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock < 10)
+                    .where(ledger.AVAILABLE < 10)
                 )
             )
         if low:
@@ -423,33 +396,3 @@ class History:
         for n, order_id in enumerate(waiting):
             routed = at + timedelta(seconds=n + 1)
             self.later(routed, partial(self.route, routed, order_id))
-
-
-async def make_history(
-    db: Database,
-    *,
-    orders_total: int,
-    days: int = 365,
-    seed: int = 1,
-    progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Place `orders_total` orders over the `days` days before now (the demo chain must be there) and take
-    every step of their lives that falls before now; how many commands were skipped as not allowed."""
-    actors.use_database(db.engine.url.render_as_string(hide_password=False))
-    now = utcnow()
-    end = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    history = History(db=db, chain=await load_chain(db), rng=random.Random(seed), now=now)
-    placed = 0
-    for n, count in enumerate(order_days(orders_total, days=days, end=end)):
-        morning = end - timedelta(days=days - n)
-        await history.until(morning + 6 * HOUR)
-        await history.replenish(morning + 6 * HOUR)
-        hours = history.rng.choices(range(24), HOUR_WEIGHT, k=count)
-        for at in sorted(morning + timedelta(hours=h, seconds=history.rng.uniform(0, 3600)) for h in hours):
-            await history.until(at)
-            await history.place(at)
-            placed += 1
-            if progress is not None:
-                progress(placed, orders_total)
-    await history.until(now)
-    return history.skipped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,12 +13,13 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, OrderLine, Shipment, StockLevel
+from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, OrderLine, Shipment
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.fulfilment import HOLDING_STOCK, FulfilmentStatus, ShipmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
 from oms_graph.services.outbox import append_event
+from oms_graph.services.stock import ledger
 
 ORDERED = select(OrderLine.order_id, OrderLine.sku, OrderLine.quantity - OrderLine.quantity_cancelled).where(
     OrderLine.order_id.in_(bindparam("b_orders", expanding=True))
@@ -48,22 +50,14 @@ async def release_fulfilments(
             .where(Fulfilment.order_id == order_id, Fulfilment.status.in_([s.value for s in HOLDING_STOCK]))
         )
     ).all()
+    released: dict[bool, Counter[tuple[str, uuid.UUID]]] = {True: Counter(), False: Counter()}
+    for _, location_id, method, sku, quantity in held:
+        released[method == FulfilmentMethod.DELIVERY.value][(sku, location_id)] += quantity or 0
+    for routed, units in released.items():
+        await ledger.release(session, units=units, routed=routed, at=now)
     delivered: dict[str, int] = {}
-    for _, location_id, method, sku, quantity in sorted(held, key=lambda row: (row[3], row[1])):
-        if not quantity:
-            continue
-        routed = method == FulfilmentMethod.DELIVERY.value
-        await session.execute(
-            update(StockLevel)
-            .where(StockLevel.sku == sku, StockLevel.location_id == location_id)
-            .values(
-                reserved=StockLevel.reserved - quantity,
-                routed=StockLevel.routed - (quantity if routed else 0),
-                updated_at=now,
-            )
-        )
-        if routed:
-            delivered[sku] = delivered.get(sku, 0) + quantity
+    for (sku, _), quantity in released[True].items():
+        delivered[sku] = delivered.get(sku, 0) + quantity
     if held:
         ids = {row.id for row in held}
         await session.execute(

@@ -28,7 +28,8 @@ from oms_graph.domain.orders import MAX_LINES, FulfilmentMethod
 from oms_graph.domain.placement import AddressFields, check_address
 from oms_graph.services.routing.plan import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
-from oms_graph.services.stock.levels import availability
+from oms_graph.services.stock import ledger
+from oms_graph.services.stock.availability import availability
 
 
 class CartLine(Protocol):
@@ -124,14 +125,13 @@ def _km(allocation: engine.Allocation) -> float:
 
 async def _pickups(session: AsyncSession, currency: str, wanted: engine.Demand, now: datetime) -> list[DeliveryOption]:
     """Stores that can hand out the whole cart now: PICKUP, active, every line available."""
-    available = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
     holding = (
         select(StockLevel.location_id)
         .join(Location, Location.id == StockLevel.location_id)
         .where(Location.active.is_(True), Location.can_pickup.is_(True))
     )
     per_sku = [
-        holding.where(StockLevel.sku == sku, available >= quantity).scalar_subquery()
+        holding.where(StockLevel.sku == sku, ledger.AVAILABLE >= quantity).scalar_subquery()
         for sku, quantity in wanted.lines.items()
     ]
     stmt = select(Location).where(*(Location.id.in_(ids) for ids in per_sku))

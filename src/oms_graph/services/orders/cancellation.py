@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import byte_order
-from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, OrderLine, Product, StockLevel
+from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, OrderLine
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import unallocated
-from oms_graph.services.fulfilment.transitions import set_order_status
+from oms_graph.services.fulfilment.work import set_order_status
 from oms_graph.services.orders.lifecycle import close_cancelled, for_change
 from oms_graph.services.outbox import append_event
+from oms_graph.services.stock import ledger
 
 # Units may be cancelled while nothing was done with them: still a promise (or the pickup reservation),
 # or in a fulfilment its location has not accepted yet.
@@ -73,31 +74,23 @@ async def cancel_lines(
 
     now = utcnow()
     delivery = order.delivery_method == FulfilmentMethod.DELIVERY.value
-    if delivery:  # the lock order of placement and cancel: product rows first
-        await session.execute(
-            select(Product.sku)
-            .where(Product.sku.in_(wanted))
-            .order_by(byte_order(session, Product.sku))
-            .with_for_update()
-        )
+    if delivery:  # every live delivery unit is in the promise, routed or not
+        await ledger.lock_products(session, skus=wanted)
+        await ledger.release_promise(session, units=wanted)
+    released: Counter[tuple[str, uuid.UUID]] = Counter()
     for sku, n in sorted(wanted.items()):
         from_promise = min(n, waiting.get(sku, 0))
-        if delivery:
-            await session.execute(
-                update(Product)
-                .where(Product.sku == sku)
-                .values(promised=Product.promised - n, updated_at=Product.updated_at)
-            )
-        elif from_promise:  # an unrouted pickup order holds a reservation at its store
-            await _release(session, sku, order.pickup_location_id, from_promise, routed=False, now=now)
+        if not delivery and from_promise:  # an unrouted pickup order holds a reservation at its store
+            released[(sku, cast(uuid.UUID, order.pickup_location_id))] += from_promise
         left = n - from_promise
         for fulfilment_id, location_id, line_sku, held in assigned:
             if line_sku != sku or not left:
                 continue
             take = min(left, held)
-            await _release(session, sku, location_id, take, routed=delivery, now=now)
+            released[(sku, location_id)] += take
             await _shrink(session, fulfilment_id, sku, take, held)
             left -= take
+    await ledger.release(session, units=released, routed=delivery, at=now)
     value = await _count_cancelled(session, order.id, wanted)
     await _drop_empty_fulfilments(session, order, principal, now)
     await append_event(
@@ -127,20 +120,6 @@ async def _assigned(session: AsyncSession, order_id: uuid.UUID) -> list[tuple[uu
         .with_for_update(of=Fulfilment)
     )
     return [tuple(row) for row in rows]  # type: ignore[misc]
-
-
-async def _release(
-    session: AsyncSession, sku: str, location_id: uuid.UUID | None, units: int, *, routed: bool, now: datetime
-) -> None:
-    await session.execute(
-        update(StockLevel)
-        .where(StockLevel.sku == sku, StockLevel.location_id == location_id)
-        .values(
-            reserved=StockLevel.reserved - units,
-            routed=StockLevel.routed - (units if routed else 0),
-            updated_at=now,
-        )
-    )
 
 
 async def _shrink(session: AsyncSession, fulfilment_id: uuid.UUID, sku: str, units: int, held: int) -> None:

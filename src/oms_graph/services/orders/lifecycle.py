@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import byte_order
-from oms_graph.db.models import Channel, Fulfilment, Location, Order, OrderLine, Product, StockLevel
+from oms_graph.db.models import Channel, Fulfilment, Location, Order, OrderLine
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
@@ -20,6 +21,7 @@ from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import release_fulfilments, unallocated
 from oms_graph.services.outbox import append_event
 from oms_graph.services.payments import transactions as payments
+from oms_graph.services.stock import ledger
 
 
 @dataclass(frozen=True)
@@ -49,30 +51,14 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
     for line in lines:
         line.quantity_cancelled = line.quantity
     now = utcnow()
-    # Same lock order as placement and routing: the skus' product rows first, in sku order.
-    skus = sorted({line.sku for line in lines})
-    await session.execute(
-        select(Product.sku).where(Product.sku.in_(skus)).order_by(byte_order(session, Product.sku)).with_for_update()
-    )
+    await ledger.lock_products(session, skus={line.sku for line in lines})
     routed = await release_fulfilments(session, order_id=order.id, now=now, actor=principal.name)
     if order.delivery_method == FulfilmentMethod.DELIVERY.value:
         # Every live delivery unit is in the promise, routed (now released) or not.
-        for sku in sorted(set(unheld) | set(routed)):
-            await session.execute(
-                update(Product)
-                .where(Product.sku == sku)
-                .values(
-                    promised=Product.promised - unheld.get(sku, 0) - routed.get(sku, 0),
-                    updated_at=Product.updated_at,
-                )
-            )
-    elif status in rules.UNROUTED:
-        for sku in sorted(unheld):  # reserved at the pickup location when placed
-            await session.execute(
-                update(StockLevel)
-                .where(StockLevel.sku == sku, StockLevel.location_id == order.pickup_location_id)
-                .values(reserved=StockLevel.reserved - unheld[sku], updated_at=now)
-            )
+        await ledger.release_promise(session, units=Counter(unheld) + Counter(routed))
+    elif status in rules.UNROUTED:  # reserved at the pickup location when placed
+        pickup = cast(uuid.UUID, order.pickup_location_id)
+        await ledger.release(session, units={(sku, pickup): n for sku, n in unheld.items()}, routed=False, at=now)
     await close_cancelled(session, order=order, reason=reason.strip(), actor=principal.name, now=now)
     return order
 

@@ -14,88 +14,48 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.payments.base import is_known as payment_provider_known
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import dialect_of, insert_rows, next_in_sequence
-from oms_graph.db.models import Channel, Location, Order, OrderLine, Product, StockLevel
+from oms_graph.db.models import Channel, Location, Order, OrderLine, Product
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_shape, payload_of
 from oms_graph.services.outbox import append_event
-from oms_graph.services.stock.levels import promise_capacity
+from oms_graph.services.stock import ledger
 
 orders_table = cast(Table, Order.__table__)
 lines_table = cast(Table, OrderLine.__table__)
-stock_table = cast(Table, StockLevel.__table__)
 products_table = cast(Table, Product.__table__)
 channels_table = cast(Table, Channel.__table__)
 
 
-def _capacity(sku: Any) -> Any:
-    """What the sku's network can promise in all (its availableToPromise plus `promised`)."""
-    return (
-        select(func.coalesce(func.sum(promise_capacity()), 0))
-        .select_from(stock_table.join(Location, Location.id == stock_table.c.location_id))
-        .where(stock_table.c.sku == sku)
-        .scalar_subquery()
-    )
-
-
 # The hot path's statements are built once; each placement only binds values (b_* parameters).
-_product, _level = products_table.c, stock_table.c
-_available = _level.on_hand - _level.reserved - _level.safety_stock
 CHANNEL = select(
     channels_table.c.id, channels_table.c.code, channels_table.c.currency, channels_table.c.confirmation
 ).where(channels_table.c.code == bindparam("b_code"))
-NAMES = select(_product.sku, _product.name).where(_product.sku.in_(bindparam("b_skus", expanding=True)))
-PROMISE = (
-    update(products_table)
-    .where(
-        _product.sku == bindparam("b_sku"),
-        _product.promised + bindparam("b_quantity") <= _capacity(bindparam("b_sku")),
-    )
-    .values(promised=_product.promised + bindparam("b_quantity"), updated_at=_product.updated_at)  # not master data
-    .returning(_product.sku)
+NAMES = select(products_table.c.sku, products_table.c.name).where(
+    products_table.c.sku.in_(bindparam("b_skus", expanding=True))
 )
-RESERVE = (
-    update(stock_table)
-    .where(
-        _level.sku == bindparam("b_sku"),
-        _level.location_id == bindparam("b_location"),
-        _available >= bindparam("b_quantity"),
-    )
-    .values(reserved=_level.reserved + bindparam("b_quantity"), updated_at=bindparam("b_at"))
-    .returning(_level.sku)
-)
-# At a SHIP location the reservation must also leave the sku's network promise covered.
-RESERVE_AT_SHIP = RESERVE.where(_capacity(bindparam("b_sku")) - bindparam("b_promised") >= bindparam("b_quantity"))
 
 
 @lru_cache(maxsize=4)
-def _statements(dialect: str) -> SimpleNamespace:
-    """The statements that differ by dialect: the locking read, the order insert."""
-    lock = (
-        select(_product.sku, _product.promised)
-        .where(_product.sku.in_(bindparam("b_skus", expanding=True)))
-        .order_by(_product.sku.collate("C") if dialect == "postgresql" else _product.sku)
-        .with_for_update()
-    )
+def _insert_order(dialect: str) -> Any:
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(orders_table)
-    return SimpleNamespace(lock=lock, insert_order=insert.on_conflict_do_nothing().returning(orders_table.c.id))
+    return insert.on_conflict_do_nothing().returning(orders_table.c.id)
 
 
 def insert_order(session: AsyncSession) -> Any:
     """INSERT of an order row that does nothing (returns no id) when its key or external id is taken."""
-    return _statements(dialect_of(session)).insert_order
+    return _insert_order(dialect_of(session))
 
 
 class AlreadyPlaced(Exception):
@@ -142,6 +102,16 @@ async def place_order(session: AsyncSession, *, order: PlaceOrderFields, princip
     # The stock comes last: the skus' rows stay locked from there to commit, so keep that stretch short.
     await _take_stock(session, prepared)
     return placed
+
+
+async def place_or_replay(session: AsyncSession, *, order: PlaceOrderFields, principal: Principal) -> Order:
+    """Place the order, or answer the order placed before with the same key (or external id), in the one
+    transaction: nothing was written when the key turned out to be taken."""
+    try:
+        return await place_order(session, order=order, principal=principal)
+    except AlreadyPlaced as already:
+        order_id = await replayed_order(session, already=already)
+        return await session.get_one(Order, order_id)
 
 
 async def replayed_order(session: AsyncSession, *, already: AlreadyPlaced) -> uuid.UUID:
@@ -263,7 +233,7 @@ async def _write(
         created_at=now,
         updated_at=now,
     )
-    inserted = await (await session.connection()).execute(_statements(dialect_of(session)).insert_order, values)
+    inserted = await (await session.connection()).execute(insert_order(session), values)
     if inserted.first() is None:  # a concurrent placement with the same key or external id committed first
         raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest)
     await insert_rows(
@@ -307,32 +277,18 @@ async def _write(
 async def _take_stock(session: AsyncSession, prepared: Prepared) -> None:
     """Promise (delivery) or reserve at the pickup location (pickup) every sku's demand, or raise."""
     demand, first_line, pickup, now = prepared.demand, prepared.first_line, prepared.pickup, prepared.at
-    skus = sorted(demand)
-    conn = await session.connection()
-    promised = dict((await conn.execute(_statements(dialect_of(session)).lock, {"b_skus": skus})).all())
+    promised = await ledger.lock_products(session, skus=demand)
     errors = ErrorList()
-    for sku in skus:
+    for sku in sorted(demand):
         if pickup is None:
-            taken = await _promise(session, sku, demand[sku])
+            taken = await ledger.promise(session, sku=sku, quantity=demand[sku])
         else:
-            taken = await _reserve(session, sku, demand[sku], pickup, promised[sku], now)
+            taken = await ledger.reserve(
+                session, sku=sku, location=pickup, quantity=demand[sku], at=now, promised=promised[sku]
+            )
         if not taken:
             await _short(session, sku, demand[sku], first_line[sku], pickup, promised[sku], errors)
     errors.raise_if_any()
-
-
-async def _promise(session: AsyncSession, sku: str, quantity: int) -> bool:
-    """Take units from the sku's availableToPromise; False (nothing changed) when there are not enough."""
-    taken = await (await session.connection()).execute(PROMISE, {"b_sku": sku, "b_quantity": quantity})
-    return taken.first() is not None
-
-
-async def _reserve(session: AsyncSession, sku: str, quantity: int, location: Location, promised: int, now: Any) -> bool:
-    """Reserve at the pickup location; at an active SHIP location the network promise must stay covered too."""
-    ships = location.can_ship and location.active
-    params = {"b_sku": sku, "b_location": location.id, "b_quantity": quantity, "b_at": now, "b_promised": promised}
-    taken = await (await session.connection()).execute(RESERVE_AT_SHIP if ships else RESERVE, params)
-    return taken.first() is not None
 
 
 async def _short(
@@ -340,18 +296,15 @@ async def _short(
 ) -> None:
     """Say how short a line is (read only when it is)."""
     if pickup is None:
-        have = max(0, int(await session.scalar(select(_capacity(sku))) or 0) - promised)
+        have = max(0, int(await session.scalar(select(ledger.network_capacity(sku))) or 0) - promised)
         errors.add(
             ErrorCode.INSUFFICIENT_STOCK,
             ["input", "lines", line, "quantity"],
             f"{sku}: {wanted} wanted, {have} available to promise",
         )
         return
-    level = stock_table.c
     available = await session.scalar(
-        select(level.on_hand - level.reserved - level.safety_stock).where(
-            level.sku == sku, level.location_id == pickup.id
-        )
+        select(ledger.AVAILABLE).where(ledger.levels.c.sku == sku, ledger.levels.c.location_id == pickup.id)
     )
     errors.add(
         ErrorCode.INSUFFICIENT_STOCK,

@@ -9,11 +9,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import byte_order, insert_rows, next_in_sequence
+from oms_graph.db.dialect import insert_rows, next_in_sequence
 from oms_graph.db.models import (
     Channel,
     Fulfilment,
@@ -22,8 +22,6 @@ from oms_graph.db.models import (
     Order,
     OrderLine,
     Product,
-    StockLevel,
-    StockMovement,
 )
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal
@@ -34,10 +32,10 @@ from oms_graph.domain.payments import PaymentKind, TransactionStatus
 from oms_graph.services.orders.placement import insert_order
 from oms_graph.services.outbox import append_event
 from oms_graph.services.payments import transactions as payments
+from oms_graph.services.stock import ledger
 
 STORE_PAYMENT_PROVIDER = "manual"  # the till took the money
 orders_table = cast(Table, Order.__table__)
-movement_table = cast(Table, StockMovement.__table__)
 
 
 class SaleLineFields(Protocol):
@@ -183,7 +181,12 @@ async def record_store_sale(session: AsyncSession, *, sale: StoreSaleFields, pri
         FulfilmentLine(id=uuid.uuid4(), fulfilment_id=fulfilment.id, sku=sku, quantity=n, quantity_picked=n)
         for sku, n in sorted(units.items())
     )
-    await _off_the_shelf(session, location.id, units, principal.name, now)
+    await ledger.sell_off_the_shelf(
+        session,
+        location_id=location.id,
+        units=units,
+        movement=ledger.Movement(SOLD_IN_STORE_REASON, principal.name, now),
+    )
     await append_event(
         session,
         order_id=order.id,
@@ -209,45 +212,6 @@ async def record_store_sale(session: AsyncSession, *, sale: StoreSaleFields, pri
         status=TransactionStatus.SUCCEEDED,
     )
     return order
-
-
-async def _off_the_shelf(
-    session: AsyncSession, location_id: uuid.UUID, units: dict[str, int], actor: str, now: datetime
-) -> None:
-    """The sold units leave the store's onHand, as far as it counts units nobody reserved (the till's word
-    beats a stale count; other orders' reservations are not taken)."""
-    levels = await session.execute(
-        select(StockLevel.sku, StockLevel.on_hand, StockLevel.reserved)
-        .where(StockLevel.location_id == location_id, StockLevel.sku.in_(units))
-        .order_by(byte_order(session, StockLevel.sku))
-        .with_for_update()
-    )
-    movements = []
-    for sku, on_hand, reserved in levels.all():
-        take = min(units[sku], max(on_hand - reserved, 0))
-        if not take:
-            continue
-        row = (
-            await session.execute(
-                update(StockLevel)
-                .where(StockLevel.sku == sku, StockLevel.location_id == location_id, StockLevel.on_hand >= take)
-                .values(on_hand=StockLevel.on_hand - take, updated_at=now)
-                .returning(StockLevel.on_hand, StockLevel.safety_stock)
-            )
-        ).one()
-        movements.append(
-            {
-                "sku": sku,
-                "location_id": location_id,
-                "delta": -take,
-                "on_hand_after": row.on_hand,
-                "safety_stock_after": row.safety_stock,
-                "reason": SOLD_IN_STORE_REASON,
-                "actor": actor,
-                "at": now,
-            }
-        )
-    await insert_rows(session, movement_table, movements)
 
 
 def _customer(customer: CustomerFields | None) -> dict[str, Any]:

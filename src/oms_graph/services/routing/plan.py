@@ -6,8 +6,8 @@ ones without touching the product rows that placements lock), write the fulfilme
 and emit ORDER_ROUTED. An order whose stock has vanished since it was promised is BACKORDERED instead.
 Only PLACED orders are routed, so routing an order twice does nothing the second time.
 
-Stock rows are locked by the reservations themselves, in (sku, location) order like every other writer
-of stock levels. The stock was read before them, so a reservation can find its units gone (another
+Stock rows are locked by the reservations themselves (`ledger.route`), in (sku, location) order like every
+other writer of stock levels. The stock was read before them, so a reservation can find its units gone (another
 routing took them): the transaction then gives back what it reserved, reads the stock again and plans
 again, a few times before it gives up with RoutingConflict (nothing written, the actor retries).
 """
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
@@ -32,6 +32,7 @@ from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
 from oms_graph.services.outbox import append_events
 from oms_graph.services.routing.profiles import profile_of_channel
+from oms_graph.services.stock import ledger
 
 SYSTEM = "system"
 ALTERNATIVES = 3
@@ -39,36 +40,11 @@ fulfilments_table = cast(Table, Fulfilment.__table__)
 fulfilment_lines_table = cast(Table, FulfilmentLine.__table__)
 
 
-_stock_table = cast(Table, StockLevel.__table__)
-_level = _stock_table.c
-RESERVE = (
-    update(_stock_table)
-    .where(
-        _level.sku == bindparam("b_sku"),
-        _level.location_id == bindparam("b_location"),
-        _level.on_hand - _level.reserved - _level.safety_stock >= bindparam("b_quantity"),
-    )
-    .values(
-        reserved=_level.reserved + bindparam("b_quantity"),
-        routed=_level.routed + bindparam("b_quantity"),
-        updated_at=bindparam("b_at"),
-    )
-    .returning(_level.sku)
-)
-UNRESERVE = (
-    update(_stock_table)
-    .where(_level.sku == bindparam("b_sku"), _level.location_id == bindparam("b_location"))
-    .values(
-        reserved=_level.reserved - bindparam("b_quantity"),
-        routed=_level.routed - bindparam("b_quantity"),
-        updated_at=bindparam("b_at"),
-    )
-)
 ATTEMPTS = 3  # plans per transaction when other routings take the stock first
 
 
 LOCK_ORDER = select(Order).where(Order.id == bindparam("b_order")).with_for_update()
-_units = StockLevel.on_hand - StockLevel.reserved - StockLevel.safety_stock
+_units = ledger.AVAILABLE
 _assigned_today = (
     select(func.count())
     .where(
@@ -233,23 +209,9 @@ async def _allocate(
                 reserve.update({(sku, location_id): quantity for sku, quantity in lines.items()})
             order.routing = _explained(decision, profile_name=channel_code, at=now)
             allocated[order.id] = parts
-        if await _reserve_all(session, reserve, now):
+        if await ledger.route(session, units=reserve, at=now):
             return allocated
     raise RoutingConflict(f"the stock of {', '.join(skus)} kept changing while routing")
-
-
-async def _reserve_all(session: AsyncSession, units: Counter[tuple[str, uuid.UUID]], now: datetime) -> bool:
-    """Reserve every (sku, location)'s units in that order, or none of them (False)."""
-    conn = await session.connection()
-    done: list[dict[str, Any]] = []
-    for (sku, location_id), quantity in sorted(units.items()):
-        params = {"b_sku": sku, "b_location": location_id, "b_quantity": quantity, "b_at": now}
-        if (await conn.execute(RESERVE, params)).first() is None:
-            for taken in done:
-                await conn.execute(UNRESERVE, taken)
-            return False
-        done.append(params)
-    return True
 
 
 def _wanted(order: Order, demand: dict[str, int], weights: dict[str, int]) -> engine.Demand:

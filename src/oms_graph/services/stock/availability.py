@@ -1,0 +1,106 @@
+"""Availability across the network: what a delivery order can be promised per sku, and where it sits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.db.dialect import first_by_rank
+from oms_graph.db.models import Location, Product
+from oms_graph.domain.catalog import check_coordinates
+from oms_graph.domain.errors import ErrorCode, ErrorList
+from oms_graph.domain.geo import distance_km
+from oms_graph.services.stock import ledger
+
+MAX_AVAILABILITY_SKUS = 500
+
+
+@dataclass(frozen=True)
+class LocationAvailabilityView:
+    location: Any  # a locations row: the ORM Location's attributes, without the ORM
+    available: int
+    distance_km: float | None
+
+
+@dataclass
+class AvailabilityView:
+    sku: str
+    available_to_promise: int = 0
+    locations: list[LocationAvailabilityView] = field(default_factory=list)
+
+
+async def availability(
+    session: AsyncSession,
+    *,
+    skus: Sequence[str],
+    near: tuple[float, float] | None,
+    max_locations: int | None = None,
+) -> list[AvailabilityView]:
+    """Per sku: what a delivery order can be promised network-wide, and where it sits (nearest first)."""
+    errors = ErrorList()
+    if not skus:
+        errors.add(ErrorCode.INVALID_INPUT, ["skus"], "give at least one sku")
+    elif len(skus) > MAX_AVAILABILITY_SKUS:
+        errors.add(ErrorCode.INVALID_INPUT, ["skus"], f"at most {MAX_AVAILABILITY_SKUS} skus a call")
+    if near is not None:
+        check_coordinates(errors, near[0], near[1], ["near"])
+    if max_locations is not None and max_locations < 0:
+        errors.add(ErrorCode.INVALID_INPUT, ["maxLocations"], "must not be negative")
+    errors.raise_if_any()
+    unique = list(dict.fromkeys(skus))
+    level = ledger.levels.c
+    units = ledger.AVAILABLE
+
+    # Three statements whatever the number of skus: the skus with what they can still promise, the active
+    # locations, and per sku the nearest locations with stock (ranked here, walked by the database).
+    capacity = (
+        select(level.sku, func.sum(ledger.promise_capacity()).label("units"))
+        .join(Location, Location.id == level.location_id)
+        .where(level.sku.in_(unique))
+        .group_by(level.sku)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Product.sku, capacity.c.units, Product.promised)
+        .outerjoin(capacity, capacity.c.sku == Product.sku)
+        .where(Product.sku.in_(unique))
+    )
+    known = {sku: max(0, int(units or 0) - promised) for sku, units, promised in rows}
+    for i, sku in enumerate(skus):
+        if sku not in known:
+            errors.add(ErrorCode.UNKNOWN_SKU, ["skus", i], f"no product with sku {sku!r}")
+    errors.raise_if_any()
+    result = {sku: AvailabilityView(sku, known[sku]) for sku in unique}
+
+    # Plain rows, not ORM objects: hundreds of locations are read on every call.
+    active = await session.execute(select(Location.__table__).where(Location.active.is_(True)))
+    locations: dict[uuid.UUID, Any] = {loc.id: loc for loc in active}
+    distances = (
+        {loc_id: distance_km(near[0], near[1], loc.latitude, loc.longitude) for loc_id, loc in locations.items()}
+        if near is not None
+        else {}
+    )
+    ranking = sorted(locations, key=lambda i: (distances.get(i, 0.0), locations[i].code))
+    limit = len(ranking) if max_locations is None else max_locations
+    if ranking and limit > 0:
+        nearest = await session.execute(
+            first_by_rank(
+                session,
+                ledger.levels,
+                group="sku",
+                groups=unique,
+                ranked_by="location_id",
+                ranking=ranking,
+                limit=limit,
+                where=units > 0,
+                columns=[units.label("sellable")],
+            )
+        )
+        for sku, loc_id, sellable, _place in nearest:
+            result[sku].locations.append(LocationAvailabilityView(locations[loc_id], sellable, distances.get(loc_id)))
+    return [result[sku] for sku in skus]
