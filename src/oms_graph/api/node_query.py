@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import strawberry
 
 from oms_graph.api.catalog.types import Channel, Location, Product
@@ -15,16 +12,10 @@ from oms_graph.api.node import Node, decode_id
 from oms_graph.api.orders.types import Order
 from oms_graph.api.permissions import EVERY_ROLE, roles
 from oms_graph.api.returns.types import Return
-from oms_graph.db import models
-from oms_graph.domain.access import Role
-from oms_graph.services.orders import lifecycle as orders
+from oms_graph.services import catalog
+from oms_graph.services.fulfilment import reads as fulfilments
+from oms_graph.services.orders import reads as orders
 from oms_graph.services.returns import lifecycle as returns
-
-SHAPES: dict[str, tuple[type[Any], Callable[[Any], Node]]] = {
-    "Channel": (models.Channel, Channel.from_model),
-    "Location": (models.Location, Location.from_model),
-    "Product": (models.Product, Product.from_model),
-}
 
 
 @strawberry.type
@@ -32,32 +23,27 @@ class NodeQuery:
     @strawberry.field(extensions=roles(*EVERY_ROLE))
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         decoded = decode_id(id)
-        if decoded is not None and decoded[0] == "Order":
-            async with reading(info) as session:
-                order = await orders.get_order(session, principal=info.context.caller, order_id=decoded[1])
-            return Order.from_model(order) if order else None
-        if decoded is not None and decoded[0] == "Fulfilment":
-            async with reading(info) as session:
-                fulfilment = await session.get(models.Fulfilment, decoded[1])
-                visible = fulfilment is not None and await orders.get_order(
-                    session, principal=info.context.caller, order_id=fulfilment.order_id
-                )
-            return Fulfilment.from_model(fulfilment) if fulfilment and visible else None
-        if decoded is not None and decoded[0] == "Return":
-            async with reading(info) as session:
-                found_return = await session.get(models.Return, decoded[1])
-                shown = found_return is not None and await returns.return_visible(
-                    session, found=found_return, principal=info.context.caller
-                )
-            return Return.from_model(found_return) if found_return and shown else None
-        if decoded is None or decoded[0] not in SHAPES:
+        if decoded is None:
             return None
-        model, shape = SHAPES[decoded[0]]
-        async with reading(info) as session:
-            found = await session.get(model, decoded[1])
-        if found is None:
-            return None
+        kind, found_id = decoded
         caller = info.context.caller
-        if isinstance(found, models.Channel) and caller.role is Role.STOREFRONT and found.id != caller.channel_id:
-            return None
-        return shape(found)
+        async with reading(info) as session:
+            if kind == "Order":
+                order = await orders.get_order(session, principal=caller, order_id=found_id)
+                return Order.from_model(order) if order else None
+            if kind == "Fulfilment":
+                fulfilment = await fulfilments.get_fulfilment(session, fulfilment_id=found_id, principal=caller)
+                return Fulfilment.from_model(fulfilment) if fulfilment else None
+            if kind == "Return":
+                found_return = await returns.get_return(session, return_id=found_id, principal=caller)
+                return Return.from_model(found_return) if found_return else None
+            if kind == "Channel":
+                channel = await catalog.get_channel(session, channel_id=found_id, principal=caller)
+                return Channel.from_model(channel) if channel else None
+            if kind == "Location":
+                location = await catalog.get_location(session, location_id=found_id)
+                return Location.from_model(location) if location else None
+            if kind == "Product":
+                product = await catalog.get_product(session, product_id=found_id)
+                return Product.from_model(product) if product else None
+        return None

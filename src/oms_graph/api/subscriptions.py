@@ -9,7 +9,6 @@ from typing import cast
 
 import strawberry
 from graphql import GraphQLError
-from sqlalchemy import select
 from strawberry.scalars import JSON
 
 from oms_graph.api.catalog.types import Location
@@ -20,13 +19,14 @@ from oms_graph.api.node import decode_id, encode_id
 from oms_graph.api.orders.types import Order, OrderEvent
 from oms_graph.api.permissions import EVERY_ROLE, roles
 from oms_graph.api.stock.types import StockLevel
-from oms_graph.db import models
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.stock import available
 from oms_graph.events.stock_watch import StockWatch
 from oms_graph.events.stream import EventHub, StreamEvent, TooSlow
-from oms_graph.services.orders import lifecycle as orders
+from oms_graph.services import catalog
+from oms_graph.services.fulfilment import reads as fulfilments
+from oms_graph.services.orders import reads as orders
 
 STOCK_ROLES = (Role.INTEGRATION, Role.ANALYST, Role.STORE)
 
@@ -82,7 +82,7 @@ class Subscription:
         order_id = found.id
         async for _ in _follow(info, lambda event: event.order_id == order_id):
             async with info.context.db.read() as session:
-                current = await session.get(models.Order, order_id)
+                current = await orders.get_order(session, principal=info.context.caller, order_id=order_id)
             if current is not None:
                 info.context.cache.clear()  # fresh children (lines, fulfilments) for each update
                 yield Order.from_model(current)
@@ -97,14 +97,7 @@ class Subscription:
         seen: dict[uuid.UUID, tuple[str, object]] = {}
         async for event in _follow(info, lambda e: location_id in e.location_ids):
             async with info.context.db.read() as session:
-                here = list(
-                    await session.scalars(
-                        select(models.Fulfilment).where(
-                            models.Fulfilment.order_id == event.order_id,
-                            models.Fulfilment.location_id == location_id,
-                        )
-                    )
-                )
+                here = await fulfilments.fulfilments_at(session, order_id=event.order_id, location_id=location_id)
             for fulfilment in here:
                 state = (fulfilment.status, fulfilment.updated_at)
                 if seen.get(fulfilment.id) != state:
@@ -126,7 +119,7 @@ class Subscription:
         async for level in watch.follow(skus=wanted, location_id=location_id):
             if level.location_id not in locations:
                 async with info.context.db.read() as session:
-                    found = await session.get(models.Location, level.location_id)
+                    found = await catalog.get_location(session, location_id=level.location_id)
                 assert found is not None
                 locations[level.location_id] = Location.from_model(found)
             yield StockLevel(
@@ -178,9 +171,10 @@ async def _channel_scope(info: Info, caller: Principal, code: str | None) -> uui
     if code is None:
         return None
     async with reading(info) as session:
-        found = await session.scalar(select(models.Channel.id).where(models.Channel.code == code))
+        found = await catalog.channel_by_code(session, code)
     check(found is not None, lambda: DomainError.one(ErrorCode.UNKNOWN_CHANNEL, ["channel"], f"no channel {code!r}"))
-    return found
+    assert found is not None
+    return found.id
 
 
 async def _location_scope(info: Info, caller: Principal, code: str | None) -> uuid.UUID | None:
@@ -191,9 +185,10 @@ async def _location_scope(info: Info, caller: Principal, code: str | None) -> uu
     if code is None:
         return None
     async with reading(info) as session:
-        found = await session.scalar(select(models.Location.id).where(models.Location.code == code))
+        found = await catalog.location_by_code(session, code)
     check(
         found is not None,
         lambda: DomainError.one(ErrorCode.UNKNOWN_LOCATION, ["locationCode"], f"no location {code!r}"),
     )
-    return found
+    assert found is not None
+    return found.id

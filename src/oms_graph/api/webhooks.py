@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from sqlalchemy import select
 
 from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError, command, reading, user_errors
@@ -56,12 +55,7 @@ class WebhookEndpoint:
     @strawberry.field(description=f"Its latest {DELIVERIES_SHOWN} deliveries, newest first.")
     async def deliveries(self, info: Info) -> list[WebhookDelivery]:
         async with reading(info) as session:
-            rows = await session.scalars(
-                select(models.WebhookDelivery)
-                .where(models.WebhookDelivery.endpoint_id == self.row.id)
-                .order_by(models.WebhookDelivery.created_at.desc(), models.WebhookDelivery.event_id.desc())
-                .limit(DELIVERIES_SHOWN)
-            )
+            rows = await webhooks.latest_deliveries(session, endpoint_id=self.row.id, limit=DELIVERIES_SHOWN)
             return [
                 WebhookDelivery(
                     event_id=strawberry.ID(str(d.event_id)),
@@ -96,8 +90,7 @@ class WebhookQuery:
     @strawberry.field(extensions=roles())
     async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
         async with reading(info) as session:
-            rows = await session.scalars(select(models.WebhookEndpoint).order_by(models.WebhookEndpoint.created_at))
-            return [WebhookEndpoint.from_model(e) for e in rows]
+            return [WebhookEndpoint.from_model(e) for e in await webhooks.list_endpoints(session)]
 
 
 @strawberry.type

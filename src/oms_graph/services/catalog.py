@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.db.base import Base, utcnow
 from oms_graph.db.dialect import insert_for
 from oms_graph.db.models import Channel, Location, Product
+from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.catalog import (
     ChannelKind,
     LocationCapability,
@@ -179,3 +181,22 @@ async def list_products(session: AsyncSession, *, skus: Iterable[str] | None = N
 
 async def channel_by_code(session: AsyncSession, code: str) -> Channel | None:
     return await session.scalar(select(Channel).where(Channel.code == code))
+
+
+async def location_by_code(session: AsyncSession, code: str) -> Location | None:
+    return await session.scalar(select(Location).where(Location.code == code))
+
+
+async def get_location(session: AsyncSession, *, location_id: uuid.UUID) -> Location | None:
+    return await session.get(Location, location_id)
+
+
+async def get_product(session: AsyncSession, *, product_id: uuid.UUID) -> Product | None:
+    return await session.get(Product, product_id)
+
+
+async def get_channel(session: AsyncSession, *, channel_id: uuid.UUID, principal: Principal) -> Channel | None:
+    """A channel, if the key may read it: a STOREFRONT key its own only."""
+    if principal.role is Role.STOREFRONT and channel_id != principal.channel_id:
+        return None
+    return await session.get(Channel, channel_id)

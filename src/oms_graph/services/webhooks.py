@@ -92,6 +92,22 @@ async def remove_endpoint(session: AsyncSession, *, endpoint_id: uuid.UUID) -> W
     return found
 
 
+async def list_endpoints(session: AsyncSession) -> list[WebhookEndpoint]:
+    """Every endpoint, oldest first."""
+    return list(await session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.created_at)))
+
+
+async def latest_deliveries(session: AsyncSession, *, endpoint_id: uuid.UUID, limit: int) -> list[WebhookDelivery]:
+    """An endpoint's latest deliveries, newest first."""
+    rows = await session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.event_id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
 async def any_active(session: AsyncSession) -> bool:
     return await session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True)).limit(1)) is not None
 

@@ -27,7 +27,7 @@ from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.fulfilment import FulfilmentStatus, RejectionReason
 from oms_graph.services.fulfilment import transitions as work
-from oms_graph.services.fulfilment.allocation import location_queue
+from oms_graph.services.fulfilment.reads import location_queue
 
 Run = Callable[[AsyncSession, uuid.UUID], Awaitable[models.Fulfilment]]
 

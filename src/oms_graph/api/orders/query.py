@@ -11,7 +11,7 @@ from oms_graph.api.orders.inputs import OrderFilter
 from oms_graph.api.orders.types import Order, OrderConnection, OrderEdge
 from oms_graph.api.pagination import check_page_size, decode_cursor, encode_cursor, page_info
 from oms_graph.api.permissions import EVERY_ROLE, roles
-from oms_graph.services.orders import lifecycle as orders
+from oms_graph.services.orders import reads as orders
 
 
 @strawberry.type

@@ -1,21 +1,17 @@
-"""Fulfilments: the stock they hold at their location, and what of an order none holds."""
+"""Fulfilments: the stock they hold at their location, what of an order none holds, and their shipments' moves."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, OrderLine, Shipment
-from oms_graph.domain.access import Principal
-from oms_graph.domain.errors import DomainError, ErrorCode
+from oms_graph.db.models import Fulfilment, FulfilmentLine, OrderLine, Shipment
 from oms_graph.domain.fulfilment import HOLDING_STOCK, FulfilmentStatus, ShipmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
 from oms_graph.services.outbox import append_event
@@ -87,37 +83,6 @@ async def unallocated_of(session: AsyncSession, order_ids: list[uuid.UUID]) -> d
     for order_id, sku, quantity in await conn.execute(HELD, {"b_orders": order_ids}):
         demand[order_id][sku] = demand[order_id].get(sku, 0) - int(quantity)
     return {order_id: {sku: units for sku, units in lines.items() if units > 0} for order_id, lines in demand.items()}
-
-
-@dataclass(frozen=True)
-class FulfilmentPage:
-    fulfilments: list[Fulfilment]
-    has_next: bool
-
-
-async def location_queue(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    location_code: str,
-    statuses: Sequence[FulfilmentStatus] | None,
-    first: int,
-    after: tuple[datetime, uuid.UUID] | None,
-) -> FulfilmentPage:
-    """A location's fulfilments, oldest first (the order work is done in), optionally in some statuses."""
-    if not principal.may_use_location(location_code):
-        raise DomainError.one(ErrorCode.PERMISSION_DENIED, ["locationCode"], "a STORE key reads its own queue only")
-    location_id = await session.scalar(select(Location.id).where(Location.code == location_code))
-    if location_id is None:
-        raise DomainError.one(ErrorCode.UNKNOWN_LOCATION, ["locationCode"], f"no location with code {location_code!r}")
-    stmt = select(Fulfilment).where(Fulfilment.location_id == location_id)
-    if statuses:
-        stmt = stmt.where(Fulfilment.status.in_([s.value for s in statuses]))
-    if after is not None:
-        at, last = after
-        stmt = stmt.where(or_(Fulfilment.created_at > at, and_(Fulfilment.created_at == at, Fulfilment.id > last)))
-    rows = list(await session.scalars(stmt.order_by(Fulfilment.created_at, Fulfilment.id).limit(first + 1)))
-    return FulfilmentPage(rows[:first], len(rows) > first)
 
 
 async def shipment_moved(

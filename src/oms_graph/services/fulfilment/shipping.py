@@ -22,6 +22,7 @@ from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.fulfilment import FulfilmentStatus, ShipmentStatus
 from oms_graph.services.fulfilment import transitions as fulfilment_work
 from oms_graph.services.fulfilment.allocation import shipment_moved
+from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.returns import lifecycle as returns
 
 SYSTEM = "system"
@@ -154,7 +155,7 @@ async def _locked(session: AsyncSession, shipment_id: uuid.UUID) -> tuple[Shipme
     )
     if order_id is None:
         return None
-    await session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
+    await lock_order(session, order_id=order_id)
     shipment = await session.scalar(select(Shipment).where(Shipment.id == shipment_id).with_for_update())
     assert shipment is not None
     return shipment, order_id

@@ -31,6 +31,7 @@ from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.payments import Handover
 from oms_graph.services.fulfilment.allocation import unallocated
 from oms_graph.services.orders.lifecycle import close_cancelled
+from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_event
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.routing.plan import reroute
@@ -67,7 +68,7 @@ async def for_work(session: AsyncSession, fulfilment_id: uuid.UUID, principal: P
         raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such fulfilment")
     if not principal.may_use_location(found.code):
         raise DomainError.one(ErrorCode.PERMISSION_DENIED, ["id"], "a STORE key works its own location's fulfilments")
-    order = await session.scalar(select(Order).where(Order.id == found.order_id).with_for_update())
+    order = await lock_order(session, order_id=found.order_id)
     fulfilment = await session.scalar(select(Fulfilment).where(Fulfilment.id == fulfilment_id).with_for_update())
     assert order is not None and fulfilment is not None
     return Work(fulfilment, order, found.code)

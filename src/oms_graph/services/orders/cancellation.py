@@ -21,7 +21,8 @@ from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import unallocated
 from oms_graph.services.fulfilment.work import set_order_status
-from oms_graph.services.orders.lifecycle import close_cancelled, for_change
+from oms_graph.services.orders.lifecycle import close_cancelled
+from oms_graph.services.orders.locking import for_change
 from oms_graph.services.outbox import append_event
 from oms_graph.services.stock import ledger
 

@@ -1,44 +1,27 @@
-"""Order lifecycle before routing (cancel, hold, release), the event log, and reading orders in scope."""
+"""An order's life before routing: cancel, hold, release, and backorders put back in line when stock comes."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.models import Channel, Fulfilment, Location, Order, OrderLine
+from oms_graph.db.models import Order, OrderLine
 from oms_graph.domain import orders as rules
-from oms_graph.domain.access import Principal, Role
+from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import release_fulfilments, unallocated
+from oms_graph.services.orders.locking import for_change
 from oms_graph.services.outbox import append_event
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.stock import ledger
-
-
-@dataclass(frozen=True)
-class OrderFilter:
-    channel: str | None = None
-    statuses: Sequence[OrderStatus] | None = None
-    customer_email: str | None = None
-    location_code: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-
-
-@dataclass(frozen=True)
-class OrderPage:
-    orders: list[Order]
-    has_next: bool
-    total_count: int
 
 
 async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:
@@ -147,79 +130,6 @@ async def requeue_backorders(session: AsyncSession, *, skus: Iterable[str], acto
     return len(backordered)
 
 
-async def get_order(
-    session: AsyncSession, *, principal: Principal, order_id: uuid.UUID | None = None, number: str | None = None
-) -> Order | None:
-    """One order by id or number, or None when there is none the caller may see."""
-    if order_id is None and number is None:
-        raise DomainError.one(ErrorCode.INVALID_INPUT, ["id"], "give an id or a number")
-    stmt = select(Order).where(Order.id == order_id if order_id is not None else Order.number == number)
-    scope = visible_to(principal)
-    if scope is not None:
-        stmt = stmt.where(scope)
-    return await session.scalar(stmt)
-
-
-async def list_orders(
-    session: AsyncSession, *, principal: Principal, filter: OrderFilter, first: int, after: int | None
-) -> OrderPage:
-    """A page of orders, newest first, within the caller's scope and the filter, and how many match."""
-    conditions = await _conditions(session, principal, filter)
-    total = await session.scalar(select(func.count()).select_from(Order).where(*conditions))
-    stmt = select(Order).where(*conditions).order_by(Order.seq.desc()).limit(first + 1)
-    if after is not None:
-        stmt = stmt.where(Order.seq < after)
-    orders = list(await session.scalars(stmt))
-    return OrderPage(orders=orders[:first], has_next=len(orders) > first, total_count=int(total or 0))
-
-
-def visible_to(principal: Principal) -> ColumnElement[bool] | None:
-    """The orders a key may read: its channel's (STOREFRONT); those it originated, hands out or has a
-    fulfilment of (STORE)."""
-    if principal.role is Role.STOREFRONT:
-        return Order.channel_id == principal.channel_id
-    if principal.role is Role.STORE:
-        fulfilled_here = select(Fulfilment.order_id).where(Fulfilment.location_id == principal.location_id)
-        return or_(
-            Order.origin_location_id == principal.location_id,
-            Order.pickup_location_id == principal.location_id,
-            Order.id.in_(fulfilled_here),
-        )
-    return None
-
-
-async def _conditions(session: AsyncSession, principal: Principal, filter: OrderFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    scope = visible_to(principal)
-    if scope is not None:
-        conditions.append(scope)
-    if filter.channel is not None:
-        channel_id = await session.scalar(select(Channel.id).where(Channel.code == filter.channel))
-        if channel_id is None:
-            raise DomainError.one(
-                ErrorCode.UNKNOWN_CHANNEL, ["filter", "channel"], f"no channel with code {filter.channel!r}"
-            )
-        conditions.append(Order.channel_id == channel_id)
-    if filter.location_code is not None:
-        location_id = await session.scalar(select(Location.id).where(Location.code == filter.location_code))
-        if location_id is None:
-            raise DomainError.one(
-                ErrorCode.UNKNOWN_LOCATION,
-                ["filter", "locationCode"],
-                f"no location with code {filter.location_code!r}",
-            )
-        conditions.append(or_(Order.origin_location_id == location_id, Order.pickup_location_id == location_id))
-    if filter.statuses:
-        conditions.append(Order.status.in_([s.value for s in filter.statuses]))
-    if filter.customer_email is not None:
-        conditions.append(Order.customer_email == filter.customer_email)
-    if filter.created_after is not None:
-        conditions.append(Order.created_at >= filter.created_after)
-    if filter.created_before is not None:
-        conditions.append(Order.created_at < filter.created_before)
-    return conditions
-
-
 def _transition(order: Order, allowed: frozenset[OrderStatus], done: str, reason: str) -> OrderStatus:
     """The order's status, when it may be `done` (cancelled, held) with a reason; raise otherwise."""
     if not reason.strip():
@@ -230,15 +140,3 @@ def _transition(order: Order, allowed: frozenset[OrderStatus], done: str, reason
             ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {status.value}; it cannot be {done}"
         )
     return status
-
-
-async def for_change(session: AsyncSession, order_id: uuid.UUID, principal: Principal) -> Order:
-    """The order, locked for this transaction, if the caller may see it."""
-    stmt = select(Order).where(Order.id == order_id).with_for_update()
-    scope = visible_to(principal)
-    if scope is not None:
-        stmt = stmt.where(scope)
-    order = await session.scalar(stmt)
-    if order is None:
-        raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such order")
-    return order

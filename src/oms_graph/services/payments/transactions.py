@@ -25,6 +25,7 @@ from oms_graph.domain import payments as rules
 from oms_graph.domain.orders import PaymentMethod, PaymentStatus, in_minor_units, initial_payment_status
 from oms_graph.domain.payments import Call, Handover, PaymentKind, TransactionStatus
 from oms_graph.domain.returns import ReturnStatus
+from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_event
 
 RETURN_SOURCE = "return:"
@@ -261,7 +262,7 @@ async def _locked(session: AsyncSession, transaction_id: uuid.UUID) -> tuple[Pay
     order_id = await order_of(session, transaction_id=transaction_id)
     if order_id is None:
         return None
-    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    order = await lock_order(session, order_id=order_id)
     transaction = await session.scalar(
         select(PaymentTransaction).where(PaymentTransaction.id == transaction_id).with_for_update()
     )

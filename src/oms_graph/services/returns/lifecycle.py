@@ -19,7 +19,8 @@ from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.returns import MAX_RETURN_LINES, ItemCondition, ReturnStatus
 from oms_graph.services.fulfilment.allocation import HELD_UNITS
-from oms_graph.services.orders.lifecycle import visible_to
+from oms_graph.services.orders.locking import lock_order
+from oms_graph.services.orders.reads import visible_to
 from oms_graph.services.outbox import append_event
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.stock.levels import put_back
@@ -60,10 +61,9 @@ async def request_return(
             errors.add(ErrorCode.INVALID_INPUT, ["input", "lines", i, "reason"], "at most 500 characters")
     errors.raise_if_any()
     channel_id = await _channel(session, channel_code, principal)
-    stmt = select(Order).where(Order.id == order_id).with_for_update()
-    if principal.role is Role.STOREFRONT:  # a store takes back any order's units; a storefront its own
-        stmt = stmt.where(visible_to(principal))  # type: ignore[arg-type]
-    order = await session.scalar(stmt)
+    # A store takes back any order's units; a storefront its own.
+    scope = visible_to(principal) if principal.role is Role.STOREFRONT else None
+    order = await lock_order(session, order_id=order_id, scope=scope)
     if order is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, ["input", "orderId"], "no such order")
     sold = list(await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
@@ -182,7 +182,7 @@ async def receive_return(
     order_id = await session.scalar(select(Return.order_id).where(Return.id == return_id))
     if order_id is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, ["input", "returnId"], "no such return")
-    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    order = await lock_order(session, order_id=order_id)
     found = await session.scalar(select(Return).where(Return.id == return_id).with_for_update())
     assert order is not None and found is not None
     if found.status != ReturnStatus.REQUESTED.value:
@@ -248,10 +248,8 @@ async def receive_return(
 async def cancel_return(session: AsyncSession, *, return_id: uuid.UUID, principal: Principal) -> Return:
     """The customer keeps the goods: a requested return is called off and its units may be returned later."""
     order_id = await session.scalar(select(Return.order_id).where(Return.id == return_id))
-    stmt = select(Order).where(Order.id == order_id).with_for_update()
-    if principal.role is Role.STOREFRONT:
-        stmt = stmt.where(visible_to(principal))  # type: ignore[arg-type]
-    order = await session.scalar(stmt) if order_id is not None else None
+    scope = visible_to(principal) if principal.role is Role.STOREFRONT else None
+    order = await lock_order(session, order_id=order_id, scope=scope)
     found = await session.scalar(select(Return).where(Return.id == return_id).with_for_update())
     if order is None or found is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such return")
@@ -268,6 +266,12 @@ async def cancel_return(session: AsyncSession, *, return_id: uuid.UUID, principa
         data={"return": str(found.id), "number": found.number},
     )
     return found
+
+
+async def get_return(session: AsyncSession, *, return_id: uuid.UUID, principal: Principal) -> Return | None:
+    """A return, if the key may read it."""
+    found = await session.get(Return, return_id)
+    return found if found is not None and await return_visible(session, found=found, principal=principal) else None
 
 
 async def return_visible(session: AsyncSession, *, found: Return, principal: Principal) -> bool:

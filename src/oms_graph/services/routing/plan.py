@@ -30,6 +30,7 @@ from oms_graph.domain import routing as engine
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
+from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_events
 from oms_graph.services.routing.profiles import profile_of_channel
 from oms_graph.services.stock import ledger
@@ -43,7 +44,6 @@ fulfilment_lines_table = cast(Table, FulfilmentLine.__table__)
 ATTEMPTS = 3  # plans per transaction when other routings take the stock first
 
 
-LOCK_ORDER = select(Order).where(Order.id == bindparam("b_order")).with_for_update()
 _units = ledger.AVAILABLE
 _assigned_today = (
     select(func.count())
@@ -103,7 +103,7 @@ async def route_order(
     With `batch` > 1, up to `batch` - 1 other PLACED orders that no other transaction holds are routed in
     the same transaction, all of them oldest first: under load the skus' product rows are locked once for many orders
     instead of once per order, which is what lets routing keep up with placement on hot skus."""
-    order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
+    order = await lock_order(session, order_id=order_id)
     if order is None or order.status != OrderStatus.PLACED.value:
         return order
     orders = [order]
@@ -138,7 +138,7 @@ async def reroute(
     `routed`), which made them a promise again; when no location can take them the order is BACKORDERED,
     to be requeued when stock comes. A pickup order's units are reserved at its pickup location; moving them
     elsewhere is not routing (ValueError)."""
-    order = await session.scalar(LOCK_ORDER, {"b_order": order_id})
+    order = await lock_order(session, order_id=order_id)
     if order is None or order.status in (OrderStatus.CANCELLED.value, OrderStatus.COMPLETED.value):
         return order
     if order.delivery_method == FulfilmentMethod.PICKUP.value:

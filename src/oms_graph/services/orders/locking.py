@@ -1,0 +1,35 @@
+"""Locking an order: the first lock of every change to it (then its fulfilments, shipments, returns, payments;
+stock through the ledger)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.db.models import Order
+from oms_graph.domain.access import Principal
+from oms_graph.domain.errors import DomainError, ErrorCode
+from oms_graph.services.orders.reads import visible_to
+
+LOCK_ORDER = select(Order).where(Order.id == bindparam("b_order")).with_for_update()
+
+
+async def lock_order(
+    session: AsyncSession, *, order_id: uuid.UUID | None, scope: ColumnElement[bool] | None = None
+) -> Order | None:
+    """The order, locked for this transaction; None when there is none (within `scope`, when given)."""
+    if order_id is None:
+        return None
+    if scope is None:
+        return await session.scalar(LOCK_ORDER, {"b_order": order_id})
+    return await session.scalar(select(Order).where(Order.id == order_id, scope).with_for_update())
+
+
+async def for_change(session: AsyncSession, order_id: uuid.UUID, principal: Principal) -> Order:
+    """The order, locked for this transaction, if the caller may see it."""
+    order = await lock_order(session, order_id=order_id, scope=visible_to(principal))
+    if order is None:
+        raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such order")
+    return order
