@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import dramatiq
 import pytest
@@ -82,6 +83,33 @@ async def test_a_crash_between_hand_off_and_mark_sends_again_and_the_order_is_ro
     await asyncio.to_thread(broker.join, actors.route_order.queue_name, fail_fast=True)
     status, fulfilments, reserved, _ = await state(api.db, order_id)
     assert (status, fulfilments, reserved) == ("ROUTED", 1, 2)
+
+
+async def test_a_slow_broker_does_not_block_the_event_loop_and_the_batch_is_marked_after_it(api):
+    key = await make_key(api.db, Role.ADMIN)
+    order_id = await placed_order(api, key)
+    sent: list[str] = []
+
+    def slow_send(order: str) -> None:
+        time.sleep(0.5)  # a broker's blocking socket write
+        sent.append(order)
+
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        assert await OutboxRelay(api.db, routing_handlers(slow_send)).relay_once() == 1
+    finally:
+        ticker.cancel()
+    assert sent == [str(order_id)]
+    assert ticks >= 20  # the loop kept running while the send blocked (0.5 s: about 50 ticks)
+    assert (await state(api.db, order_id))[3] == 0  # marked relayed once handed on
 
 
 async def test_a_task_failing_its_last_retry_leaves_an_event_on_the_order(api):

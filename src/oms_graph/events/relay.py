@@ -1,7 +1,7 @@
 """The outbox relay: the one path from a commit to background work.
 
 Events are written in the same transaction as the change they describe. The relay reads events not yet
-relayed, oldest first, hands each to the actors that act on it, and marks them relayed in one
+relayed, oldest first, hands each to the actors that act on it (in a thread: a broker's send blocks), and marks them relayed in one
 transaction. A crash between the hand-off and the mark re-sends the batch on the next run (actors are
 idempotent); nothing committed is ever lost. Several relays (one per API process) take turns: each locks
 its batch (FOR UPDATE), and one that waited finds those events relayed and takes the next ones. They
@@ -52,15 +52,20 @@ class OutboxRelay:
                     .with_for_update()
                 )
             )
-            for event in events:
-                for handler in (self.handlers.get(event.type), self.handlers.get(EVERY_EVENT)):
-                    if handler is not None:
-                        handler(event)
             if events:
+                # A broker's send blocks (a socket write, a reconnect): off the event loop, while the batch
+                # stays locked and unmarked, so a failure here re-sends it and loses nothing.
+                await asyncio.to_thread(self._hand_on, events)
                 await session.execute(
                     update(OrderEvent).where(OrderEvent.id.in_([e.id for e in events])).values(relayed_at=utcnow())
                 )
         return len(events)
+
+    def _hand_on(self, events: list[OrderEvent]) -> None:
+        for event in events:
+            for handler in (self.handlers.get(event.type), self.handlers.get(EVERY_EVENT)):
+                if handler is not None:
+                    handler(event)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until stopped: at once when poked, else every poll interval."""
