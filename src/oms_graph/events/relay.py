@@ -1,12 +1,12 @@
 """The outbox relay: the one path from a commit to background work.
 
 Events are written in the same transaction as the change they describe. The relay reads events not yet
-relayed, oldest first, hands each to the actors that act on it (in a thread: a broker's send blocks), and marks them relayed in one
-transaction. A crash between the hand-off and the mark re-sends the batch on the next run (actors are
-idempotent); nothing committed is ever lost. Several relays (one per API process) take turns: each locks
-its batch (FOR UPDATE), and one that waited finds those events relayed and takes the next ones. They
-wait rather than skip, so the event sequencer (events/stream.py), which also writes these rows for a
-moment, never makes a relay pass an event by.
+relayed, oldest first, hands each to the actors that act on it (in a thread: a broker's send blocks), and
+marks them relayed in one transaction. A crash between the hand-off and the mark re-sends the batch on
+the next run (actors are idempotent); nothing committed is ever lost. Several relays (one per API process)
+take turns: each locks its batch (FOR UPDATE), and one that waited finds those events relayed and takes
+the next ones. They wait rather than skip, so the event sequencer (events/stream.py), which also writes
+these rows for a moment, never makes a relay pass an event by.
 """
 
 from __future__ import annotations
