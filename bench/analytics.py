@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import _postgres_database, drop_postgres_database  # noqa: E402
 
 from bench.server import start_server  # noqa: E402
+from oms_graph.config import Settings  # noqa: E402
 from oms_graph.db.engine import Database, create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.domain.access import Role  # noqa: E402
@@ -98,7 +99,7 @@ async def build(db: Database, *, orders: int, base: int) -> dict[str, float]:
     async with db.write() as session:
         await demo.seed(session)
     started = time.perf_counter()
-    await make_history(db, orders_total=base, days=365)
+    await make_history(db, Settings(), orders_total=base, days=365)
     sequencer = Sequencer(db, lambda: None)
     while await sequencer.sequence_once():
         pass

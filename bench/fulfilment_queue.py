@@ -63,7 +63,8 @@ async def seed(db: Database, orders: int) -> str:
     for n in range(orders):
         lines = [(sku, rng.randint(1, 3), "9.99") for sku in rng.sample(SKUS, 2)]
         async with db.write() as s:
-            ids.append((await placement.place_order(s, order=placement_fields(f"q{n}", lines), principal=ADMIN)).id)
+            fields = placement_fields(f"q{n}", lines)
+            ids.append((await placement.place_order(s, order=fields, principal=ADMIN, settings=Settings())).id)
     for order_id in ids:
         async with db.write() as s:
             await routing.route_order(s, order_id=order_id, batch=50)

@@ -43,6 +43,7 @@ from tests.conftest import _postgres_database, drop_postgres_database  # noqa: E
 from tests.factories import order_input, placement_fields, service_chain  # noqa: E402
 
 from bench.server import start_server  # noqa: E402
+from oms_graph.config import Settings  # noqa: E402
 from oms_graph.db.engine import Database, create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.db.models import Order  # noqa: E402
@@ -88,7 +89,7 @@ async def capture(db: Database) -> list[tuple[str, Any]]:
     event.listen(db.engine.sync_engine, "before_cursor_execute", record)
     try:
         async with db.write() as s:
-            await placement.place_order(s, order=placement_input("bench-capture"), principal=ADMIN)
+            await placement.place_order(s, order=placement_input("bench-capture"), principal=ADMIN, settings=Settings())
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", record)
     return sent

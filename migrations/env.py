@@ -11,7 +11,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from oms_graph.config import get_settings
+from oms_graph.config import Settings
 from oms_graph.db.base import Base
 from oms_graph.db.models import *  # noqa: F401,F403  (every table on Base.metadata)
 
@@ -33,7 +33,7 @@ async def run_from_settings() -> None:
     from oms_graph.db.engine import create_database
     from oms_graph.db.migrate import migrating
 
-    db = create_database(get_settings().database_url)
+    db = create_database(Settings().database_url)
     try:
         await migrating(db, run_on)
     finally:

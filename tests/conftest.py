@@ -157,6 +157,11 @@ async def api(server: str, db: Database) -> AsyncIterator[Api]:
         yield Api(client, db)
 
 
+def actor_settings(db: Database, **extra: Any) -> Settings:
+    """Settings for the actors (and services called directly) on a test's database."""
+    return Settings(database_url=db.engine.url.render_as_string(hide_password=False), **extra)
+
+
 async def make_key(db: Database, role: Role, *, channel: str | None = None, location: str | None = None) -> str:
     async with db.write() as session:
         _, secret = await auth.create_api_key(

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from oms_graph.config import Settings
 from oms_graph.db.base import Base
 from oms_graph.db.engine import Database
 from oms_graph.domain.orders import FulfilmentMethod, PaymentMethod
@@ -34,6 +35,7 @@ STOCK_LEVELS = """query($sku: String, $loc: String, $first: Int, $after: String)
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
 
 # Real places: Berlin, Hamburg, Munich.
+DEFAULTS = Settings()  # for services called directly: the default carrier, payment provider, pickup days
 BERLIN = (52.5200, 13.4050)
 HAMBURG = (53.5511, 9.9937)
 MUNICH = (48.1351, 11.5820)

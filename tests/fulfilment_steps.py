@@ -13,7 +13,7 @@ from oms_graph.domain.access import Role
 from oms_graph.services.routing.plan import route_order
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
-from tests.conftest import WEBHOOK_SECRET, make_key
+from tests.conftest import WEBHOOK_SECRET, actor_settings, make_key
 from tests.factories import PLACE_ORDER, UPSERT_LOCATIONS, location, small_chain
 
 FRANKFURT = (50.11, 8.68)
@@ -112,7 +112,7 @@ async def ledger(api, sku, code):  # type: ignore[no-untyped-def]
 
 async def book(api, fulfilment_id):  # type: ignore[no-untyped-def]
     """What the shipment.book actor does when the relay hands it the SHIPMENT_BOOKING event."""
-    tasks.register(build_broker(None), database_url=api.db.engine.url.render_as_string(hide_password=False))
+    tasks.register(build_broker(None), settings=actor_settings(api.db))
     async with api.db.read() as session:
         shipment_id = await session.scalar(
             select(Shipment.id).where(Shipment.fulfilment_id == decode_id(fulfilment_id)[1])
@@ -123,7 +123,7 @@ async def book(api, fulfilment_id):  # type: ignore[no-untyped-def]
 async def pay(api, order_id):  # type: ignore[no-untyped-def]
     """What the payment.execute actor does for each call the order's PAYMENT_REQUESTED events ask for;
     how many there were."""
-    tasks.register(build_broker(None), database_url=api.db.engine.url.render_as_string(hide_password=False))
+    tasks.register(build_broker(None), settings=actor_settings(api.db))
     async with api.db.read() as session:
         pending = list(
             await session.scalars(

@@ -19,7 +19,7 @@ from oms_graph.api.limits import BodyLimit
 from oms_graph.api.schema import schema
 from oms_graph.api.throttle import RedisBuckets
 from oms_graph.api.view import GraphQLView
-from oms_graph.config import Settings, get_settings
+from oms_graph.config import Settings
 from oms_graph.db.engine import Database, create_database
 from oms_graph.db.migrate import upgrade
 from oms_graph.events.stream import live
@@ -32,7 +32,7 @@ from oms_graph.tasks.runtime import background
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
     """The API; with no database given it opens the configured one (and migrates it when embedded)."""
-    settings = settings or get_settings()
+    settings = settings or Settings()
     owns_db = db is None
     database = db or create_database(settings.database_url, pool_size=settings.database_pool_size)
     keys = KeyRing(database, ttl=settings.api_key_cache_seconds)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from oms_graph.config import get_settings
+from oms_graph.config import Settings
 from oms_graph.db.engine import Database, create_database
 from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError
@@ -65,7 +65,7 @@ def _serve(args: argparse.Namespace) -> int:
     from oms_graph.app import create_app
     from oms_graph.logs import log_config
 
-    settings = get_settings()
+    settings = Settings()
     host, port = args.host or settings.host, args.port or settings.port
     # Live events are small JSON messages to many sockets: compressing each costs more CPU than it saves.
     options: dict[str, Any] = {
@@ -96,7 +96,7 @@ def _worker(args: argparse.Namespace) -> int:
     from oms_graph.tasks.actors import register
     from oms_graph.tasks.broker import build_broker
 
-    settings = get_settings()
+    settings = Settings()
     logging.config.dictConfig(log_config(settings.log_level))
     if settings.broker_url is None:
         print(
@@ -109,7 +109,7 @@ def _worker(args: argparse.Namespace) -> int:
         heartbeat_ms=settings.broker_heartbeat_ms,
         maintenance_chance=settings.broker_maintenance_chance,
     )
-    register(broker, database_url=settings.database_url)
+    register(broker, settings=settings)
     worker = dramatiq.Worker(broker, worker_threads=args.threads or settings.worker_threads)
     worker.start()
     stopping = threading.Event()
@@ -143,12 +143,14 @@ def _seed(args: argparse.Namespace) -> int:
         print("error: say --demo, or --history N with N > 0", file=sys.stderr)
         return 2
 
+    settings = Settings()
+
     async def run(db: Database) -> demo.DemoKeys:
         async with db.write() as session:
             keys = await demo.seed(session)
         if args.history > 0:
             skipped = await make_history(
-                db, orders_total=args.history, days=args.days, progress=_progress_bar(sys.stderr)
+                db, settings, orders_total=args.history, days=args.days, progress=_progress_bar(sys.stderr)
             )
             sequencer = Sequencer(db, lambda: None)
             while await sequencer.sequence_once():  # the history's events in the stream, as a server would
@@ -160,7 +162,7 @@ def _seed(args: argparse.Namespace) -> int:
             )
         return keys
 
-    keys = _with_database(run)
+    keys = _with_database(run, settings=settings)
     regions = {location[3] for location in demo.LOCATIONS}
     print(
         f"demo chain loaded: {len(demo.CHANNELS)} channels, {len(demo.LOCATIONS)} locations in {len(regions)} "
@@ -211,9 +213,9 @@ def _export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_database(run, *, migrate: bool = True):  # type: ignore[no-untyped-def]
+def _with_database(run, *, migrate: bool = True, settings: Settings | None = None):  # type: ignore[no-untyped-def]
     """Open the configured database (migrating an embedded one first), run, close."""
-    settings = get_settings()
+    settings = settings or Settings()
 
     async def go():  # type: ignore[no-untyped-def]
         db = create_database(settings.database_url)

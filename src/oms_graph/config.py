@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./oms.db"
@@ -85,8 +83,3 @@ class Settings(BaseSettings):
     @property
     def introspection_enabled(self) -> bool:
         return self.graphiql_enabled if self.introspection is None else self.introspection
-
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

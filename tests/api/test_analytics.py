@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from types import SimpleNamespace as Fields
 from typing import Any
 
@@ -41,7 +42,8 @@ from oms_graph.services.returns import lifecycle as returns
 from oms_graph.services.routing import plan as routing
 from oms_graph.services.stock import levels as stock
 from oms_graph.tasks import actors
-from tests.conftest import drop_postgres_database, make_key, new_database_url, serving
+from tests.conftest import actor_settings, drop_postgres_database, make_key, new_database_url, serving
+from tests.factories import DEFAULTS
 from tests.graphql_client import Api
 
 ADMIN = Principal(key_id=uuid.uuid4(), name="test", role=Role.ADMIN)
@@ -103,7 +105,7 @@ def order(key: str, channel: str, lines: list[tuple[str, int, str]], *, region: 
 
 
 async def place(db: Database, moment: str, fields: Any) -> uuid.UUID:
-    placed = await at(db, moment, lambda s: placement.place_order(s, order=fields, principal=ADMIN))
+    placed = await at(db, moment, lambda s: placement.place_order(s, order=fields, principal=ADMIN, settings=DEFAULTS))
     return placed.id
 
 
@@ -125,7 +127,7 @@ async def pick_all(db: Database, moment: str, fulfilment_id: uuid.UUID, lines: l
 
 
 async def make_history(db: Database) -> dict[str, uuid.UUID]:
-    actors.use_database(db.engine.url.render_as_string(hide_password=False))
+    actors.use_settings(actor_settings(db))
     feb28 = "2026-02-28T00:00:00"
 
     async def chain(session: Any) -> None:
@@ -189,7 +191,7 @@ async def make_history(db: Database) -> dict[str, uuid.UUID]:
     f3 = await fulfilment_of(db, o3)
     await work(db, "2026-03-02T14:00:00", f3, fulfilment_work.accept)
     await pick_all(db, "2026-03-02T14:00:00", f3, [("H1", 2)])
-    await work(db, "2026-03-02T14:00:00", f3, fulfilment_work.mark_ready_for_pickup)
+    await work(db, "2026-03-02T14:00:00", f3, partial(fulfilment_work.mark_ready_for_pickup, pickup_days=7))
     async with db.read() as session:
         code = await session.scalar(select(Fulfilment.pickup_code).where(Fulfilment.id == f3))
     await at(
@@ -212,7 +214,9 @@ async def make_history(db: Database) -> dict[str, uuid.UUID]:
     await at(
         db,
         "2026-03-03T01:00:00",
-        lambda s: fulfilment_work.pack(s, fulfilment_id=f1, weights_grams=[1100], principal=ADMIN),
+        lambda s: fulfilment_work.pack(
+            s, fulfilment_id=f1, weights_grams=[1100], principal=ADMIN, default_carrier="courier"
+        ),
     )
     async with db.read() as session:
         shipment = await session.scalar(select(Shipment.id).where(Shipment.fulfilment_id == f1))
@@ -350,7 +354,7 @@ async def test_earlier_days_are_as_of_the_last_refresh_and_today_is_live(api: Ap
 
     async with api.db.write() as session:  # an order placed now counts at once
         fields = order("today", "web", [("A1", 1, "10.00")], region="DE-BE")
-        await placement.place_order(session, order=fields, principal=ADMIN)
+        await placement.place_order(session, order=fields, principal=ADMIN, settings=DEFAULTS)
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     totals = [(r["currency"], r["orders"], r["units"]) for r in await sales(api, analyst, (), MARCH_1, tomorrow)]
     assert totals == [("CHF", 1, 2), ("EUR", 5, 9)]  # O1, O2, O4, O5 and today's
@@ -359,7 +363,7 @@ async def test_earlier_days_are_as_of_the_last_refresh_and_today_is_live(api: Ap
 async def test_the_refresh_actor_builds_every_day_up_to_the_newest_event(api: Api) -> None:
     await make_history(api.db)
     await sequenced(api.db)
-    actors.use_database(api.db.engine.url.render_as_string(hide_password=False))
+    actors.use_settings(actor_settings(api.db))
     await actors.refresh_analytics()
     async with api.db.read() as session:
         days = set(await session.scalars(select(SalesDay.day).where(SalesDay.grain == 0)))

@@ -11,11 +11,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from oms_graph.config import get_settings
 from oms_graph.db.models import OrderEvent
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
-from tests.conftest import free_port
+from tests.conftest import actor_settings, free_port
 from tests.factories import SET_STOCK, UPSERT_CHANNELS, channel, level, order_input
 from tests.fakes.receiver import FakeReceiver
 from tests.fulfilment_steps import ACCEPT, PICK, READY, chain_admin, ok, placed_and_routed, queue
@@ -44,11 +43,9 @@ def inbox(monkeypatch):  # type: ignore[no-untyped-def]
     controller.start()
     monkeypatch.setenv("OMS_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("OMS_SMTP_PORT", str(port))
-    get_settings.cache_clear()
     yield box
     controller.stop()
     monkeypatch.delenv("OMS_SMTP_HOST")
-    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -62,7 +59,7 @@ async def notify(api, order_id, event_type):  # type: ignore[no-untyped-def]
     """What the notification.send actor does for the order's event of that type."""
     from oms_graph.api.node import decode_id
 
-    tasks.register(build_broker(None), database_url=api.db.engine.url.render_as_string(hide_password=False))
+    tasks.register(build_broker(None), settings=actor_settings(api.db))
     async with api.db.read() as session:
         event_id = await session.scalar(
             select(OrderEvent.id).where(OrderEvent.order_id == decode_id(order_id)[1], OrderEvent.type == event_type)
@@ -121,7 +118,6 @@ async def test_with_no_sender_configured_the_message_is_logged_skipped(api, admi
 async def test_a_customer_with_only_a_phone_gets_a_text_message(api, admin, monkeypatch):
     gateway = FakeReceiver().start()
     monkeypatch.setenv("OMS_SMS_URL", gateway.url)
-    get_settings.cache_clear()
     try:
         placed = order_input("k1", [("SKU-2", 1, "10")], pickup="ST-MUC")
         placed["customer"] = {"phone": "+49 30 1234567", "name": "Ada"}
@@ -131,4 +127,3 @@ async def test_a_customer_with_only_a_phone_gets_a_text_message(api, admin, monk
         assert sms["to"] == "+49 30 1234567" and order["number"] in sms["text"]
     finally:
         gateway.stop()
-        get_settings.cache_clear()

@@ -19,6 +19,7 @@ from oms_graph.services.fulfilment.sweep import SCHEDULE
 from oms_graph.services.payments.transactions import CaptureInFlight
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
+from tests.conftest import actor_settings
 from tests.factories import SET_STOCK, level, order_input
 from tests.fakes.gateway import FakeGateway
 from tests.fulfilment_steps import chain_admin, pay, placed_and_routed, shipped
@@ -88,7 +89,7 @@ async def returned(api, admin, order, units):  # type: ignore[no-untyped-def]
 async def test_each_shipment_is_captured_once_even_when_the_actor_runs_twice(api, admin, gateway):
     # SKU-1 is only in Hamburg, SKU-3 only in Berlin: two shipments.
     order = await shipped_card_order(api, admin, [("SKU-1", 1, "10.00"), ("SKU-3", 2, "5.00")])
-    tasks.register(build_broker(None), database_url=api.db.engine.url.render_as_string(hide_password=False))
+    tasks.register(build_broker(None), settings=actor_settings(api.db))
     asked = await pending(api, order)
     assert len(asked) == 2
     for transaction_id in asked:  # a message delivered twice, both copies at once
@@ -176,7 +177,7 @@ async def test_a_refund_waits_for_the_capture_before_it(api, admin, gateway):
     order = await shipped_card_order(api, admin)
     await returned(api, admin, order, 2)  # received before the capture was answered
     capture, refund = await pending(api, order)
-    tasks.register(build_broker(None), database_url=api.db.engine.url.render_as_string(hide_password=False))
+    tasks.register(build_broker(None), settings=actor_settings(api.db))
     with pytest.raises(CaptureInFlight):
         await tasks.execute_payment(refund)  # retried by Dramatiq
     await tasks.execute_payment(capture)

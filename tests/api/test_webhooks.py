@@ -10,13 +10,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from oms_graph.config import get_settings
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.access import Role
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
 from oms_graph.tasks.runtime import EndpointsActive
-from tests.conftest import make_key
+from tests.conftest import actor_settings, make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, snapshot
 from tests.fakes.receiver import FakeReceiver
 from tests.fulfilment_steps import chain_admin
@@ -56,9 +55,9 @@ async def placed_event(api, admin, key="k1"):  # type: ignore[no-untyped-def]
         return await session.scalar(select(OrderEvent.id).order_by(OrderEvent.id.desc()).limit(1))
 
 
-async def dispatch(api, event_id):  # type: ignore[no-untyped-def]
-    """What the webhook.dispatch actor does when the relay hands it the event."""
-    tasks.register(build_broker(None), database_url=api.db.engine.url.render_as_string(hide_password=False))
+async def dispatch(api, event_id, **settings):  # type: ignore[no-untyped-def]
+    """What the webhook.dispatch actor does when the relay hands it the event (with these settings)."""
+    tasks.register(build_broker(None), settings=actor_settings(api.db, **settings))
     await tasks.dispatch_webhooks(event_id)
 
 
@@ -106,25 +105,18 @@ async def test_a_failed_delivery_is_retried_and_logged_until_it_gets_through(api
     assert ids == {str(event_id)} and len(receiver.received) == 3
 
 
-async def test_an_endpoint_failing_too_often_is_switched_off(api, admin, receiver, monkeypatch):
-    monkeypatch.setenv("OMS_WEBHOOK_FAILURE_LIMIT", "2")
-    get_settings.cache_clear()
-    try:
-        await endpoint(api, admin, receiver.url)
-        receiver.failures = 100
-        for n in range(3):
-            event_id = await placed_event(api, admin, key=f"k{n}")
-            with pytest.raises(tasks.WebhookFailed):
-                await dispatch(api, event_id)
-            if n == 1:
-                break
-        state = (await api.data(admin, ENDPOINTS))["webhookEndpoints"][0]
-        assert (state["active"], state["failures"]) == (False, 2) and state["disabledAt"]
-        seen = len(receiver.received)
-        await dispatch(api, await placed_event(api, admin, key="later"))  # nothing goes to it any more
-        assert len(receiver.received) == seen
-    finally:
-        get_settings.cache_clear()
+async def test_an_endpoint_failing_too_often_is_switched_off(api, admin, receiver):
+    await endpoint(api, admin, receiver.url)
+    receiver.failures = 100
+    for n in range(2):
+        event_id = await placed_event(api, admin, key=f"k{n}")
+        with pytest.raises(tasks.WebhookFailed):
+            await dispatch(api, event_id, webhook_failure_limit=2)
+    state = (await api.data(admin, ENDPOINTS))["webhookEndpoints"][0]
+    assert (state["active"], state["failures"]) == (False, 2) and state["disabledAt"]
+    seen = len(receiver.received)
+    await dispatch(api, await placed_event(api, admin, key="later"))  # nothing goes to it any more
+    assert len(receiver.received) == seen
 
 
 async def test_an_endpoint_gets_only_the_event_types_it_asked_for(api, admin, receiver):

@@ -15,7 +15,7 @@ from oms_graph.domain.access import Role
 from oms_graph.events.relay import OutboxRelay, routing_handlers
 from oms_graph.tasks.actors import TASK_FAILED, register
 from oms_graph.tasks.broker import build_broker
-from tests.conftest import make_key
+from tests.conftest import actor_settings, make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, small_chain
 
 
@@ -23,8 +23,8 @@ from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, small_ch
 async def background(api):  # type: ignore[no-untyped-def]
     """An in-process broker and worker (Dramatiq's StubBroker) on the test database."""
     broker = build_broker(None)
-    actors = register(broker, database_url=api.db.engine.url.render_as_string(hide_password=False))
-    worker = dramatiq.Worker(broker, worker_threads=1)
+    actors = register(broker, settings=actor_settings(api.db))
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)  # stops in a tenth of a second
     worker.start()
     yield broker, actors
     worker.stop()
@@ -114,13 +114,13 @@ async def test_a_slow_broker_does_not_block_the_event_loop_and_the_batch_is_mark
 
 async def test_a_task_failing_its_last_retry_leaves_an_event_on_the_order(api):
     broker = build_broker(None)
-    register(broker, database_url=api.db.engine.url.render_as_string(hide_password=False))
+    register(broker, settings=actor_settings(api.db))
 
     @dramatiq.actor(broker=broker, actor_name="test.always_fails", max_retries=0, on_retry_exhausted=TASK_FAILED)
     async def always_fails(order: str) -> None:
         raise RuntimeError("the carrier is down")
 
-    worker = dramatiq.Worker(broker, worker_threads=1)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)  # stops in a tenth of a second
     worker.start()
     key = await make_key(api.db, Role.ADMIN)
     order_id = await placed_order(api, key)

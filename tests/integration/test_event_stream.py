@@ -14,11 +14,13 @@ from sqlalchemy import func, select
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.catalog import LocationCapability
+from oms_graph.domain.events import EventType
 from oms_graph.events.stream import EventHub, Sequencer, TooSlow
 from oms_graph.services.orders import placement
+from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_event
 from oms_graph.services.stock import levels as stock
-from tests.factories import placement_fields, service_chain
+from tests.factories import DEFAULTS, placement_fields, service_chain
 
 ADMIN = Principal(key_id=uuid.uuid4(), name="stream", role=Role.ADMIN)
 
@@ -44,7 +46,11 @@ async def stream(db):  # type: ignore[no-untyped-def]
 
 async def place(db, n: int) -> uuid.UUID:  # type: ignore[no-untyped-def]
     async with db.write() as s:
-        return (await placement.place_order(s, order=placement_fields(f"o{n}", [("A", 1, "1")]), principal=ADMIN)).id
+        return (
+            await placement.place_order(
+                s, order=placement_fields(f"o{n}", [("A", 1, "1")]), principal=ADMIN, settings=DEFAULTS
+            )
+        ).id
 
 
 async def test_events_of_concurrent_writers_reach_a_follower_once_each_in_per_order_order(db, stream):
@@ -52,7 +58,7 @@ async def test_events_of_concurrent_writers_reach_a_follower_once_each_in_per_or
     got: list = []
 
     async def follow() -> None:
-        async for event in stream.follow(lambda e: e.type == "TEST"):
+        async for event in stream.follow(lambda e: e.type == EventType.ORDER_HELD):
             got.append(event)
             if len(got) == 60:
                 return
@@ -64,7 +70,8 @@ async def test_events_of_concurrent_writers_reach_a_follower_once_each_in_per_or
     async def write(order_id: uuid.UUID, k: int) -> None:
         for i in range(6):
             async with db.write() as s:
-                await append_event(s, order_id=order_id, type="TEST", actor="t", data={"k": k, "i": i})
+                await lock_order(s, order_id=order_id)  # as every change of an order does first
+                await append_event(s, order_id=order_id, type=EventType.ORDER_HELD, actor="t", data={"k": k, "i": i})
             await asyncio.sleep(0)
 
     await asyncio.gather(*(write(orders[k % 5], k) for k in range(10)))

@@ -12,6 +12,7 @@ from oms_graph.db.base import Base
 from oms_graph.db.engine import create_database
 from oms_graph.db.migrate import alembic_config, migrating, upgrade
 from tests.conftest import BACKENDS, drop_postgres_database, new_database_url
+from tests.factories import DEFAULTS
 
 
 @pytest.fixture(params=BACKENDS)
@@ -80,9 +81,13 @@ async def test_0007_carries_routed_delivery_units_over_both_ways(empty_database)
             s, inputs=[Input(sku="A", location_code="WH", on_hand=10, safety_stock=0)], actor="t"
         )
     async with db.write() as s:
-        routed = await placement.place_order(s, order=placement_fields("k1", [("A", 3, "1")]), principal=admin)
+        routed = await placement.place_order(
+            s, order=placement_fields("k1", [("A", 3, "1")]), principal=admin, settings=DEFAULTS
+        )
     async with db.write() as s:
-        await placement.place_order(s, order=placement_fields("k2", [("A", 2, "1")]), principal=admin)
+        await placement.place_order(
+            s, order=placement_fields("k2", [("A", 2, "1")]), principal=admin, settings=DEFAULTS
+        )
     async with db.write() as s:
         await routing.route_order(s, order_id=routed.id)
 

@@ -52,7 +52,7 @@ from oms_graph.services.orders import lifecycle as orders
 from oms_graph.services.returns import lifecycle as returns
 from oms_graph.services.routing import plan as routing
 from oms_graph.services.stock import levels as stock
-from tests.factories import placement_fields, service_chain
+from tests.factories import DEFAULTS, placement_fields, service_chain
 
 SKUS = ["A", "B", "C"]
 # code, capabilities: a warehouse, a store that ships and hands out, a pickup-only store
@@ -202,10 +202,12 @@ async def work_on(db, index: int, what: str) -> None:  # type: ignore[no-untyped
     if what != "ship" or done.status != "PICKED":
         return
     if method == "PICKUP":
-        ready = await step(lambda s: work.mark_ready_for_pickup(s, fulfilment_id=fid, principal=ADMIN))
+        ready = await step(lambda s: work.mark_ready_for_pickup(s, fulfilment_id=fid, principal=ADMIN, pickup_days=7))
         await step(lambda s: work.collect(s, fulfilment_id=fid, pickup_code=ready.pickup_code, principal=ADMIN))
         return
-    await step(lambda s: work.pack(s, fulfilment_id=fid, weights_grams=[100], principal=ADMIN))
+    await step(
+        lambda s: work.pack(s, fulfilment_id=fid, weights_grams=[100], principal=ADMIN, default_carrier="courier")
+    )
     async with db.read() as s:
         shipment_id = await s.scalar(select(Shipment.id).where(Shipment.fulfilment_id == fid))
     booking = Booking(tracking_number=f"T-{fid.hex[:10]}")
@@ -252,13 +254,14 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
             try:
                 async with db.write() as s:
                     if kind == "deliver":
-                        done = await placement.place_order(
-                            s, order=placement_fields(f"o{n}", [(k, q, "1") for k, q in op[1]]), principal=ADMIN
-                        )
+                        fields = placement_fields(f"o{n}", [(k, q, "1") for k, q in op[1]])
+                        done = await placement.place_order(s, order=fields, principal=ADMIN, settings=DEFAULTS)
                         placed.append(done.id)
                     elif kind == "pickup":
                         pickup = placement_fields(f"o{n}", [(op[2], op[3], "1")], op[1])
-                        placed.append((await placement.place_order(s, order=pickup, principal=ADMIN)).id)
+                        placed.append(
+                            (await placement.place_order(s, order=pickup, principal=ADMIN, settings=DEFAULTS)).id
+                        )
                     elif kind == "work":
                         pass  # below: a fulfilment's work is several transactions, as over the API
                     elif kind == "route" and placed:

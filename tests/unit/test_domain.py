@@ -94,3 +94,30 @@ def test_cursors_round_trip():
 )
 def test_bearer_header(header, token):
     assert bearer(header) == token
+
+
+def test_an_enum_column_stores_the_value_reads_the_member_and_refuses_an_unknown_value():
+    from oms_graph.db.base import Choice
+    from oms_graph.domain.orders import OrderStatus
+
+    column = Choice(OrderStatus, 24)
+    assert column.process_bind_param(OrderStatus.PLACED, None) == "PLACED"
+    assert column.process_bind_param("ROUTED", None) == "ROUTED"
+    assert column.process_result_value("ROUTED", None) is OrderStatus.ROUTED
+    assert column.process_bind_param(None, None) is None
+    with pytest.raises(ValueError):
+        column.process_bind_param("SHIPPING", None)
+
+
+def test_the_events_of_a_fulfilment_a_shipment_and_a_return_moving_are_event_types():
+    from oms_graph.domain.events import EventType
+    from oms_graph.domain.fulfilment import FulfilmentStatus, ShipmentStatus
+    from oms_graph.domain.returns import ReturnStatus
+
+    assert EventType.fulfilment(FulfilmentStatus.PICKED) is EventType.FULFILMENT_PICKED
+    assert EventType.shipment(ShipmentStatus.IN_TRANSIT) is EventType.SHIPMENT_IN_TRANSIT
+    assert EventType.returned(ReturnStatus.RECEIVED) is EventType.RETURN_RECEIVED
+    moves = [s for s in FulfilmentStatus if s is not FulfilmentStatus.ASSIGNED]
+    assert {EventType.fulfilment(s) for s in moves} <= set(EventType)
+    assert {EventType.shipment(s) for s in ShipmentStatus} <= set(EventType)
+    assert {EventType.returned(s) for s in ReturnStatus} <= set(EventType)

@@ -86,7 +86,7 @@ def test_lines_written_while_a_worker_runs_a_message_carry_its_message_id():
         logger.info(text)
         done.set()
 
-    worker = dramatiq.Worker(broker, worker_threads=1)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)  # stops in a tenth of a second
     worker.start()
     try:
         message = say.send("hello")

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import threading
-import time
+import asyncio
+import weakref
 from typing import Any
 
 import httpx
 
-_clients = threading.local()
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 
 
-def _client() -> httpx.Client:
-    """This thread's client: making one costs ~50 ms of CPU (its TLS context), so each worker thread keeps
-    its own, with its connections kept alive between calls."""
-    client = getattr(_clients, "client", None)
+def _client() -> httpx.AsyncClient:
+    """This event loop's client: making one costs ~50 ms of CPU (its TLS context), so each loop (a worker
+    process's, or a test's) keeps its own, with its connections kept alive between calls."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
     if client is None:
-        client = _clients.client = httpx.Client()
+        client = _clients[loop] = httpx.AsyncClient()
     return client
 
 
@@ -29,15 +30,18 @@ class Unreachable(Exception):
         self.status = status
 
 
-def send(method: str, url: str, *, attempts: int, backoff: float, timeout: float, **arguments: Any) -> httpx.Response:
-    """The service's answer, after up to `attempts` tries with exponential backoff between them. Answers
-    below 500 are returned as they are (the caller judges a 4xx); Unreachable when no try got one."""
+async def send(
+    method: str, url: str, *, attempts: int, backoff: float, try_seconds: float, **arguments: Any
+) -> httpx.Response:
+    """The service's answer, after up to `attempts` tries of `try_seconds` each, with exponential backoff
+    between them. Answers below 500 are returned as they are (the caller judges a 4xx); Unreachable when no
+    try got one."""
     problem, status = "", None
     for attempt in range(attempts):
         if attempt:
-            time.sleep(backoff * 2 ** (attempt - 1))
+            await asyncio.sleep(backoff * 2 ** (attempt - 1))
         try:
-            answer = _client().request(method, url, timeout=timeout, **arguments)
+            answer = await _client().request(method, url, timeout=try_seconds, **arguments)
         except httpx.TransportError as error:  # timeouts, refused connections
             problem, status = f"{type(error).__name__}: {error}", None
             continue

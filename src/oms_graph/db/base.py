@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, Uuid
+from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -43,6 +44,26 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 PortableJSON = JSON().with_variant(JSONB(), "postgresql")
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class Choice(TypeDecorator[E]):
+    """A column of one of an enum's values, stored as its text: the one place where a status, a method or a
+    kind turns from the database's string into the domain's enum and back (a string given is checked)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Any) -> str | None:
+        return None if value is None else str(self.enum(value).value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 # A time to use instead of the wall clock, for the task that set it: history is made through the real

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Role(Enum):
+class Role(StrEnum):
     ADMIN = "ADMIN"
     INTEGRATION = "INTEGRATION"
     STOREFRONT = "STOREFRONT"

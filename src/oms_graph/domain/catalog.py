@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from oms_graph.domain.errors import ErrorCode, ErrorList
@@ -14,7 +14,7 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 
 
-class ChannelKind(Enum):
+class ChannelKind(StrEnum):
     WEB = "WEB"
     APP = "APP"
     MARKETPLACE = "MARKETPLACE"
@@ -23,7 +23,7 @@ class ChannelKind(Enum):
     CALL_CENTER = "CALL_CENTER"
 
 
-class LocationKind(Enum):
+class LocationKind(StrEnum):
     WAREHOUSE = "WAREHOUSE"
     STORE = "STORE"
     DARK_STORE = "DARK_STORE"

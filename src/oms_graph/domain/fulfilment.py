@@ -5,14 +5,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 
 PICKUP_CODE_DIGITS = 6
 
 
-class FulfilmentStatus(Enum):
+class FulfilmentStatus(StrEnum):
     ASSIGNED = "ASSIGNED"
     ACCEPTED = "ACCEPTED"
     PICKED = "PICKED"
@@ -25,14 +25,14 @@ class FulfilmentStatus(Enum):
     CANCELLED = "CANCELLED"
 
 
-class RejectionReason(Enum):
+class RejectionReason(StrEnum):
     OUT_OF_STOCK = "OUT_OF_STOCK"
     DAMAGED = "DAMAGED"
     NO_CAPACITY = "NO_CAPACITY"
     OTHER = "OTHER"
 
 
-class ShipmentStatus(Enum):
+class ShipmentStatus(StrEnum):
     BOOKING = "BOOKING"
     BOOKED = "BOOKED"
     IN_TRANSIT = "IN_TRANSIT"

@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
+from oms_graph.domain.events import EventType
 
-class Medium(Enum):
+
+class Medium(StrEnum):
     EMAIL = "EMAIL"
     SMS = "SMS"
 
 
-class NotificationStatus(Enum):
+class NotificationStatus(StrEnum):
     PENDING = "PENDING"
     SENT = "SENT"
     FAILED = "FAILED"
@@ -28,8 +30,8 @@ class Message:
 
 DEFAULT_LANGUAGE = "en"
 # event type -> language -> (subject, body); placeholders come from `values` in render().
-TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
-    "ORDER_PLACED": {
+TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
+    EventType.ORDER_PLACED: {
         "en": (
             "Your order {number}",
             "Hello {name},\n\nthank you for your order {number}. We will let you know when it is on its way.",
@@ -39,7 +41,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Hallo {name},\n\nvielen Dank für Ihre Bestellung {number}. Wir melden uns, sobald sie unterwegs ist.",
         ),
     },
-    "ORDER_BACKORDERED": {
+    EventType.ORDER_BACKORDERED: {
         "en": (
             "Your order {number} is delayed",
             "Hello {name},\n\nsome items of your order {number} are out of stock right now. We will send them as soon as they arrive.",
@@ -49,7 +51,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Hallo {name},\n\neinige Artikel Ihrer Bestellung {number} sind gerade nicht vorrätig. Wir senden sie, sobald sie eintreffen.",
         ),
     },
-    "FULFILMENT_READY_FOR_PICKUP": {
+    EventType.FULFILMENT_READY_FOR_PICKUP: {
         "en": (
             "Your order {number} is ready for pickup",
             "Hello {name},\n\nyour order {number} is waiting for you at {location} until {expires}.\nShow this pickup code at the counter: {pickup_code}",
@@ -59,7 +61,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Hallo {name},\n\nIhre Bestellung {number} liegt bis {expires} für Sie in {location} bereit.\nNennen Sie an der Kasse diesen Abholcode: {pickup_code}",
         ),
     },
-    "FULFILMENT_SHIPPED": {
+    EventType.FULFILMENT_SHIPPED: {
         "en": (
             "Your order {number} is on its way",
             "Hello {name},\n\nyour parcel of order {number} has left us. Tracking number: {tracking}",
@@ -69,7 +71,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Hallo {name},\n\nIhr Paket zur Bestellung {number} ist unterwegs. Sendungsnummer: {tracking}",
         ),
     },
-    "FULFILMENT_DELIVERED": {
+    EventType.FULFILMENT_DELIVERED: {
         "en": (
             "Your order {number} was delivered",
             "Hello {name},\n\nyour parcel of order {number} was delivered. Enjoy!",
@@ -79,7 +81,7 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "Hallo {name},\n\nIhr Paket zur Bestellung {number} wurde zugestellt. Viel Freude damit!",
         ),
     },
-    "PAYMENT_REFUNDED": {
+    EventType.PAYMENT_REFUNDED: {
         "en": (
             "Refund for your order {number}",
             "Hello {name},\n\nwe refunded {amount} {currency} for your order {number}.",
@@ -98,7 +100,7 @@ def notified(event_type: str) -> bool:
 
 def render(event_type: str, language: str, values: dict[str, Any]) -> Message:
     """The message for an event in a language (English when there is no such translation)."""
-    texts = TEMPLATES[event_type]
+    texts = TEMPLATES[EventType(event_type)]
     subject, body = texts.get(language) or texts[DEFAULT_LANGUAGE]
     filled = {key: "" if value is None else value for key, value in values.items()}
     return Message(subject.format(**filled), body.format(**filled))

@@ -6,14 +6,14 @@ import hashlib
 import json
 import re
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 MAX_LINES = 500
 MAX_IMPORT = 500
 
 
-class OrderStatus(Enum):
+class OrderStatus(StrEnum):
     PLACED = "PLACED"
     ON_HOLD = "ON_HOLD"
     BACKORDERED = "BACKORDERED"
@@ -26,18 +26,18 @@ class OrderStatus(Enum):
     CANCELLED = "CANCELLED"
 
 
-class FulfilmentMethod(Enum):
+class FulfilmentMethod(StrEnum):
     DELIVERY = "DELIVERY"
     PICKUP = "PICKUP"
 
 
-class PaymentMethod(Enum):
+class PaymentMethod(StrEnum):
     PREPAID = "PREPAID"
     CASH_ON_DELIVERY = "CASH_ON_DELIVERY"
     PAY_AT_PICKUP = "PAY_AT_PICKUP"
 
 
-class PaymentStatus(Enum):
+class PaymentStatus(StrEnum):
     PENDING = "PENDING"
     AUTHORIZED = "AUTHORIZED"
     CAPTURED = "CAPTURED"
@@ -47,7 +47,7 @@ class PaymentStatus(Enum):
     FAILED = "FAILED"
 
 
-class Confirmation(Enum):
+class Confirmation(StrEnum):
     """Which orders of a channel wait ON_HOLD until someone confirms them with releaseOrder."""
 
     NONE = "NONE"

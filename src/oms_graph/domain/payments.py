@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 
+from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import PaymentMethod, PaymentStatus
 
 
-class PaymentKind(Enum):
+class PaymentKind(StrEnum):
     CAPTURE = "CAPTURE"
     VOID = "VOID"
     REFUND = "REFUND"
 
 
-class TransactionStatus(Enum):
+class TransactionStatus(StrEnum):
     PENDING = "PENDING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
@@ -40,9 +41,9 @@ CAPTURED_AT = {
 
 # The event each successful call appends.
 DONE_EVENT = {
-    PaymentKind.CAPTURE: "PAYMENT_CAPTURED",
-    PaymentKind.VOID: "PAYMENT_VOIDED",
-    PaymentKind.REFUND: "PAYMENT_REFUNDED",
+    PaymentKind.CAPTURE: EventType.PAYMENT_CAPTURED,
+    PaymentKind.VOID: EventType.PAYMENT_VOIDED,
+    PaymentKind.REFUND: EventType.PAYMENT_REFUNDED,
 }
 
 

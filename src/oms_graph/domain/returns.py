@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 MAX_RETURN_LINES = 500
 
 
-class ReturnStatus(Enum):
+class ReturnStatus(StrEnum):
     REQUESTED = "REQUESTED"
     RECEIVED = "RECEIVED"
     REFUNDED = "REFUNDED"
@@ -18,7 +18,7 @@ class ReturnStatus(Enum):
     CANCELLED = "CANCELLED"
 
 
-class ItemCondition(Enum):
+class ItemCondition(StrEnum):
     SELLABLE = "SELLABLE"
     DAMAGED = "DAMAGED"
 

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database
 from oms_graph.db.models import OrderEvent
+from oms_graph.domain.events import EventType
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -88,7 +89,7 @@ def routing_handlers(send_route: Callable[[str], object]) -> dict[str, Handler]:
     def route(event: OrderEvent) -> None:
         send_route(str(event.order_id))
 
-    return {"ORDER_PLACED": route, "ORDER_RELEASED": route, "ORDER_REQUEUED": route}
+    return {EventType.ORDER_PLACED: route, EventType.ORDER_RELEASED: route, EventType.ORDER_REQUEUED: route}
 
 
 def shipping_handlers(send_book: Callable[[str], object], send_cancel: Callable[[str], object]) -> dict[str, Handler]:
@@ -102,7 +103,7 @@ def shipping_handlers(send_book: Callable[[str], object], send_cancel: Callable[
         if event.data.get("trackingNumber"):
             send_cancel(str(event.data["shipment"]))
 
-    return {"SHIPMENT_BOOKING": book, "SHIPMENT_CANCELLED": cancel}
+    return {EventType.SHIPMENT_BOOKING: book, EventType.SHIPMENT_CANCELLED: cancel}
 
 
 def payment_handlers(send_execute: Callable[[str], object]) -> dict[str, Handler]:
@@ -111,7 +112,7 @@ def payment_handlers(send_execute: Callable[[str], object]) -> dict[str, Handler
     def execute(event: OrderEvent) -> None:
         send_execute(str(event.data["transaction"]))
 
-    return {"PAYMENT_REQUESTED": execute}
+    return {EventType.PAYMENT_REQUESTED: execute}
 
 
 def notification_handlers(send_notification: Callable[[int], object]) -> dict[str, Handler]:

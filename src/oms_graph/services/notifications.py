@@ -38,7 +38,7 @@ async def prepare(session: AsyncSession, *, event_id: int) -> Notification | Non
         recipient=recipient,
         subject=message.subject,
         body=message.body,
-        status=NotificationStatus.PENDING.value,
+        status=NotificationStatus.PENDING,
         created_at=utcnow(),
     )
     await session.execute(stmt.on_conflict_do_nothing())
@@ -51,7 +51,7 @@ async def finished(
     session: AsyncSession, *, notification_id: uuid.UUID, status: NotificationStatus, error: str | None = None
 ) -> None:
     found = await session.get_one(Notification, notification_id)
-    found.status, found.error = status.value, (error or None) and error[:500]
+    found.status, found.error = status, (error or None) and error[:500]
     if status is NotificationStatus.SENT:
         found.sent_at = utcnow()
 

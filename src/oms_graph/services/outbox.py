@@ -10,13 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import OrderEvent
+from oms_graph.domain.events import EventType
 
 events_table = cast(Table, OrderEvent.__table__)
 APPEND_EVENT = insert(events_table)
 
 
 async def append_event(
-    session: AsyncSession, *, order_id: uuid.UUID, type: str, actor: str | None, data: dict[str, Any], at: Any = None
+    session: AsyncSession,
+    *,
+    order_id: uuid.UUID,
+    type: EventType,
+    actor: str | None,
+    data: dict[str, Any],
+    at: Any = None,
 ) -> None:
     """Append to the order's event log (the outbox), in the caller's transaction."""
     await append_events(

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.signing import sign
-from oms_graph.config import get_settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import insert_for
 from oms_graph.db.models import Order, OrderEvent, WebhookDelivery, WebhookEndpoint
@@ -183,9 +182,16 @@ async def deliveries(session: AsyncSession, *, event_id: int) -> list[Delivery]:
 
 
 async def attempted(
-    session: AsyncSession, *, delivery_id: uuid.UUID, code: int | None, error: str | None, final: bool = False
+    session: AsyncSession,
+    *,
+    delivery_id: uuid.UUID,
+    code: int | None,
+    error: str | None,
+    failure_limit: int,
+    final: bool = False,
 ) -> None:
-    """Log an attempt: delivered (a 2xx), or failed (counted against the endpoint; `final`: given up)."""
+    """Log an attempt: delivered (a 2xx), or failed (counted against the endpoint, switched off after
+    `failure_limit` failures in a row; `final`: given up)."""
     delivery = await session.get_one(WebhookDelivery, delivery_id, with_for_update=True)
     endpoint = await session.get_one(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
     delivery.attempts += 1
@@ -194,16 +200,18 @@ async def attempted(
         delivery.status, delivery.delivered_at, endpoint.failures = DELIVERED, utcnow(), 0
         return
     endpoint.failures += 1
-    if endpoint.failures >= get_settings().webhook_failure_limit and endpoint.active:
+    if endpoint.failures >= failure_limit and endpoint.active:
         endpoint.active, endpoint.disabled_at = False, utcnow()
     if final or not endpoint.active:
         delivery.status = FAILED
 
 
-async def give_up(session: AsyncSession, *, event_id: int, error: str) -> None:
+async def give_up(session: AsyncSession, *, event_id: int, error: str, failure_limit: int) -> None:
     """The last retry failed: the event's deliveries still pending are FAILED."""
     pending = await session.scalars(
         select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id, WebhookDelivery.status == PENDING)
     )
     for delivery_id in list(pending):
-        await attempted(session, delivery_id=delivery_id, code=None, error=error, final=True)
+        await attempted(
+            session, delivery_id=delivery_id, code=None, error=error, failure_limit=failure_limit, final=True
+        )

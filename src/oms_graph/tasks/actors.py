@@ -7,7 +7,7 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -17,9 +17,10 @@ from oms_graph.adapters.carriers import CarrierError, carrier_named
 from oms_graph.adapters.notifications import sender_for
 from oms_graph.adapters.outbound import Unreachable, send
 from oms_graph.adapters.payments import PaymentError, provider_named
-from oms_graph.config import get_settings
+from oms_graph.config import Settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database, create_database
+from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import ShipmentStatus
 from oms_graph.domain.notifications import Medium, NotificationStatus
 from oms_graph.domain.payments import PaymentKind
@@ -34,23 +35,41 @@ log = logging.getLogger(__name__)
 MAX_RETRIES = 8
 ROUTE_BATCH = 20  # orders one routing transaction takes when several are waiting
 
-_databases: dict[tuple[int, str], Database] = {}
-_database_url: str | None = None
+
+@dataclass
+class Runtime:
+    """What the actors work with: the settings their process was started with, and one database engine per
+    event loop (the worker's loop thread, or a test's loop)."""
+
+    settings: Settings
+    databases: dict[int, Database] = field(default_factory=dict)
+
+    def database(self) -> Database:
+        key = id(asyncio.get_running_loop())  # a loop's id can come back for a later loop (tests): same URL
+        if key not in self.databases:
+            self.databases[key] = create_database(self.settings.database_url)
+        return self.databases[key]
 
 
-def use_database(url: str | None) -> None:
-    """The database the actors work on (None: the configured one)."""
-    global _database_url
-    _database_url = url
+_runtime: Runtime | None = None
+
+
+def use_settings(settings: Settings) -> Runtime:
+    """The settings the actors of this process work with (`register` sets them; so may a direct caller)."""
+    global _runtime
+    if _runtime is None or _runtime.settings != settings:
+        _runtime = Runtime(settings)
+    return _runtime
+
+
+def runtime() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("the actors have no settings: call register(broker, settings=...) first")
+    return _runtime
 
 
 def database() -> Database:
-    """The actors' database, one engine per event loop (the worker's loop thread, or a test's loop)."""
-    url = _database_url or get_settings().database_url
-    key = (id(asyncio.get_running_loop()), url)  # a loop's id can come back for a later loop (tests)
-    if key not in _databases:
-        _databases[key] = create_database(url)
-    return _databases[key]
+    return runtime().database()
 
 
 async def route_order(order_id: str) -> None:
@@ -76,9 +95,9 @@ async def book_shipment(shipment_id: str) -> None:
         wanted = await shipping.booking_request(session, shipment_id=uuid.UUID(shipment_id))
     if wanted is None:
         return  # booked, cancelled or failed already
-    carrier = carrier_named(wanted.carrier)
+    carrier = carrier_named(wanted.carrier, http_carriers=runtime().settings.http_carriers)
     try:
-        booking = await asyncio.to_thread(carrier.book, wanted.request)
+        booking = await carrier.book(wanted.request)
     except CarrierError as error:
         if not error.permanent:
             raise  # retried with backoff; after the last retry task.failed marks the shipment FAILED
@@ -87,9 +106,9 @@ async def book_shipment(shipment_id: str) -> None:
         return
     async with database().write() as session:
         shipment = await shipping.booked(session, shipment_id=uuid.UUID(shipment_id), booking=booking)
-        cancelled = shipment is not None and shipment.status == ShipmentStatus.CANCELLED.value
+        cancelled = shipment is not None and shipment.status == ShipmentStatus.CANCELLED
     if cancelled:  # its order was cancelled while the carrier was booking it
-        await asyncio.to_thread(carrier.cancel, booking.tracking_number)
+        await carrier.cancel(booking.tracking_number)
 
 
 async def cancel_shipment(shipment_id: str) -> None:
@@ -99,7 +118,8 @@ async def cancel_shipment(shipment_id: str) -> None:
     if booked is None:
         return
     carrier, tracking_number = booked
-    await asyncio.to_thread(carrier_named(carrier).cancel, tracking_number)
+    http_carriers = runtime().settings.http_carriers
+    await carrier_named(carrier, http_carriers=http_carriers).cancel(tracking_number)
 
 
 async def execute_payment(transaction_id: str) -> None:
@@ -114,14 +134,12 @@ async def execute_payment(transaction_id: str) -> None:
         return
     request, authorization, reference = call.request, None, None
     try:
-        provider = provider_named(call.provider)
+        provider = provider_named(call.provider, http_providers=runtime().settings.http_payment_providers)
         if call.kind is PaymentKind.CAPTURE and request.reference is None:
-            authorization = await asyncio.to_thread(
-                provider.authorize, replace(request, key=f"{request.key}:authorize")
-            )
+            authorization = await provider.authorize(replace(request, key=f"{request.key}:authorize"))
             request = replace(request, reference=authorization)
         if call.kind is not PaymentKind.VOID or request.reference is not None:  # nothing authorised: nothing to void
-            reference = await asyncio.to_thread(getattr(provider, call.kind.value.lower()), request)
+            reference = await getattr(provider, call.kind.value.lower())(request)
     except PaymentError as error:
         async with database().write() as session:
             await payments.failed(session, transaction_id=key, error=str(error), permanent=error.permanent)
@@ -147,10 +165,15 @@ async def dispatch_webhooks(event_id: int) -> None:
     for delivery in pending:
         code, error = None, None
         try:
-            answer = await asyncio.to_thread(
-                send, "POST", delivery.url, attempts=2, backoff=0.2, timeout=10,
-                content=delivery.body, headers=delivery.headers,
-            )  # fmt: skip
+            answer = await send(
+                "POST",
+                delivery.url,
+                attempts=2,
+                backoff=0.2,
+                try_seconds=10,
+                content=delivery.body,
+                headers=delivery.headers,
+            )
             code = answer.status_code
             if not 200 <= code < 300:
                 error = f"HTTP {code}"
@@ -159,7 +182,13 @@ async def dispatch_webhooks(event_id: int) -> None:
         if pause:
             await asyncio.sleep(pause)
         async with database().write() as session:
-            await webhooks.attempted(session, delivery_id=delivery.id, code=code, error=error)
+            await webhooks.attempted(
+                session,
+                delivery_id=delivery.id,
+                code=code,
+                error=error,
+                failure_limit=runtime().settings.webhook_failure_limit,
+            )
         if error is not None:
             failed.append(f"{delivery.url}: {error}")
     if failed:
@@ -170,9 +199,9 @@ async def send_notification(event_id: int) -> None:
     """Send the customer the message an event gives them, once: a message logged SENT is not sent again."""
     async with database().write() as session:
         note = await notifications.prepare(session, event_id=event_id)
-    if note is None or note.status != NotificationStatus.PENDING.value:
+    if note is None or note.status != NotificationStatus.PENDING:
         return
-    sender = sender_for(Medium(note.medium), get_settings())
+    sender = sender_for(Medium(note.medium), runtime().settings)
     status, error = NotificationStatus.SENT, None
     if sender is None:
         status, error = NotificationStatus.SKIPPED, f"no sender configured for {note.medium}"
@@ -192,7 +221,7 @@ async def send_notification(event_id: int) -> None:
 async def sweep_fulfilments() -> None:
     """The schedule's work: assignments not accepted in time go elsewhere, uncollected pickups expire.
     One transaction per fulfilment; one that fails is logged and left to the next sweep."""
-    now, settings = utcnow(), get_settings()
+    now, settings = utcnow(), runtime().settings
     accept_within = timedelta(seconds=settings.accept_timeout)
     async with database().read() as session:
         stale = await sweep.stale_assignments(session, now=now, accept_within=accept_within)
@@ -221,7 +250,7 @@ async def record_failure(order_id: str, actor_name: str, error: str) -> None:
         await events.append_event(
             session,
             order_id=uuid.UUID(order_id),
-            type="TASK_FAILED",
+            type=EventType.TASK_FAILED,
             actor="system",
             data={"task": actor_name, "error": error[:500]},
         )
@@ -240,7 +269,12 @@ async def task_failed(message: dict[str, Any], retries: dict[str, Any]) -> None:
         return
     if message["actor_name"] == DISPATCH_WEBHOOKS:
         async with database().write() as session:
-            await webhooks.give_up(session, event_id=int(message["args"][0]), error=error)
+            await webhooks.give_up(
+                session,
+                event_id=int(message["args"][0]),
+                error=error,
+                failure_limit=runtime().settings.webhook_failure_limit,
+            )
         return
     if message["actor_name"] == SEND_NOTIFICATION:
         async with database().write() as session:
@@ -284,9 +318,9 @@ SWEEP_FULFILMENTS = "fulfilment.sweep"
 REFRESH_ANALYTICS = "analytics.refresh"
 
 
-def register(broker: dramatiq.Broker, *, database_url: str | None = None) -> Actors:
-    """Declare the actors on a broker (once per broker); they use `database_url` or the configured one."""
-    use_database(database_url)
+def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
+    """Declare the actors on a broker (once per broker); they work with these settings."""
+    use_settings(settings)
     failed = dramatiq.actor(actor_name=TASK_FAILED, queue_name="failures", broker=broker, max_retries=3)
 
     def retried(name: str, queue: str, min_backoff: int, max_backoff: int) -> Any:

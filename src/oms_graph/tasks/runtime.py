@@ -42,7 +42,7 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
         heartbeat_ms=settings.broker_heartbeat_ms,
         maintenance_chance=settings.broker_maintenance_chance,
     )
-    actors = register(broker, database_url=settings.database_url)
+    actors = register(broker, settings=settings)
     worker = None
     if settings.broker_url is None:
         worker = dramatiq.Worker(broker, worker_threads=settings.worker_threads)
@@ -110,10 +110,10 @@ class EndpointsActive:
 async def resend_waiting(db: Database, *, route: Callable[[str], object], pay: Callable[[str], object]) -> int:
     """Send every PLACED order to routing and every PENDING payment call to its actor again; how many."""
     async with db.read() as session:
-        waiting = list(await session.scalars(select(Order.id).where(Order.status == OrderStatus.PLACED.value)))
+        waiting = list(await session.scalars(select(Order.id).where(Order.status == OrderStatus.PLACED)))
         unanswered = list(
             await session.scalars(
-                select(PaymentTransaction.id).where(PaymentTransaction.status == TransactionStatus.PENDING.value)
+                select(PaymentTransaction.id).where(PaymentTransaction.status == TransactionStatus.PENDING)
             )
         )
     for order_id in waiting:

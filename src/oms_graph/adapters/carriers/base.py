@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -40,9 +40,9 @@ class Booking:
 class Carrier(Protocol):
     name: str
 
-    def book(self, request: ShipmentRequest) -> Booking: ...
+    async def book(self, request: ShipmentRequest) -> Booking: ...
 
-    def cancel(self, tracking_number: str) -> None: ...
+    async def cancel(self, tracking_number: str) -> None: ...
 
 
 _factories: dict[str, Callable[[], Carrier]] = {}
@@ -52,16 +52,15 @@ def register(name: str, factory: Callable[[], Carrier]) -> None:
     _factories[name] = factory
 
 
-def carrier_named(name: str) -> Carrier:
+def carrier_named(name: str, *, http_carriers: Mapping[str, str]) -> Carrier:
     """The carrier for a name: one registered in code (the built-in `courier`), or one configured in
     OMS_HTTP_CARRIERS (a JSON object of name to REST API base URL); CarrierError (permanent) otherwise."""
     from oms_graph.adapters.carriers import courier  # noqa: F401  (registers the built-in carrier)
     from oms_graph.adapters.carriers.http import HttpCarrier
-    from oms_graph.config import get_settings
 
     if name in _factories:
         return _factories[name]()
-    url = get_settings().http_carriers.get(name)
+    url = http_carriers.get(name)
     if url is None:
         raise CarrierError(f"no carrier named {name!r}", permanent=True)
     return HttpCarrier(name, url)

@@ -13,11 +13,11 @@ NAME = "courier"
 class Courier:
     name = NAME
 
-    def book(self, request: ShipmentRequest) -> Booking:
+    async def book(self, request: ShipmentRequest) -> Booking:
         digest = hashlib.sha256(request.key.encode()).hexdigest()[:12].upper()
         return Booking(tracking_number=f"CR{digest}", service=request.service or "standard")
 
-    def cancel(self, tracking_number: str) -> None:
+    async def cancel(self, tracking_number: str) -> None:
         """Nothing to tell anyone: the fleet's manifest is built from the shipments still booked."""
 
 

@@ -31,27 +31,32 @@ class HttpCarrier:
         self.name, self.url = name, url.rstrip("/")
         self.timeout, self.attempts, self.backoff = timeout, attempts, backoff
 
-    def book(self, request: ShipmentRequest) -> Booking:
+    async def book(self, request: ShipmentRequest) -> Booking:
         body = {
             "service": request.service,
             "sender": request.sender,
             "recipient": request.recipient,
             "parcels": [{"weightGrams": p.weight_grams} for p in request.parcels],
         }
-        answer = self._send("POST", "/shipments", json=body, headers={"Idempotency-Key": request.key})
+        answer = await self._send("POST", "/shipments", json=body, headers={"Idempotency-Key": request.key})
         try:
             found = answer.json()
             return Booking(tracking_number=str(found["trackingNumber"]), service=found.get("service"))
         except (ValueError, KeyError, TypeError) as error:
             raise CarrierError(f"{self.name} answered a booking without a tracking number") from error
 
-    def cancel(self, tracking_number: str) -> None:
-        self._send("DELETE", f"/shipments/{tracking_number}")
+    async def cancel(self, tracking_number: str) -> None:
+        await self._send("DELETE", f"/shipments/{tracking_number}")
 
-    def _send(self, method: str, path: str, **arguments: Any) -> httpx.Response:
+    async def _send(self, method: str, path: str, **arguments: Any) -> httpx.Response:
         try:
-            answer = send(
-                method, self.url + path, attempts=self.attempts, backoff=self.backoff, timeout=self.timeout, **arguments
+            answer = await send(
+                method,
+                self.url + path,
+                attempts=self.attempts,
+                backoff=self.backoff,
+                try_seconds=self.timeout,
+                **arguments,
             )
         except Unreachable as error:
             raise CarrierError(f"{self.name} unreachable after {self.attempts} attempts ({error})") from None

@@ -3,8 +3,6 @@ timeouts and 5xx; any other non-2xx answer is a failure."""
 
 from __future__ import annotations
 
-import asyncio
-
 from oms_graph.adapters.outbound import send
 
 
@@ -14,8 +12,8 @@ class HttpSms:
 
     async def send(self, *, recipient: str, subject: str, body: str) -> None:
         text = f"{subject}\n{body}"
-        answer = await asyncio.to_thread(
-            send, "POST", self.url, attempts=3, backoff=0.2, timeout=10, json={"to": recipient, "text": text}
+        answer = await send(
+            "POST", self.url, attempts=3, backoff=0.2, try_seconds=10, json={"to": recipient, "text": text}
         )
         if answer.status_code >= 300:
             raise RuntimeError(f"SMS gateway answered HTTP {answer.status_code}")

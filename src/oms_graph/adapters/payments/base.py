@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -31,13 +31,13 @@ class PaymentRequest:
 class PaymentProvider(Protocol):
     name: str
 
-    def authorize(self, request: PaymentRequest) -> str: ...
+    async def authorize(self, request: PaymentRequest) -> str: ...
 
-    def capture(self, request: PaymentRequest) -> str: ...
+    async def capture(self, request: PaymentRequest) -> str: ...
 
-    def void(self, request: PaymentRequest) -> str: ...
+    async def void(self, request: PaymentRequest) -> str: ...
 
-    def refund(self, request: PaymentRequest) -> str: ...
+    async def refund(self, request: PaymentRequest) -> str: ...
 
 
 _factories: dict[str, Callable[[], PaymentProvider]] = {}
@@ -47,23 +47,21 @@ def register(name: str, factory: Callable[[], PaymentProvider]) -> None:
     _factories[name] = factory
 
 
-def is_known(name: str) -> bool:
-    """Whether a provider of that name is registered in code or configured."""
+def is_known(name: str, *, http_providers: Mapping[str, str]) -> bool:
+    """Whether a provider of that name is registered in code or configured (OMS_HTTP_PAYMENT_PROVIDERS)."""
     from oms_graph.adapters.payments import manual  # noqa: F401  (registers the built-in provider)
-    from oms_graph.config import get_settings
 
-    return name in _factories or name in get_settings().http_payment_providers
+    return name in _factories or name in http_providers
 
 
-def provider_named(name: str) -> PaymentProvider:
+def provider_named(name: str, *, http_providers: Mapping[str, str]) -> PaymentProvider:
     """The provider for a name: one registered in code (the built-in `manual`), or one configured in
     OMS_HTTP_PAYMENT_PROVIDERS (a JSON object of name to REST API base URL); PaymentError (permanent)
     otherwise."""
     from oms_graph.adapters.payments.http import HttpGateway
-    from oms_graph.config import get_settings
 
-    if not is_known(name):
+    if not is_known(name, http_providers=http_providers):
         raise PaymentError(f"no payment provider named {name!r}", permanent=True)
     if name in _factories:
         return _factories[name]()
-    return HttpGateway(name, get_settings().http_payment_providers[name])
+    return HttpGateway(name, http_providers[name])

@@ -29,26 +29,26 @@ class HttpGateway:
         self.name, self.url = name, url.rstrip("/")
         self.timeout, self.attempts, self.backoff = timeout, attempts, backoff
 
-    def authorize(self, request: PaymentRequest) -> str:
-        return self._post("/authorizations", request, {**_money(request), "orderNumber": request.order_number})
+    async def authorize(self, request: PaymentRequest) -> str:
+        return await self._post("/authorizations", request, {**_money(request), "orderNumber": request.order_number})
 
-    def capture(self, request: PaymentRequest) -> str:
-        return self._post(f"/payments/{_reference(request)}/captures", request, _money(request))
+    async def capture(self, request: PaymentRequest) -> str:
+        return await self._post(f"/payments/{_reference(request)}/captures", request, _money(request))
 
-    def void(self, request: PaymentRequest) -> str:
-        return self._post(f"/payments/{_reference(request)}/voids", request, {})
+    async def void(self, request: PaymentRequest) -> str:
+        return await self._post(f"/payments/{_reference(request)}/voids", request, {})
 
-    def refund(self, request: PaymentRequest) -> str:
-        return self._post(f"/payments/{_reference(request)}/refunds", request, _money(request))
+    async def refund(self, request: PaymentRequest) -> str:
+        return await self._post(f"/payments/{_reference(request)}/refunds", request, _money(request))
 
-    def _post(self, path: str, request: PaymentRequest, body: dict[str, Any]) -> str:
+    async def _post(self, path: str, request: PaymentRequest, body: dict[str, Any]) -> str:
         try:
-            answer = send(
+            answer = await send(
                 "POST",
                 self.url + path,
                 attempts=self.attempts,
                 backoff=self.backoff,
-                timeout=self.timeout,
+                try_seconds=self.timeout,
                 json=body,
                 headers={"Idempotency-Key": request.key},
             )

@@ -14,16 +14,16 @@ NAME = "manual"
 class Manual:
     name = NAME
 
-    def authorize(self, request: PaymentRequest) -> str:
+    async def authorize(self, request: PaymentRequest) -> str:
         return _reference("AU", request)
 
-    def capture(self, request: PaymentRequest) -> str:
+    async def capture(self, request: PaymentRequest) -> str:
         return _reference("CP", request)
 
-    def void(self, request: PaymentRequest) -> str:
+    async def void(self, request: PaymentRequest) -> str:
         return _reference("VD", request)
 
-    def refund(self, request: PaymentRequest) -> str:
+    async def refund(self, request: PaymentRequest) -> str:
         return _reference("RF", request)
 
 

@@ -48,6 +48,7 @@ class DeliveryOptionsQuery:
                 lines=input.lines,
                 address=input.address,
                 now=utcnow(),
+                http_carriers=info.context.settings.http_carriers,
             )
         return [
             DeliveryOption(

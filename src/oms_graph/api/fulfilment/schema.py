@@ -98,8 +98,13 @@ class FulfilmentMutation:
     async def pack_fulfilment(self, info: Info, id: strawberry.ID, parcels: list[ParcelInput]) -> FulfilmentPayload:
         caller = info.context.caller
         weights = [p.weight_grams for p in parcels]
+        carrier = info.context.settings.default_carrier
         return await _change(
-            info, id, lambda s, i: work.pack(s, fulfilment_id=i, weights_grams=weights, principal=caller)
+            info,
+            id,
+            lambda s, i: work.pack(
+                s, fulfilment_id=i, weights_grams=weights, principal=caller, default_carrier=carrier
+            ),
         )
 
     @strawberry.mutation(extensions=roles(Role.STORE))
@@ -110,7 +115,10 @@ class FulfilmentMutation:
     @strawberry.mutation(extensions=roles(Role.STORE))
     async def mark_ready_for_pickup(self, info: Info, id: strawberry.ID) -> FulfilmentPayload:
         caller = info.context.caller
-        return await _change(info, id, lambda s, i: work.mark_ready_for_pickup(s, fulfilment_id=i, principal=caller))
+        days = info.context.settings.pickup_days
+        return await _change(
+            info, id, lambda s, i: work.mark_ready_for_pickup(s, fulfilment_id=i, principal=caller, pickup_days=days)
+        )
 
     @strawberry.mutation(extensions=roles(Role.STORE))
     async def collect_fulfilment(self, info: Info, id: strawberry.ID, pickup_code: str) -> FulfilmentPayload:

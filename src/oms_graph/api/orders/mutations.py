@@ -26,7 +26,10 @@ from oms_graph.services.orders import till_sales as store_sales
 async def place(info: Info, order: PlaceOrderInput) -> PlaceOrderPayload:
     """Place in one transaction; a replay (same key, or same external id) answers the order placed before."""
     principal = info.context.caller
-    placed, errors = await command(info, lambda s: placement.place_or_replay(s, order=order, principal=principal))
+    settings = info.context.settings
+    placed, errors = await command(
+        info, lambda s: placement.place_or_replay(s, order=order, principal=principal, settings=settings)
+    )
     if placed is None:
         return PlaceOrderPayload(order=None, errors=errors)
     return PlaceOrderPayload(order=Order.from_model(placed), errors=[])

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms_graph.db.base import Base, created_at, uuid_pk
+from oms_graph.db.base import Base, Choice, created_at, uuid_pk
+from oms_graph.domain.access import Role
 
 
 class ApiKey(Base):
@@ -16,7 +17,7 @@ class ApiKey(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(Choice(Role, 20))
     channel_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("channels.id"))
     location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms_graph.db.base import Base, created_at, updated_at, uuid_pk
+from oms_graph.db.base import Base, Choice, created_at, updated_at, uuid_pk
+from oms_graph.domain.catalog import ChannelKind, LocationKind
+from oms_graph.domain.orders import Confirmation
 
 
 class Channel(Base):
@@ -17,10 +19,12 @@ class Channel(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[ChannelKind] = mapped_column(Choice(ChannelKind, 20))
     currency: Mapped[str] = mapped_column(String(3))
     # Which of its orders start ON_HOLD until releaseOrder confirms them: NONE, CASH_ON_DELIVERY or ALL.
-    confirmation: Mapped[str] = mapped_column(String(20), default="NONE", server_default="NONE")
+    confirmation: Mapped[Confirmation] = mapped_column(
+        Choice(Confirmation, 20), default=Confirmation.NONE, server_default="NONE"
+    )
     # The language customer messages of its orders are written in (ISO 639-1), e.g. en, de.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = created_at()
@@ -39,7 +43,7 @@ class Location(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[LocationKind] = mapped_column(Choice(LocationKind, 20))
     region: Mapped[str] = mapped_column(String(100))
     latitude: Mapped[float]
     longitude: Mapped[float]

@@ -9,8 +9,10 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms_graph.db.base import Base, PortableJSON, created_at, updated_at, uuid_pk
+from oms_graph.db.base import Base, Choice, PortableJSON, created_at, updated_at, uuid_pk
 from oms_graph.db.models.orders import Money
+from oms_graph.domain.fulfilment import FulfilmentStatus, RejectionReason, ShipmentStatus
+from oms_graph.domain.orders import FulfilmentMethod
 
 
 class Fulfilment(Base):
@@ -25,9 +27,9 @@ class Fulfilment(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
     location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"))
-    method: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(24))
-    rejection_reason: Mapped[str | None] = mapped_column(String(16))
+    method: Mapped[FulfilmentMethod] = mapped_column(Choice(FulfilmentMethod, 16))
+    status: Mapped[FulfilmentStatus] = mapped_column(Choice(FulfilmentStatus, 24))
+    rejection_reason: Mapped[RejectionReason | None] = mapped_column(Choice(RejectionReason, 16))
     note: Mapped[str | None] = mapped_column(String(500))
     # Click & collect: the code the customer shows, and when the parcel is ready and until when.
     pickup_code: Mapped[str | None] = mapped_column(String(12))
@@ -52,7 +54,7 @@ class Shipment(Base):
     fulfilment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("fulfilments.id"), unique=True)
     carrier: Mapped[str] = mapped_column(String(64))
     service: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ShipmentStatus] = mapped_column(Choice(ShipmentStatus, 16))
     parcels: Mapped[int]
     weights_grams: Mapped[list[int]] = mapped_column(PortableJSON)
     tracking_number: Mapped[str | None] = mapped_column(String(64))

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms_graph.db.base import Base, created_at, uuid_pk
+from oms_graph.db.base import Base, Choice, created_at, uuid_pk
+from oms_graph.domain.notifications import Medium, NotificationStatus
 
 
 class Notification(Base):
@@ -19,11 +20,11 @@ class Notification(Base):
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
     event_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
     template: Mapped[str] = mapped_column(String(64))
-    medium: Mapped[str] = mapped_column(String(16))  # EMAIL, SMS
+    medium: Mapped[Medium] = mapped_column(Choice(Medium, 16))  # EMAIL, SMS
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))  # PENDING, SENT, FAILED
+    status: Mapped[NotificationStatus] = mapped_column(Choice(NotificationStatus, 16))  # PENDING, SENT, FAILED
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = created_at()
     sent_at: Mapped[datetime | None]

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms_graph.db.base import Base, created_at, updated_at, utcnow, uuid_pk
+from oms_graph.db.base import Base, Choice, created_at, updated_at, utcnow, uuid_pk
+from oms_graph.domain.events import EventType
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, PaymentStatus
 
 Money = Numeric(18, 4)
 
@@ -34,20 +36,20 @@ class Order(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     external_id: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(24))
+    status: Mapped[OrderStatus] = mapped_column(Choice(OrderStatus, 24))
     hold_reason: Mapped[str | None] = mapped_column(String(500))
     customer: Mapped[dict[str, Any]]
     customer_email: Mapped[str | None] = mapped_column(String(320), index=True)
-    delivery_method: Mapped[str] = mapped_column(String(16))
+    delivery_method: Mapped[FulfilmentMethod] = mapped_column(Choice(FulfilmentMethod, 16))
     delivery_address: Mapped[dict[str, Any] | None]
     pickup_location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"), index=True)
     carrier: Mapped[str | None] = mapped_column(String(64))
     service: Mapped[str | None] = mapped_column(String(64))
     delivery_price: Mapped[Decimal] = mapped_column(Money)
-    payment_method: Mapped[str] = mapped_column(String(24))
+    payment_method: Mapped[PaymentMethod] = mapped_column(Choice(PaymentMethod, 24))
     payment_provider: Mapped[str | None] = mapped_column(String(64))
     payment_reference: Mapped[str | None] = mapped_column(String(200))
-    payment_status: Mapped[str] = mapped_column(String(24))
+    payment_status: Mapped[PaymentStatus] = mapped_column(Choice(PaymentStatus, 24))
     subtotal: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
@@ -95,7 +97,7 @@ class OrderEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
-    type: Mapped[str] = mapped_column(String(64))
+    type: Mapped[EventType] = mapped_column(Choice(EventType, 64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]]

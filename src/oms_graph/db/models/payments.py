@@ -9,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms_graph.db.base import Base, created_at, updated_at, uuid_pk
+from oms_graph.db.base import Base, Choice, created_at, updated_at, uuid_pk
 from oms_graph.db.models.orders import Money
+from oms_graph.domain.payments import PaymentKind, TransactionStatus
 
 
 class PaymentTransaction(Base):
@@ -26,8 +27,8 @@ class PaymentTransaction(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[PaymentKind] = mapped_column(Choice(PaymentKind, 16))
+    status: Mapped[TransactionStatus] = mapped_column(Choice(TransactionStatus, 16))
     amount: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
     provider: Mapped[str] = mapped_column(String(64))

@@ -9,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms_graph.db.base import Base, created_at, updated_at, uuid_pk
+from oms_graph.db.base import Base, Choice, created_at, updated_at, uuid_pk
 from oms_graph.db.models.orders import Money
+from oms_graph.domain.returns import ReturnStatus
 
 
 class Return(Base):
@@ -23,7 +24,7 @@ class Return(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     number: Mapped[str] = mapped_column(String(48), unique=True)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ReturnStatus] = mapped_column(Choice(ReturnStatus, 16))
     # The channel it was started in (may differ from the order's) and the location that received it.
     channel_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("channels.id"))
     location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"), index=True)

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from functools import partial
 from types import SimpleNamespace as Fields
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oms_graph.config import Settings
 from oms_graph.db.base import pinned_time
 from oms_graph.db.engine import Database
 from oms_graph.db.models import (
@@ -32,13 +32,13 @@ from oms_graph.db.models import (
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError
 from oms_graph.domain.fulfilment import FulfilmentStatus, RejectionReason
-from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.returns import ItemCondition
+from oms_graph.seed.history.baskets import basket, order_fields
 from oms_graph.seed.history.chain import Chain
 from oms_graph.seed.history.trade import (
     CANCEL_REASONS,
     CHANNEL_MIX,
-    CUSTOMERS,
     RETURN_CHANCE,
     RETURN_REASONS,
 )
@@ -68,6 +68,7 @@ class History:
     """Orders' lives as steps in time order (a queue), each a real command at its time."""
 
     db: Database
+    settings: Settings
     chain: Chain
     rng: random.Random
     now: datetime
@@ -103,17 +104,21 @@ class History:
         if channel == "pos":
             await self.sell_in_store(at)
             return
-        lines = self.basket()
+        lines = basket(self.rng, self.chain)
         pickup = self.rng.random() < (0.2 if channel in ("web", "app") else 0.0)
-        fields = self.order_fields(at, channel, lines, pickup)
-        placed = await self.command(at, lambda s: placement.place_order(s, order=fields, principal=OPERATOR))
+        fields = order_fields(self.rng, self.chain, at, channel, lines, pickup)
+        placed = await self.command(
+            at, lambda s: placement.place_order(s, order=fields, principal=OPERATOR, settings=self.settings)
+        )
         if placed is None and pickup:  # the store does not have it: delivered instead
-            fields = self.order_fields(at, channel, lines, False)
-            placed = await self.command(at, lambda s: placement.place_order(s, order=fields, principal=OPERATOR))
+            fields = order_fields(self.rng, self.chain, at, channel, lines, False)
+            placed = await self.command(
+                at, lambda s: placement.place_order(s, order=fields, principal=OPERATOR, settings=self.settings)
+            )
         if placed is None:
             return
         order_id, rng = placed.id, self.rng
-        if placed.status == OrderStatus.ON_HOLD.value:  # a call-back confirms it
+        if placed.status == OrderStatus.ON_HOLD:  # a call-back confirms it
             confirmed = at + timedelta(minutes=rng.uniform(20, 240))
             self.later(confirmed, lambda: self.release(confirmed, order_id))
         else:
@@ -128,53 +133,6 @@ class History:
             sku = next(s for s, q, _ in lines if q > 1)
             when = at + timedelta(minutes=rng.uniform(1, 20))
             self.later(when, lambda: self.cancel_units(when, order_id, sku))
-
-    def basket(self) -> list[tuple[str, int, Decimal]]:
-        size = self.rng.choices([1, 2, 3, 4], [55, 28, 12, 5])[0]
-        picked = self.rng.sample(self.chain.products, size)
-        return [(sku, self.rng.choices([1, 2, 3], [80, 15, 5])[0], price) for sku, _, price in picked]
-
-    def customer(self) -> str:
-        return f"customer{self.rng.randint(1, 40_000)}@example.com"
-
-    def order_fields(self, at: datetime, channel: str, lines: list[tuple[str, int, Decimal]], pickup: bool) -> Any:
-        region, city, lat, lon, _ = self.rng.choices(CUSTOMERS, [c[4] for c in CUSTOMERS])[0]
-        store = self.rng.choice(self.chain.stores).code if pickup else None
-        cash = channel == "callcenter" and self.rng.random() < 0.5
-        key = f"history-{at.timestamp():.6f}-{self.rng.random():.9f}"
-        return Fields(
-            channel=channel,
-            idempotency_key=key,
-            external_id=f"MP-{key[8:]}" if channel == "marketplace" else None,
-            origin_location_code=None,
-            note=None,
-            customer=Fields(
-                email=f"customer{self.rng.randint(1, 40_000)}@example.com", phone=None, name=None, external_id=None
-            ),
-            lines=[Fields(sku=sku, quantity=q, unit_price=price) for sku, q, price in lines],
-            delivery=Fields(
-                method=FulfilmentMethod.PICKUP if store else FulfilmentMethod.DELIVERY,
-                pickup_location_code=store,
-                address=None
-                if store
-                else Fields(
-                    name=None,
-                    line1=f"Hauptstraße {self.rng.randint(1, 200)}",
-                    city=city,
-                    region=region,
-                    postal_code=None,
-                    country="DE",
-                    latitude=lat + self.rng.uniform(-0.1, 0.1),
-                    longitude=lon + self.rng.uniform(-0.1, 0.1),
-                ),
-                carrier=None,
-                service=None,
-                price=None,
-            ),
-            payment=Fields(
-                method=PaymentMethod.CASH_ON_DELIVERY if cash else PaymentMethod.PREPAID, provider=None, reference=None
-            ),
-        )
 
     async def sell_in_store(self, at: datetime) -> None:
         store = self.rng.choice(self.chain.stores)
@@ -211,13 +169,13 @@ class History:
                 await session.execute(
                     select(Fulfilment.id, Fulfilment.method, Location.kind)
                     .join(Location, Location.id == Fulfilment.location_id)
-                    .where(Fulfilment.order_id == order_id, Fulfilment.status == FulfilmentStatus.ASSIGNED.value)
+                    .where(Fulfilment.order_id == order_id, Fulfilment.status == FulfilmentStatus.ASSIGNED)
                 )
             )
         for fulfilment_id, method, kind in assigned:
             if fulfilment_id not in self.worked:
                 self.worked.add(fulfilment_id)
-                self.work(at, order_id, fulfilment_id, method == FulfilmentMethod.PICKUP.value, kind == "STORE")
+                self.work(at, order_id, fulfilment_id, method == FulfilmentMethod.PICKUP, kind == "STORE")
 
     def work(self, at: datetime, order_id: uuid.UUID, fulfilment_id: uuid.UUID, pickup: bool, store: bool) -> None:
         rng, fid = self.rng, fulfilment_id
@@ -231,7 +189,7 @@ class History:
         self.later(accepted, lambda: self.step(accepted, fulfilment_work.accept, fid))
         self.later(picked, lambda: self.pick(picked, fid))
         if pickup:
-            self.later(done, lambda: self.step(done, fulfilment_work.mark_ready_for_pickup, fid))
+            self.later(done, lambda: self.ready(done, fid))
             self.later(handed, lambda: self.collect(handed, order_id, fid))
             return
         delivered = handed + timedelta(hours=rng.uniform(16, 72))
@@ -241,6 +199,15 @@ class History:
 
     async def step(self, at: datetime, change: Callable[..., Awaitable[Any]], fulfilment_id: uuid.UUID) -> None:
         await self.command(at, lambda s: change(s, fulfilment_id=fulfilment_id, principal=OPERATOR))
+
+    async def ready(self, at: datetime, fulfilment_id: uuid.UUID) -> None:
+        days = self.settings.pickup_days
+        await self.command(
+            at,
+            lambda s: fulfilment_work.mark_ready_for_pickup(
+                s, fulfilment_id=fulfilment_id, principal=OPERATOR, pickup_days=days
+            ),
+        )
 
     async def reject(self, at: datetime, order_id: uuid.UUID, fulfilment_id: uuid.UUID) -> None:
         await self.command(
@@ -269,7 +236,13 @@ class History:
     async def pack(self, at: datetime, fulfilment_id: uuid.UUID) -> None:
         packed = await self.command(
             at,
-            lambda s: fulfilment_work.pack(s, fulfilment_id=fulfilment_id, weights_grams=[1200], principal=OPERATOR),
+            lambda s: fulfilment_work.pack(
+                s,
+                fulfilment_id=fulfilment_id,
+                weights_grams=[1200],
+                principal=OPERATOR,
+                default_carrier=self.settings.default_carrier,
+            ),
         )
         if packed is not None:
             with pinned_time(at + timedelta(minutes=2)):
@@ -390,7 +363,7 @@ class History:
         async with self.db.read() as session:
             waiting = list(
                 await session.scalars(
-                    select(Order.id).where(Order.status == OrderStatus.PLACED.value, Order.created_at < at - HOUR)
+                    select(Order.id).where(Order.status == OrderStatus.PLACED, Order.created_at < at - HOUR)
                 )
             )
         for n, order_id in enumerate(waiting):

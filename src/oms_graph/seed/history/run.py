@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 
+from oms_graph.config import Settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database
 from oms_graph.seed.history.chain import load_chain
@@ -19,6 +20,7 @@ from oms_graph.tasks import actors
 
 async def make_history(
     db: Database,
+    settings: Settings,
     *,
     orders_total: int,
     days: int = 365,
@@ -27,10 +29,12 @@ async def make_history(
 ) -> int:
     """Place `orders_total` orders over the `days` days before now (the demo chain must be there) and take
     every step of their lives that falls before now; how many commands were skipped as not allowed."""
-    actors.use_database(db.engine.url.render_as_string(hide_password=False))
+    actors.use_settings(
+        settings.model_copy(update={"database_url": db.engine.url.render_as_string(hide_password=False)})
+    )
     now = utcnow()
     end = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    history = History(db=db, chain=await load_chain(db), rng=random.Random(seed), now=now)
+    history = History(db=db, settings=settings, chain=await load_chain(db), rng=random.Random(seed), now=now)
     placed = 0
     for n, count in enumerate(order_days(orders_total, days=days, end=end)):
         morning = end - timedelta(days=days - n)

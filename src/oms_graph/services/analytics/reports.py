@@ -39,7 +39,7 @@ OPEN = [
         FulfilmentStatus.READY_FOR_PICKUP,
     )
 ]
-DROPPED = [FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]
+DROPPED = [FulfilmentStatus.CANCELLED, FulfilmentStatus.REJECTED]
 
 
 def _utc(moment: datetime) -> datetime:
@@ -138,7 +138,7 @@ async def store_load(session: AsyncSession, *, day: date | None = None) -> list[
     assigned = select(count).where(on_day).correlate(Location).scalar_subquery()
     used = (
         select(count)
-        .where(on_day, Fulfilment.method == FulfilmentMethod.DELIVERY.value, Fulfilment.status.notin_(DROPPED))
+        .where(on_day, Fulfilment.method == FulfilmentMethod.DELIVERY, Fulfilment.status.notin_(DROPPED))
         .correlate(Location)
         .scalar_subquery()
     )
@@ -263,7 +263,7 @@ async def return_reasons(session: AsyncSession, *, start: datetime, end: datetim
     query = (
         select(ReturnLine.reason, func.count(distinct(ReturnLine.return_id)), units, received)
         .join(Return, Return.id == ReturnLine.return_id)
-        .where(Return.created_at >= start, Return.created_at < end, Return.status != ReturnStatus.CANCELLED.value)
+        .where(Return.created_at >= start, Return.created_at < end, Return.status != ReturnStatus.CANCELLED)
         .group_by(ReturnLine.reason)
         .order_by(units.desc(), ReturnLine.reason)
     )

@@ -81,7 +81,7 @@ ASSIGNMENTS = (
     .join(FulfilmentLine, FulfilmentLine.fulfilment_id == Fulfilment.id)
     .join(Location, Location.id == Fulfilment.location_id)
     .join(Order, Order.id == Fulfilment.order_id)
-    .where(Fulfilment.status != FulfilmentStatus.REJECTED.value)
+    .where(Fulfilment.status != FulfilmentStatus.REJECTED)
 )
 
 
@@ -97,7 +97,7 @@ async def shares(session: AsyncSession, *, start: datetime, end: datetime) -> li
     """The lines of the orders placed in [start, end), split over the locations fulfilling them."""
     assignments: dict[tuple[object, str], list[rules.Assignment]] = defaultdict(list)
     for order_id, sku, location, status, units in await session.execute(_placed(ASSIGNMENTS, start, end)):
-        cancelled = status == FulfilmentStatus.CANCELLED.value
+        cancelled = status == FulfilmentStatus.CANCELLED
         assignments[(order_id, sku)].append(rules.Assignment(order_id, sku, location, units, cancelled))
     split = rules.splits(a for group in assignments.values() for a in group)
     lines: dict[tuple[object, str], list[rules.OrderedLine]] = defaultdict(list)
@@ -115,7 +115,7 @@ async def shares(session: AsyncSession, *, start: datetime, end: datetime) -> li
             cancelled=row[9],
             returned=row[10],
             split=row[0] in split,
-            backordered=row[11] == OrderStatus.BACKORDERED.value,
+            backordered=row[11] == OrderStatus.BACKORDERED,
         )
         lines[(line.order_id, line.sku)].append(line)
     return [share for k, group in lines.items() for share in rules.shares(group, assignments.get(k, []))]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import Fulfilment, FulfilmentLine, OrderLine, Shipment
+from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import HOLDING_STOCK, FulfilmentStatus, ShipmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
 from oms_graph.services.outbox import append_event
@@ -27,7 +28,7 @@ HELD = (
     .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
     .where(
         Fulfilment.order_id.in_(bindparam("b_orders", expanding=True)),
-        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
+        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED, FulfilmentStatus.REJECTED]),
     )
     .group_by(Fulfilment.order_id, FulfilmentLine.sku)
 )
@@ -43,12 +44,12 @@ async def release_fulfilments(
         await session.execute(
             select(Fulfilment.id, Fulfilment.location_id, Fulfilment.method, FulfilmentLine.sku, HELD_UNITS)
             .join(FulfilmentLine, FulfilmentLine.fulfilment_id == Fulfilment.id)
-            .where(Fulfilment.order_id == order_id, Fulfilment.status.in_([s.value for s in HOLDING_STOCK]))
+            .where(Fulfilment.order_id == order_id, Fulfilment.status.in_(list(HOLDING_STOCK)))
         )
     ).all()
     released: dict[bool, Counter[tuple[str, uuid.UUID]]] = {True: Counter(), False: Counter()}
     for _, location_id, method, sku, quantity in held:
-        released[method == FulfilmentMethod.DELIVERY.value][(sku, location_id)] += quantity or 0
+        released[method == FulfilmentMethod.DELIVERY][(sku, location_id)] += quantity or 0
     for routed, units in released.items():
         await ledger.release(session, units=units, routed=routed, at=now)
     delivered: dict[str, int] = {}
@@ -57,11 +58,9 @@ async def release_fulfilments(
     if held:
         ids = {row.id for row in held}
         await session.execute(
-            update(Fulfilment)
-            .where(Fulfilment.id.in_(ids))
-            .values(status=FulfilmentStatus.CANCELLED.value, updated_at=now)
+            update(Fulfilment).where(Fulfilment.id.in_(ids)).values(status=FulfilmentStatus.CANCELLED, updated_at=now)
         )
-        open_shipments = [ShipmentStatus.BOOKING.value, ShipmentStatus.BOOKED.value]
+        open_shipments = [ShipmentStatus.BOOKING, ShipmentStatus.BOOKED]
         for shipment in await session.scalars(
             select(Shipment).where(Shipment.fulfilment_id.in_(ids), Shipment.status.in_(open_shipments))
         ):  # a booked one is cancelled with its carrier too, after commit (the relay hands on the event)
@@ -95,11 +94,11 @@ async def shipment_moved(
 ) -> None:
     """Set a shipment's status and append SHIPMENT_<STATUS> to its order."""
     now = utcnow()
-    shipment.status, shipment.updated_at = status.value, now
+    shipment.status, shipment.updated_at = status, now
     await append_event(
         session,
         order_id=order_id,
-        type=f"SHIPMENT_{status.value}",
+        type=EventType.shipment(status),
         actor=actor,
         at=now,
         data={

@@ -8,7 +8,7 @@ line, nearest first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,7 +17,6 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.config import get_settings
 from oms_graph.db.models import Channel, Location, Product, StockLevel
 from oms_graph.domain import delivery as rules
 from oms_graph.domain import routing as engine
@@ -56,8 +55,10 @@ async def delivery_options(
     lines: Sequence[CartLine],
     address: AddressFields,
     now: datetime,
+    http_carriers: Mapping[str, str],
 ) -> list[DeliveryOption]:
-    """Carrier services (cheapest first) and pickup stores (nearest first) for the cart."""
+    """Carrier services (the built-in courier's and those of `http_carriers`; cheapest first) and pickup
+    stores (nearest first) for the cart."""
     errors = ErrorList()
     found = (await session.execute(select(Channel.id, Channel.currency).where(Channel.code == channel))).first()
     if found is None:
@@ -87,12 +88,17 @@ async def delivery_options(
     lat, lon = address.latitude, address.longitude
     here = (lat, lon) if lat is not None and lon is not None else None
     wanted = engine.Demand(lines=demand, weights=grams, destination=here, region=address.region)
-    options = await _deliveries(session, channel_id, currency, wanted, now)
+    options = await _deliveries(session, channel_id, currency, wanted, now, http_carriers)
     return options + await _pickups(session, currency, wanted, now)
 
 
 async def _deliveries(
-    session: AsyncSession, channel_id: object, currency: str, wanted: engine.Demand, now: datetime
+    session: AsyncSession,
+    channel_id: object,
+    currency: str,
+    wanted: engine.Demand,
+    now: datetime,
+    http_carriers: Mapping[str, str],
 ) -> list[DeliveryOption]:
     promisable = await availability(session, skus=list(wanted.lines), near=None, max_locations=0)
     if any(a.available_to_promise < wanted.lines[a.sku] for a in promisable):
@@ -104,7 +110,7 @@ async def _deliveries(
     km = max(_km(a) for a in plan.allocations)
     weight = sum(wanted.weights.get(sku, 0) * qty for sku, qty in wanted.lines.items())
     offered = [("courier", s) for s in rules.SERVICES_OF_COURIER]
-    offered += [(name, s) for name in sorted(get_settings().http_carriers) for s in rules.SERVICES_OF_HTTP_CARRIER]
+    offered += [(name, s) for name in sorted(http_carriers) for s in rules.SERVICES_OF_HTTP_CARRIER]
     options = [
         DeliveryOption(
             method=FulfilmentMethod.DELIVERY,

@@ -40,7 +40,7 @@ async def location_queue(
         raise DomainError.one(ErrorCode.UNKNOWN_LOCATION, ["locationCode"], f"no location with code {location_code!r}")
     stmt = select(Fulfilment).where(Fulfilment.location_id == location_id)
     if statuses:
-        stmt = stmt.where(Fulfilment.status.in_([s.value for s in statuses]))
+        stmt = stmt.where(Fulfilment.status.in_(list(statuses)))
     if after is not None:
         at, last = after
         stmt = stmt.where(or_(Fulfilment.created_at > at, and_(Fulfilment.created_at == at, Fulfilment.id > last)))

@@ -45,7 +45,7 @@ async def booking_request(session: AsyncSession, *, shipment_id: uuid.UUID) -> T
             .where(Shipment.id == shipment_id)
         )
     ).first()
-    if row is None or row.Shipment.status != ShipmentStatus.BOOKING.value:
+    if row is None or row.Shipment.status != ShipmentStatus.BOOKING:
         return None
     shipment, address, customer, location = row
     sender = {"name": location.name, "code": location.code, "region": location.region}
@@ -67,7 +67,7 @@ async def to_cancel(session: AsyncSession, *, shipment_id: uuid.UUID) -> tuple[s
             select(Shipment.carrier, Shipment.tracking_number, Shipment.status).where(Shipment.id == shipment_id)
         )
     ).first()
-    if row is None or row.status != ShipmentStatus.CANCELLED.value or row.tracking_number is None:
+    if row is None or row.status != ShipmentStatus.CANCELLED or row.tracking_number is None:
         return None
     return row.carrier, row.tracking_number
 
@@ -83,7 +83,7 @@ async def order_of(session: AsyncSession, *, shipment_id: uuid.UUID) -> uuid.UUI
 async def booked(session: AsyncSession, *, shipment_id: uuid.UUID, booking: Booking) -> Shipment | None:
     """Record the carrier's booking (BOOKED, tracking number) if the shipment still waits for it."""
     found = await _locked(session, shipment_id)
-    if found is None or found[0].status != ShipmentStatus.BOOKING.value:
+    if found is None or found[0].status != ShipmentStatus.BOOKING:
         return found[0] if found else None
     shipment, order_id = found
     shipment.tracking_number = booking.tracking_number
@@ -95,7 +95,7 @@ async def booked(session: AsyncSession, *, shipment_id: uuid.UUID, booking: Book
 async def booking_failed(session: AsyncSession, *, shipment_id: uuid.UUID, error: str) -> Shipment | None:
     """The carrier would not book it (after the last retry, or refused outright): FAILED, with an event."""
     found = await _locked(session, shipment_id)
-    if found is None or found[0].status != ShipmentStatus.BOOKING.value:
+    if found is None or found[0].status != ShipmentStatus.BOOKING:
         return found[0] if found else None
     shipment, order_id = found
     shipment.error = error[:500]
@@ -260,7 +260,7 @@ async def manifest_pdf(
             Shipment.status.in_([s.value for s in HANDED_OVER]),
             Fulfilment.updated_at >= start,
             Fulfilment.updated_at < start + timedelta(days=1),
-            Fulfilment.status.in_([FulfilmentStatus.SHIPPED.value, FulfilmentStatus.DELIVERED.value]),
+            Fulfilment.status.in_([FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED]),
         )
         .order_by(Shipment.tracking_number)
     )

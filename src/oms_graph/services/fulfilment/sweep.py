@@ -30,7 +30,7 @@ async def stale_assignments(session: AsyncSession, *, now: datetime, accept_with
     """Fulfilments assigned longer than `accept_within` ago and still not accepted, oldest first."""
     rows = await session.scalars(
         select(Fulfilment.id)
-        .where(Fulfilment.status == FulfilmentStatus.ASSIGNED.value, Fulfilment.created_at < now - accept_within)
+        .where(Fulfilment.status == FulfilmentStatus.ASSIGNED, Fulfilment.created_at < now - accept_within)
         .order_by(Fulfilment.created_at)
         .limit(SWEEP_BATCH)
     )
@@ -55,7 +55,7 @@ async def expired_pickups(session: AsyncSession, *, now: datetime) -> list[uuid.
     """Click & collect parcels whose pickup time is over, the longest waiting first."""
     rows = await session.scalars(
         select(Fulfilment.id)
-        .where(Fulfilment.status == FulfilmentStatus.READY_FOR_PICKUP.value, Fulfilment.pickup_expires_at < now)
+        .where(Fulfilment.status == FulfilmentStatus.READY_FOR_PICKUP, Fulfilment.pickup_expires_at < now)
         .order_by(Fulfilment.pickup_expires_at)
         .limit(SWEEP_BATCH)
     )
@@ -72,7 +72,7 @@ async def expire_pickup(session: AsyncSession, *, fulfilment_id: uuid.UUID, now:
     target = steps.move(work, Action.CANCEL)
     units = await steps.units(session, work.fulfilment)
     await steps.give_back(session, work, units, gone=None, actor=SCHEDULE.name)
-    work.fulfilment.status = target.value
+    work.fulfilment.status = target
     await steps.cancel_pickup_units(session, work, units, SCHEDULE)
     await steps.done(session, work, target, SCHEDULE, data={"reason": f"not collected by {expires.isoformat()}"})
     return work.fulfilment

@@ -18,7 +18,6 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.config import get_settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import (
     Fulfilment,
@@ -27,6 +26,7 @@ from oms_graph.db.models import (
 from oms_graph.domain import fulfilment as rules
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import (
     COLLECTED_REASON,
     SHIPPED_REASON,
@@ -69,10 +69,10 @@ async def reject(
     target = steps.move(work, Action.REJECT)
     if note is not None and len(note) > 500:
         raise DomainError.one(ErrorCode.INVALID_INPUT, ["note"], "at most 500 characters")
-    work.fulfilment.rejection_reason, work.fulfilment.note = reason.value, (note or "").strip() or None
+    work.fulfilment.rejection_reason, work.fulfilment.note = reason, (note or "").strip() or None
     missing = await steps.units(session, work.fulfilment)
     await steps.give_back(session, work, missing, gone=rules.STOCK_GONE.get(reason), actor=principal.name)
-    work.fulfilment.status = target.value
+    work.fulfilment.status = target
     await steps.cancel_pickup_units(session, work, missing, principal)
     await steps.done(session, work, target, principal, data={"reason": reason.value})
     await steps.reroute_delivery_units(session, work, missing, principal)
@@ -111,9 +111,9 @@ async def pick(
         ordered[sku].quantity_picked = n
     await steps.give_back(session, work, short, gone=rules.SHORT_PICK, actor=principal.name)
     if not any(picked.values()):
-        work.fulfilment.rejection_reason = RejectionReason.OUT_OF_STOCK.value
+        work.fulfilment.rejection_reason = RejectionReason.OUT_OF_STOCK
         target = FulfilmentStatus.REJECTED
-    work.fulfilment.status = target.value
+    work.fulfilment.status = target
     await steps.cancel_pickup_units(session, work, short, principal)
     await steps.done(session, work, target, principal, data={"picked": picked, "short": short})
     await steps.reroute_delivery_units(session, work, short, principal)
@@ -121,9 +121,15 @@ async def pick(
 
 
 async def pack(
-    session: AsyncSession, *, fulfilment_id: uuid.UUID, weights_grams: Sequence[int], principal: Principal
+    session: AsyncSession,
+    *,
+    fulfilment_id: uuid.UUID,
+    weights_grams: Sequence[int],
+    principal: Principal,
+    default_carrier: str,
 ) -> Fulfilment:
-    """The parcels are packed: a shipment with the order's carrier is booked in the background."""
+    """The parcels are packed: a shipment with the order's carrier (else `default_carrier`) is booked in the
+    background."""
     work = await steps.for_work(session, fulfilment_id, principal)
     target = steps.move(work, Action.PACK)
     errors = ErrorList()
@@ -133,14 +139,14 @@ async def pack(
         if grams <= 0:
             errors.add(ErrorCode.INVALID_INPUT, ["parcels", i, "weightGrams"], "must be positive")
     errors.raise_if_any()
-    carrier = work.order.carrier or get_settings().default_carrier
+    carrier = work.order.carrier or default_carrier
     now = utcnow()
     shipment = Shipment(
         id=uuid.uuid4(),
         fulfilment_id=work.fulfilment.id,
         carrier=carrier,
         service=work.order.service,
-        status=ShipmentStatus.BOOKING.value,
+        status=ShipmentStatus.BOOKING,
         parcels=len(weights_grams),
         weights_grams=list(weights_grams),
         created_at=now,
@@ -151,7 +157,7 @@ async def pack(
     await append_event(
         session,
         order_id=work.order.id,
-        type="SHIPMENT_BOOKING",
+        type=EventType.SHIPMENT_BOOKING,
         actor=principal.name,
         at=now,
         data={"shipment": str(shipment.id), "fulfilment": str(work.fulfilment.id), "carrier": carrier},
@@ -166,7 +172,7 @@ async def ship(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Pr
     shipment = await session.scalar(
         select(Shipment).where(Shipment.fulfilment_id == work.fulfilment.id).with_for_update()
     )
-    if shipment is None or shipment.status != ShipmentStatus.BOOKED.value:
+    if shipment is None or shipment.status != ShipmentStatus.BOOKED:
         state = shipment.status if shipment is not None else "missing"
         raise DomainError.one(
             ErrorCode.INVALID_TRANSITION, ["id"], f"the shipment is {state}; parcels are handed over once it is BOOKED"
@@ -187,15 +193,17 @@ async def deliver(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal:
     return work.fulfilment
 
 
-async def mark_ready_for_pickup(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Principal) -> Fulfilment:
-    """The parcel waits at the store: the customer gets a pickup code, valid for OMS_PICKUP_DAYS."""
+async def mark_ready_for_pickup(
+    session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Principal, pickup_days: int
+) -> Fulfilment:
+    """The parcel waits at the store: the customer gets a pickup code, valid for `pickup_days`."""
     work = await steps.for_work(session, fulfilment_id, principal)
     target = steps.move(work, Action.READY_FOR_PICKUP)
     now = utcnow()
     fulfilment = work.fulfilment
     fulfilment.pickup_code = rules.pickup_code()
     fulfilment.pickup_ready_at = now
-    fulfilment.pickup_expires_at = now + timedelta(days=get_settings().pickup_days)
+    fulfilment.pickup_expires_at = now + timedelta(days=pickup_days)
     await steps.done(session, work, target, principal, data={"expiresAt": fulfilment.pickup_expires_at.isoformat()})
     return fulfilment
 

@@ -23,6 +23,7 @@ from oms_graph.db.models import (
 from oms_graph.domain import fulfilment as rules
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
+from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import (
     Action,
     FulfilmentStatus,
@@ -183,7 +184,7 @@ async def cancel_units(session: AsyncSession, order: Order, units: dict[str, int
         left[line.sku] -= take
     now = utcnow()
     await append_event(
-        session, order_id=order.id, type="ORDER_REDUCED", actor=principal.name, at=now, data={"lines": units}
+        session, order_id=order.id, type=EventType.ORDER_REDUCED, actor=principal.name, at=now, data={"lines": units}
     )
     await session.flush()  # unallocated reads through the connection
     if not await unallocated(session, order_id=order.id) and not await live_fulfilments(session, order.id):
@@ -208,7 +209,7 @@ async def set_order_status(session: AsyncSession, order: Order) -> None:
     waiting = bool(await unallocated(session, order_id=order.id))
     status = rules.order_status(statuses, unallocated=waiting, current=current)
     if status is not current:
-        order.status, order.updated_at = status.value, utcnow()
+        order.status, order.updated_at = status, utcnow()
         if status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED) and order.fulfilled_at is None:
             order.fulfilled_at = order.updated_at
 
@@ -222,12 +223,12 @@ async def done(
 ) -> None:
     """Move the fulfilment, set the order's status, and append FULFILMENT_<STATUS>."""
     now = utcnow()
-    work.fulfilment.status, work.fulfilment.updated_at = target.value, now
+    work.fulfilment.status, work.fulfilment.updated_at = target, now
     await set_order_status(session, work.order)
     await append_event(
         session,
         order_id=work.order.id,
-        type=f"FULFILMENT_{target.value}",
+        type=EventType.fulfilment(target),
         actor=principal.name,
         at=now,
         data={

@@ -17,6 +17,7 @@ from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Ord
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import unallocated
@@ -74,7 +75,7 @@ async def cancel_lines(
     errors.raise_if_any()
 
     now = utcnow()
-    delivery = order.delivery_method == FulfilmentMethod.DELIVERY.value
+    delivery = order.delivery_method == FulfilmentMethod.DELIVERY
     if delivery:  # every live delivery unit is in the promise, routed or not
         await ledger.lock_products(session, skus=wanted)
         await ledger.release_promise(session, units=wanted)
@@ -97,7 +98,7 @@ async def cancel_lines(
     await append_event(
         session,
         order_id=order.id,
-        type="ORDER_REDUCED",
+        type=EventType.ORDER_REDUCED,
         actor=principal.name,
         at=now,
         data={"lines": wanted, "reason": reason.strip(), "value": str(rules.in_minor_units(value, order.currency))},
@@ -116,7 +117,7 @@ async def _assigned(session: AsyncSession, order_id: uuid.UUID) -> list[tuple[uu
     rows = await session.execute(
         select(Fulfilment.id, Fulfilment.location_id, FulfilmentLine.sku, FulfilmentLine.quantity)
         .join(FulfilmentLine, FulfilmentLine.fulfilment_id == Fulfilment.id)
-        .where(Fulfilment.order_id == order_id, Fulfilment.status == FulfilmentStatus.ASSIGNED.value)
+        .where(Fulfilment.order_id == order_id, Fulfilment.status == FulfilmentStatus.ASSIGNED)
         .order_by(Fulfilment.created_at.desc(), Fulfilment.id)
         .with_for_update(of=Fulfilment)
     )
@@ -141,17 +142,17 @@ async def _drop_empty_fulfilments(session: AsyncSession, order: Order, principal
             .join(Location, Location.id == Fulfilment.location_id)
             .where(
                 Fulfilment.order_id == order.id,
-                Fulfilment.status == FulfilmentStatus.ASSIGNED.value,
+                Fulfilment.status == FulfilmentStatus.ASSIGNED,
                 ~select(FulfilmentLine.id).where(FulfilmentLine.fulfilment_id == Fulfilment.id).exists(),
             )
         )
     ).all()
     for fulfilment, code in empty:
-        fulfilment.status, fulfilment.updated_at = FulfilmentStatus.CANCELLED.value, now
+        fulfilment.status, fulfilment.updated_at = FulfilmentStatus.CANCELLED, now
         await append_event(
             session,
             order_id=order.id,
-            type="FULFILMENT_CANCELLED",
+            type=EventType.FULFILMENT_CANCELLED,
             actor=principal.name,
             at=now,
             data={"fulfilment": str(fulfilment.id), "location": code, "reason": "its units were cancelled"},

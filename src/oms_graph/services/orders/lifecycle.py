@@ -16,6 +16,7 @@ from oms_graph.db.models import Order, OrderLine
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
+from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import release_fulfilments, unallocated
 from oms_graph.services.orders.locking import for_change
@@ -36,7 +37,7 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
     now = utcnow()
     await ledger.lock_products(session, skus={line.sku for line in lines})
     routed = await release_fulfilments(session, order_id=order.id, now=now, actor=principal.name)
-    if order.delivery_method == FulfilmentMethod.DELIVERY.value:
+    if order.delivery_method == FulfilmentMethod.DELIVERY:
         # Every live delivery unit is in the promise, routed (now released) or not.
         await ledger.release_promise(session, units=Counter(unheld) + Counter(routed))
     elif status in rules.UNROUTED:  # reserved at the pickup location when placed
@@ -49,11 +50,11 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
 async def close_cancelled(session: AsyncSession, *, order: Order, reason: str, actor: str, now: datetime) -> None:
     """Nothing is left of the order: it is CANCELLED, and its payment voided (or what was taken refunded)."""
     was = order.status
-    order.status, order.hold_reason, order.updated_at = OrderStatus.CANCELLED.value, None, now
+    order.status, order.hold_reason, order.updated_at = OrderStatus.CANCELLED, None, now
     await append_event(
         session,
         order_id=order.id,
-        type="ORDER_CANCELLED",
+        type=EventType.ORDER_CANCELLED,
         actor=actor,
         at=now,
         data={"number": order.number, "reason": reason, "from": was},
@@ -65,11 +66,11 @@ async def hold_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str,
     """Stop an order from being routed; it keeps its promise."""
     order = await for_change(session, order_id, principal)
     _transition(order, rules.HOLDABLE, "held", reason)
-    order.status, order.hold_reason, order.updated_at = OrderStatus.ON_HOLD.value, reason.strip(), utcnow()
+    order.status, order.hold_reason, order.updated_at = OrderStatus.ON_HOLD, reason.strip(), utcnow()
     await append_event(
         session,
         order_id=order.id,
-        type="ORDER_HELD",
+        type=EventType.ORDER_HELD,
         actor=principal.name,
         data={"number": order.number, "reason": reason.strip()},
     )
@@ -79,16 +80,16 @@ async def hold_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str,
 async def release_order(session: AsyncSession, *, order_id: uuid.UUID, principal: Principal) -> Order:
     """Let a held (or unconfirmed) order go on to routing."""
     order = await for_change(session, order_id, principal)
-    if order.status != OrderStatus.ON_HOLD.value:
+    if order.status != OrderStatus.ON_HOLD:
         raise DomainError.one(
             ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {order.status}, not ON_HOLD"
         )
     held_for = order.hold_reason
-    order.status, order.hold_reason, order.updated_at = OrderStatus.PLACED.value, None, utcnow()
+    order.status, order.hold_reason, order.updated_at = OrderStatus.PLACED, None, utcnow()
     await append_event(
         session,
         order_id=order.id,
-        type="ORDER_RELEASED",
+        type=EventType.ORDER_RELEASED,
         actor=principal.name,
         data={"number": order.number, "heldFor": held_for},
     )
@@ -107,7 +108,7 @@ async def requeue_backorders(session: AsyncSession, *, skus: Iterable[str], acto
         await session.execute(
             select(Order.id, Order.number)
             .where(
-                Order.status == OrderStatus.BACKORDERED.value,
+                Order.status == OrderStatus.BACKORDERED,
                 Order.id.in_(select(OrderLine.order_id).where(OrderLine.sku.in_(wanted))),
             )
             .order_by(Order.seq)
@@ -117,12 +118,12 @@ async def requeue_backorders(session: AsyncSession, *, skus: Iterable[str], acto
     now = utcnow()
     for order_id, number in backordered:
         await session.execute(
-            update(Order).where(Order.id == order_id).values(status=OrderStatus.PLACED.value, updated_at=now)
+            update(Order).where(Order.id == order_id).values(status=OrderStatus.PLACED, updated_at=now)
         )
         await append_event(
             session,
             order_id=order_id,
-            type="ORDER_REQUEUED",
+            type=EventType.ORDER_REQUEUED,
             actor=actor,
             at=now,
             data={"number": number, "skus": wanted},

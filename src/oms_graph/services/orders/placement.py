@@ -21,12 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.payments.base import is_known as payment_provider_known
+from oms_graph.config import Settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import dialect_of, insert_rows, next_in_sequence
 from oms_graph.db.models import Channel, Location, Order, OrderLine, Product
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_shape, payload_of
 from oms_graph.services.outbox import append_event
@@ -71,7 +73,9 @@ class AlreadyPlaced(Exception):
         )
 
 
-async def place_order(session: AsyncSession, *, order: PlaceOrderFields, principal: Principal) -> Order:
+async def place_order(
+    session: AsyncSession, *, order: PlaceOrderFields, principal: Principal, settings: Settings
+) -> Order:
     """Write the order and its promise (or pickup reservation) and ORDER_PLACED, or nothing.
 
     Returns the order as written (built from the inserted values, not read back)."""
@@ -92,7 +96,7 @@ async def place_order(session: AsyncSession, *, order: PlaceOrderFields, princip
     payload = payload_of(order)
     digest = rules.request_hash(payload)
     try:
-        prepared = await _prepare(session, order, principal, channel)
+        prepared = await _prepare(session, order, principal, channel, settings)
     except DomainError:
         # A replay of an earlier placement must get that order back, even if it would not pass now.
         if await _existing_order(session, channel.id, order.idempotency_key, order.external_id) is not None:
@@ -104,11 +108,13 @@ async def place_order(session: AsyncSession, *, order: PlaceOrderFields, princip
     return placed
 
 
-async def place_or_replay(session: AsyncSession, *, order: PlaceOrderFields, principal: Principal) -> Order:
+async def place_or_replay(
+    session: AsyncSession, *, order: PlaceOrderFields, principal: Principal, settings: Settings
+) -> Order:
     """Place the order, or answer the order placed before with the same key (or external id), in the one
     transaction: nothing was written when the key turned out to be taken."""
     try:
-        return await place_order(session, order=order, principal=principal)
+        return await place_order(session, order=order, principal=principal, settings=settings)
     except AlreadyPlaced as already:
         order_id = await replayed_order(session, already=already)
         return await session.get_one(Order, order_id)
@@ -143,10 +149,13 @@ class Prepared:
     demand: dict[str, int]
     first_line: dict[str, int]
     delivery_price: Decimal
+    payment_provider: str  # the order's own, or the default one (OMS_DEFAULT_PAYMENT_PROVIDER) when it names none
     at: datetime
 
 
-async def _prepare(session: AsyncSession, order: PlaceOrderFields, principal: Principal, channel: Any) -> Prepared:
+async def _prepare(
+    session: AsyncSession, order: PlaceOrderFields, principal: Principal, channel: Any, settings: Settings
+) -> Prepared:
     """Every check that needs the database but locks nothing."""
     errors = ErrorList()
     prices = [(i, line.unit_price) for i, line in enumerate(order.lines)]
@@ -163,7 +172,7 @@ async def _prepare(session: AsyncSession, order: PlaceOrderFields, principal: Pr
             ErrorCode.INVALID_INPUT, ["input", "delivery", "price"], f"more decimals than {channel.currency} allows"
         )
     provider = order.payment.provider
-    if provider is not None and not payment_provider_known(provider):
+    if provider is not None and not payment_provider_known(provider, http_providers=settings.http_payment_providers):
         errors.add(ErrorCode.INVALID_INPUT, ["input", "payment", "provider"], f"no payment provider named {provider!r}")
     pickup, origin = await _locations(session, order, principal, errors)
 
@@ -178,7 +187,8 @@ async def _prepare(session: AsyncSession, order: PlaceOrderFields, principal: Pr
         if line.sku not in names:
             errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
     errors.raise_if_any()
-    return Prepared(pickup, origin, names, demand, first_line, delivery_price, utcnow())
+    payment_provider = provider or settings.default_payment_provider
+    return Prepared(pickup, origin, names, demand, first_line, delivery_price, payment_provider, utcnow())
 
 
 async def _write(
@@ -222,7 +232,7 @@ async def _write(
         service=order.delivery.service,
         delivery_price=delivery_price,
         payment_method=order.payment.method.value,
-        payment_provider=order.payment.provider,
+        payment_provider=prepared.payment_provider,
         payment_reference=order.payment.reference,
         payment_status=rules.initial_payment_status(order.payment.method).value,
         subtotal=subtotal,
@@ -258,7 +268,7 @@ async def _write(
     await append_event(
         session,
         order_id=order_id,
-        type="ORDER_PLACED",
+        type=EventType.ORDER_PLACED,
         actor=principal.name,
         at=now,
         data={

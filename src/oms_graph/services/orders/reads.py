@@ -96,7 +96,7 @@ async def _conditions(session: AsyncSession, principal: Principal, filter: Order
             )
         conditions.append(or_(Order.origin_location_id == location_id, Order.pickup_location_id == location_id))
     if filter.statuses:
-        conditions.append(Order.status.in_([s.value for s in filter.statuses]))
+        conditions.append(Order.status.in_(list(filter.statuses)))
     if filter.customer_email is not None:
         conditions.append(Order.customer_email == filter.customer_email)
     if filter.created_after is not None:

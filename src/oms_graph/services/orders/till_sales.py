@@ -26,6 +26,7 @@ from oms_graph.db.models import (
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import SOLD_IN_STORE_REASON, FulfilmentStatus
 from oms_graph.domain.orders import MAX_LINES, FulfilmentMethod, OrderStatus, PaymentMethod
 from oms_graph.domain.payments import PaymentKind, TransactionStatus
@@ -120,14 +121,14 @@ async def record_store_sale(session: AsyncSession, *, sale: StoreSaleFields, pri
         idempotency_key=f"receipt:{receipt}",
         request_hash=rules.request_hash({"receipt": receipt}),
         external_id=receipt,
-        status=OrderStatus.COMPLETED.value,
+        status=OrderStatus.COMPLETED,
         customer=customer,
         customer_email=customer.get("email"),
-        delivery_method=FulfilmentMethod.PICKUP.value,
+        delivery_method=FulfilmentMethod.PICKUP,
         delivery_address=None,
         pickup_location_id=location.id,
         delivery_price=Decimal(0),
-        payment_method=PaymentMethod.PAY_AT_PICKUP.value,
+        payment_method=PaymentMethod.PAY_AT_PICKUP,
         payment_provider=STORE_PAYMENT_PROVIDER,
         payment_status=rules.initial_payment_status(PaymentMethod.PAY_AT_PICKUP).value,
         subtotal=total,
@@ -170,8 +171,8 @@ async def record_store_sale(session: AsyncSession, *, sale: StoreSaleFields, pri
         id=uuid.uuid4(),
         order_id=order.id,
         location_id=location.id,
-        method=FulfilmentMethod.PICKUP.value,
-        status=FulfilmentStatus.COLLECTED.value,
+        method=FulfilmentMethod.PICKUP,
+        status=FulfilmentStatus.COLLECTED,
         value=total,
         created_at=sold_at,
         updated_at=now,
@@ -190,7 +191,7 @@ async def record_store_sale(session: AsyncSession, *, sale: StoreSaleFields, pri
     await append_event(
         session,
         order_id=order.id,
-        type="STORE_SALE_RECORDED",
+        type=EventType.STORE_SALE_RECORDED,
         actor=principal.name,
         at=now,
         data={

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.payments import PaymentRequest
-from oms_graph.config import get_settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import Fulfilment, Order, PaymentTransaction, Return
 from oms_graph.domain import payments as rules
+from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import PaymentMethod, PaymentStatus, in_minor_units, initial_payment_status
 from oms_graph.domain.payments import Call, Handover, PaymentKind, TransactionStatus
 from oms_graph.domain.returns import ReturnStatus
@@ -29,6 +29,8 @@ from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_event
 
 RETURN_SOURCE = "return:"
+# Orders placed before the default provider was written on the order at placement name none: the built-in one.
+LEGACY_PROVIDER = "manual"
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ async def request_payment(
         status=status.value,
         amount=in_minor_units(amount, order.currency),
         currency=order.currency,
-        provider=order.payment_provider or get_settings().default_payment_provider,
+        provider=order.payment_provider or LEGACY_PROVIDER,
         source=source,
         attempts=0,
         created_at=now,
@@ -88,7 +90,7 @@ async def request_payment(
         "provider": transaction.provider,
     }
     if status is TransactionStatus.PENDING:
-        await append_event(session, order_id=order.id, type="PAYMENT_REQUESTED", actor=actor, at=now, data=data)
+        await append_event(session, order_id=order.id, type=EventType.PAYMENT_REQUESTED, actor=actor, at=now, data=data)
     else:
         await append_event(session, order_id=order.id, type=rules.DONE_EVENT[kind], actor=actor, at=now, data=data)
         await session.flush()
@@ -106,8 +108,8 @@ async def capture_handover(
     captured_before = await session.scalar(
         select(PaymentTransaction.id).where(
             PaymentTransaction.order_id == order.id,
-            PaymentTransaction.kind == PaymentKind.CAPTURE.value,
-            PaymentTransaction.status != TransactionStatus.FAILED.value,  # a declined one took no delivery
+            PaymentTransaction.kind == PaymentKind.CAPTURE,
+            PaymentTransaction.status != TransactionStatus.FAILED,  # a declined one took no delivery
         )
     )
     amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=captured_before is None)
@@ -160,7 +162,7 @@ async def pending_call(session: AsyncSession, *, transaction_id: uuid.UUID) -> P
             .where(PaymentTransaction.id == transaction_id)
         )
     ).first()
-    if found is None or found[0].status != TransactionStatus.PENDING.value:
+    if found is None or found[0].status != TransactionStatus.PENDING:
         return None
     transaction, number, reference = found
     kind = PaymentKind(transaction.kind)
@@ -168,8 +170,8 @@ async def pending_call(session: AsyncSession, *, transaction_id: uuid.UUID) -> P
         capturing = await session.scalar(
             select(PaymentTransaction.id).where(
                 PaymentTransaction.order_id == transaction.order_id,
-                PaymentTransaction.kind == PaymentKind.CAPTURE.value,
-                PaymentTransaction.status == TransactionStatus.PENDING.value,
+                PaymentTransaction.kind == PaymentKind.CAPTURE,
+                PaymentTransaction.status == TransactionStatus.PENDING,
             )
         )
         if capturing is not None:
@@ -199,13 +201,13 @@ async def succeeded(
         await append_event(
             session,
             order_id=order.id,
-            type="PAYMENT_AUTHORIZED",
+            type=EventType.PAYMENT_AUTHORIZED,
             actor="system",
             at=now,
             data={"transaction": str(transaction.id), "reference": authorization},
         )
     transaction.status, transaction.reference, transaction.error, transaction.updated_at = (
-        TransactionStatus.SUCCEEDED.value,
+        TransactionStatus.SUCCEEDED,
         reference,
         None,
         now,
@@ -244,10 +246,12 @@ async def failed(
         "error": error[:500],
     }
     if not permanent:
-        await append_event(session, order_id=order.id, type="PAYMENT_RETRYING", actor="system", at=now, data=data)
+        await append_event(
+            session, order_id=order.id, type=EventType.PAYMENT_RETRYING, actor="system", at=now, data=data
+        )
         return transaction
-    transaction.status = TransactionStatus.FAILED.value
-    await append_event(session, order_id=order.id, type="PAYMENT_FAILED", actor="system", at=now, data=data)
+    transaction.status = TransactionStatus.FAILED
+    await append_event(session, order_id=order.id, type=EventType.PAYMENT_FAILED, actor="system", at=now, data=data)
     await session.flush()
     await _recompute(session, order)
     return transaction
@@ -266,7 +270,7 @@ async def _locked(session: AsyncSession, transaction_id: uuid.UUID) -> tuple[Pay
     transaction = await session.scalar(
         select(PaymentTransaction).where(PaymentTransaction.id == transaction_id).with_for_update()
     )
-    if order is None or transaction is None or transaction.status != TransactionStatus.PENDING.value:
+    if order is None or transaction is None or transaction.status != TransactionStatus.PENDING:
         return None
     return transaction, order
 
@@ -284,18 +288,18 @@ async def _recompute(session: AsyncSession, order: Order) -> None:
     initial = initial_payment_status(PaymentMethod(order.payment_method))
     status = rules.payment_status(initial, await _calls(session, order.id))
     if status is not PaymentStatus(order.payment_status):
-        order.payment_status, order.updated_at = status.value, utcnow()
+        order.payment_status, order.updated_at = status, utcnow()
 
 
 async def _return_refunded(session: AsyncSession, order: Order, return_id: uuid.UUID, now: datetime) -> None:
     found = await session.scalar(select(Return).where(Return.id == return_id).with_for_update())
-    if found is None or found.status != ReturnStatus.RECEIVED.value:
+    if found is None or found.status != ReturnStatus.RECEIVED:
         return
-    found.status, found.updated_at = ReturnStatus.REFUNDED.value, now
+    found.status, found.updated_at = ReturnStatus.REFUNDED, now
     await append_event(
         session,
         order_id=order.id,
-        type="RETURN_REFUNDED",
+        type=EventType.RETURN_REFUNDED,
         actor="system",
         at=now,
         data={"return": str(found.id), "number": found.number, "amount": str(found.refund_amount)},

@@ -17,6 +17,7 @@ from oms_graph.db.models import Channel, FulfilmentLine, Location, Order, OrderL
 from oms_graph.domain import returns as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.domain.events import EventType
 from oms_graph.domain.returns import MAX_RETURN_LINES, ItemCondition, ReturnStatus
 from oms_graph.services.fulfilment.allocation import HELD_UNITS
 from oms_graph.services.orders.locking import lock_order
@@ -122,7 +123,7 @@ async def _open(
         id=uuid.uuid4(),
         number=rules.return_number(order.number, int(earlier or 0) + 1),
         order_id=order.id,
-        status=ReturnStatus.REQUESTED.value,
+        status=ReturnStatus.REQUESTED,
         channel_id=channel_id,
         refund_amount=Decimal(0),
         requested_by=actor,
@@ -145,7 +146,7 @@ async def _open(
     await append_event(
         session,
         order_id=order.id,
-        type="RETURN_REQUESTED",
+        type=EventType.RETURN_REQUESTED,
         actor=actor,
         at=now,
         data={"return": str(found.id), "number": found.number, "lines": {sku: n for sku, n, _ in lines}},
@@ -185,7 +186,7 @@ async def receive_return(
     order = await lock_order(session, order_id=order_id)
     found = await session.scalar(select(Return).where(Return.id == return_id).with_for_update())
     assert order is not None and found is not None
-    if found.status != ReturnStatus.REQUESTED.value:
+    if found.status != ReturnStatus.REQUESTED:
         raise DomainError.one(
             ErrorCode.INVALID_TRANSITION, ["input", "returnId"], f"return {found.number} is {found.status}"
         )
@@ -221,7 +222,7 @@ async def receive_return(
     await put_back(session, units=restocked, location_id=location.id, reason=RESTOCK_REASON, actor=principal.name)
     now = utcnow()
     received = any(line.quantity_received for line in expected.values())
-    found.status = (ReturnStatus.RECEIVED if received else ReturnStatus.REJECTED).value
+    found.status = ReturnStatus.RECEIVED if received else ReturnStatus.REJECTED
     found.location_id, found.received_at, found.updated_at = location.id, now, now
     await session.flush()
     found.refund_amount = await payments.refund_return(
@@ -230,7 +231,7 @@ async def receive_return(
     await append_event(
         session,
         order_id=order.id,
-        type=f"RETURN_{found.status}",
+        type=EventType.returned(ReturnStatus(found.status)),
         actor=principal.name,
         at=now,
         data={
@@ -253,14 +254,14 @@ async def cancel_return(session: AsyncSession, *, return_id: uuid.UUID, principa
     found = await session.scalar(select(Return).where(Return.id == return_id).with_for_update())
     if order is None or found is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such return")
-    if found.status != ReturnStatus.REQUESTED.value:
+    if found.status != ReturnStatus.REQUESTED:
         raise DomainError.one(ErrorCode.INVALID_TRANSITION, ["id"], f"return {found.number} is {found.status}")
     now = utcnow()
-    found.status, found.updated_at = ReturnStatus.CANCELLED.value, now
+    found.status, found.updated_at = ReturnStatus.CANCELLED, now
     await append_event(
         session,
         order_id=order.id,
-        type="RETURN_CANCELLED",
+        type=EventType.RETURN_CANCELLED,
         actor=principal.name,
         at=now,
         data={"return": str(found.id), "number": found.number},
@@ -321,7 +322,7 @@ async def _being_returned(session: AsyncSession, order_id: uuid.UUID) -> dict[st
     rows = await session.execute(
         select(ReturnLine.sku, func.sum(ReturnLine.quantity))
         .join(Return, Return.id == ReturnLine.return_id)
-        .where(Return.order_id == order_id, Return.status == ReturnStatus.REQUESTED.value)
+        .where(Return.order_id == order_id, Return.status == ReturnStatus.REQUESTED)
         .group_by(ReturnLine.sku)
     )
     return {sku: int(n) for sku, n in rows}

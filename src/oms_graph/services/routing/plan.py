@@ -27,6 +27,7 @@ from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import insert_rows
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Product, StockLevel
 from oms_graph.domain import routing as engine
+from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
@@ -49,9 +50,9 @@ _assigned_today = (
     select(func.count())
     .where(
         Fulfilment.location_id == Location.id,
-        Fulfilment.method == FulfilmentMethod.DELIVERY.value,
+        Fulfilment.method == FulfilmentMethod.DELIVERY,
         Fulfilment.created_at >= bindparam("b_midnight"),
-        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED.value, FulfilmentStatus.REJECTED.value]),
+        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED, FulfilmentStatus.REJECTED]),
     )
     .correlate(Location)
     .scalar_subquery()
@@ -84,7 +85,7 @@ Event = dict[str, Any]  # an order event to append
 # Orders waiting for routing that no other transaction holds, oldest first: a batch routed with the first.
 WAITING = (
     select(Order)
-    .where(Order.status == OrderStatus.PLACED.value, Order.id != bindparam("b_order"))
+    .where(Order.status == OrderStatus.PLACED, Order.id != bindparam("b_order"))
     .order_by(Order.seq)
     .limit(bindparam("b_limit"))
     .with_for_update(skip_locked=True)
@@ -104,7 +105,7 @@ async def route_order(
     the same transaction, all of them oldest first: under load the skus' product rows are locked once for many orders
     instead of once per order, which is what lets routing keep up with placement on hot skus."""
     order = await lock_order(session, order_id=order_id)
-    if order is None or order.status != OrderStatus.PLACED.value:
+    if order is None or order.status != OrderStatus.PLACED:
         return order
     orders = [order]
     if batch > 1:
@@ -113,9 +114,9 @@ async def route_order(
     demands = await unallocated_of(session, [o.id for o in orders])
     weights = await _weights(session, {sku for demand in demands.values() for sku in demand})
     now = utcnow()
-    pickups = [o for o in orders if o.delivery_method == FulfilmentMethod.PICKUP.value]
+    pickups = [o for o in orders if o.delivery_method == FulfilmentMethod.PICKUP]
     routed = await _at_pickup(session, pickups, demands)
-    deliveries = [o for o in orders if o.delivery_method != FulfilmentMethod.PICKUP.value]
+    deliveries = [o for o in orders if o.delivery_method != FulfilmentMethod.PICKUP]
     allocated = await _allocate(session, deliveries, demands, weights, frozenset(), now)
     events: dict[uuid.UUID, Event] = {}
     for o in deliveries:
@@ -125,7 +126,7 @@ async def route_order(
         else:
             routed.append((o, parts))
     await _fulfil(session, routed, now)
-    events |= {o.id: _routed(o, parts, "ORDER_ROUTED", actor, now) for o, parts in routed}
+    events |= {o.id: _routed(o, parts, EventType.ORDER_ROUTED, actor, now) for o, parts in routed}
     await append_events(session, [events[o.id] for o in orders])
     return order
 
@@ -139,14 +140,14 @@ async def reroute(
     to be requeued when stock comes. A pickup order's units are reserved at its pickup location; moving them
     elsewhere is not routing (ValueError)."""
     order = await lock_order(session, order_id=order_id)
-    if order is None or order.status in (OrderStatus.CANCELLED.value, OrderStatus.COMPLETED.value):
+    if order is None or order.status in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
         return order
-    if order.delivery_method == FulfilmentMethod.PICKUP.value:
+    if order.delivery_method == FulfilmentMethod.PICKUP:
         raise ValueError(f"{order.number} is a pickup order: its units are not re-routed")
     demand = await unallocated(session, order_id=order.id)
     if not demand:
         return order
-    if order.status == OrderStatus.ON_HOLD.value:
+    if order.status == OrderStatus.ON_HOLD:
         return order  # a held order is not routed; its unallocated units are still promised
     weights = await _weights(session, set(demand))
     now = utcnow()
@@ -156,9 +157,9 @@ async def reroute(
     else:
         await _fulfil(session, [(order, parts)], now)
         # Before routing (PLACED, BACKORDERED) the order becomes ROUTED; later states stay as they are.
-        unrouted = order.status in (OrderStatus.PLACED.value, OrderStatus.BACKORDERED.value)
+        unrouted = order.status in (OrderStatus.PLACED, OrderStatus.BACKORDERED)
         status = OrderStatus.ROUTED if unrouted else OrderStatus(order.status)
-        event = _routed(order, parts, "ORDER_REROUTED", actor, now, status=status)
+        event = _routed(order, parts, EventType.ORDER_REROUTED, actor, now, status=status)
     await append_events(session, [event])
     return order
 
@@ -270,7 +271,7 @@ async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]],
                     "order_id": order.id,
                     "location_id": location_id,
                     "method": order.delivery_method,
-                    "status": FulfilmentStatus.ASSIGNED.value,
+                    "status": FulfilmentStatus.ASSIGNED,
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -298,15 +299,15 @@ def _routed(
     status: OrderStatus = OrderStatus.ROUTED,
 ) -> Event:
     """Set the order's status; its event."""
-    order.status, order.updated_at = status.value, now
+    order.status, order.updated_at = status, now
     fulfilments = [{"location": code, "lines": lines} for _, code, lines in parts]
     return _event(order, event, actor, now, {"number": order.number, "fulfilments": fulfilments})
 
 
 def _backordered(order: Order, demand: dict[str, int], actor: str, now: datetime) -> Event:
     """The order waits for stock; its event."""
-    order.status, order.updated_at = OrderStatus.BACKORDERED.value, now
-    return _event(order, "ORDER_BACKORDERED", actor, now, {"number": order.number, "lines": demand})
+    order.status, order.updated_at = OrderStatus.BACKORDERED, now
+    return _event(order, EventType.ORDER_BACKORDERED, actor, now, {"number": order.number, "lines": demand})
 
 
 def _event(order: Order, type: str, actor: str, at: datetime, data: dict[str, Any]) -> Event:
