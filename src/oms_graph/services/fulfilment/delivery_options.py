@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.models import Channel, Location, Product, StockLevel
 from oms_graph.domain import delivery as rules
-from oms_graph.domain import routing as engine
+from oms_graph.domain import routing as scoring
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
@@ -87,7 +87,7 @@ async def delivery_options(
     grams = {sku: weight or 0 for sku, weight in weights.items()}
     lat, lon = address.latitude, address.longitude
     here = (lat, lon) if lat is not None and lon is not None else None
-    wanted = engine.Demand(lines=demand, weights=grams, destination=here, region=address.region)
+    wanted = scoring.Demand(lines=demand, weights=grams, destination=here, region=address.region)
     options = await _deliveries(session, channel_id, currency, wanted, now, http_carriers)
     return options + await _pickups(session, currency, wanted, now)
 
@@ -96,7 +96,7 @@ async def _deliveries(
     session: AsyncSession,
     channel_id: object,
     currency: str,
-    wanted: engine.Demand,
+    wanted: scoring.Demand,
     now: datetime,
     http_carriers: Mapping[str, str],
 ) -> list[DeliveryOption]:
@@ -104,7 +104,7 @@ async def _deliveries(
     if any(a.available_to_promise < wanted.lines[a.sku] for a in promisable):
         return []
     _, profile = await profile_of_channel(session, channel_id=channel_id)
-    plan = engine.route(wanted, await candidates(session, list(wanted.lines), now), profile, alternatives=0).chosen
+    plan = scoring.route(wanted, await candidates(session, list(wanted.lines), now), profile, alternatives=0).chosen
     if plan is None:
         return []
     km = max(_km(a) for a in plan.allocations)
@@ -125,11 +125,11 @@ async def _deliveries(
     return sorted(options, key=lambda o: (o.price, o.estimated_date, o.carrier or ""))
 
 
-def _km(allocation: engine.Allocation) -> float:
-    return allocation.distance_km if allocation.distance_km is not None else engine.OTHER_REGION_KM
+def _km(allocation: scoring.Allocation) -> float:
+    return allocation.distance_km if allocation.distance_km is not None else scoring.OTHER_REGION_KM
 
 
-async def _pickups(session: AsyncSession, currency: str, wanted: engine.Demand, now: datetime) -> list[DeliveryOption]:
+async def _pickups(session: AsyncSession, currency: str, wanted: scoring.Demand, now: datetime) -> list[DeliveryOption]:
     """Stores that can hand out the whole cart now: PICKUP, active, every line available."""
     holding = (
         select(StockLevel.location_id)

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import insert_rows
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Product, StockLevel
-from oms_graph.domain import routing as engine
+from oms_graph.domain import routing as scoring
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
@@ -198,11 +198,11 @@ async def _allocate(
         for order in orders:
             channel_code, profile = profiles[order.channel_id]
             wanted = _wanted(order, demands[order.id], weights)
-            decision = engine.route(wanted, pool, profile, alternatives=ALTERNATIVES)
+            decision = scoring.route(wanted, pool, profile, alternatives=ALTERNATIVES)
             if decision.chosen is None:
                 allocated[order.id] = None
                 continue
-            pool = engine.after(pool, decision.chosen)
+            pool = scoring.after(pool, decision.chosen)
             parts = [
                 (cast(uuid.UUID, a.location.id), a.location.code, dict(a.lines)) for a in decision.chosen.allocations
             ]
@@ -215,14 +215,14 @@ async def _allocate(
     raise RoutingConflict(f"the stock of {', '.join(skus)} kept changing while routing")
 
 
-def _wanted(order: Order, demand: dict[str, int], weights: dict[str, int]) -> engine.Demand:
+def _wanted(order: Order, demand: dict[str, int], weights: dict[str, int]) -> scoring.Demand:
     address = order.delivery_address or {}
     destination = (
         (address["latitude"], address["longitude"])
         if address.get("latitude") is not None and address.get("longitude") is not None
         else None
     )
-    return engine.Demand(lines=demand, weights=weights, destination=destination, region=address.get("region"))
+    return scoring.Demand(lines=demand, weights=weights, destination=destination, region=address.get("region"))
 
 
 async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
@@ -233,7 +233,7 @@ async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
     return {sku: grams or 0 for sku, grams in rows}
 
 
-async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> list[engine.Candidate]:
+async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> list[scoring.Candidate]:
     """Active SHIP locations holding any of the skus, with their available units and today's capacity."""
     midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
     rows = await (await session.connection()).execute(CANDIDATES, {"b_skus": skus, "b_midnight": midnight})
@@ -243,7 +243,7 @@ async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> l
         found[row[0]] = row
         stock[row[0]][row[8]] = row[9]
     return [
-        engine.Candidate(
+        scoring.Candidate(
             id=loc_id,
             code=row[1],
             latitude=row[2],
@@ -314,10 +314,10 @@ def _event(order: Order, type: str, actor: str, at: datetime, data: dict[str, An
     return {"order_id": order.id, "type": type, "actor": actor, "at": at, "data": data}
 
 
-def _explained(decision: engine.Decision, *, profile_name: str, at: datetime) -> dict[str, Any]:
+def _explained(decision: scoring.Decision, *, profile_name: str, at: datetime) -> dict[str, Any]:
     """The decision as stored on the order, for order.routing."""
 
-    def plan(p: engine.Plan) -> dict[str, Any]:
+    def plan(p: scoring.Plan) -> dict[str, Any]:
         return {
             "score": p.score,
             "factors": [{"name": f.name, "value": f.value, "weight": f.weight} for f in p.factors],
