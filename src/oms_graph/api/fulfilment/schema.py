@@ -1,4 +1,4 @@
-"""A location's fulfilment queue and the work on it: thin resolvers over services.fulfilment_work."""
+"""A location's fulfilment queue and the work on it: thin resolvers over services.fulfilment (transitions, reads)."""
 
 from __future__ import annotations
 

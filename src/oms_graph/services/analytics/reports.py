@@ -1,7 +1,7 @@
 """The figures the chain's dashboards read: sales, store load, fulfilment times, inventory turnover.
 
 Ranges are [from, to) in UTC; a day is a UTC day. Sales read the daily summaries where they can
-(services/sales_summary.py), so a year of orders costs a few hundred thousand summary rows, not millions
+(services/analytics/summaries.py), so a year of orders costs a few hundred thousand summary rows, not millions
 of lines.
 """
 
