@@ -22,6 +22,19 @@ class ErrorCode(Enum):
     RETURN_NOT_ALLOWED = "RETURN_NOT_ALLOWED"
 
 
+class WarningCode(Enum):
+    STALE_COUNT = "STALE_COUNT"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the caller should know about an input that was accepted but not (all) applied."""
+
+    code: WarningCode
+    field: tuple[str, ...]
+    message: str
+
+
 @dataclass(frozen=True)
 class UserError:
     code: ErrorCode

@@ -9,6 +9,7 @@ from oms_graph.api.context import Info
 from oms_graph.api.errors import command
 from oms_graph.api.permissions import roles
 from oms_graph.api.stock.types import (
+    InputWarning,
     StockAdjustmentInput,
     StockLevel,
     StockLevelInput,
@@ -26,8 +27,9 @@ class StockMutation:
         actor = info.context.actor
         done, errors = await command(info, lambda s: stock.set_stock_levels(s, inputs=input, actor=actor))
         location = LocationShapes()
-        levels = [StockLevel.from_view(v, location(v.location)) for v in done or []]
-        return StockLevelsPayload(stock_levels=levels, errors=errors)
+        levels = [StockLevel.from_view(v, location(v.location)) for v in done.levels] if done else []
+        warnings = [InputWarning.from_notice(n) for n in done.warnings] if done else []
+        return StockLevelsPayload(stock_levels=levels, errors=errors, warnings=warnings)
 
     @strawberry.mutation(extensions=roles(Role.INTEGRATION))
     async def adjust_stock(self, info: Info, input: StockAdjustmentInput) -> StockLevelPayload:

@@ -9,6 +9,7 @@ import strawberry
 from oms_graph.api.catalog.types import Location
 from oms_graph.api.errors import UserError
 from oms_graph.api.pagination import PageInfo
+from oms_graph.domain import errors
 from oms_graph.services.stock.levels import StockLevelView
 
 
@@ -53,6 +54,11 @@ class StockLevelInput:
     location_code: str
     on_hand: int
     safety_stock: int | None = None
+    counted_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the count was taken (default: now). Movements recorded here since are applied on top; "
+        "a count older than the last one applied to the level changes nothing (STALE_COUNT warning).",
+    )
 
 
 @strawberry.input
@@ -61,12 +67,35 @@ class StockAdjustmentInput:
     location_code: str
     delta: int
     reason: str
+    movement_id: str | None = strawberry.field(
+        default=None,
+        description="The sender's id of this movement: sent again (from the same key name, to the same location), "
+        "it returns the first result and moves nothing.",
+    )
+
+
+WarningCode = errors.WarningCode
+strawberry.enum(WarningCode)
+
+
+@strawberry.type(
+    name="Warning", description="An input that was accepted but changed nothing, or not all it asked; the rest applied."
+)
+class InputWarning:
+    code: WarningCode
+    field: list[str] = strawberry.field(description='Path to the input, e.g. ["input", "3", "countedAt"].')
+    message: str
+
+    @classmethod
+    def from_notice(cls, notice: errors.Notice) -> InputWarning:
+        return cls(code=notice.code, field=list(notice.field), message=notice.message)
 
 
 @strawberry.type
 class StockLevelsPayload:
     stock_levels: list[StockLevel]
     errors: list[UserError]
+    warnings: list[InputWarning] = strawberry.field(default_factory=list)
 
 
 @strawberry.type

@@ -35,13 +35,19 @@ class StockLevel(Base):
     # Product.promised) and so never touches the product row every placement of the sku locks.
     routed: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the last count applied here was taken: an older count changes nothing (it is stale).
+    counted_at: Mapped[datetime | None]
 
 
 class StockMovement(Base):
     """Append-only ledger: one row per change of a stock level, in the same transaction."""
 
     __tablename__ = "stock_movements"
-    __table_args__ = (Index("ix_stock_movements_sku_location_at", "sku", "location_id", "at"),)
+    __table_args__ = (
+        Index("ix_stock_movements_sku_location_at", "sku", "location_id", "at"),
+        # A movement sent from outside with its id applies once per location and source.
+        Index("ux_stock_movements_location_source_movement", "location_id", "source", "movement_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
     sku: Mapped[str] = mapped_column(String(64))
@@ -52,3 +58,6 @@ class StockMovement(Base):
     reason: Mapped[str] = mapped_column(String(200))
     actor: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    counted: Mapped[int | None]  # a count's counted figure (on_hand_after is what it came to)
+    source: Mapped[str | None] = mapped_column(String(200))  # who sent a movement with an id
+    movement_id: Mapped[str | None] = mapped_column(String(200))

@@ -48,7 +48,7 @@ from oms_graph.services.orders import lifecycle as orders
 from oms_graph.services.orders import till_sales as store_sales
 from oms_graph.services.returns import lifecycle as returns
 from oms_graph.services.routing import plan as routing
-from oms_graph.services.stock import ledger
+from oms_graph.services.stock import figures
 from oms_graph.services.stock import levels as stock
 from oms_graph.tasks import actors
 
@@ -349,7 +349,7 @@ class History:
                 await session.execute(
                     select(StockLevel.sku, Location.code, StockLevel.reserved, Location.kind)
                     .join(Location, Location.id == StockLevel.location_id)
-                    .where(ledger.AVAILABLE < 10)
+                    .where(figures.AVAILABLE < 10)
                 )
             )
         if low:

@@ -27,7 +27,7 @@ from oms_graph.domain.orders import MAX_LINES, FulfilmentMethod
 from oms_graph.domain.placement import AddressFields, check_address
 from oms_graph.services.routing.plan import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
-from oms_graph.services.stock import ledger
+from oms_graph.services.stock import figures
 from oms_graph.services.stock.availability import availability
 
 
@@ -137,7 +137,7 @@ async def _pickups(session: AsyncSession, currency: str, wanted: scoring.Demand,
         .where(Location.active.is_(True), Location.can_pickup.is_(True))
     )
     per_sku = [
-        holding.where(StockLevel.sku == sku, ledger.AVAILABLE >= quantity).scalar_subquery()
+        holding.where(StockLevel.sku == sku, figures.AVAILABLE >= quantity).scalar_subquery()
         for sku, quantity in wanted.lines.items()
     ]
     stmt = select(Location).where(*(Location.id.in_(ids) for ids in per_sku))

@@ -32,7 +32,7 @@ from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_shape, payload_of
 from oms_graph.services.outbox import append_event
-from oms_graph.services.stock import ledger
+from oms_graph.services.stock import figures, ledger
 
 orders_table = cast(Table, Order.__table__)
 lines_table = cast(Table, OrderLine.__table__)
@@ -306,7 +306,7 @@ async def _short(
 ) -> None:
     """Say how short a line is (read only when it is)."""
     if pickup is None:
-        have = max(0, int(await session.scalar(select(ledger.network_capacity(sku))) or 0) - promised)
+        have = max(0, int(await session.scalar(select(figures.network_capacity(sku))) or 0) - promised)
         errors.add(
             ErrorCode.INSUFFICIENT_STOCK,
             ["input", "lines", line, "quantity"],
@@ -314,7 +314,7 @@ async def _short(
         )
         return
     available = await session.scalar(
-        select(ledger.AVAILABLE).where(ledger.levels.c.sku == sku, ledger.levels.c.location_id == pickup.id)
+        select(figures.AVAILABLE).where(figures.levels.c.sku == sku, figures.levels.c.location_id == pickup.id)
     )
     errors.add(
         ErrorCode.INSUFFICIENT_STOCK,

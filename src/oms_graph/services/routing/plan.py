@@ -34,7 +34,7 @@ from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
 from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_events
 from oms_graph.services.routing.profiles import profile_of_channel
-from oms_graph.services.stock import ledger
+from oms_graph.services.stock import figures, ledger
 
 SYSTEM = "system"
 ALTERNATIVES = 3
@@ -45,7 +45,7 @@ fulfilment_lines_table = cast(Table, FulfilmentLine.__table__)
 ATTEMPTS = 3  # plans per transaction when other routings take the stock first
 
 
-_units = ledger.AVAILABLE
+_units = figures.AVAILABLE
 _assigned_today = (
     select(func.count())
     .where(

@@ -15,7 +15,7 @@ from oms_graph.db.models import Location, Product
 from oms_graph.domain.catalog import check_coordinates
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
-from oms_graph.services.stock import ledger
+from oms_graph.services.stock import figures, ledger
 
 MAX_AVAILABILITY_SKUS = 500
 
@@ -53,13 +53,13 @@ async def availability(
         errors.add(ErrorCode.INVALID_INPUT, ["maxLocations"], "must not be negative")
     errors.raise_if_any()
     unique = list(dict.fromkeys(skus))
-    level = ledger.levels.c
-    units = ledger.AVAILABLE
+    level = figures.levels.c
+    units = figures.AVAILABLE
 
     # Three statements whatever the number of skus: the skus with what they can still promise, the active
     # locations, and per sku the nearest locations with stock (ranked here, walked by the database).
     capacity = (
-        select(level.sku, func.sum(ledger.promise_capacity()).label("units"))
+        select(level.sku, func.sum(figures.promise_capacity()).label("units"))
         .join(Location, Location.id == level.location_id)
         .where(level.sku.in_(unique))
         .group_by(level.sku)

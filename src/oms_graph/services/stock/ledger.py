@@ -7,12 +7,7 @@ Every change is one named operation: a conditional UPDATE whose effect is checke
 The lock order, for every transaction that writes counters: the skus' product rows first (when a promise
 changes), then their stock levels, each in code-point sku order (then location). In PostgreSQL's READ
 COMMITTED every statement after the product lock sees every earlier placement and reservation of those
-skus, and two transactions touching the same skus cannot deadlock.
-
-The counters: `on_hand` units at the location; `reserved` units held there for fulfilments and pickups;
-`routed` the part of `reserved` that routing moved from the sku's network promise (delivery orders);
-`promised` the units of a sku that delivery orders hold network-wide, routed or not. Routing raises
-`reserved` and `routed` together, which leaves availableToPromise as it was.
+skus, and two transactions touching the same skus cannot deadlock. (What each counter means: the models.)
 """
 
 from __future__ import annotations
@@ -22,44 +17,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, case, func, select, update
+from sqlalchemy import Row, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.dialect import byte_order, dialect_of, insert_for, insert_rows, lock_rows, update_rows
 from oms_graph.db.models import Location, Product, StockLevel, StockMovement
-from oms_graph.domain import stock as rules
+from oms_graph.services.stock.figures import AVAILABLE, network_capacity
 
 levels = cast(Table, StockLevel.__table__)
 products = cast(Table, Product.__table__)
 movements = cast(Table, StockMovement.__table__)
 LEVEL_KEY = ("sku", "location_id")
+CHUNK = 1000  # levels per statement when a count reads what moved since
 _level, _product = levels.c, products.c
-
-# What a stock level can still give to new demand: the SQL twin of `domain.stock.available`.
-AVAILABLE: ColumnElement[int] = rules.available(
-    on_hand=_level.on_hand, reserved=_level.reserved, safety_stock=_level.safety_stock
-)
-
-
-def promise_capacity() -> ColumnElement[int]:
-    """What a stock level (joined to its location) gives its sku's network promise: its positive available
-    at an active SHIP location, plus the units routed here from earlier promises. A sku's availableToPromise
-    is the sum over its levels less `Product.promised`."""
-    shippable = and_(Location.active.is_(True), Location.can_ship.is_(True), AVAILABLE > 0)
-    return case((shippable, AVAILABLE), else_=0) + _level.routed
-
-
-def network_capacity(sku: Any) -> Any:
-    """What the sku's network can promise in all (its availableToPromise plus `promised`), as a subquery."""
-    return (
-        select(func.coalesce(func.sum(promise_capacity()), 0))
-        .select_from(levels.join(Location, Location.id == _level.location_id))
-        .where(_level.sku == sku)
-        .scalar_subquery()
-    )
-
 
 # The hot path's statements are built once; each call only binds values (b_* parameters).
 _PROMISE = (
@@ -143,6 +116,8 @@ class Movement:
     reason: str
     actor: str | None
     at: datetime
+    source: str | None = None  # with movement_id: a movement sent from outside, applied once per location
+    movement_id: str | None = None
 
 
 async def lock_products(session: AsyncSession, *, skus: Iterable[str]) -> dict[str, int]:
@@ -304,17 +279,31 @@ async def write_off(
 
 @dataclass(frozen=True)
 class Count:
-    """A counted stock level: its onHand, and its safety stock when the count sets one."""
+    """A counted stock level: its onHand when it was counted, and its safety stock when the count sets one."""
 
     sku: str
     location_id: uuid.UUID
     on_hand: int
     safety_stock: int | None
+    counted_at: datetime
 
 
-async def count(session: AsyncSession, *, counts: Sequence[Count], movement: Movement) -> dict[tuple, Row[Any]]:
-    """Set onHand (and safety stock) to what was counted; reservations are kept. The levels as they were
-    before, by (sku, location id)."""
+@dataclass(frozen=True)
+class Counted:
+    """A count applied (onHand: the counted figure plus what moved since), or stale (older than the last
+    count applied to the level: nothing changed)."""
+
+    before: Row[Any]
+    on_hand: int
+    safety_stock: int
+    stale: bool
+
+
+async def count(
+    session: AsyncSession, *, counts: Sequence[Count], movement: Movement
+) -> dict[tuple[str, uuid.UUID], Counted]:
+    """Set onHand to what was counted plus the movements recorded at the level after the count was taken
+    (not other counts); safety stock when given; reservations are kept. By (sku, location id)."""
     wanted = sorted(counts, key=lambda c: (c.sku, c.location_id))
     keys = [(c.sku, c.location_id) for c in wanted]
     await insert_rows(
@@ -324,31 +313,65 @@ async def count(session: AsyncSession, *, counts: Sequence[Count], movement: Mov
         skip_conflicts=True,
     )
     before = {(r.sku, r.location_id): r for r in await lock_rows(session, levels, keys, key=LEVEL_KEY)}
+    since = await _moved_since(session, wanted, count_reason=movement.reason)
+    done: dict[tuple[str, uuid.UUID], Counted] = {}
     changes, written = [], []
     for c in wanted:
-        old = before[(c.sku, c.location_id)]
+        key = (c.sku, c.location_id)
+        old = before[key]
+        if old.counted_at is not None and c.counted_at < old.counted_at:
+            done[key] = Counted(old, old.on_hand, old.safety_stock, stale=True)
+            continue
         safety = old.safety_stock if c.safety_stock is None else c.safety_stock
+        on_hand = max(0, c.on_hand + since.get(key, 0))
+        done[key] = Counted(old, on_hand, safety, stale=False)
         changes.append(
             {
                 "sku": c.sku,
                 "location_id": c.location_id,
-                "on_hand": c.on_hand,
+                "on_hand": on_hand,
                 "safety_stock": safety,
+                "counted_at": c.counted_at,
                 "updated_at": movement.at,
             }
         )
-        if c.on_hand != old.on_hand or safety != old.safety_stock:
-            after = _After(c.on_hand, safety)
-            written.append(_movement(c.sku, c.location_id, c.on_hand - old.on_hand, after, movement))
+        if on_hand != old.on_hand or safety != old.safety_stock:
+            row = _movement(
+                c.sku,
+                c.location_id,
+                on_hand - old.on_hand,
+                SimpleNamespace(on_hand=on_hand, safety_stock=safety),
+                movement,
+            )
+            written.append({**row, "counted": c.on_hand})
     await update_rows(session, levels, changes, key=LEVEL_KEY)
     await insert_rows(session, movements, written)
-    return before
+    return done
 
 
-@dataclass(frozen=True)
-class _After:
-    on_hand: int
-    safety_stock: int
+async def _moved_since(
+    session: AsyncSession, counts: Sequence[Count], *, count_reason: str
+) -> dict[tuple[str, uuid.UUID], int]:
+    """Per level, what its movements after its count was taken add up to (counts left out)."""
+    moved: dict[tuple[str, uuid.UUID], int] = {}
+    by_time: dict[datetime, list[tuple[str, uuid.UUID]]] = {}
+    for c in counts:
+        by_time.setdefault(c.counted_at, []).append((c.sku, c.location_id))
+    m = movements.c
+    for at, keys in by_time.items():
+        for start in range(0, len(keys), CHUNK):
+            rows = await session.execute(
+                select(m.sku, m.location_id, func.sum(m.delta))
+                .where(
+                    tuple_(m.sku, m.location_id).in_(keys[start : start + CHUNK]),
+                    m.at > at,
+                    m.counted.is_(None),
+                    m.reason != count_reason,
+                )
+                .group_by(m.sku, m.location_id)
+            )
+            moved.update({(sku, loc): int(total) for sku, loc, total in rows})
+    return moved
 
 
 def _movement(sku: str, location_id: uuid.UUID, delta: int, after: Any, movement: Movement) -> dict[str, Any]:
@@ -362,4 +385,7 @@ def _movement(sku: str, location_id: uuid.UUID, delta: int, after: Any, movement
         "reason": movement.reason,
         "actor": movement.actor,
         "at": movement.at,
+        "counted": None,
+        "source": movement.source,
+        "movement_id": movement.movement_id,
     }

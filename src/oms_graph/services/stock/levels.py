@@ -5,17 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
+from oms_graph.db.dialect import insert_rows, lock_rows
 from oms_graph.db.models import Location, Product, StockLevel
 from oms_graph.domain import stock as rules
 from oms_graph.domain.catalog import check_batch, check_non_negative, check_text
-from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList, Notice, WarningCode
 from oms_graph.services.orders.lifecycle import requeue_backorders
 from oms_graph.services.stock import ledger
 
@@ -28,6 +29,7 @@ class StockLevelFields(Protocol):
     location_code: str
     on_hand: int
     safety_stock: int | None
+    counted_at: datetime | None  # when the count was taken; None: now
 
 
 class StockAdjustmentFields(Protocol):
@@ -35,6 +37,10 @@ class StockAdjustmentFields(Protocol):
     location_code: str
     delta: int
     reason: str
+    movement_id: str | None  # the sender's id of the movement: a repeat applies nothing
+
+
+CLOCK_SKEW = timedelta(minutes=1)  # how far ahead of ours a sender's clock may be
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,19 @@ class StockLevelView:
         return rules.available(on_hand=self.on_hand, reserved=self.reserved, safety_stock=self.safety_stock)
 
 
+@dataclass(frozen=True)
+class CountResult:
+    levels: list[StockLevelView]
+    warnings: list[Notice]
+
+
 async def set_stock_levels(
     session: AsyncSession, *, inputs: Sequence[StockLevelFields], actor: str | None
-) -> list[StockLevelView]:
-    """Replace onHand (and safety stock when given) from a count; reservations are kept."""
+) -> CountResult:
+    """Counts from a WMS/ERP: each is the truth at its `counted_at` (default now), so what moved here since
+    is applied on top; a count older than the last one applied to its level changes nothing (a
+    STALE_COUNT warning). Safety stock is set when given; reservations are kept."""
+    now = utcnow()
     errors = ErrorList()
     if check_batch(
         errors, inputs, key=lambda s: f"{s.sku}@{s.location_code}", key_field="sku", key_label="sku@location"
@@ -62,38 +77,70 @@ async def set_stock_levels(
         for i, s in enumerate(inputs):
             check_non_negative(errors, s.on_hand, ["input", i, "onHand"])
             check_non_negative(errors, s.safety_stock, ["input", i, "safetyStock"])
+            if _counted_at(s, now) > now + CLOCK_SKEW:
+                errors.add(ErrorCode.INVALID_INPUT, ["input", i, "countedAt"], "a count cannot be taken in the future")
     errors.raise_if_any()
     locations = await _resolve(session, inputs, errors)
     errors.raise_if_any()
 
-    now = utcnow()
-    counted = [ledger.Count(s.sku, locations[s.location_code].id, s.on_hand, s.safety_stock) for s in inputs]
-    before = await ledger.count(session, counts=counted, movement=ledger.Movement(SYNC_REASON, actor, now))
-    views, arrived = [], set()
-    for s, c in zip(inputs, counted, strict=True):
-        old = before[(c.sku, c.location_id)]
-        safety = old.safety_stock if s.safety_stock is None else s.safety_stock
-        if s.on_hand - safety > old.on_hand - old.safety_stock:
+    counts = [
+        ledger.Count(s.sku, locations[s.location_code].id, s.on_hand, s.safety_stock, _counted_at(s, now))
+        for s in inputs
+    ]
+    done = await ledger.count(session, counts=counts, movement=ledger.Movement(SYNC_REASON, actor, now))
+    views, warnings, arrived = [], [], set()
+    for i, (s, c) in enumerate(zip(inputs, counts, strict=True)):
+        result, old = done[(c.sku, c.location_id)], done[(c.sku, c.location_id)].before
+        if result.stale:
+            taken = old.counted_at.isoformat() if old.counted_at else "earlier"
+            warnings.append(
+                Notice(
+                    WarningCode.STALE_COUNT,
+                    ("input", str(i), "countedAt"),
+                    f"{s.sku} at {s.location_code} was counted at {taken}, after this count: it changed nothing",
+                )
+            )
+        elif result.on_hand - result.safety_stock > old.on_hand - old.safety_stock:
             arrived.add(s.sku)
-        views.append(StockLevelView(s.sku, locations[s.location_code], s.on_hand, old.reserved, safety, now))
+        at = old.updated_at if result.stale else now
+        views.append(
+            StockLevelView(s.sku, locations[s.location_code], result.on_hand, old.reserved, result.safety_stock, at)
+        )
     await requeue_backorders(session, skus=arrived, actor=actor)
-    return views
+    return CountResult(views, warnings)
+
+
+def _counted_at(count: StockLevelFields, now: datetime) -> datetime:
+    """When a count was taken: as sent (inputs from before counts had a time have none), else now."""
+    return getattr(count, "counted_at", None) or now
 
 
 async def adjust_stock(
     session: AsyncSession, *, adjustment: StockAdjustmentFields, actor: str | None
 ) -> StockLevelView:
-    """Add a delta to onHand (goods received, shrinkage, a found unit); never below zero."""
+    """Add a delta to onHand (goods received, shrinkage, a found unit); never below zero. With a
+    `movement_id`, a repeat from the same sender at the same location returns the first result and moves
+    nothing."""
     errors = ErrorList()
     if adjustment.delta == 0:
         errors.add(ErrorCode.INVALID_INPUT, ["input", "delta"], "delta must not be zero")
     check_text(errors, adjustment.reason, ["input", "reason"])
+    movement_id = getattr(adjustment, "movement_id", None)
+    if movement_id is not None:
+        check_text(errors, movement_id, ["input", "movementId"])
     errors.raise_if_any()
     location = (await _resolve(session, [adjustment], errors, path=["input"]))[adjustment.location_code]
     errors.raise_if_any()
 
     now = utcnow()
-    movement = ledger.Movement(adjustment.reason.strip(), actor, now)
+    source = actor or ""
+    if movement_id is not None:
+        first = await _recorded(
+            session, sku=adjustment.sku, location_id=location.id, source=source, movement_id=movement_id
+        )
+        if first is not None:
+            return StockLevelView(adjustment.sku, location, first.on_hand, first.reserved, first.safety_stock, first.at)
+    movement = ledger.Movement(adjustment.reason.strip(), actor, now, source=source, movement_id=movement_id)
     if adjustment.delta > 0:
         units = {adjustment.sku: adjustment.delta}
         row = (await ledger.receive(session, location_id=location.id, units=units, movement=movement))[adjustment.sku]
@@ -117,6 +164,27 @@ async def adjust_stock(
             )
         row = found
     return StockLevelView(adjustment.sku, location, row.on_hand, row.reserved, row.safety_stock, now)
+
+
+async def _recorded(session: AsyncSession, *, sku: str, location_id: uuid.UUID, source: str, movement_id: str) -> Any:
+    """What a movement sent with this id came to, if it was applied (onHand and safety stock after it, the
+    level's reservations now, when). The level is locked first: a repeat racing the first waits for it,
+    then finds it."""
+    now = utcnow()
+    await insert_rows(
+        session, ledger.levels, [{"sku": sku, "location_id": location_id, "updated_at": now}], skip_conflicts=True
+    )
+    (level,) = await lock_rows(session, ledger.levels, [(sku, location_id)], key=STOCK_KEY)
+    m = ledger.movements.c
+    found = await session.execute(
+        select(
+            m.on_hand_after.label("on_hand"),
+            m.safety_stock_after.label("safety_stock"),
+            literal(level.reserved).label("reserved"),
+            m.at,
+        ).where(m.location_id == location_id, m.source == source, m.movement_id == movement_id)
+    )
+    return found.first()
 
 
 async def put_back(

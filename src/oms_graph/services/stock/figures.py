@@ -1,0 +1,37 @@
+"""The figures of stock that SQL computes: what a level can still give, and what a sku's network can
+promise. One expression each, the SQL twins of `domain.stock`; the ledger's conditional updates use them."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, and_, case, func, select
+
+from oms_graph.db.models import Location, StockLevel
+from oms_graph.domain import stock as rules
+
+levels = cast(Table, StockLevel.__table__)
+_level = levels.c
+
+# What a stock level can still give to new demand: the SQL twin of `domain.stock.available`.
+AVAILABLE: ColumnElement[int] = rules.available(
+    on_hand=_level.on_hand, reserved=_level.reserved, safety_stock=_level.safety_stock
+)
+
+
+def promise_capacity() -> ColumnElement[int]:
+    """What a stock level (joined to its location) gives its sku's network promise: its positive available
+    at an active SHIP location, plus the units routed here from earlier promises. A sku's availableToPromise
+    is the sum over its levels less `Product.promised`."""
+    shippable = and_(Location.active.is_(True), Location.can_ship.is_(True), AVAILABLE > 0)
+    return case((shippable, AVAILABLE), else_=0) + _level.routed
+
+
+def network_capacity(sku: Any) -> Any:
+    """What the sku's network can promise in all (its availableToPromise plus `promised`), as a subquery."""
+    return (
+        select(func.coalesce(func.sum(promise_capacity()), 0))
+        .select_from(levels.join(Location, Location.id == _level.location_id))
+        .where(_level.sku == sku)
+        .scalar_subquery()
+    )
