@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import Base, utcnow
 from oms_graph.db.dialect import insert_for
-from oms_graph.db.models import Channel, Location, Product
+from oms_graph.db.models import Channel, Location, Product, StockLevel
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.catalog import (
     ChannelKind,
@@ -27,6 +27,7 @@ from oms_graph.domain.catalog import (
 )
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.orders import Confirmation
+from oms_graph.services.orders.backorders import requeue_backorders
 
 M = TypeVar("M", bound=Base)
 LANGUAGE = re.compile(r"[a-z]{2}")
@@ -118,7 +119,17 @@ async def upsert_locations(session: AsyncSession, *, inputs: Sequence[LocationFi
         }
         for loc in inputs
     ]
-    return await _upsert(session, Location, rows, key="code")
+    codes = [r["code"] for r in rows]
+    shipping = select(Location.code, Location.active & Location.can_ship).where(Location.code.in_(codes))
+    was = dict((await session.execute(shipping)).all())
+    saved = await _upsert(session, Location, rows, key="code")
+    opened = [loc.id for loc in saved if loc.active and loc.can_ship and not was.get(loc.code, True)]
+    if opened:  # its stock ships again: backorders of what it holds may be served now
+        held = await session.scalars(
+            select(StockLevel.sku).where(StockLevel.location_id.in_(opened), StockLevel.on_hand > 0).distinct()
+        )
+        await requeue_backorders(session, skus=list(held), actor=None)
+    return saved
 
 
 async def upsert_products(session: AsyncSession, *, inputs: Sequence[ProductFields]) -> list[Product]:

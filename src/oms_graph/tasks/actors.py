@@ -28,6 +28,7 @@ from oms_graph.services import notifications, webhooks
 from oms_graph.services import outbox as events
 from oms_graph.services.analytics import summaries as sales_summary
 from oms_graph.services.fulfilment import shipping, sweep
+from oms_graph.services.orders import backorders
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.routing import plan as routing
 
@@ -219,8 +220,9 @@ async def send_notification(event_id: int) -> None:
 
 
 async def sweep_fulfilments() -> None:
-    """The schedule's work: assignments not accepted in time go elsewhere, uncollected pickups expire.
-    One transaction per fulfilment; one that fails is logged and left to the next sweep."""
+    """The schedule's work: assignments not accepted in time go elsewhere, uncollected pickups expire, and
+    backorders the free stock can serve go back to routing. One transaction per fulfilment; one that fails
+    is logged and left to the next sweep."""
     now, settings = utcnow(), runtime().settings
     accept_within = timedelta(seconds=settings.accept_timeout)
     async with database().read() as session:
@@ -230,6 +232,8 @@ async def sweep_fulfilments() -> None:
         await _each(sweep.reassign_if_stale, fulfilment_id=fulfilment_id, now=now, accept_within=accept_within)
     for fulfilment_id in expired:
         await _each(sweep.expire_pickup, fulfilment_id=fulfilment_id, now=now)
+    async with database().write() as session:
+        await backorders.requeue_servable(session, actor=sweep.SCHEDULE.name)
 
 
 async def refresh_analytics() -> None:

@@ -31,6 +31,7 @@ from oms_graph.domain.fulfilment import (
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.payments import Handover
 from oms_graph.services.fulfilment.allocation import unallocated
+from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.orders.lifecycle import close_cancelled
 from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_event
@@ -114,6 +115,8 @@ async def give_back(session: AsyncSession, work: Work, units: dict[str, int], *,
         at=now,
         write_off=ledger.Movement(gone, actor, now) if gone else None,
     )
+    if not gone:  # the units are on the shelf and free: backorders of them may be served now
+        await requeue_backorders(session, skus=units, actor=actor)
 
 
 async def leave(session: AsyncSession, work: Work, units: dict[str, int], *, reason: str, actor: str) -> Decimal:

@@ -22,6 +22,7 @@ from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import unallocated
 from oms_graph.services.fulfilment.work import set_order_status
+from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.orders.lifecycle import close_cancelled
 from oms_graph.services.orders.locking import for_change
 from oms_graph.services.outbox import append_event
@@ -93,6 +94,7 @@ async def cancel_lines(
             await _shrink(session, fulfilment_id, sku, take, held)
             left -= take
     await ledger.release(session, units=released, routed=delivery, at=now)
+    await requeue_backorders(session, skus=wanted, actor=principal.name)  # the freed units may serve them
     value = await _count_cancelled(session, order.id, wanted)
     await _drop_empty_fulfilments(session, order, principal, now)
     await append_event(

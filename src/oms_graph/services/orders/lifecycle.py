@@ -1,14 +1,13 @@
-"""An order's life before routing: cancel, hold, release, and backorders put back in line when stock comes."""
+"""An order's life before routing: cancel, hold, release."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
@@ -19,6 +18,7 @@ from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.services.fulfilment.allocation import release_fulfilments, unallocated
+from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.orders.locking import for_change
 from oms_graph.services.outbox import append_event
 from oms_graph.services.payments import transactions as payments
@@ -44,6 +44,7 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
         pickup = cast(uuid.UUID, order.pickup_location_id)
         await ledger.release(session, units={(sku, pickup): n for sku, n in unheld.items()}, routed=False, at=now)
     await close_cancelled(session, order=order, reason=reason.strip(), actor=principal.name, now=now)
+    await requeue_backorders(session, skus={line.sku for line in lines}, actor=principal.name)  # units freed
     return order
 
 
@@ -94,41 +95,6 @@ async def release_order(session: AsyncSession, *, order_id: uuid.UUID, principal
         data={"number": order.number, "heldFor": held_for},
     )
     return order
-
-
-async def requeue_backorders(session: AsyncSession, *, skus: Iterable[str], actor: str | None) -> int:
-    """Stock arrived: backordered orders of these skus go back to PLACED for routing, oldest first.
-
-    Orders another transaction is changing are skipped (SKIP LOCKED), which also keeps a stock sync
-    from waiting on, or deadlocking with, a cancellation."""
-    wanted = sorted(set(skus))
-    if not wanted:
-        return 0
-    backordered = (
-        await session.execute(
-            select(Order.id, Order.number)
-            .where(
-                Order.status == OrderStatus.BACKORDERED,
-                Order.id.in_(select(OrderLine.order_id).where(OrderLine.sku.in_(wanted))),
-            )
-            .order_by(Order.seq)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    now = utcnow()
-    for order_id, number in backordered:
-        await session.execute(
-            update(Order).where(Order.id == order_id).values(status=OrderStatus.PLACED, updated_at=now)
-        )
-        await append_event(
-            session,
-            order_id=order_id,
-            type=EventType.ORDER_REQUEUED,
-            actor=actor,
-            at=now,
-            data={"number": number, "skus": wanted},
-        )
-    return len(backordered)
 
 
 def _transition(order: Order, allowed: frozenset[OrderStatus], done: str, reason: str) -> OrderStatus:

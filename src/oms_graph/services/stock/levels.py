@@ -17,7 +17,7 @@ from oms_graph.db.models import Location, Product, StockLevel
 from oms_graph.domain import stock as rules
 from oms_graph.domain.catalog import check_batch, check_non_negative, check_text
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList, Notice, WarningCode
-from oms_graph.services.orders.lifecycle import requeue_backorders
+from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
 
 SYNC_REASON = "sync"
