@@ -89,6 +89,8 @@ async def test_a_movement_sent_twice_with_its_id_moves_once_and_answers_the_firs
     again = (await api.data(admin, ADJUST, {"input": receipt}))["adjustStock"]
     assert first == again == {"stockLevel": {"onHand": 5}, "errors": []}
     assert await ledger(api, "SKU-1", "WH-HAM") == [("goods in", 5)]
+    changed = (await api.data(admin, ADJUST, {"input": {**receipt, "delta": 6}}))["adjustStock"]
+    assert [(e["code"], e["field"]) for e in changed["errors"]] == [("IDEMPOTENCY_CONFLICT", ["input", "movementId"])]
     # Another sender's movement with the same id is its own.
     integration = await make_key(api.db, Role.INTEGRATION)
     other = (await api.data(integration, ADJUST, {"input": receipt}))["adjustStock"]

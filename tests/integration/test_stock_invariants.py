@@ -1,5 +1,6 @@
 """Random sequences of placements, routings, fulfilment work (rejections, short picks, shipping and
-collecting), cancellations (whole and partial), returns and stock changes keep the books straight.
+collecting), cancellations (whole and partial), returns and stock changes (counts taken in the past, late
+or stale; adjustments sent again with their movement id) keep the books straight.
 
 Always: no counter below zero; every level's onHand equals the sum of its ledger; `promised` equals the
 delivery units not yet shipped or cancelled (routed or not); a level's `routed` equals what open delivery
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace as Input
 from typing import Any
@@ -24,7 +26,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from oms_graph.adapters.carriers import Booking
-from oms_graph.db.base import Base
+from oms_graph.db.base import Base, utcnow
 from oms_graph.db.engine import create_database
 from oms_graph.db.models import (
     Fulfilment,
@@ -75,12 +77,19 @@ operation = st.one_of(
     ),
     st.tuples(st.just("route"), st.integers(0, 50), st.integers(1, 3)),
     st.tuples(st.just("work"), st.integers(0, 50), st.sampled_from(["reject_oos", "reject_cap", "short", "ship"])),
-    st.tuples(st.just("set"), st.sampled_from(SKUS), st.sampled_from([c for c, _ in LOCATIONS]), st.integers(0, 8)),
+    st.tuples(
+        st.just("set"),
+        st.sampled_from(SKUS),
+        st.sampled_from([c for c, _ in LOCATIONS]),
+        st.integers(0, 8),
+        st.one_of(st.none(), st.integers(0, 120)),  # counted that many minutes ago (late, or stale)
+    ),
     st.tuples(
         st.just("adjust"),
         st.sampled_from(SKUS),
         st.sampled_from([c for c, _ in LOCATIONS]),
         st.integers(-5, 5).filter(bool),
+        st.one_of(st.none(), st.sampled_from(["m1", "m2"])),  # a movement id, sent again at times
     ),
 )
 
@@ -277,15 +286,12 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                             principal=ADMIN,
                         )
                     elif kind == "set":
-                        await stock.set_stock_levels(
-                            s,
-                            inputs=[Input(sku=op[1], location_code=op[2], on_hand=op[3], safety_stock=None)],
-                            actor="p",
-                        )
+                        at = None if op[4] is None else utcnow() - timedelta(minutes=op[4])
+                        row = Input(sku=op[1], location_code=op[2], on_hand=op[3], safety_stock=None, counted_at=at)
+                        await stock.set_stock_levels(s, inputs=[row], actor="p")
                     elif kind == "adjust":
-                        await stock.adjust_stock(
-                            s, adjustment=Input(sku=op[1], location_code=op[2], delta=op[3], reason="r"), actor="p"
-                        )
+                        change = Input(sku=op[1], location_code=op[2], delta=op[3], reason="r", movement_id=op[4])
+                        await stock.adjust_stock(s, adjustment=change, actor="p")
                 if kind == "work":
                     await work_on(db, op[1], op[2])
                 if kind == "return":

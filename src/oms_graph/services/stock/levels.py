@@ -132,14 +132,17 @@ async def adjust_stock(
     location = (await _resolve(session, [adjustment], errors, path=["input"]))[adjustment.location_code]
     errors.raise_if_any()
 
-    now = utcnow()
-    source = actor or ""
+    now, sku, source = utcnow(), adjustment.sku, actor or ""
     if movement_id is not None:
-        first = await _recorded(
-            session, sku=adjustment.sku, location_id=location.id, source=source, movement_id=movement_id
-        )
+        first = await _recorded(session, sku=sku, location_id=location.id, source=source, movement_id=movement_id)
+        if first is not None and (first.sku, first.delta) != (sku, adjustment.delta):
+            raise DomainError.one(
+                ErrorCode.IDEMPOTENCY_CONFLICT,
+                ["input", "movementId"],
+                f"movement {movement_id!r} at {location.code} was a delta of {first.delta} for {first.sku}",
+            )
         if first is not None:
-            return StockLevelView(adjustment.sku, location, first.on_hand, first.reserved, first.safety_stock, first.at)
+            return StockLevelView(sku, location, first.on_hand, first.reserved, first.safety_stock, first.at)
     movement = ledger.Movement(adjustment.reason.strip(), actor, now, source=source, movement_id=movement_id)
     if adjustment.delta > 0:
         units = {adjustment.sku: adjustment.delta}
@@ -182,6 +185,8 @@ async def _recorded(session: AsyncSession, *, sku: str, location_id: uuid.UUID, 
             m.safety_stock_after.label("safety_stock"),
             literal(level.reserved).label("reserved"),
             m.at,
+            m.sku,
+            m.delta,
         ).where(m.location_id == location_id, m.source == source, m.movement_id == movement_id)
     )
     return found.first()
