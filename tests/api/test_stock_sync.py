@@ -104,3 +104,23 @@ async def test_twenty_concurrent_repeats_of_a_movement_move_once(api, admin):
     assert {a["adjustStock"]["stockLevel"]["onHand"] for a in answers} == {3}
     assert (await stock(api, "SKU-2", "ST-BER"))[0] == 3
     assert await ledger(api, "SKU-2", "ST-BER") == [("goods in", 3)]
+
+
+BULK = """mutation($input: [StockAdjustmentInput!]!) { adjustStockLevels(input: $input) {
+  stockLevels { sku onHand location { code } } errors { code field message } } }"""
+
+
+async def test_a_file_of_deltas_applies_all_or_nothing_and_a_resend_moves_nothing(api, admin):
+    receipts = [
+        {"sku": "SKU-2", "locationCode": "WH-HAM", "delta": 4, "reason": "goods in", "movementId": "ASN-7/1"},
+        {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": 2, "reason": "goods in", "movementId": "ASN-7/2"},
+    ]
+    bad = [*receipts, {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": -9, "reason": "lost"}]
+    refused = (await api.data(admin, BULK, {"input": bad}))["adjustStockLevels"]
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_INPUT", ["input", "2", "delta"])]
+    assert await ledger(api, "SKU-1", "WH-HAM") == [] and await ledger(api, "SKU-2", "WH-HAM") == []
+    first = (await api.data(admin, BULK, {"input": receipts}))["adjustStockLevels"]
+    again = (await api.data(admin, BULK, {"input": receipts}))["adjustStockLevels"]
+    assert first == again
+    assert [(s["sku"], s["onHand"]) for s in first["stockLevels"]] == [("SKU-2", 4), ("SKU-1", 2)]
+    assert await ledger(api, "SKU-1", "WH-HAM") == [("goods in", 2)]

@@ -37,3 +37,14 @@ class StockMutation:
         done, errors = await command(info, lambda s: stock.adjust_stock(s, adjustment=input, actor=actor))
         level = StockLevel.from_view(done, Location.from_model(done.location)) if done else None
         return StockLevelPayload(stock_level=level, errors=errors)
+
+    @strawberry.mutation(
+        extensions=roles(Role.INTEGRATION),
+        description="Many deltas in one call, all or none; each as adjustStock (a movementId applies once).",
+    )
+    async def adjust_stock_levels(self, info: Info, input: list[StockAdjustmentInput]) -> StockLevelsPayload:
+        actor = info.context.actor
+        done, errors = await command(info, lambda s: stock.adjust_stock_levels(s, adjustments=input, actor=actor))
+        location = LocationShapes()
+        levels = [StockLevel.from_view(v, location(v.location)) for v in done or []]
+        return StockLevelsPayload(stock_levels=levels, errors=errors)

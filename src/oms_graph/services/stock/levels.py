@@ -21,6 +21,7 @@ from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
 
 SYNC_REASON = "sync"
+MAX_BATCH = 10_000  # adjustments one call may send
 STOCK_KEY = ("sku", "location_id")
 
 
@@ -122,51 +123,90 @@ async def adjust_stock(
     `movement_id`, a repeat from the same sender at the same location returns the first result and moves
     nothing."""
     errors = ErrorList()
-    if adjustment.delta == 0:
-        errors.add(ErrorCode.INVALID_INPUT, ["input", "delta"], "delta must not be zero")
-    check_text(errors, adjustment.reason, ["input", "reason"])
-    movement_id = getattr(adjustment, "movement_id", None)
-    if movement_id is not None:
-        check_text(errors, movement_id, ["input", "movementId"])
+    _check_adjustment(errors, adjustment, ["input"])
     errors.raise_if_any()
     location = (await _resolve(session, [adjustment], errors, path=["input"]))[adjustment.location_code]
     errors.raise_if_any()
+    return await _adjust(session, adjustment, location, actor=actor, path=["input"])
 
+
+async def adjust_stock_levels(
+    session: AsyncSession, *, adjustments: Sequence[StockAdjustmentFields], actor: str | None
+) -> list[StockLevelView]:
+    """Many deltas in one transaction, all or none (each as `adjust_stock`), applied in (sku, location)
+    order; the levels after each, in the order given."""
+    errors = ErrorList()
+    if not 0 < len(adjustments) <= MAX_BATCH:
+        errors.add(ErrorCode.INVALID_INPUT, ["input"], f"send 1 to {MAX_BATCH} adjustments")
+    sent: set[tuple[str, str]] = set()
+    for i, adjustment in enumerate(adjustments):
+        _check_adjustment(errors, adjustment, ["input", i])
+        movement_id = getattr(adjustment, "movement_id", None)
+        if movement_id is not None and (adjustment.location_code, movement_id) in sent:
+            errors.add(ErrorCode.INVALID_INPUT, ["input", i, "movementId"], f"{movement_id!r} is given twice")
+        sent.add((adjustment.location_code, movement_id or ""))
+    errors.raise_if_any()
+    locations = await _resolve(session, adjustments, errors)
+    errors.raise_if_any()
+    ordered = sorted(
+        range(len(adjustments)), key=lambda i: (adjustments[i].sku, locations[adjustments[i].location_code].id)
+    )
+    views: dict[int, StockLevelView] = {}
+    for i in ordered:
+        adjustment = adjustments[i]
+        location = locations[adjustment.location_code]
+        views[i] = await _adjust(session, adjustment, location, actor=actor, path=["input", i])
+    return [views[i] for i in range(len(adjustments))]
+
+
+def _check_adjustment(errors: ErrorList, adjustment: StockAdjustmentFields, path: list[str | int]) -> None:
+    if adjustment.delta == 0:
+        errors.add(ErrorCode.INVALID_INPUT, [*path, "delta"], "delta must not be zero")
+    check_text(errors, adjustment.reason, [*path, "reason"])
+    movement_id = getattr(adjustment, "movement_id", None)
+    if movement_id is not None:
+        check_text(errors, movement_id, [*path, "movementId"])
+
+
+async def _adjust(
+    session: AsyncSession,
+    adjustment: StockAdjustmentFields,
+    location: Location,
+    *,
+    actor: str | None,
+    path: list[str | int],
+) -> StockLevelView:
     now, sku, source = utcnow(), adjustment.sku, actor or ""
+    movement_id = getattr(adjustment, "movement_id", None)
     if movement_id is not None:
         first = await _recorded(session, sku=sku, location_id=location.id, source=source, movement_id=movement_id)
         if first is not None and (first.sku, first.delta) != (sku, adjustment.delta):
             raise DomainError.one(
                 ErrorCode.IDEMPOTENCY_CONFLICT,
-                ["input", "movementId"],
+                [*path, "movementId"],
                 f"movement {movement_id!r} at {location.code} was a delta of {first.delta} for {first.sku}",
             )
         if first is not None:
             return StockLevelView(sku, location, first.on_hand, first.reserved, first.safety_stock, first.at)
     movement = ledger.Movement(adjustment.reason.strip(), actor, now, source=source, movement_id=movement_id)
     if adjustment.delta > 0:
-        units = {adjustment.sku: adjustment.delta}
-        row = (await ledger.receive(session, location_id=location.id, units=units, movement=movement))[adjustment.sku]
+        units = {sku: adjustment.delta}
+        row = (await ledger.receive(session, location_id=location.id, units=units, movement=movement))[sku]
         await requeue_backorders(session, skus=units, actor=actor)
-    else:
-        taken = -adjustment.delta
-        found = await ledger.write_off(
-            session, sku=adjustment.sku, location_id=location.id, units=taken, movement=movement
+        return StockLevelView(sku, location, row.on_hand, row.reserved, row.safety_stock, now)
+    found = await ledger.write_off(
+        session, sku=sku, location_id=location.id, units=-adjustment.delta, movement=movement
+    )
+    if found is None:
+        level = (StockLevel.sku == sku) & (StockLevel.location_id == location.id)
+        on_hand = await session.scalar(select(StockLevel.on_hand).where(level))
+        raise DomainError.one(
+            ErrorCode.INVALID_INPUT,
+            [*path, "delta"],
+            f"{sku} at {location.code} has {on_hand or 0} on hand; a delta of {adjustment.delta} "
+            "would take it below zero",
         )
-        if found is None:
-            on_hand = await session.scalar(
-                select(StockLevel.on_hand).where(
-                    StockLevel.sku == adjustment.sku, StockLevel.location_id == location.id
-                )
-            )
-            raise DomainError.one(
-                ErrorCode.INVALID_INPUT,
-                ["input", "delta"],
-                f"{adjustment.sku} at {location.code} has {on_hand or 0} on hand; a delta of {adjustment.delta} "
-                "would take it below zero",
-            )
-        row = found
-    return StockLevelView(adjustment.sku, location, row.on_hand, row.reserved, row.safety_stock, now)
+    return StockLevelView(sku, location, found.on_hand, found.reserved, found.safety_stock, now)
 
 
 async def _recorded(session: AsyncSession, *, sku: str, location_id: uuid.UUID, source: str, movement_id: str) -> Any:
