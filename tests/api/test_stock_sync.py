@@ -119,6 +119,8 @@ async def test_a_file_of_deltas_applies_all_or_nothing_and_a_resend_moves_nothin
     refused = (await api.data(admin, BULK, {"input": bad}))["adjustStockLevels"]
     assert [(e["code"], e["field"]) for e in refused["errors"]] == [("INVALID_INPUT", ["input", "2", "delta"])]
     assert await ledger(api, "SKU-1", "WH-HAM") == [] and await ledger(api, "SKU-2", "WH-HAM") == []
+    twice = (await api.data(admin, BULK, {"input": [receipts[0], receipts[0]]}))["adjustStockLevels"]
+    assert [(e["code"], e["field"]) for e in twice["errors"]] == [("INVALID_INPUT", ["input", "1", "movementId"])]
     first = (await api.data(admin, BULK, {"input": receipts}))["adjustStockLevels"]
     again = (await api.data(admin, BULK, {"input": receipts}))["adjustStockLevels"]
     assert first == again

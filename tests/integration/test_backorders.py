@@ -60,6 +60,18 @@ async def test_a_cancellation_wakes_the_backorder_its_units_can_serve(api, admin
     assert (await status(api, admin, waiting))[0] == "ROUTED"
 
 
+async def test_cancelling_an_order_that_only_held_a_promise_leaves_the_backorders_alone(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 2)]})
+    waiting, promised = await place(api, admin, "waiting"), await place(api, admin, "promised")
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 0)]})
+    await route(api, waiting)
+    assert (await status(api, admin, waiting))[0] == "BACKORDERED"
+    done = (await api.data(admin, CANCEL_ORDER, {"id": promised["id"], "reason": "changed mind"}))["cancelOrder"]
+    assert done["errors"] == []
+    # No shelf got a unit back: requeueing would only route it to BACKORDERED again (and tell the customer).
+    assert await status(api, admin, waiting) == ("BACKORDERED", "ORDER_BACKORDERED")
+
+
 async def test_a_rejection_for_capacity_leaves_the_units_to_the_backorder_waiting_for_them(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 2)]})
     first = await place(api, admin, "first")

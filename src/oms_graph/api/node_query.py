@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.api.catalog.types import Channel, Location, Product
 from oms_graph.api.context import Info
@@ -12,10 +17,23 @@ from oms_graph.api.node import Node, decode_id
 from oms_graph.api.orders.types import Order
 from oms_graph.api.permissions import EVERY_ROLE, roles
 from oms_graph.api.returns.types import Return
+from oms_graph.domain.access import Principal
 from oms_graph.services import catalog
 from oms_graph.services.fulfilment import reads as fulfilments
 from oms_graph.services.orders import reads as orders
 from oms_graph.services.returns import lifecycle as returns
+
+Read = Callable[[AsyncSession, uuid.UUID, Principal], Awaitable[Any]]
+
+# Per kind of id: the service read (None when absent or not the caller's to see) and the object's shape.
+KINDS: dict[str, tuple[Read, Callable[[Any], Node]]] = {
+    "Order": (lambda s, i, p: orders.get_order(s, order_id=i, principal=p), Order.from_model),
+    "Fulfilment": (lambda s, i, p: fulfilments.get_fulfilment(s, fulfilment_id=i, principal=p), Fulfilment.from_model),
+    "Return": (lambda s, i, p: returns.get_return(s, return_id=i, principal=p), Return.from_model),
+    "Channel": (lambda s, i, p: catalog.get_channel(s, channel_id=i, principal=p), Channel.from_model),
+    "Location": (lambda s, i, _: catalog.get_location(s, location_id=i), Location.from_model),
+    "Product": (lambda s, i, _: catalog.get_product(s, product_id=i), Product.from_model),
+}
 
 
 @strawberry.type
@@ -23,27 +41,9 @@ class NodeQuery:
     @strawberry.field(extensions=roles(*EVERY_ROLE))
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         decoded = decode_id(id)
-        if decoded is None:
+        if decoded is None or decoded[0] not in KINDS:
             return None
-        kind, found_id = decoded
-        caller = info.context.caller
+        read, shape = KINDS[decoded[0]]
         async with reading(info) as session:
-            if kind == "Order":
-                order = await orders.get_order(session, principal=caller, order_id=found_id)
-                return Order.from_model(order) if order else None
-            if kind == "Fulfilment":
-                fulfilment = await fulfilments.get_fulfilment(session, fulfilment_id=found_id, principal=caller)
-                return Fulfilment.from_model(fulfilment) if fulfilment else None
-            if kind == "Return":
-                found_return = await returns.get_return(session, return_id=found_id, principal=caller)
-                return Return.from_model(found_return) if found_return else None
-            if kind == "Channel":
-                channel = await catalog.get_channel(session, channel_id=found_id, principal=caller)
-                return Channel.from_model(channel) if channel else None
-            if kind == "Location":
-                location = await catalog.get_location(session, location_id=found_id)
-                return Location.from_model(location) if location else None
-            if kind == "Product":
-                product = await catalog.get_product(session, product_id=found_id)
-                return Product.from_model(product) if product else None
-        return None
+            found = await read(session, decoded[1], info.context.caller)
+        return shape(found) if found is not None else None

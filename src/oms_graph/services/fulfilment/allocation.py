@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,12 +35,16 @@ HELD = (
 )
 
 
-async def release_fulfilments(
-    session: AsyncSession, *, order_id: uuid.UUID, now: datetime, actor: str
-) -> dict[str, int]:
+@dataclass(frozen=True)
+class Released:
+    delivered: dict[str, int]  # units per sku the delivery fulfilments held (routed from the promise)
+    skus: set[str]  # the skus whose reservations were given back: free on a shelf now
+
+
+async def release_fulfilments(session: AsyncSession, *, order_id: uuid.UUID, now: datetime, actor: str) -> Released:
     """Cancel the order's fulfilments that still hold stock, giving their reservations back (a delivery
-    fulfilment's units were routed from the promise: `routed` goes down with `reserved`). Returns the units
-    per sku the delivery fulfilments held, which the caller takes off the promise or routes again."""
+    fulfilment's units were routed from the promise: `routed` goes down with `reserved`). The caller takes
+    the delivered units off the promise or routes them again."""
     held = (
         await session.execute(
             select(Fulfilment.id, Fulfilment.location_id, Fulfilment.method, FulfilmentLine.sku, HELD_UNITS)
@@ -65,7 +70,7 @@ async def release_fulfilments(
             select(Shipment).where(Shipment.fulfilment_id.in_(ids), Shipment.status.in_(open_shipments))
         ):  # a booked one is cancelled with its carrier too, after commit (the relay hands on the event)
             await shipment_moved(session, shipment, order_id, ShipmentStatus.CANCELLED, actor)
-    return delivered
+    return Released(delivered, {sku for units in released.values() for (sku, _), n in units.items() if n})
 
 
 async def unallocated(session: AsyncSession, *, order_id: uuid.UUID) -> dict[str, int]:

@@ -94,7 +94,8 @@ async def cancel_lines(
             await _shrink(session, fulfilment_id, sku, take, held)
             left -= take
     await ledger.release(session, units=released, routed=delivery, at=now)
-    await requeue_backorders(session, skus=wanted, actor=principal.name)  # the freed units may serve them
+    freed = {sku for (sku, _), n in released.items() if n}  # on a shelf now: they may serve backorders
+    await requeue_backorders(session, skus=freed, actor=principal.name)
     value = await _count_cancelled(session, order.id, wanted)
     await _drop_empty_fulfilments(session, order, principal, now)
     await append_event(

@@ -36,15 +36,18 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
         line.quantity_cancelled = line.quantity
     now = utcnow()
     await ledger.lock_products(session, skus={line.sku for line in lines})
-    routed = await release_fulfilments(session, order_id=order.id, now=now, actor=principal.name)
+    released = await release_fulfilments(session, order_id=order.id, now=now, actor=principal.name)
+    freed = set(released.skus)
     if order.delivery_method == FulfilmentMethod.DELIVERY:
         # Every live delivery unit is in the promise, routed (now released) or not.
-        await ledger.release_promise(session, units=Counter(unheld) + Counter(routed))
+        await ledger.release_promise(session, units=Counter(unheld) + Counter(released.delivered))
     elif status in rules.UNROUTED:  # reserved at the pickup location when placed
         pickup = cast(uuid.UUID, order.pickup_location_id)
         await ledger.release(session, units={(sku, pickup): n for sku, n in unheld.items()}, routed=False, at=now)
+        freed |= set(unheld)
     await close_cancelled(session, order=order, reason=reason.strip(), actor=principal.name, now=now)
-    await requeue_backorders(session, skus={line.sku for line in lines}, actor=principal.name)  # units freed
+    # Units given back on a shelf may serve backorders (a promise given up frees no shelf's units).
+    await requeue_backorders(session, skus=freed, actor=principal.name)
     return order
 
 

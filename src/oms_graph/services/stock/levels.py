@@ -142,9 +142,10 @@ async def adjust_stock_levels(
     for i, adjustment in enumerate(adjustments):
         _check_adjustment(errors, adjustment, ["input", i])
         movement_id = getattr(adjustment, "movement_id", None)
-        if movement_id is not None and (adjustment.location_code, movement_id) in sent:
-            errors.add(ErrorCode.INVALID_INPUT, ["input", i, "movementId"], f"{movement_id!r} is given twice")
-        sent.add((adjustment.location_code, movement_id or ""))
+        if movement_id is not None:
+            if (adjustment.location_code, movement_id) in sent:
+                errors.add(ErrorCode.INVALID_INPUT, ["input", i, "movementId"], f"{movement_id!r} is given twice")
+            sent.add((adjustment.location_code, movement_id))
     errors.raise_if_any()
     locations = await _resolve(session, adjustments, errors)
     errors.raise_if_any()
