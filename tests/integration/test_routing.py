@@ -155,7 +155,7 @@ async def test_reservations_of_a_plan_are_all_or_nothing(api, admin):
     async with api.db.write() as session:
         hamburg = await session.scalar(select(Location.id).where(Location.code == "WH-HAM"))
         units = Counter({("SKU-1", hamburg): 2, ("SKU-2", hamburg): 2})  # SKU-2 has 1: taken meanwhile
-        assert await ledger.route(session, units=units, at=utcnow()) is False
+        assert await ledger.route(session, units=units, channels={}, at=utcnow()) is False
     assert await counters(api, "SKU-1") == (0, {"WH-HAM": 0})
     assert await counters(api, "SKU-2") == (0, {"WH-HAM": 0})
 

@@ -1,15 +1,18 @@
 """Random sequences of placements, routings, fulfilment work (rejections, short picks, shipping and
 collecting), cancellations (whole and partial), returns and stock changes (counts taken in the past, late
-or stale; adjustments sent again with their movement id) keep the books straight.
+or stale; adjustments sent again with their movement id), on two channels, one of them held to an
+availability pool that changes as the test goes, keep the books straight.
 
 Always: no counter below zero; every level's onHand equals the sum of its ledger; `promised` equals the
-delivery units not yet shipped or cancelled (routed or not); a level's `routed` equals what open delivery
+delivery units not yet shipped or cancelled (routed or not), and per channel its share of them and of what
+is routed; a level's `routed` equals what open delivery
 fulfilments hold there and the rest of its `reserved` what pickup orders to be handed out there hold; no
 line has more units returned than shipped, or cancelled and shipped than ordered; no order has more
 refunds asked for than captures.
 After every successful placement: the skus it touched do not have more units still only promised than
-active SHIP locations have available
-(stock that disappears later may break that, which is what BACKORDERED is for; a placement never does).
+active SHIP locations have available, and on the pooled channel no more than its pool holds free less
+what it holds back (stock that disappears later may break that, which is what BACKORDERED is for; a
+placement never does).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from oms_graph.adapters.carriers import Booking
 from oms_graph.db.base import Base, utcnow
 from oms_graph.db.engine import create_database
 from oms_graph.db.models import (
+    Channel,
+    ChannelPromise,
     Fulfilment,
     FulfilmentLine,
     Location,
@@ -41,11 +46,12 @@ from oms_graph.db.models import (
     StockMovement,
 )
 from oms_graph.domain.access import Principal, Role
-from oms_graph.domain.catalog import LocationCapability
+from oms_graph.domain.catalog import ChannelKind, LocationCapability
 from oms_graph.domain.errors import DomainError
 from oms_graph.domain.fulfilment import HOLDING_STOCK, RejectionReason
 from oms_graph.domain.orders import OrderStatus
 from oms_graph.domain.returns import ItemCondition
+from oms_graph.services import catalog
 from oms_graph.services.fulfilment import shipping
 from oms_graph.services.fulfilment import transitions as work
 from oms_graph.services.fulfilment.allocation import HELD_UNITS
@@ -54,6 +60,7 @@ from oms_graph.services.orders import lifecycle as orders
 from oms_graph.services.returns import lifecycle as returns
 from oms_graph.services.routing import plan as routing
 from oms_graph.services.stock import levels as stock
+from oms_graph.services.stock import pools
 from tests.factories import DEFAULTS, placement_fields, service_chain
 
 SKUS = ["A", "B", "C"]
@@ -64,11 +71,27 @@ LOCATIONS = [
     ("SHOP", [LocationCapability.PICKUP]),
 ]
 ADMIN = Principal(key_id=uuid.uuid4(), name="property", role=Role.ADMIN)
+# The pools the "market" channel switches between: the warehouse only, with a buffer, capped, the whole network.
+POOLS = [
+    {"location_codes": ["WH"]},
+    {"location_codes": ["WH", "SHIPSTORE"], "buffer": 1},
+    {"buffer_percent": 50, "cap": 3},
+    {},
+]
+POOL_PARTS = ("location_kinds", "regions", "location_codes", "buffer", "buffer_percent", "cap", "low_stock_threshold")
+
+
+def pool_input(n: int) -> Input:
+    return Input(channel="market", **{part: POOLS[n].get(part) for part in POOL_PARTS})
+
 
 operation = st.one_of(
     st.tuples(
-        st.just("deliver"), st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 4)), min_size=1, max_size=3)
+        st.just("deliver"),
+        st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 4)), min_size=1, max_size=3),
+        st.sampled_from(["web", "market"]),
     ),
+    st.tuples(st.just("pool"), st.sampled_from(range(len(POOLS)))),
     st.tuples(st.just("pickup"), st.sampled_from(["SHIPSTORE", "SHOP"]), st.sampled_from(SKUS), st.integers(1, 4)),
     st.tuples(st.just("cancel"), st.integers(0, 50)),
     st.tuples(st.just("cancel_lines"), st.integers(0, 50), st.sampled_from(SKUS), st.integers(1, 3)),
@@ -100,6 +123,9 @@ async def reset(db) -> None:  # type: ignore[no-untyped-def]
             await conn.execute(table.delete())
     async with db.write() as s:
         await service_chain(s, locations=[(c, 50.0, 8.0, caps) for c, caps in LOCATIONS], skus=SKUS)
+        market = Input(code="market", name="M", kind=ChannelKind.MARKETPLACE, currency="EUR", confirmation=None)
+        await catalog.upsert_channels(s, inputs=[Input(**vars(market), language=None)])
+        await pools.update_availability_pool(s, pool=pool_input(0))
         # some stock everywhere to start from, so that orders get placed, routed and worked on
         start = [Input(sku=k, location_code=c, on_hand=3, safety_stock=None) for k in SKUS for c, _ in LOCATIONS]
         await stock.set_stock_levels(s, inputs=start, actor="p")
@@ -128,6 +154,27 @@ async def check_books(db) -> None:  # type: ignore[no-untyped-def]
         picked = {(sku, loc): n for sku, method, loc, n in line_sums if method == "PICKUP" and n}
         promised = {sku: n for sku, n in (await s.execute(select(Product.sku, Product.promised))).all() if n}
         assert promised == held
+        by_channel = (
+            await s.execute(
+                select(Order.channel_id, OrderLine.sku, func.sum(unshipped))
+                .join(Order)
+                .where(Order.delivery_method == "DELIVERY")
+                .group_by(Order.channel_id, OrderLine.sku)
+            )
+        ).all()
+        split = {(c, sku): (p, r) for c, sku, p, r in await s.execute(select(ChannelPromise.__table__)) if p or r}
+        routed_by_channel = await s.execute(
+            select(Order.channel_id, FulfilmentLine.sku, func.sum(HELD_UNITS))
+            .select_from(FulfilmentLine)
+            .join(Fulfilment)
+            .join(Order)
+            .where(Fulfilment.method == "DELIVERY", Fulfilment.status.in_([f.value for f in HOLDING_STOCK]))
+            .group_by(Order.channel_id, FulfilmentLine.sku)
+        )
+        expected = {(c, sku): [n, 0] for c, sku, n in by_channel if n}
+        for c, sku, n in routed_by_channel:
+            expected.setdefault((c, sku), [0, 0])[1] = n
+        assert split == {key: tuple(v) for key, v in expected.items() if any(v)}
         routed_rows = await s.execute(
             select(FulfilmentLine.sku, Fulfilment.location_id, func.sum(HELD_UNITS))
             .join(Fulfilment)
@@ -166,6 +213,32 @@ async def promised_within_shippable(db, skus) -> bool:  # type: ignore[no-untype
         )
         routed = sum(lv.routed for lv, _ in levels if lv.sku == sku)
         if promised[sku] - routed > shippable:
+            return False
+    return True
+
+
+async def market_within_pool(db, skus, pool: dict) -> bool:  # type: ignore[no-untyped-def, type-arg]
+    """The pooled channel's orders wait for no more than its pool holds free less what it holds back:
+    computed here from the rows, independently of the code under test."""
+    async with db.read() as s:
+        levels = (await s.execute(select(StockLevel, Location).join(Location))).all()
+        market = await s.scalar(select(Channel.id).where(Channel.code == "market"))
+        split = {
+            sku: p - r
+            for sku, p, r in await s.execute(
+                select(ChannelPromise.sku, ChannelPromise.promised, ChannelPromise.routed).where(
+                    ChannelPromise.channel_id == market
+                )
+            )
+        }
+    for sku in skus:
+        free = sum(
+            max(0, lv.on_hand - lv.reserved - lv.safety_stock)
+            for lv, loc in levels
+            if lv.sku == sku and loc.active and loc.can_ship and loc.code in pool.get("location_codes", [loc.code])
+        )
+        held = max(pool.get("buffer", 0), -(-free * pool.get("buffer_percent", 0) // 100))
+        if split.get(sku, 0) > free - held:
             return False
     return True
 
@@ -254,16 +327,20 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
     try:
         await reset(db)
         placed: list[uuid.UUID] = []
+        pool = POOLS[0]
         for n, op in enumerate(operations):
             kind = op[0]
             touched = ({sku for sku, _ in op[1]} if kind == "deliver" else {op[2]}) if kind in PLACING else set()
             # Stock found missing (a rejection, a recount) can leave promises short of stock: those orders
             # wait as backorders. What a placement must never do is make it so.
             held = await promised_within_shippable(db, touched)
+            pooled = kind == "deliver" and op[2] == "market"
+            within = pooled and await market_within_pool(db, touched, pool)
             try:
                 async with db.write() as s:
                     if kind == "deliver":
                         fields = placement_fields(f"o{n}", [(k, q, "1") for k, q in op[1]])
+                        fields.channel = op[2]
                         done = await placement.place_order(s, order=fields, principal=ADMIN, settings=DEFAULTS)
                         placed.append(done.id)
                     elif kind == "pickup":
@@ -271,6 +348,9 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                         placed.append(
                             (await placement.place_order(s, order=pickup, principal=ADMIN, settings=DEFAULTS)).id
                         )
+                    elif kind == "pool":
+                        await pools.update_availability_pool(s, pool=pool_input(op[1]))
+                        pool = POOLS[op[1]]
                     elif kind == "work":
                         pass  # below: a fulfilment's work is several transactions, as over the API
                     elif kind == "route" and placed:
@@ -301,6 +381,8 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
             else:
                 if kind in PLACING and held:
                     assert await promised_within_shippable(db, touched), (n, op)
+                if within:
+                    assert await market_within_pool(db, touched, pool), (n, op)
             await check_books(db)
     finally:
         await db.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from oms_graph.api.catalog.pools import AvailabilityPool, AvailabilityPoolInput, AvailabilityPoolPayload
 from oms_graph.api.catalog.types import (
     Channel,
     ChannelInput,
@@ -20,6 +21,7 @@ from oms_graph.api.errors import command
 from oms_graph.api.permissions import roles
 from oms_graph.domain.access import Role
 from oms_graph.services import catalog
+from oms_graph.services.stock import pools
 
 
 @strawberry.type
@@ -38,3 +40,11 @@ class CatalogMutation:
     async def upsert_products(self, info: Info, input: list[ProductInput]) -> ProductsPayload:
         done, errors = await command(info, lambda s: catalog.upsert_products(s, inputs=input))
         return ProductsPayload(products=[Product.from_model(p) for p in done or []], errors=errors)
+
+    @strawberry.mutation(
+        extensions=roles(),
+        description="Set which locations feed a channel's availability and what is held back (ADMIN).",
+    )
+    async def update_availability_pool(self, info: Info, input: AvailabilityPoolInput) -> AvailabilityPoolPayload:
+        done, errors = await command(info, lambda s: pools.update_availability_pool(s, pool=input))
+        return AvailabilityPoolPayload(pool=AvailabilityPool.from_pool(done) if done else None, errors=errors)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import strawberry
 
-from oms_graph.api.errors import UserError
+from oms_graph.api.catalog.pools import AvailabilityPool
+from oms_graph.api.context import Info
+from oms_graph.api.errors import UserError, reading
 from oms_graph.api.node import Node, encode_id
 from oms_graph.db import models
 from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind
 from oms_graph.domain.orders import Confirmation
+from oms_graph.services.stock import pools
 
 for _enum in (ChannelKind, LocationKind, LocationCapability):
     strawberry.enum(_enum)
@@ -29,10 +33,18 @@ class Channel(Node):
     currency: str
     confirmation: Confirmation
     language: str = strawberry.field(description="The language of customer messages of its orders (en, de).")
+    channel_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="What the channel may see and promise; null: the whole network.")
+    async def availability_pool(self, info: Info) -> AvailabilityPool | None:
+        async with reading(info) as session:
+            pool = await pools.pool_of(session, self.channel_id)
+        return None if pool is None else AvailabilityPool.from_pool(pool)
 
     @classmethod
     def from_model(cls, m: models.Channel) -> Channel:
         return cls(
+            channel_id=m.id,
             id=encode_id("Channel", m.id),
             code=m.code,
             name=m.name,

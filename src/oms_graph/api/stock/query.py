@@ -80,13 +80,15 @@ class StockQuery:
             channel = channel or caller.channel_code or ""
             check(caller.may_use_channel(channel), lambda: denied("a STOREFRONT key sees its own channel only"))
         async with reading(info) as session:
-            if channel is not None and await catalog.channel_by_code(session, channel) is None:
+            found = await catalog.channel_by_code(session, channel) if channel is not None else None
+            if channel is not None and found is None:
                 raise DomainError.one(ErrorCode.UNKNOWN_CHANNEL, ["channel"], f"no channel with code {channel!r}")
             views = await network.availability(
                 session,
                 skus=skus,
                 near=(near.latitude, near.longitude) if near else None,
                 max_locations=max_locations,
+                channel=found,
             )
         location = LocationShapes()
         return [

@@ -2,7 +2,7 @@
 
 from oms_graph.db.models.analytics import FulfilmentTimeDay, SalesDay, SummaryWatermark
 from oms_graph.db.models.auth import ApiKey
-from oms_graph.db.models.catalog import Channel, Location, Product
+from oms_graph.db.models.catalog import AvailabilityPool, Channel, ChannelPromise, Location, Product
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
 from oms_graph.db.models.notifications import Notification
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
@@ -14,7 +14,9 @@ from oms_graph.db.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
+    "AvailabilityPool",
     "Channel",
+    "ChannelPromise",
     "Fulfilment",
     "FulfilmentTimeDay",
     "FulfilmentLine",

@@ -1,14 +1,14 @@
-"""Master data: sales channels, locations (warehouses, stores) and products."""
+"""Master data: sales channels, locations (warehouses, stores) and products; what each channel may promise."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms_graph.db.base import Base, Choice, created_at, updated_at, uuid_pk
+from oms_graph.db.base import Base, Choice, PortableJSON, created_at, updated_at, uuid_pk
 from oms_graph.domain.catalog import ChannelKind, LocationKind
 from oms_graph.domain.orders import Confirmation
 
@@ -78,3 +78,44 @@ class Product(Base):
     promised: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+
+class AvailabilityPool(Base):
+    """What a channel may see and promise: the locations that feed it and what is held back. A part left
+    unset (None) restricts nothing; a channel without a pool sees the whole network."""
+
+    __tablename__ = "availability_pools"
+    __table_args__ = (
+        CheckConstraint("buffer IS NULL OR buffer >= 0", name="buffer_non_negative"),
+        CheckConstraint("buffer_percent IS NULL OR buffer_percent BETWEEN 0 AND 100", name="buffer_percent_range"),
+        CheckConstraint("cap IS NULL OR cap >= 0", name="cap_non_negative"),
+        CheckConstraint("low_stock_threshold IS NULL OR low_stock_threshold >= 0", name="threshold_non_negative"),
+    )
+
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    location_kinds: Mapped[list[str] | None] = mapped_column(PortableJSON)
+    regions: Mapped[list[str] | None] = mapped_column(PortableJSON)
+    location_codes: Mapped[list[str] | None] = mapped_column(PortableJSON)
+    buffer: Mapped[int | None]  # units held back per sku
+    buffer_percent: Mapped[int | None]  # percent of the pool's units held back per sku (the larger hold wins)
+    cap: Mapped[int | None]  # the most the channel is shown or promised per sku
+    low_stock_threshold: Mapped[int | None]  # under it the figure sent out is 0
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class ChannelPromise(Base):
+    """Per channel and sku, the units of its live delivery orders (placed, not cancelled, not shipped), routed
+    or not (`Product.promised` split by channel), and how many of them are routed (reserved at a location:
+    `StockLevel.routed` split by channel). What a channel's orders wait for is the difference, which a pooled
+    channel's pool must cover. Written only by the stock ledger, alongside the counters they split."""
+
+    __tablename__ = "channel_promises"
+    __table_args__ = (
+        CheckConstraint("promised >= 0", name="channel_promised_non_negative"),
+        CheckConstraint("routed >= 0", name="channel_routed_non_negative"),
+    )
+
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
+    promised: Mapped[int] = mapped_column(default=0, server_default="0")
+    routed: Mapped[int] = mapped_column(default=0, server_default="0")

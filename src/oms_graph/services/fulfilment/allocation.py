@@ -41,7 +41,9 @@ class Released:
     skus: set[str]  # the skus whose reservations were given back: free on a shelf now
 
 
-async def release_fulfilments(session: AsyncSession, *, order_id: uuid.UUID, now: datetime, actor: str) -> Released:
+async def release_fulfilments(
+    session: AsyncSession, *, order_id: uuid.UUID, channel_id: uuid.UUID, now: datetime, actor: str
+) -> Released:
     """Cancel the order's fulfilments that still hold stock, giving their reservations back (a delivery
     fulfilment's units were routed from the promise: `routed` goes down with `reserved`). The caller takes
     the delivered units off the promise or routes them again."""
@@ -56,7 +58,7 @@ async def release_fulfilments(session: AsyncSession, *, order_id: uuid.UUID, now
     for _, location_id, method, sku, quantity in held:
         released[method == FulfilmentMethod.DELIVERY][(sku, location_id)] += quantity or 0
     for routed, units in released.items():
-        await ledger.release(session, units=units, routed=routed, at=now)
+        await ledger.release(session, units=units, routed=routed, at=now, channel_id=channel_id)
     delivered: dict[str, int] = {}
     for (sku, _), quantity in released[True].items():
         delivered[sku] = delivered.get(sku, 0) + quantity

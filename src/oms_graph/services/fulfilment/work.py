@@ -114,6 +114,7 @@ async def give_back(session: AsyncSession, work: Work, units: dict[str, int], *,
         routed=work.method is FulfilmentMethod.DELIVERY,
         at=now,
         write_off=ledger.Movement(gone, actor, now) if gone else None,
+        channel_id=work.order.channel_id,
     )
     if not gone:  # the units are on the shelf and free: backorders of them may be served now
         await requeue_backorders(session, skus=units, actor=actor)
@@ -126,8 +127,8 @@ async def leave(session: AsyncSession, work: Work, units: dict[str, int], *, rea
         session,
         location_id=work.fulfilment.location_id,
         units=units,
-        routed=work.method is FulfilmentMethod.DELIVERY,
         movement=ledger.Movement(reason, actor, utcnow()),
+        channel_id=work.order.channel_id if work.method is FulfilmentMethod.DELIVERY else None,
     )
     if short is not None:
         raise DomainError.one(

@@ -79,7 +79,7 @@ async def cancel_lines(
     delivery = order.delivery_method == FulfilmentMethod.DELIVERY
     if delivery:  # every live delivery unit is in the promise, routed or not
         await ledger.lock_products(session, skus=wanted)
-        await ledger.release_promise(session, units=wanted)
+        await ledger.release_promise(session, channel_id=order.channel_id, units=wanted)
     released: Counter[tuple[str, uuid.UUID]] = Counter()
     for sku, n in sorted(wanted.items()):
         from_promise = min(n, waiting.get(sku, 0))
@@ -93,7 +93,7 @@ async def cancel_lines(
             released[(sku, location_id)] += take
             await _shrink(session, fulfilment_id, sku, take, held)
             left -= take
-    await ledger.release(session, units=released, routed=delivery, at=now)
+    await ledger.release(session, units=released, routed=delivery, at=now, channel_id=order.channel_id)
     freed = {sku for (sku, _), n in released.items() if n}  # on a shelf now: they may serve backorders
     await requeue_backorders(session, skus=freed, actor=principal.name)
     value = await _count_cancelled(session, order.id, wanted)

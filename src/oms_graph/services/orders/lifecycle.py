@@ -36,11 +36,14 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
         line.quantity_cancelled = line.quantity
     now = utcnow()
     await ledger.lock_products(session, skus={line.sku for line in lines})
-    released = await release_fulfilments(session, order_id=order.id, now=now, actor=principal.name)
+    released = await release_fulfilments(
+        session, order_id=order.id, channel_id=order.channel_id, now=now, actor=principal.name
+    )
     freed = set(released.skus)
     if order.delivery_method == FulfilmentMethod.DELIVERY:
         # Every live delivery unit is in the promise, routed (now released) or not.
-        await ledger.release_promise(session, units=Counter(unheld) + Counter(released.delivered))
+        units = Counter(unheld) + Counter(released.delivered)
+        await ledger.release_promise(session, channel_id=order.channel_id, units=units)
     elif status in rules.UNROUTED:  # reserved at the pickup location when placed
         pickup = cast(uuid.UUID, order.pickup_location_id)
         await ledger.release(session, units={(sku, pickup): n for sku, n in unheld.items()}, routed=False, at=now)

@@ -31,8 +31,9 @@ from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_shape, payload_of
+from oms_graph.services.orders.promising import Wanted, take_stock
 from oms_graph.services.outbox import append_event
-from oms_graph.services.stock import figures, ledger
+from oms_graph.services.stock import pools
 
 orders_table = cast(Table, Order.__table__)
 lines_table = cast(Table, OrderLine.__table__)
@@ -41,9 +42,17 @@ channels_table = cast(Table, Channel.__table__)
 
 
 # The hot path's statements are built once; each placement only binds values (b_* parameters).
-CHANNEL = select(
-    channels_table.c.id, channels_table.c.code, channels_table.c.currency, channels_table.c.confirmation
-).where(channels_table.c.code == bindparam("b_code"))
+CHANNEL = (
+    select(
+        channels_table.c.id,
+        channels_table.c.code,
+        channels_table.c.currency,
+        channels_table.c.confirmation,
+        *[c for c in pools.pools_table.c if c.name != "channel_id"],  # its availability pool, when it has one
+    )
+    .outerjoin(pools.pools_table, pools.pools_table.c.channel_id == channels_table.c.id)
+    .where(channels_table.c.code == bindparam("b_code"))
+)
 NAMES = select(products_table.c.sku, products_table.c.name).where(
     products_table.c.sku.in_(bindparam("b_skus", expanding=True))
 )
@@ -104,7 +113,7 @@ async def place_order(
         raise
     placed = await _write(session, order, principal, channel, prepared, payload, digest)
     # The stock comes last: the skus' rows stay locked from there to commit, so keep that stretch short.
-    await _take_stock(session, prepared)
+    await take_stock(session, prepared.wanted)
     return placed
 
 
@@ -151,6 +160,7 @@ class Prepared:
     delivery_price: Decimal
     payment_provider: str  # the order's own, or the default one (OMS_DEFAULT_PAYMENT_PROVIDER) when it names none
     at: datetime
+    wanted: Wanted
 
 
 async def _prepare(
@@ -175,6 +185,14 @@ async def _prepare(
     if provider is not None and not payment_provider_known(provider, http_providers=settings.http_payment_providers):
         errors.add(ErrorCode.INVALID_INPUT, ["input", "payment", "provider"], f"no payment provider named {provider!r}")
     pickup, origin = await _locations(session, order, principal, errors)
+    pool = pools.pool_from_row(channel)
+    pool_locations = await pools.pool_locations(session, pool) if pool is not None else []
+    if pool is not None and pickup is not None and pickup.id not in pool_locations:
+        errors.add(
+            ErrorCode.PICKUP_NOT_AVAILABLE,
+            ["input", "delivery", "pickupLocationCode"],
+            f"{pickup.code} is not in the availability pool of channel {channel.code}",
+        )
 
     demand: dict[str, int] = {}
     first_line: dict[str, int] = {}
@@ -188,7 +206,9 @@ async def _prepare(
             errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
     errors.raise_if_any()
     payment_provider = provider or settings.default_payment_provider
-    return Prepared(pickup, origin, names, demand, first_line, delivery_price, payment_provider, utcnow())
+    now = utcnow()
+    wanted = Wanted(demand, first_line, pickup, now, channel.id, pool, pool_locations)
+    return Prepared(pickup, origin, names, demand, first_line, delivery_price, payment_provider, now, wanted)
 
 
 async def _write(
@@ -282,45 +302,6 @@ async def _write(
         },
     )
     return Order(**values)
-
-
-async def _take_stock(session: AsyncSession, prepared: Prepared) -> None:
-    """Promise (delivery) or reserve at the pickup location (pickup) every sku's demand, or raise."""
-    demand, first_line, pickup, now = prepared.demand, prepared.first_line, prepared.pickup, prepared.at
-    promised = await ledger.lock_products(session, skus=demand)
-    errors = ErrorList()
-    for sku in sorted(demand):
-        if pickup is None:
-            taken = await ledger.promise(session, sku=sku, quantity=demand[sku])
-        else:
-            taken = await ledger.reserve(
-                session, sku=sku, location=pickup, quantity=demand[sku], at=now, promised=promised[sku]
-            )
-        if not taken:
-            await _short(session, sku, demand[sku], first_line[sku], pickup, promised[sku], errors)
-    errors.raise_if_any()
-
-
-async def _short(
-    session: AsyncSession, sku: str, wanted: int, line: int, pickup: Location | None, promised: int, errors: ErrorList
-) -> None:
-    """Say how short a line is (read only when it is)."""
-    if pickup is None:
-        have = max(0, int(await session.scalar(select(figures.network_capacity(sku))) or 0) - promised)
-        errors.add(
-            ErrorCode.INSUFFICIENT_STOCK,
-            ["input", "lines", line, "quantity"],
-            f"{sku}: {wanted} wanted, {have} available to promise",
-        )
-        return
-    available = await session.scalar(
-        select(figures.AVAILABLE).where(figures.levels.c.sku == sku, figures.levels.c.location_id == pickup.id)
-    )
-    errors.add(
-        ErrorCode.INSUFFICIENT_STOCK,
-        ["input", "lines", line, "quantity"],
-        f"{sku}: {wanted} wanted, {max(0, available or 0)} available for pickup at {pickup.code}",
-    )
 
 
 async def _locations(

@@ -34,7 +34,7 @@ from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
 from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_events
 from oms_graph.services.routing.profiles import profile_of_channel
-from oms_graph.services.stock import figures, ledger
+from oms_graph.services.stock import figures, ledger, pools
 
 SYSTEM = "system"
 ALTERNATIVES = 3
@@ -187,30 +187,36 @@ async def _allocate(
     reserve it; per order its parts, or None when no plan serves it. The plans go on the orders."""
     if not orders:
         return {}
-    profiles = {}
+    profiles, feeding = {}, {}
     for channel_id in {o.channel_id for o in orders}:
         profiles[channel_id] = await profile_of_channel(session, channel_id=channel_id)
+        pool = await pools.pool_of(session, channel_id)  # a pooled channel's orders go to its pool's locations
+        feeding[channel_id] = None if pool is None else frozenset(await pools.pool_locations(session, pool))
     skus = sorted({sku for o in orders for sku in demands[o.id]})
     for _ in range(ATTEMPTS):
-        pool = [c for c in await candidates(session, skus, now) if c.id not in exclude]
+        network = [c for c in await candidates(session, skus, now) if c.id not in exclude]
         allocated: dict[uuid.UUID, list[Part] | None] = {}
         reserve: Counter[tuple[str, uuid.UUID]] = Counter()
+        channels: Counter[tuple[uuid.UUID, str]] = Counter()
         for order in orders:
             channel_code, profile = profiles[order.channel_id]
             wanted = _wanted(order, demands[order.id], weights)
-            decision = scoring.route(wanted, pool, profile, alternatives=ALTERNATIVES)
+            allowed = feeding[order.channel_id]
+            offered = network if allowed is None else [c for c in network if c.id in allowed]
+            decision = scoring.route(wanted, offered, profile, alternatives=ALTERNATIVES)
             if decision.chosen is None:
                 allocated[order.id] = None
                 continue
-            pool = scoring.after(pool, decision.chosen)
+            network = scoring.after(network, decision.chosen)
             parts = [
                 (cast(uuid.UUID, a.location.id), a.location.code, dict(a.lines)) for a in decision.chosen.allocations
             ]
             for location_id, _, lines in parts:
                 reserve.update({(sku, location_id): quantity for sku, quantity in lines.items()})
+                channels.update({(order.channel_id, sku): quantity for sku, quantity in lines.items()})
             order.routing = _explained(decision, profile_name=channel_code, at=now)
             allocated[order.id] = parts
-        if await ledger.route(session, units=reserve, at=now):
+        if await ledger.route(session, units=reserve, channels=channels, at=now):
             return allocated
     raise RoutingConflict(f"the stock of {', '.join(skus)} kept changing while routing")
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.dialect import first_by_rank
-from oms_graph.db.models import Location, Product
+from oms_graph.db.models import Channel, Location, Product
 from oms_graph.domain.catalog import check_coordinates
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
-from oms_graph.services.stock import figures, ledger
+from oms_graph.services.stock import figures, ledger, pools
 
 MAX_AVAILABILITY_SKUS = 500
 
@@ -40,8 +40,10 @@ async def availability(
     skus: Sequence[str],
     near: tuple[float, float] | None,
     max_locations: int | None = None,
+    channel: Channel | None = None,
 ) -> list[AvailabilityView]:
-    """Per sku: what a delivery order can be promised network-wide, and where it sits (nearest first)."""
+    """Per sku: what a delivery order can be promised network-wide (on a pooled `channel`: within its pool),
+    and where it sits (nearest first; on a pooled channel only its pool's locations)."""
     errors = ErrorList()
     if not skus:
         errors.add(ErrorCode.INVALID_INPUT, ["skus"], "give at least one sku")
@@ -75,11 +77,20 @@ async def availability(
         if sku not in known:
             errors.add(ErrorCode.UNKNOWN_SKU, ["skus", i], f"no product with sku {sku!r}")
     errors.raise_if_any()
+    pool = await pools.pool_of(session, channel.id) if channel is not None else None
+    if channel is not None and pool is not None:
+        known = await pools.channel_figures(session, channel_id=channel.id, pool=pool, network=known)
     result = {sku: AvailabilityView(sku, known[sku]) for sku in unique}
 
     # Plain rows, not ORM objects: hundreds of locations are read on every call.
     active = await session.execute(select(Location.__table__).where(Location.active.is_(True)))
     locations: dict[uuid.UUID, Any] = {loc.id: loc for loc in active}
+    if pool is not None:
+        locations = {
+            loc_id: loc
+            for loc_id, loc in locations.items()
+            if pool.feeds(code=loc.code, kind=loc.kind, region=loc.region)
+        }
     distances = (
         {loc_id: distance_km(near[0], near[1], loc.latitude, loc.longitude) for loc_id, loc in locations.items()}
         if near is not None

@@ -1,11 +1,15 @@
 """The figures of stock that SQL computes: what a level can still give, and what a sku's network can
-promise. One expression each, the SQL twins of `domain.stock`; the ledger's conditional updates use them."""
+promise, what a pool of locations holds free. One expression each, the SQL twins of `domain.stock`; the
+ledger's conditional updates use them."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.models import Location, StockLevel
 from oms_graph.domain import stock as rules
@@ -35,3 +39,23 @@ def network_capacity(sku: Any) -> Any:
         .where(_level.sku == sku)
         .scalar_subquery()
     )
+
+
+async def pool_free(session: AsyncSession, *, location_ids: Sequence[uuid.UUID], skus: Sequence[str]) -> dict[str, int]:
+    """Per sku, the positive available of its levels at these locations that are active and SHIP: what a
+    channel pool of those locations holds free."""
+    if not location_ids or not skus:
+        return {}
+    rows = await session.execute(
+        select(_level.sku, func.sum(AVAILABLE))
+        .join(Location, Location.id == _level.location_id)
+        .where(
+            _level.sku.in_(list(skus)),
+            _level.location_id.in_(list(location_ids)),
+            Location.active.is_(True),
+            Location.can_ship.is_(True),
+            AVAILABLE > 0,
+        )
+        .group_by(_level.sku)
+    )
+    return {sku: int(units) for sku, units in rows}

@@ -1,0 +1,90 @@
+"""What a placement takes from stock: a delivery order's promise (network-wide, and within its channel's pool
+when it has one), or a pickup order's reservation at its pickup location."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.db.models import Location
+from oms_graph.domain.errors import ErrorCode, ErrorList
+from oms_graph.domain.pools import Pool
+from oms_graph.services.stock import figures, ledger
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """An order's demand per sku, where it is wanted, and the pool its channel promises within."""
+
+    demand: dict[str, int]
+    first_line: dict[str, int]  # the first line of each sku, for errors
+    pickup: Location | None
+    at: datetime
+    channel_id: uuid.UUID
+    pool: Pool | None  # the channel's availability pool: its delivery promise is held to it
+    pool_locations: list[uuid.UUID]  # the locations that feed the pool
+
+
+async def take_stock(session: AsyncSession, wanted: Wanted) -> None:
+    """Promise (delivery) or reserve at the pickup location (pickup) every sku's demand, or raise
+    INSUFFICIENT_STOCK for each sku there are not enough of (the caller rolls back)."""
+    demand, first_line, pickup, now = wanted.demand, wanted.first_line, wanted.pickup, wanted.at
+    promised = await ledger.lock_products(session, skus=demand)
+    room = None
+    if pickup is not None:
+        short = [
+            sku
+            for sku in sorted(demand)
+            if not await ledger.reserve(
+                session, sku=sku, location=pickup, quantity=demand[sku], at=now, promised=promised[sku]
+            )
+        ]
+    else:
+        if wanted.pool is not None:  # a pooled channel promises within its pool too
+            room = await ledger.pool_room(
+                session,
+                channel_id=wanted.channel_id,
+                pool=wanted.pool,
+                location_ids=wanted.pool_locations,
+                skus=demand,
+            )
+        short = await ledger.promise(session, channel_id=wanted.channel_id, units=demand, room=room)
+    errors = ErrorList()
+    for sku in short:
+        await short_of(session, sku, demand[sku], first_line[sku], pickup, promised[sku], errors, room)
+    errors.raise_if_any()
+
+
+async def short_of(
+    session: AsyncSession,
+    sku: str,
+    wanted: int,
+    line: int,
+    pickup: Location | None,
+    promised: int,
+    errors: ErrorList,
+    room: dict[str, int] | None,
+) -> None:
+    """Say how short a line is (read only when it is); `room`: what a pooled channel's pool can promise."""
+    if pickup is None:
+        have = max(0, int(await session.scalar(select(figures.network_capacity(sku))) or 0) - promised)
+        if room is not None:
+            have = min(have, room.get(sku, 0))
+        errors.add(
+            ErrorCode.INSUFFICIENT_STOCK,
+            ["input", "lines", line, "quantity"],
+            f"{sku}: {wanted} wanted, {have} available to promise",
+        )
+        return
+    available = await session.scalar(
+        select(figures.AVAILABLE).where(figures.levels.c.sku == sku, figures.levels.c.location_id == pickup.id)
+    )
+    errors.add(
+        ErrorCode.INSUFFICIENT_STOCK,
+        ["input", "lines", line, "quantity"],
+        f"{sku}: {wanted} wanted, {max(0, available or 0)} available for pickup at {pickup.code}",
+    )

@@ -1,0 +1,159 @@
+"""The promise: a sku's delivery units not yet shipped (`Product.promised`), split by channel
+(`ChannelPromise.promised`, with the part of it routed to locations), and a pooled channel's room."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.db.dialect import dialect_of, insert_rows, lock_rows
+from oms_graph.domain.pools import Pool
+from oms_graph.services.stock.figures import network_capacity, pool_free
+from oms_graph.services.stock.ledger.rows import channel_promises, products
+
+_product = products.c
+
+
+# The hot path's statements are built once; each call only binds values (b_* parameters).
+_PROMISE = (
+    update(products)
+    .where(
+        _product.sku == bindparam("b_sku"),
+        _product.promised + bindparam("b_quantity") <= network_capacity(bindparam("b_sku")),
+    )
+    .values(promised=_product.promised + bindparam("b_quantity"), updated_at=_product.updated_at)  # not master data
+    .returning(_product.sku)
+)
+_RELEASE_PROMISE = (
+    update(products)
+    .where(_product.sku == bindparam("b_sku"))
+    .values(promised=_product.promised - bindparam("b_quantity"), updated_at=_product.updated_at)
+)
+CHANNEL_KEY = ("channel_id", "sku")
+
+
+@lru_cache(maxsize=4)
+def _lock_products(dialect: str) -> Any:
+    return (
+        select(_product.sku, _product.promised)
+        .where(_product.sku.in_(bindparam("b_skus", expanding=True)))
+        .order_by(_product.sku.collate("C") if dialect == "postgresql" else _product.sku)
+        .with_for_update()
+    )
+
+
+async def lock_products(session: AsyncSession, *, skus: Iterable[str]) -> dict[str, int]:
+    """Lock the skus' product rows in code-point order (the first lock of any change to a promise);
+    their `promised` counters."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    conn = await session.connection()
+    return dict((await conn.execute(_lock_products(dialect_of(session)), {"b_skus": wanted})).all())
+
+
+async def promise(
+    session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int], room: Mapping[str, int] | None = None
+) -> list[str]:
+    """Take units from the skus' availableToPromise for an order of the channel (and, for a pooled channel,
+    from its `room`: see `pool_room`); the skus there are not enough of (then nothing of them changed,
+    and the caller must roll back what the others took). The caller locked the products."""
+    conn = await session.connection()
+    short = []
+    for sku, quantity in sorted(units.items()):
+        if room is not None and quantity > room.get(sku, 0):
+            short.append(sku)
+        elif (await conn.execute(_PROMISE, {"b_sku": sku, "b_quantity": quantity})).first() is None:
+            short.append(sku)
+    if not short:
+        await _count_for_channel(session, [(channel_id, sku, n, 0) for sku, n in units.items()])
+    return short
+
+
+async def release_promise(session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int]) -> None:
+    """Delivery units of an order of the channel leave the skus' promise (cancelled or shipped); the caller
+    locked the products."""
+    wanted = [{"b_sku": sku, "b_quantity": n} for sku, n in sorted(units.items()) if n]
+    if wanted:
+        await session.execute(_RELEASE_PROMISE, wanted)
+        await _count_for_channel(session, [(channel_id, sku, -n, 0) for sku, n in units.items()])
+
+
+async def lock_channels(
+    session: AsyncSession, *, keys: Iterable[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], Any]:
+    """Lock the channels' promise rows of these (channel id, sku), made when missing, in key order: taken
+    after the product rows and before any stock level, by routing as by placement. The rows, by key."""
+    wanted = sorted(set(keys))
+    await insert_rows(
+        session,
+        channel_promises,
+        [{"channel_id": channel, "sku": sku, "promised": 0, "routed": 0} for channel, sku in wanted],
+        skip_conflicts=True,
+    )
+    rows = await lock_rows(session, channel_promises, wanted, key=CHANNEL_KEY)
+    return {(row.channel_id, row.sku): row for row in rows}
+
+
+async def pool_room(
+    session: AsyncSession, *, channel_id: uuid.UUID, pool: Pool, location_ids: Sequence[uuid.UUID], skus: Iterable[str]
+) -> dict[str, int]:
+    """Per sku, what the pooled channel can still be promised (see `domain.pools`). Locks the channel's
+    promise rows first: after that lock no routing of the channel's orders is half seen."""
+    held = await lock_channels(session, keys=[(channel_id, sku) for sku in skus])
+    free = await pool_free(session, location_ids=location_ids, skus=[sku for _, sku in held])
+    return {sku: pool.room(free=free.get(sku, 0), waiting=row.promised - row.routed) for (_, sku), row in held.items()}
+
+
+async def count_routed(session: AsyncSession, *, units: Mapping[tuple[uuid.UUID, str], int]) -> None:
+    """Units per (channel id, sku) routed to locations (negative: given back to the promise); the caller
+    locked the rows (`lock_channels`)."""
+    await _count_for_channel(session, [(channel, sku, 0, n) for (channel, sku), n in units.items()])
+
+
+@lru_cache(maxsize=4)
+def _add_to_channel(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(channel_promises).values(
+        channel_id=bindparam("b_channel"),
+        sku=bindparam("b_sku"),
+        promised=bindparam("b_promised"),
+        routed=bindparam("b_routed"),
+    )
+    c = channel_promises.c
+    return stmt.on_conflict_do_update(
+        index_elements=[c.channel_id, c.sku],
+        set_={"promised": c.promised + stmt.excluded.promised, "routed": c.routed + stmt.excluded.routed},
+    )
+
+
+_TAKE_FROM_CHANNEL = (
+    update(channel_promises)
+    .where(channel_promises.c.channel_id == bindparam("b_channel"), channel_promises.c.sku == bindparam("b_sku"))
+    .values(
+        promised=channel_promises.c.promised + bindparam("b_promised"),
+        routed=channel_promises.c.routed + bindparam("b_routed"),
+    )
+)
+
+
+async def _count_for_channel(session: AsyncSession, changes: Sequence[tuple[uuid.UUID, str, int, int]]) -> None:
+    """Add to the channels' promised and routed units, per (channel id, sku), in key order: a row is made
+    when units come (an INSERT's CHECK sees the figures sent, so what goes down is a plain UPDATE)."""
+    up: list[dict[str, Any]] = []
+    down: list[dict[str, Any]] = []
+    for channel, sku, promised, routed in sorted(changes):
+        if promised or routed:
+            row = {"b_channel": channel, "b_sku": sku, "b_promised": promised, "b_routed": routed}
+            (up if promised >= 0 and routed >= 0 else down).append(row)
+    conn = await session.connection()
+    if up:
+        await conn.execute(_add_to_channel(dialect_of(session)), up)
+    if down:
+        await conn.execute(_TAKE_FROM_CHANNEL, down)
