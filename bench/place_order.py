@@ -1,6 +1,9 @@
 """placeOrder over HTTP beside pgbench running the same SQL, printed as a table. Run on demand:
 
-    .venv/bin/python bench/place_order.py [--seconds S] [--clients C] [--workers W]
+    .venv/bin/python bench/place_order.py [--seconds S] [--clients C] [--workers W] [--pool]
+
+With --pool the web channel is held to an availability pool (both warehouses, one unit held back per sku):
+placement then also checks the pool's room. Target: no more than 10% below the run without it.
 
 1. Captures the statements one two-line delivery placement sends (counted: the target is <= 12 with
    BEGIN and COMMIT) and writes them as a pgbench script, with fresh ids, keys and numbers per run.
@@ -52,13 +55,15 @@ from oms_graph.domain.catalog import LocationCapability  # noqa: E402
 from oms_graph.services import auth  # noqa: E402
 from oms_graph.services.orders import placement  # noqa: E402
 from oms_graph.services.stock import levels as stock  # noqa: E402
+from oms_graph.services.stock import pools  # noqa: E402
 
 SKUS = ["BENCH-1", "BENCH-2"]
 ADMIN = Principal(key_id=uuid.uuid4(), name="bench", role=Role.ADMIN)
 
 
-async def seed(db: Database) -> str:
-    """A web channel, two warehouses with a million units of two skus; returns a STOREFRONT key."""
+async def seed(db: Database, *, pool: bool = False) -> str:
+    """A web channel (held to a pool with `pool`), two warehouses with a million units of two skus; returns
+    a STOREFRONT key."""
     async with db.write() as s:
         ship = [LocationCapability.SHIP]
         await service_chain(
@@ -72,6 +77,9 @@ async def seed(db: Database) -> str:
             actor="bench",
         )
         _, key = await auth.create_api_key(s, role=Role.STOREFRONT, name="bench-web", channel_code="web")
+        if pool:
+            parts = dict.fromkeys(pools.PARTS) | {"location_codes": ["WH-A", "WH-B"], "buffer": 1}
+            await pools.update_availability_pool(s, pool=Input(channel="web", **parts))
     return key
 
 
@@ -117,7 +125,9 @@ def pgbench_script(sent: list[tuple[str, Any]]) -> str:
         return "'" + str(value).replace("'", "''") + "'"
 
     lines = ["\\set k random(1, 9000000000000000000)", "BEGIN;"]
-    for sql, params in sent:
+    # An executemany (the channel's promise rows) runs once per row of parameters.
+    each = [(sql, row) for sql, params in sent for row in (params if isinstance(params, list) else [params])]
+    for sql, params in each:
         values = [literal(v) for v in params]
         if sql.startswith("INSERT INTO orders"):
             values[1] = "currval('order_number_seq')"  # seq
@@ -250,6 +260,7 @@ async def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pool", action="store_true", help="hold the web channel to an availability pool")
     args = parser.parse_args()
     url = await _postgres_database()
     if url is None:
@@ -258,7 +269,7 @@ async def main() -> None:
     try:
         db = create_database(url)
         await upgrade(db)
-        key = await seed(db)
+        key = await seed(db, pool=args.pool)
         sent = await capture(db)
         await db.dispose()
         statements = len(sent) + 2  # and BEGIN, COMMIT

@@ -55,8 +55,6 @@ def upgrade() -> None:
         sa.Column("routed", sa.Integer(), server_default="0", nullable=False),
         sa.CheckConstraint("promised >= 0", name=op.f("ck_channel_promises_channel_promised_non_negative")),
         sa.CheckConstraint("routed >= 0", name=op.f("ck_channel_promises_channel_routed_non_negative")),
-        sa.ForeignKeyConstraint(["channel_id"], ["channels.id"], name=op.f("fk_channel_promises_channel_id_channels")),
-        sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_channel_promises_sku_products")),
         sa.PrimaryKeyConstraint("channel_id", "sku", name=op.f("pk_channel_promises")),
     )
     # Every live delivery unit (not cancelled, not shipped) is in its channel's promise, as in Product.promised;

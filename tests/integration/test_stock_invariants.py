@@ -98,7 +98,7 @@ operation = st.one_of(
     st.tuples(
         st.just("return"), st.integers(0, 50), st.integers(1, 3), st.sampled_from(["SELLABLE", "DAMAGED", "NONE"])
     ),
-    st.tuples(st.just("route"), st.integers(0, 50), st.integers(1, 3)),
+    st.tuples(st.just("route"), st.integers(0, 50), st.integers(1, 4)),
     st.tuples(st.just("work"), st.integers(0, 50), st.sampled_from(["reject_oos", "reject_cap", "short", "ship"])),
     st.tuples(
         st.just("set"),
@@ -217,9 +217,9 @@ async def promised_within_shippable(db, skus) -> bool:  # type: ignore[no-untype
     return True
 
 
-async def market_within_pool(db, skus, pool: dict) -> bool:  # type: ignore[no-untyped-def, type-arg]
-    """The pooled channel's orders wait for no more than its pool holds free less what it holds back:
-    computed here from the rows, independently of the code under test."""
+async def market_within_pool(db, skus, pool: dict, *, hold: bool = True) -> bool:  # type: ignore[no-untyped-def, type-arg]
+    """The pooled channel's orders wait for no more than its pool holds free (less what it holds back, with
+    `hold`): computed here from the rows, independently of the code under test."""
     async with db.read() as s:
         levels = (await s.execute(select(StockLevel, Location).join(Location))).all()
         market = await s.scalar(select(Channel.id).where(Channel.code == "market"))
@@ -237,7 +237,7 @@ async def market_within_pool(db, skus, pool: dict) -> bool:  # type: ignore[no-u
             for lv, loc in levels
             if lv.sku == sku and loc.active and loc.can_ship and loc.code in pool.get("location_codes", [loc.code])
         )
-        held = max(pool.get("buffer", 0), -(-free * pool.get("buffer_percent", 0) // 100))
+        held = max(pool.get("buffer", 0), -(-free * pool.get("buffer_percent", 0) // 100)) if hold else 0
         if split.get(sku, 0) > free - held:
             return False
     return True
@@ -336,6 +336,8 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
             held = await promised_within_shippable(db, touched)
             pooled = kind == "deliver" and op[2] == "market"
             within = pooled and await market_within_pool(db, touched, pool)
+            # Routing any channel's orders leaves the pooled channel's waiting orders covered by its pool.
+            covered = kind == "route" and await market_within_pool(db, SKUS, pool, hold=False)
             try:
                 async with db.write() as s:
                     if kind == "deliver":
@@ -383,6 +385,8 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                     assert await promised_within_shippable(db, touched), (n, op)
                 if within:
                     assert await market_within_pool(db, touched, pool), (n, op)
+                if covered:
+                    assert await market_within_pool(db, SKUS, pool, hold=False), (n, op)
             await check_books(db)
     finally:
         await db.dispose()

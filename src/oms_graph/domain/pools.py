@@ -9,11 +9,12 @@ be routed; never above `cap`. Under `lowStockThreshold` the figure sent out is 0
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from oms_graph.domain.catalog import check_non_negative
 from oms_graph.domain.errors import ErrorCode, ErrorList
+from oms_graph.domain.routing import Candidate
 
 MAX_POOL_CODES = 1000
 
@@ -57,6 +58,47 @@ def figure(pool: Pool | None, *, network: int, free: int, waiting: int) -> int:
     if pool is None:
         return max(0, network)
     return max(0, min(network, pool.room(free=free, waiting=waiting)))
+
+
+@dataclass
+class Earmark:
+    """A pooled channel's claim on its pool while routing: per sku, the pool's free units that its waiting
+    orders do not need (`slack`). An order of any other channel takes no more than that from the pool's
+    locations, so the channel's promise stays covered by its pool."""
+
+    channel_id: Hashable
+    locations: frozenset[Hashable]
+    slack: dict[str, int]
+
+
+def within_earmarks(candidates: list[Candidate], earmarks: Iterable[Earmark], channel_id: Hashable) -> list[Candidate]:
+    """The candidates an order of `channel_id` may take from: at most each other pooled channel's slack
+    from that channel's pool (the locations first by code keep their units, the rest are cut)."""
+    stock = {c.id: dict(c.stock) for c in candidates}
+    for mark in earmarks:
+        if mark.channel_id == channel_id:
+            continue
+        for sku, slack in mark.slack.items():
+            left = max(0, slack)
+            for c in sorted(candidates, key=lambda c: c.code):
+                if c.id in mark.locations and sku in stock[c.id]:
+                    stock[c.id][sku] = min(stock[c.id][sku], left)
+                    left -= stock[c.id][sku]
+    return [replace(c, stock={sku: n for sku, n in stock[c.id].items() if n > 0}) for c in candidates]
+
+
+def spend(earmarks: Iterable[Earmark], channel_id: Hashable, taken: Mapping[Hashable, Mapping[str, int]]) -> None:
+    """An order of `channel_id` took `taken` (units per sku by location): the other pools' slack shrinks by
+    what it took from their locations (a pooled channel's own orders leave its slack as it was: its free
+    units and what its orders wait for go down together)."""
+    for mark in earmarks:
+        if mark.channel_id == channel_id:
+            continue
+        for location, lines in taken.items():
+            if location in mark.locations:
+                for sku, n in lines.items():
+                    if sku in mark.slack:
+                        mark.slack[sku] -= n
 
 
 def check_pool(

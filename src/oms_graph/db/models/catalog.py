@@ -115,7 +115,10 @@ class ChannelPromise(Base):
         CheckConstraint("routed >= 0", name="channel_routed_non_negative"),
     )
 
-    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id"), primary_key=True)
-    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
+    # No foreign keys, on purpose: a key check would lock the channel and product rows (FOR KEY SHARE) each
+    # time a transaction changes a row it changed before, making routing wait for placements' product locks
+    # and piling shared locks on the channel row. Only the ledger writes here, with ids from orders.
+    channel_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     promised: Mapped[int] = mapped_column(default=0, server_default="0")
     routed: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -186,8 +186,11 @@ async def _prepare(
         errors.add(ErrorCode.INVALID_INPUT, ["input", "payment", "provider"], f"no payment provider named {provider!r}")
     pickup, origin = await _locations(session, order, principal, errors)
     pool = pools.pool_from_row(channel)
-    pool_locations = await pools.pool_locations(session, pool) if pool is not None else []
-    if pool is not None and pickup is not None and pickup.id not in pool_locations:
+    if (
+        pool is not None
+        and pickup is not None
+        and not pool.feeds(code=pickup.code, kind=pickup.kind, region=pickup.region)
+    ):
         errors.add(
             ErrorCode.PICKUP_NOT_AVAILABLE,
             ["input", "delivery", "pickupLocationCode"],
@@ -207,7 +210,7 @@ async def _prepare(
     errors.raise_if_any()
     payment_provider = provider or settings.default_payment_provider
     now = utcnow()
-    wanted = Wanted(demand, first_line, pickup, now, channel.id, pool, pool_locations)
+    wanted = Wanted(demand, first_line, pickup, now, channel.id, pool)
     return Prepared(pickup, origin, names, demand, first_line, delivery_price, payment_provider, now, wanted)
 
 

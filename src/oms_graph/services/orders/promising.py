@@ -26,7 +26,6 @@ class Wanted:
     at: datetime
     channel_id: uuid.UUID
     pool: Pool | None  # the channel's availability pool: its delivery promise is held to it
-    pool_locations: list[uuid.UUID]  # the locations that feed the pool
 
 
 async def take_stock(session: AsyncSession, wanted: Wanted) -> None:
@@ -49,7 +48,6 @@ async def take_stock(session: AsyncSession, wanted: Wanted) -> None:
                 session,
                 channel_id=wanted.channel_id,
                 pool=wanted.pool,
-                location_ids=wanted.pool_locations,
                 skus=demand,
             )
         short = await ledger.promise(session, channel_id=wanted.channel_id, units=demand, room=room)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, time
 from typing import Any, cast
 
@@ -30,11 +31,13 @@ from oms_graph.domain import routing as scoring
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
+from oms_graph.domain.pools import spend, within_earmarks
 from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
 from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_events
+from oms_graph.services.routing import earmarks
 from oms_graph.services.routing.profiles import profile_of_channel
-from oms_graph.services.stock import figures, ledger, pools
+from oms_graph.services.stock import figures, ledger
 
 SYSTEM = "system"
 ALTERNATIVES = 3
@@ -187,27 +190,29 @@ async def _allocate(
     reserve it; per order its parts, or None when no plan serves it. The plans go on the orders."""
     if not orders:
         return {}
-    profiles, feeding = {}, {}
+    profiles = {}
     for channel_id in {o.channel_id for o in orders}:
         profiles[channel_id] = await profile_of_channel(session, channel_id=channel_id)
-        pool = await pools.pool_of(session, channel_id)  # a pooled channel's orders go to its pool's locations
-        feeding[channel_id] = None if pool is None else frozenset(await pools.pool_locations(session, pool))
     skus = sorted({sku for o in orders for sku in demands[o.id]})
+    claimed = await earmarks.claims(session, channels=profiles, skus=skus)
     for _ in range(ATTEMPTS):
         network = [c for c in await candidates(session, skus, now) if c.id not in exclude]
+        marks = [replace(mark, slack=dict(mark.slack)) for mark in claimed.earmarks]  # spent as orders are planned
         allocated: dict[uuid.UUID, list[Part] | None] = {}
         reserve: Counter[tuple[str, uuid.UUID]] = Counter()
         channels: Counter[tuple[uuid.UUID, str]] = Counter()
         for order in orders:
             channel_code, profile = profiles[order.channel_id]
             wanted = _wanted(order, demands[order.id], weights)
-            allowed = feeding[order.channel_id]
-            offered = network if allowed is None else [c for c in network if c.id in allowed]
+            feeding = claimed.feeding.get(order.channel_id)
+            offered = network if feeding is None else [c for c in network if c.id in feeding]
+            offered = within_earmarks(offered, marks, order.channel_id)
             decision = scoring.route(wanted, offered, profile, alternatives=ALTERNATIVES)
             if decision.chosen is None:
                 allocated[order.id] = None
                 continue
             network = scoring.after(network, decision.chosen)
+            spend(marks, order.channel_id, {a.location.id: a.lines for a in decision.chosen.allocations})
             parts = [
                 (cast(uuid.UUID, a.location.id), a.location.code, dict(a.lines)) for a in decision.chosen.allocations
             ]

@@ -4,15 +4,15 @@ ledger's conditional updates use them."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, select
+from sqlalchemy import ColumnElement, Table, and_, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.models import Location, StockLevel
 from oms_graph.domain import stock as rules
+from oms_graph.domain.pools import Pool
 
 levels = cast(Table, StockLevel.__table__)
 _level = levels.c
@@ -41,17 +41,28 @@ def network_capacity(sku: Any) -> Any:
     )
 
 
-async def pool_free(session: AsyncSession, *, location_ids: Sequence[uuid.UUID], skus: Sequence[str]) -> dict[str, int]:
-    """Per sku, the positive available of its levels at these locations that are active and SHIP: what a
-    channel pool of those locations holds free."""
-    if not location_ids or not skus:
+def feeds(pool: Pool) -> ColumnElement[bool]:
+    """Whether a location feeds the pool: the SQL twin of `Pool.feeds`."""
+    parts: list[ColumnElement[bool]] = [true()]
+    if pool.location_kinds is not None:
+        parts.append(Location.kind.in_(sorted(pool.location_kinds)))
+    if pool.regions is not None:
+        parts.append(Location.region.in_(sorted(pool.regions)))
+    if pool.location_codes is not None:
+        parts.append(Location.code.in_(sorted(pool.location_codes)))
+    return and_(*parts)
+
+
+async def pool_free(session: AsyncSession, *, pool: Pool, skus: Sequence[str]) -> dict[str, int]:
+    """Per sku, the positive available of its levels at the pool's active SHIP locations: what it holds free."""
+    if not skus:
         return {}
     rows = await session.execute(
         select(_level.sku, func.sum(AVAILABLE))
         .join(Location, Location.id == _level.location_id)
         .where(
             _level.sku.in_(list(skus)),
-            _level.location_id.in_(list(location_ids)),
+            feeds(pool),
             Location.active.is_(True),
             Location.can_ship.is_(True),
             AVAILABLE > 0,

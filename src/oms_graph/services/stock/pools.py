@@ -63,10 +63,27 @@ async def pool_of(session: AsyncSession, channel_id: uuid.UUID) -> rules.Pool | 
     return pool_from_row(row)
 
 
-async def pool_locations(session: AsyncSession, pool: rules.Pool) -> list[uuid.UUID]:
-    """The ids of the locations that feed the pool (active or not, shipping or not: the figures filter)."""
-    rows = await session.execute(select(Location.id, Location.code, Location.kind, Location.region))
-    return [loc_id for loc_id, code, kind, region in rows if pool.feeds(code=code, kind=kind, region=region)]
+LOCATIONS = select(Location.id, Location.code, Location.kind, Location.region)
+
+
+def _feeding(pool: rules.Pool, locations: Iterable[Any]) -> list[uuid.UUID]:
+    return [loc_id for loc_id, code, kind, region in locations if pool.feeds(code=code, kind=kind, region=region)]
+
+
+async def pooled_channels(session: AsyncSession) -> dict[uuid.UUID, tuple[rules.Pool, frozenset[uuid.UUID]]]:
+    """Every pooled channel's pool and the ids of the locations that feed it (two statements in all)."""
+    found = {row.channel_id: pool_from_row(row) for row in await session.execute(select(pools_table))}
+    if not found:
+        return {}
+    locations = (await session.execute(select(Location.id, Location.code, Location.kind, Location.region))).all()
+    return {
+        channel_id: (
+            pool,
+            frozenset(i for i, code, kind, region in locations if pool.feeds(code=code, kind=kind, region=region)),
+        )
+        for channel_id, pool in found.items()
+        if pool is not None
+    }
 
 
 async def update_availability_pool(session: AsyncSession, *, pool: PoolFields) -> rules.Pool | None:
@@ -113,7 +130,7 @@ async def channel_figures(
     if pool is None:
         return {sku: max(0, n) for sku, n in network.items()}
     skus = sorted(network)
-    free = await figures.pool_free(session, location_ids=await pool_locations(session, pool), skus=skus)
+    free = await figures.pool_free(session, pool=pool, skus=skus)
     waiting = dict(
         (
             await session.execute(

@@ -22,6 +22,7 @@ from oms_graph.services.stock.ledger.levels import (
     write_off,
 )
 from oms_graph.services.stock.ledger.promises import (
+    lock_channels,
     lock_products,
     pool_room,
     promise,
@@ -38,6 +39,7 @@ __all__ = [
     "consume",
     "count",
     "levels",
+    "lock_channels",
     "lock_products",
     "movements",
     "pool_room",

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.dialect import dialect_of, insert_rows, lock_rows
+from oms_graph.db.dialect import dialect_of, insert_for
 from oms_graph.domain.pools import Pool
 from oms_graph.services.stock.figures import network_capacity, pool_free
 from oms_graph.services.stock.ledger.rows import channel_promises, products
@@ -88,26 +88,27 @@ async def release_promise(session: AsyncSession, *, channel_id: uuid.UUID, units
 async def lock_channels(
     session: AsyncSession, *, keys: Iterable[tuple[uuid.UUID, str]]
 ) -> dict[tuple[uuid.UUID, str], Any]:
-    """Lock the channels' promise rows of these (channel id, sku), made when missing, in key order: taken
-    after the product rows and before any stock level, by routing as by placement. The rows, by key."""
+    """Lock the channels' promise rows of these (channel id, sku), made when missing, in key order (one
+    statement): taken after the product rows and before any stock level, by routing as by placement. The
+    rows (promised, routed), by key."""
     wanted = sorted(set(keys))
-    await insert_rows(
-        session,
-        channel_promises,
-        [{"channel_id": channel, "sku": sku, "promised": 0, "routed": 0} for channel, sku in wanted],
-        skip_conflicts=True,
+    if not wanted:
+        return {}
+    stmt = insert_for(session, channel_promises).values(
+        [{"channel_id": channel, "sku": sku, "promised": 0, "routed": 0} for channel, sku in wanted]
     )
-    rows = await lock_rows(session, channel_promises, wanted, key=CHANNEL_KEY)
+    c = channel_promises.c
+    locked = stmt.on_conflict_do_update(index_elements=[c.channel_id, c.sku], set_={"promised": c.promised})
+    rows = await session.execute(locked.returning(c.channel_id, c.sku, c.promised, c.routed))
     return {(row.channel_id, row.sku): row for row in rows}
 
 
-async def pool_room(
-    session: AsyncSession, *, channel_id: uuid.UUID, pool: Pool, location_ids: Sequence[uuid.UUID], skus: Iterable[str]
-) -> dict[str, int]:
+async def pool_room(session: AsyncSession, *, channel_id: uuid.UUID, pool: Pool, skus: Iterable[str]) -> dict[str, int]:
     """Per sku, what the pooled channel can still be promised (see `domain.pools`). Locks the channel's
-    promise rows first: after that lock no routing of the channel's orders is half seen."""
+    promise rows first: after that lock no routing of the channel's orders (nor any routing that spends its
+    pool: `services.routing.earmarks`) is half seen."""
     held = await lock_channels(session, keys=[(channel_id, sku) for sku in skus])
-    free = await pool_free(session, location_ids=location_ids, skus=[sku for _, sku in held])
+    free = await pool_free(session, pool=pool, skus=[sku for _, sku in held])
     return {sku: pool.room(free=free.get(sku, 0), waiting=row.promised - row.routed) for (_, sku), row in held.items()}
 
 
