@@ -42,15 +42,9 @@ async def take_stock(session: AsyncSession, wanted: Wanted) -> None:
                 session, sku=sku, location=pickup, quantity=demand[sku], at=now, promised=promised[sku]
             )
         ]
-    else:
-        if wanted.pool is not None:  # a pooled channel promises within its pool too
-            room = await ledger.pool_room(
-                session,
-                channel_id=wanted.channel_id,
-                pool=wanted.pool,
-                skus=demand,
-            )
-        short = await ledger.promise(session, channel_id=wanted.channel_id, units=demand, room=room)
+    else:  # a pooled channel promises within its pool too
+        promised_now = await ledger.promise(session, channel_id=wanted.channel_id, units=demand, pool=wanted.pool)
+        short, room = promised_now.short, promised_now.room
     errors = ErrorList()
     for sku in short:
         await short_of(session, sku, demand[sku], first_line[sku], pickup, promised[sku], errors, room)

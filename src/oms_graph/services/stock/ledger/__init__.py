@@ -22,9 +22,9 @@ from oms_graph.services.stock.ledger.levels import (
     write_off,
 )
 from oms_graph.services.stock.ledger.promises import (
+    Promised,
     lock_channels,
     lock_products,
-    pool_room,
     promise,
     release_promise,
 )
@@ -42,7 +42,7 @@ __all__ = [
     "lock_channels",
     "lock_products",
     "movements",
-    "pool_room",
+    "Promised",
     "products",
     "promise",
     "receive",

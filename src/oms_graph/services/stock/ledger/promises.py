@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -58,22 +59,41 @@ async def lock_products(session: AsyncSession, *, skus: Iterable[str]) -> dict[s
     return dict((await conn.execute(_lock_products(dialect_of(session)), {"b_skus": wanted})).all())
 
 
+@dataclass(frozen=True)
+class Promised:
+    """What a promise found: the skus there were not enough of (nothing may stay changed: the caller rolls
+    back), and for a pooled channel what its pool could promise of each sku before this order."""
+
+    short: list[str]
+    room: dict[str, int] | None
+
+
 async def promise(
-    session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int], room: Mapping[str, int] | None = None
-) -> list[str]:
-    """Take units from the skus' availableToPromise for an order of the channel (and, for a pooled channel,
-    from its `room`: see `pool_room`); the skus there are not enough of (then nothing of them changed,
-    and the caller must roll back what the others took). The caller locked the products."""
+    session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int], pool: Pool | None = None
+) -> Promised:
+    """Take units from the skus' availableToPromise for an order of the channel, and from its pool's room
+    when it has one (see `domain.pools`). The caller locked the products.
+
+    The channel's promise rows are locked by the statement that adds the units to them; the pool's free
+    units are read after it, so no routing of the channel's orders (nor any routing that spends its pool:
+    `services.routing.earmarks`) is half seen."""
     conn = await session.connection()
-    short = []
-    for sku, quantity in sorted(units.items()):
-        if room is not None and quantity > room.get(sku, 0):
-            short.append(sku)
-        elif (await conn.execute(_PROMISE, {"b_sku": sku, "b_quantity": quantity})).first() is None:
-            short.append(sku)
-    if not short:
-        await _count_for_channel(session, [(channel_id, sku, n, 0) for sku, n in units.items()])
-    return short
+    short = [
+        sku
+        for sku, quantity in sorted(units.items())
+        if (await conn.execute(_PROMISE, {"b_sku": sku, "b_quantity": quantity})).first() is None
+    ]
+    if short:
+        return Promised(short, None)
+    rows = await _add_to_channel_rows(session, channel_id, units)
+    if pool is None:
+        return Promised([], None)
+    free = await pool_free(session, pool=pool, skus=sorted(units))
+    room = {
+        sku: pool.room(free=free.get(sku, 0), waiting=row.promised - row.routed - units[sku])
+        for sku, row in rows.items()
+    }
+    return Promised([sku for sku in sorted(units) if units[sku] > room[sku]], room)
 
 
 async def release_promise(session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int]) -> None:
@@ -91,25 +111,36 @@ async def lock_channels(
     """Lock the channels' promise rows of these (channel id, sku), made when missing, in key order (one
     statement): taken after the product rows and before any stock level, by routing as by placement. The
     rows (promised, routed), by key."""
-    wanted = sorted(set(keys))
-    if not wanted:
+    return await _upsert_locked(session, {key: 0 for key in keys})
+
+
+async def _add_to_channel_rows(
+    session: AsyncSession, channel_id: uuid.UUID, units: Mapping[str, int]
+) -> dict[str, Any]:
+    """Add promised units to the channel's rows of the skus, locking them; the rows after, by sku."""
+    rows = await _upsert_locked(session, {(channel_id, sku): n for sku, n in units.items()})
+    return {sku: row for (_, sku), row in rows.items()}
+
+
+async def _upsert_locked(
+    session: AsyncSession, promised: Mapping[tuple[uuid.UUID, str], int]
+) -> dict[tuple[uuid.UUID, str], Any]:
+    """Add (non-negative) promised units per (channel id, sku), making missing rows, in key order: one
+    statement that locks the rows and returns them as they are after it."""
+    if not promised:
         return {}
     stmt = insert_for(session, channel_promises).values(
-        [{"channel_id": channel, "sku": sku, "promised": 0, "routed": 0} for channel, sku in wanted]
+        [
+            {"channel_id": channel, "sku": sku, "promised": n, "routed": 0}
+            for (channel, sku), n in sorted(promised.items())
+        ]
     )
     c = channel_promises.c
-    locked = stmt.on_conflict_do_update(index_elements=[c.channel_id, c.sku], set_={"promised": c.promised})
-    rows = await session.execute(locked.returning(c.channel_id, c.sku, c.promised, c.routed))
+    added = stmt.on_conflict_do_update(
+        index_elements=[c.channel_id, c.sku], set_={"promised": c.promised + stmt.excluded.promised}
+    )
+    rows = await session.execute(added.returning(c.channel_id, c.sku, c.promised, c.routed))
     return {(row.channel_id, row.sku): row for row in rows}
-
-
-async def pool_room(session: AsyncSession, *, channel_id: uuid.UUID, pool: Pool, skus: Iterable[str]) -> dict[str, int]:
-    """Per sku, what the pooled channel can still be promised (see `domain.pools`). Locks the channel's
-    promise rows first: after that lock no routing of the channel's orders (nor any routing that spends its
-    pool: `services.routing.earmarks`) is half seen."""
-    held = await lock_channels(session, keys=[(channel_id, sku) for sku in skus])
-    free = await pool_free(session, pool=pool, skus=[sku for _, sku in held])
-    return {sku: pool.room(free=free.get(sku, 0), waiting=row.promised - row.routed) for (_, sku), row in held.items()}
 
 
 async def count_routed(session: AsyncSession, *, units: Mapping[tuple[uuid.UUID, str], int]) -> None:
