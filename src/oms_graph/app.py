@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                     relay.poke()
 
             view.after_commit, view.hub, view.stock_watch = committed, stream.hub, stream.stock
+            view.availability_feed = stream.availability
             yield
         if owns_db:
             await database.dispose()

@@ -31,6 +31,7 @@ class Context:
     # The process's event hub and stock watch (events/stream.py), for subscriptions.
     hub: Any = None
     stock_watch: Any = None
+    availability_feed: Any = None  # events/availability_feed.py
     # The rate limiter's buckets (api/throttle.py).
     buckets: Any = None
 

@@ -1,5 +1,5 @@
-"""Subscriptions: live order events, orders, fulfilment queues and stock, fed by the event stream
-(events/stream.py) in every API process; scoped like the queries they mirror."""
+"""Subscriptions: live order events, orders, fulfilment queues, stock and channels' availability, fed by the
+event stream (events/stream.py) in every API process; scoped like the queries they mirror."""
 
 from __future__ import annotations
 
@@ -18,10 +18,12 @@ from oms_graph.api.fulfilment.types import Fulfilment
 from oms_graph.api.node import decode_id, encode_id
 from oms_graph.api.orders.types import Order, OrderEvent
 from oms_graph.api.permissions import EVERY_ROLE, roles
-from oms_graph.api.stock.types import StockLevel
+from oms_graph.api.stock.types import AvailabilityChange, ChannelAvailability, StockLevel
+from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.stock import available
+from oms_graph.events.availability_feed import AvailabilityFeed
 from oms_graph.events.stock_watch import StockWatch
 from oms_graph.events.stream import EventHub, StreamEvent, TooSlow
 from oms_graph.services import catalog
@@ -104,6 +106,31 @@ class Subscription:
                     seen[fulfilment.id] = state
                     info.context.cache.clear()
                     yield Fulfilment.from_model(fulfilment)
+
+    @strawberry.subscription(
+        extensions=roles(Role.INTEGRATION, Role.STOREFRONT),
+        description="A channel's figures as sent out (0 under its low-stock threshold) when they change, of some "
+        "skus or the whole catalogue: many skus in one message, one message per sku per second at most.",
+    )
+    async def availability_changed(
+        self, info: Info, channel: str, skus: list[str] | None = None
+    ) -> AsyncGenerator[AvailabilityChange, None]:
+        caller = info.context.caller
+        check(caller.may_use_channel(channel), lambda: denied("a STOREFRONT key follows its own channel only"))
+        feed = cast(AvailabilityFeed, info.context.availability_feed)
+        check(feed is not None, lambda: denied("availability subscriptions are not served here"))
+        async with info.context.db.read() as session:
+            found = await catalog.channel_by_code(session, channel)
+        if found is None:
+            raise graphql_error(
+                DomainError.one(ErrorCode.UNKNOWN_CHANNEL, ["channel"], f"no channel with code {channel!r}")
+            )
+        async for items in feed.follow(channel_id=found.id, skus=set(skus) if skus else None):
+            yield AvailabilityChange(
+                channel=channel,
+                items=[ChannelAvailability(sku=sku, available_to_promise=n) for sku, n in items],
+                at=utcnow(),
+            )
 
     @strawberry.subscription(
         extensions=roles(*STOCK_ROLES), description="Stock levels as they change, of some skus or a location."

@@ -42,6 +42,7 @@ class GraphQLView(GraphQL):
         self.after_commit: Callable[[], None] | None = None
         self.hub: object = None
         self.stock_watch: object = None
+        self.availability_feed: object = None
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
         context = Context(
@@ -52,6 +53,7 @@ class GraphQLView(GraphQL):
             after_commit=self.after_commit,
             hub=self.hub,
             stock_watch=self.stock_watch,
+            availability_feed=self.availability_feed,
             buckets=self.buckets,
         )
         token = bearer(request.headers.get("authorization"))

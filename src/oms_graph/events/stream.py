@@ -291,11 +291,13 @@ async def wait_or_stop(wake: asyncio.Event, stop: asyncio.Event, seconds: float 
 
 @dataclass
 class Live:
-    """What an API process runs for subscriptions: the sequencer, the hub, the stock watch."""
+    """What an API process runs for subscriptions: the sequencer, the hub, the stock watch, the availability
+    feed."""
 
     hub: EventHub
     sequencer: Sequencer
     stock: Any  # StockWatch (imported late: it builds on this module)
+    availability: Any  # AvailabilityFeed (likewise)
 
     def sequenced(self) -> None:
         """Some process's sequencer committed a batch: the hub and the stock watch look."""
@@ -307,17 +309,19 @@ class Live:
 async def live(db: Database, *, queue_size: int) -> AsyncIterator[Live]:
     """Run the event stream's parts for the life of the block (in every API process)."""
     from oms_graph.db.engine import create_database
+    from oms_graph.events.availability_feed import AvailabilityFeed
     from oms_graph.events.stock_watch import StockWatch
 
     # A small pool of its own: the stream's reads never wait behind requests, nor requests behind it.
     db = create_database(db.engine.url.render_as_string(hide_password=False), pool_size=3)
     hub = EventHub(db, queue_size=queue_size)
-    stream = Live(hub, Sequencer(db, lambda: stream.sequenced()), StockWatch(db, queue_size=queue_size))
+    feed = AvailabilityFeed(db)
+    stream = Live(hub, Sequencer(db, lambda: stream.sequenced()), StockWatch(db, queue_size=queue_size), feed)
     # Commits of this process poke the sequencer; worker processes' are found by its poll (a NOTIFY per
     # worker commit would serialize every commit on PostgreSQL's notify lock: measured, it costs more).
     stream.sequencer.poll_seconds = SEQUENCER_POLL_SECONDS
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(part.run(stop)) for part in (stream.sequencer, hub, stream.stock)]
+    tasks = [asyncio.create_task(part.run(stop)) for part in (stream.sequencer, hub, stream.stock, feed)]
     if db.dialect == "postgresql":
         tasks.append(asyncio.create_task(listen(db, stream, stop)))
     try:

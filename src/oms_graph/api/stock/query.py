@@ -13,6 +13,8 @@ from oms_graph.api.pagination import check_page_size, decode_cursor, encode_curs
 from oms_graph.api.permissions import roles
 from oms_graph.api.stock.types import (
     Availability,
+    AvailabilitySnapshot,
+    ChannelAvailability,
     GeoPointInput,
     LocationAvailability,
     StockLevel,
@@ -104,3 +106,26 @@ class StockQuery:
             )
             for v in views
         ]
+
+    @strawberry.field(
+        extensions=roles(Role.INTEGRATION, Role.STOREFRONT),
+        description="The whole catalogue, page by page in sku order, with the figures sent out to the channel.",
+    )
+    async def availability_snapshot(
+        self, info: Info, channel: str, first: int = 500, after: str | None = None
+    ) -> AvailabilitySnapshot:
+        caller = info.context.caller
+        check(caller.may_use_channel(channel), lambda: denied("a STOREFRONT key sees its own channel only"))
+        key = decode_cursor(after, 1)
+        async with reading(info) as session:
+            found = await catalog.channel_by_code(session, channel)
+            if found is None:
+                raise DomainError.one(ErrorCode.UNKNOWN_CHANNEL, ["channel"], f"no channel with code {channel!r}")
+            items, has_next = await network.availability_snapshot(
+                session, channel=found, first=first, after=key[0] if key else None
+            )
+        cursors = [encode_cursor([sku]) for sku, _ in items]
+        return AvailabilitySnapshot(
+            items=[ChannelAvailability(sku=sku, available_to_promise=n) for sku, n in items],
+            page_info=page_info(cursors, has_next=has_next, after=after),
+        )

@@ -124,3 +124,22 @@ class Availability:
         description="Units that a new delivery order can be promised now, network-wide."
     )
     locations: list[LocationAvailability]
+
+
+@strawberry.type(description="A sku's figure as sent out to a channel (0 under its low-stock threshold).")
+class ChannelAvailability:
+    sku: str
+    available_to_promise: int
+
+
+@strawberry.type(description="A page of the whole catalogue with the channel's figures, for a full sync.")
+class AvailabilitySnapshot:
+    items: list[ChannelAvailability]
+    page_info: PageInfo
+
+
+@strawberry.type(description="A channel's figures that changed, many skus at once.")
+class AvailabilityChange:
+    channel: str
+    items: list[ChannelAvailability]
+    at: datetime

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.dialect import first_by_rank
+from oms_graph.db.dialect import byte_order, first_by_rank
 from oms_graph.db.models import Channel, Location, Product
 from oms_graph.domain.catalog import check_coordinates
 from oms_graph.domain.errors import ErrorCode, ErrorList
@@ -18,6 +18,7 @@ from oms_graph.domain.geo import distance_km
 from oms_graph.services.stock import figures, ledger, pools
 
 MAX_AVAILABILITY_SKUS = 500
+MAX_SNAPSHOT_PAGE = 1000  # skus per page of a snapshot
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,32 @@ class AvailabilityView:
     sku: str
     available_to_promise: int = 0
     locations: list[LocationAvailabilityView] = field(default_factory=list)
+
+
+async def network_figures(session: AsyncSession, skus: Sequence[str]) -> dict[str, int]:
+    """Per sku (of the known ones among `skus`), what the network can promise a new delivery order."""
+    level = figures.levels.c
+    capacity = (
+        select(level.sku, func.sum(figures.promise_capacity()).label("units"))
+        .join(Location, Location.id == level.location_id)
+        .where(level.sku.in_(list(skus)))
+        .group_by(level.sku)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Product.sku, capacity.c.units, Product.promised)
+        .outerjoin(capacity, capacity.c.sku == Product.sku)
+        .where(Product.sku.in_(list(skus)))
+    )
+    return {sku: max(0, int(units or 0) - promised) for sku, units, promised in rows}
+
+
+async def channel_figures(session: AsyncSession, *, channel_id: uuid.UUID, skus: Sequence[str]) -> dict[str, int]:
+    """Per known sku, the figure sent out to the channel: its availableToPromise within its pool, 0 under
+    its low-stock threshold (availabilityChanged, AVAILABILITY_CHANGED, availabilitySnapshot)."""
+    pool = await pools.pool_of(session, channel_id)
+    network = await network_figures(session, skus)
+    return pools.sent(pool, await pools.channel_figures(session, channel_id=channel_id, pool=pool, network=network))
 
 
 async def availability(
@@ -55,24 +82,11 @@ async def availability(
         errors.add(ErrorCode.INVALID_INPUT, ["maxLocations"], "must not be negative")
     errors.raise_if_any()
     unique = list(dict.fromkeys(skus))
-    level = figures.levels.c
     units = figures.AVAILABLE
 
     # Three statements whatever the number of skus: the skus with what they can still promise, the active
     # locations, and per sku the nearest locations with stock (ranked here, walked by the database).
-    capacity = (
-        select(level.sku, func.sum(figures.promise_capacity()).label("units"))
-        .join(Location, Location.id == level.location_id)
-        .where(level.sku.in_(unique))
-        .group_by(level.sku)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(Product.sku, capacity.c.units, Product.promised)
-        .outerjoin(capacity, capacity.c.sku == Product.sku)
-        .where(Product.sku.in_(unique))
-    )
-    known = {sku: max(0, int(units or 0) - promised) for sku, units, promised in rows}
+    known = await network_figures(session, unique)
     for i, sku in enumerate(skus):
         if sku not in known:
             errors.add(ErrorCode.UNKNOWN_SKU, ["skus", i], f"no product with sku {sku!r}")
@@ -115,3 +129,19 @@ async def availability(
         for sku, loc_id, sellable, _place in nearest:
             result[sku].locations.append(LocationAvailabilityView(locations[loc_id], sellable, distances.get(loc_id)))
     return [result[sku] for sku in skus]
+
+
+async def availability_snapshot(
+    session: AsyncSession, *, channel: Channel, first: int, after: str | None
+) -> tuple[list[tuple[str, int]], bool]:
+    """A page of the whole catalogue in sku order (code points), each sku with the figure sent out to the
+    channel, for a full sync; and whether more follow."""
+    errors = ErrorList()
+    if not 0 < first <= MAX_SNAPSHOT_PAGE:
+        errors.add(ErrorCode.INVALID_INPUT, ["first"], f"first must be between 1 and {MAX_SNAPSHOT_PAGE}")
+    errors.raise_if_any()
+    sku = byte_order(session, Product.sku)
+    page = select(Product.sku).order_by(sku).limit(first + 1)
+    skus = list(await session.scalars(page if after is None else page.where(sku > after)))
+    figures_now = await channel_figures(session, channel_id=channel.id, skus=skus[:first])
+    return [(s, figures_now[s]) for s in skus[:first]], len(skus) > first
