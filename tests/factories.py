@@ -232,5 +232,5 @@ async def service_chain(
         ],
     )
     await catalog.upsert_products(
-        session, inputs=[Input(sku=k, name=k, category="X", weight_grams=weight_grams) for k in skus]
+        session, inputs=[Input(sku=k, name=k, category="X", weight_grams=weight_grams, unit_cost=None) for k in skus]
     )

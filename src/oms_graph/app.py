@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from oms_graph.api.carrier_tracking import carrier_webhook
 from oms_graph.api.documents import document_routes
+from oms_graph.api.imports import ImportQueue, import_routes
 from oms_graph.api.limits import BodyLimit
 from oms_graph.api.schema import schema
 from oms_graph.api.throttle import RedisBuckets
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         else None
     )
     view = GraphQLView(schema, db=database, settings=settings, keys=keys, read_db=replica)
+    queue = ImportQueue()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -49,16 +51,17 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             await upgrade(database)
         async with (
             live(database, queue_size=settings.subscriber_queue) as stream,
-            background(settings, database) as relay,
+            background(settings, database) as work,
         ):
 
             def committed() -> None:
                 stream.sequencer.poke()
-                if relay is not None:
-                    relay.poke()
+                if work is not None:
+                    work.relay.poke()
 
             view.after_commit, view.hub, view.stock_watch = committed, stream.hub, stream.stock
             view.availability_feed = stream.availability
+            queue.send = work.actors.import_stock.send if work is not None else None
             yield
         if owns_db:
             await database.dispose()
@@ -105,11 +108,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                 methods=["POST"],
             ),
             *document_routes(database, keys),
+            *import_routes(database, keys, queue),
         ],
         middleware=[
             Middleware(RequestIds),
             Middleware(CountRequests),
-            Middleware(BodyLimit, limit=settings.max_body_bytes),
+            Middleware(BodyLimit, limit=settings.max_body_bytes, paths={"/imports/": settings.max_import_bytes}),
         ],
         lifespan=lifespan,
     )

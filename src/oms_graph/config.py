@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     rate_limit_url: str | None = None
     # Request bodies over this many bytes are refused (413) before they are read.
     max_body_bytes: int = 1_000_000
+    # Inventory files (POST /imports/stock) may be this large: a million rows is about 40 MB.
+    max_import_bytes: int = 500_000_000
+    # Rows of an inventory file applied per transaction (each with the job's progress).
+    import_batch_rows: int = 10_000
     database_pool_size: int = 10
     # A read replica for analytics' heavy reads (OMS_READ_DATABASE_URL); unset: the main database.
     read_database_url: str | None = None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import String
 
 from tests.conftest import REDIS_URL, drop_postgres_database, free_port, new_database_url, redis_available
 from tests.e2e.test_embedded_server import clean_env, cli
@@ -337,3 +338,144 @@ def kill_while_delivering(tmp_path: Path, env: dict[str, str], receiver, process
             break
         time.sleep(0.2)
     return ids, deliveries
+
+
+async def test_a_worker_killed_mid_file_leaves_no_half_batch_and_the_file_is_applied_once(tmp_path):
+    """A delta file without movement ids: a batch applied twice, or half of one, would show in the totals."""
+    if not redis_available():
+        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+    url = await new_database_url("postgresql", tmp_path)
+    env = clean_env(
+        OMS_DATABASE_URL=url,
+        OMS_BROKER_URL=REDIS_URL,
+        OMS_BROKER_HEARTBEAT_MS="2000",
+        OMS_BROKER_MAINTENANCE_CHANCE="1000000",
+        OMS_IMPORT_BATCH_ROWS="500",
+    )
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        assert cli("migrate", cwd=tmp_path, env=env).returncode == 0
+        key = seed(tmp_path, env)
+        before, levels = await stock_totals(url)
+        rows = [f"{sku},{code},2" for sku, code in levels[:3000]]
+        assert len(rows) > 2000  # several batches of 500
+        port = free_port()
+        processes.append(start(["serve", "--port", str(port)], env, tmp_path))
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(base, processes[0])
+        slow = start(["worker", "--threads", "1"], {**env, "OMS_TEST_IMPORT_PAUSE": "1"}, tmp_path)
+        processes.append(slow)
+        body = "sku,locationCode,delta\n" + "\n".join(rows) + "\n"
+        answer = await asyncio.to_thread(
+            httpx.post,
+            f"{base}/imports/stock?mode=delta",
+            content=body,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+        assert answer.status_code == 202, answer.text
+        job_id = answer.json()["id"]
+        assert await import_mid_batch(url), "the slow worker never got into the file"
+        slow.kill()  # kill -9 with a batch's transaction open
+        slow.wait()
+        processes.append(start(["worker", "--threads", "1"], env, tmp_path))
+        job = await asyncio.to_thread(wait_until_imported, base, key, job_id, 90)
+        assert (job["status"], job["rowsDone"], job["rowsRefused"]) == ("DONE", len(rows), 0)
+        after, _ = await stock_totals(url)
+        assert after == before + 2 * len(rows)
+        assert await ledger_equals_levels(url)
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait(timeout=15)
+        await drop_postgres_database(url)
+
+
+async def stock_totals(url: str) -> tuple[int, list[tuple[str, str]]]:
+    """The units on hand in all, and every (sku, location code) with a level."""
+    from sqlalchemy import func, select
+
+    from oms_graph.db.engine import create_database
+    from oms_graph.db.models import Location, StockLevel
+
+    db = create_database(url)
+    try:
+        async with db.read() as session:
+            total = int(await session.scalar(select(func.sum(StockLevel.on_hand))) or 0)
+            keys = (
+                await session.execute(
+                    select(StockLevel.sku, Location.code).join(Location).order_by(StockLevel.sku, Location.code)
+                )
+            ).all()
+        return total, [(sku, code) for sku, code in keys]
+    finally:
+        await db.dispose()
+
+
+async def import_mid_batch(url: str) -> bool:
+    """Whether a batch of the file was applied and the next one is open (the paused worker)."""
+    from sqlalchemy import select
+
+    from oms_graph.db.engine import create_database
+    from oms_graph.db.models import StockImport
+
+    db = create_database(url)
+    try:
+        for _ in range(300):
+            async with db.read() as session:
+                done = await session.scalar(select(StockImport.rows_done))
+            if done and await routing_in_progress(url):
+                return True
+            await asyncio.sleep(0.1)
+        return False
+    finally:
+        await db.dispose()
+
+
+async def ledger_equals_levels(url: str) -> bool:
+    from sqlalchemy import func, select
+
+    from oms_graph.db.engine import create_database
+    from oms_graph.db.models import StockLevel, StockMovement
+
+    db = create_database(url)
+    try:
+        async with db.read() as session:
+            moved = dict(
+                (
+                    await session.execute(
+                        select(
+                            StockMovement.sku + "@" + func.cast(StockMovement.location_id, String),
+                            func.sum(StockMovement.delta),
+                        ).group_by(StockMovement.sku, StockMovement.location_id)
+                    )
+                ).all()
+            )
+            levels = dict(
+                (
+                    await session.execute(
+                        select(StockLevel.sku + "@" + func.cast(StockLevel.location_id, String), StockLevel.on_hand)
+                    )
+                ).all()
+            )
+        return {k: v for k, v in moved.items() if v} == {k: v for k, v in levels.items() if v}
+    finally:
+        await db.dispose()
+
+
+def wait_until_imported(base: str, key: str, job_id: str, seconds: float) -> dict:  # type: ignore[type-arg]
+    query = "query($id: ID!) { stockImport(id: $id) { status rowsDone rowsRefused } }"
+    deadline = time.monotonic() + seconds
+    job: dict = {}  # type: ignore[type-arg]
+    while time.monotonic() < deadline:
+        answer = httpx.post(
+            f"{base}/graphql",
+            json={"query": query, "variables": {"id": job_id}},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=10,
+        )
+        job = answer.json()["data"]["stockImport"]
+        if job["status"] in ("DONE", "FAILED"):
+            return job
+        time.sleep(0.5)
+    return job

@@ -44,18 +44,21 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    """ASGI middleware: a request body over `limit` bytes is answered 413 before it is all read."""
+    """ASGI middleware: a request body over `limit` bytes (or the limit of its path's prefix, in `paths`) is
+    answered 413 before it is all read."""
 
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: Any, limit: int, paths: dict[str, int] | None = None) -> None:
+        self.app, self.default, self.paths = app, limit, paths or {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((n for prefix, n in self.paths.items() if path.startswith(prefix)), self.default)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         seen, started = 0, False
 
@@ -63,7 +66,7 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise BodyTooLarge()
             return message
 
@@ -76,11 +79,11 @@ class BodyLimit:
             await self.app(scope, counted, sending)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
-    async def _refuse(self, send: Any) -> None:
+    async def _refuse(self, send: Any, limit: int) -> None:
         body = json.dumps(
-            {"errors": [{"message": f"request body over {self.limit} bytes", "extensions": {"code": "BODY_TOO_LARGE"}}]}
+            {"errors": [{"message": f"request body over {limit} bytes", "extensions": {"code": "BODY_TOO_LARGE"}}]}
         ).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})

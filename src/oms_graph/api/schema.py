@@ -33,6 +33,7 @@ from oms_graph.api.orders.types import Order
 from oms_graph.api.returns.schema import ReturnMutation
 from oms_graph.api.routing.schema import RoutingMutation, RoutingQuery
 from oms_graph.api.scalars import DECIMAL
+from oms_graph.api.stock.imports import ImportQuery
 from oms_graph.api.stock.mutations import StockMutation
 from oms_graph.api.stock.query import StockQuery
 from oms_graph.api.subscriptions import Subscription
@@ -46,6 +47,7 @@ Query = merge_types(
         NodeQuery,
         CatalogQuery,
         StockQuery,
+        ImportQuery,
         OrderQuery,
         FulfilmentQuery,
         DeliveryOptionsQuery,

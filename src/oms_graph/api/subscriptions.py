@@ -18,6 +18,7 @@ from oms_graph.api.fulfilment.types import Fulfilment
 from oms_graph.api.node import decode_id, encode_id
 from oms_graph.api.orders.types import Order, OrderEvent
 from oms_graph.api.permissions import EVERY_ROLE, roles
+from oms_graph.api.stock.imports import StockImport, follow_import
 from oms_graph.api.stock.types import AvailabilityChange, ChannelAvailability, StockLevel
 from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Principal, Role
@@ -131,6 +132,17 @@ class Subscription:
                 items=[ChannelAvailability(sku=sku, available_to_promise=n) for sku, n in items],
                 at=utcnow(),
             )
+
+    @strawberry.subscription(
+        extensions=roles(Role.INTEGRATION),
+        description="An inventory file's job each time its progress moves, until it is DONE or FAILED.",
+    )
+    async def stock_import_progress(self, info: Info, id: strawberry.ID) -> AsyncGenerator[StockImport, None]:
+        try:
+            async for job in follow_import(info, id):
+                yield job
+        except DomainError as error:
+            raise graphql_error(error) from None
 
     @strawberry.subscription(
         extensions=roles(*STOCK_ROLES), description="Stock levels as they change, of some skus or a location."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,6 +119,7 @@ def products() -> list[Row]:
                             "name": f"{item} {variant}",
                             "category": category,
                             "weight_grams": rng.randint(low, high),
+                            "unit_cost": Decimal(5 + n * 37 % 95),
                         }
                     )
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
@@ -61,6 +62,7 @@ class ProductFields(Protocol):
     name: str
     category: str
     weight_grams: int | None
+    unit_cost: Decimal | None
 
 
 async def upsert_channels(session: AsyncSession, *, inputs: Sequence[ChannelFields]) -> list[Channel]:
@@ -141,9 +143,19 @@ async def upsert_products(session: AsyncSession, *, inputs: Sequence[ProductFiel
             check_text(errors, p.name, ["input", i, "name"], max_length=300)
             check_text(errors, p.category, ["input", i, "category"], max_length=100)
             check_non_negative(errors, p.weight_grams, ["input", i, "weightGrams"])
+            if p.unit_cost is not None and (p.unit_cost < 0 or p.unit_cost != p.unit_cost.quantize(Decimal("0.01"))):
+                errors.add(
+                    ErrorCode.INVALID_INPUT, ["input", i, "unitCost"], "must not be negative, at most 2 decimals"
+                )
     errors.raise_if_any()
     rows = [
-        {"sku": p.sku, "name": p.name.strip(), "category": p.category.strip(), "weight_grams": p.weight_grams}
+        {
+            "sku": p.sku,
+            "name": p.name.strip(),
+            "category": p.category.strip(),
+            "weight_grams": p.weight_grams,
+            "unit_cost": p.unit_cost,
+        }
         for p in inputs
     ]
     return await _upsert(session, Product, rows, key="sku")

@@ -31,6 +31,7 @@ from oms_graph.services.fulfilment import shipping, sweep
 from oms_graph.services.orders import backorders
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.routing import plan as routing
+from oms_graph.services.stock import imports
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
@@ -44,6 +45,7 @@ class Runtime:
 
     settings: Settings
     databases: dict[int, Database] = field(default_factory=dict)
+    actors: Actors | None = None  # as declared on this process's broker
 
     def database(self) -> Database:
         key = id(asyncio.get_running_loop())  # a loop's id can come back for a later loop (tests): same URL
@@ -234,6 +236,28 @@ async def sweep_fulfilments() -> None:
         await _each(sweep.expire_pickup, fulfilment_id=fulfilment_id, now=now)
     async with database().write() as session:
         await backorders.requeue_servable(session, actor=sweep.SCHEDULE.name)
+    await resend_stalled_imports()
+
+
+async def import_stock(import_id: str) -> None:
+    """Apply an inventory file (services/stock/imports.py): safe to run again, it goes on where it stopped."""
+    job, batch = uuid.UUID(import_id), runtime().settings.import_batch_rows
+    pause = float(os.environ.get("OMS_TEST_IMPORT_PAUSE", "0"))  # lets a test kill a worker mid-batch
+    try:
+        await imports.run_import(database(), import_id=job, batch=batch, pause=pause)
+    except Exception as error:
+        async with database().write() as session:
+            await imports.note_failure(session, import_id=job, error=f"{type(error).__name__}: {error}")
+        raise  # retried with backoff
+
+
+async def resend_stalled_imports() -> None:
+    """Inventory files nobody moved for a while go to a worker again (their message was lost, their worker
+    killed); after their last try they are FAILED."""
+    async with database().write() as session:
+        again = await imports.stalled_imports(session)
+    for import_id in again if runtime().actors else ():
+        runtime().actors.import_stock.send(str(import_id))  # type: ignore[union-attr]
 
 
 async def refresh_analytics() -> None:
@@ -308,6 +332,7 @@ class Actors:
     dispatch_webhooks: dramatiq.Actor[[int], None]
     send_notification: dramatiq.Actor[[int], None]
     sweep_fulfilments: dramatiq.Actor[[], None]
+    import_stock: dramatiq.Actor[[str], None]
     refresh_analytics: dramatiq.Actor[[], None]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
 
@@ -320,6 +345,7 @@ DISPATCH_WEBHOOKS = "webhook.dispatch"
 SEND_NOTIFICATION = "notification.send"
 SWEEP_FULFILMENTS = "fulfilment.sweep"
 REFRESH_ANALYTICS = "analytics.refresh"
+IMPORT_STOCK = "stock.import"
 
 
 def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
@@ -350,10 +376,13 @@ def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
     sweep = dramatiq.actor(
         actor_name=SWEEP_FULFILMENTS, queue_name="schedule", broker=broker, max_retries=0, time_limit=300_000
     )
+    load = dramatiq.actor(  # a million-row file takes a minute; a failed try is tried again (see the sweep)
+        actor_name=IMPORT_STOCK, queue_name="imports", broker=broker, max_retries=3, time_limit=3_600_000
+    )
     refresh = dramatiq.actor(  # the first refresh of a large history takes a while
         actor_name=REFRESH_ANALYTICS, queue_name="schedule", broker=broker, max_retries=0, time_limit=3_600_000
     )
-    return Actors(
+    declared = Actors(
         route_order=declare(route_order),
         book_shipment=book(book_shipment),
         cancel_shipment=cancel(cancel_shipment),
@@ -361,6 +390,9 @@ def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
         dispatch_webhooks=hook(dispatch_webhooks),
         send_notification=notify(send_notification),
         sweep_fulfilments=sweep(sweep_fulfilments),
+        import_stock=load(import_stock),
         refresh_analytics=refresh(refresh_analytics),
         task_failed=failed(task_failed),
     )
+    runtime().actors = declared
+    return declared

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 import dramatiq
 from sqlalchemy import select
@@ -25,14 +26,20 @@ from oms_graph.events.relay import (
     webhook_handlers,
 )
 from oms_graph.services import webhooks
-from oms_graph.tasks.actors import register
+from oms_graph.tasks.actors import Actors, register
 from oms_graph.tasks.broker import build_broker
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Background:
+    relay: OutboxRelay
+    actors: Actors  # to send work that is not an order event (an inventory file)
+
+
 @contextlib.asynccontextmanager
-async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRelay | None]:
+async def background(settings: Settings, db: Database) -> AsyncIterator[Background | None]:
     """Run the relay (and, with no broker configured, a worker) for the life of the block."""
     if not settings.background:
         yield None
@@ -71,7 +78,7 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[OutboxRe
         asyncio.create_task(endpoints.run(stop)),
     ]
     try:
-        yield relay
+        yield Background(relay, actors)
     finally:
         stop.set()
         await asyncio.gather(*tasks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -120,6 +121,7 @@ class Product(Node):
     name: str
     category: str
     weight_grams: int | None
+    unit_cost: Decimal | None = strawberry.field(description="What one unit is worth; values stock differences.")
 
     @classmethod
     def from_model(cls, m: models.Product) -> Product:
@@ -129,6 +131,7 @@ class Product(Node):
             name=m.name,
             category=m.category,
             weight_grams=m.weight_grams,
+            unit_cost=m.unit_cost,
         )
 
 
@@ -163,6 +166,7 @@ class ProductInput:
     name: str
     category: str
     weight_grams: int | None = None
+    unit_cost: Decimal | None = None
 
 
 @strawberry.type

@@ -4,6 +4,7 @@ from oms_graph.db.models.analytics import FulfilmentTimeDay, SalesDay, SummaryWa
 from oms_graph.db.models.auth import ApiKey
 from oms_graph.db.models.catalog import AvailabilityPool, Channel, ChannelPromise, Location, Product
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
+from oms_graph.db.models.imports import StockImport, StockImportChunk, StockImportDifference, StockImportRow
 from oms_graph.db.models.notifications import Notification
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
 from oms_graph.db.models.payments import PaymentTransaction
@@ -32,6 +33,10 @@ __all__ = [
     "RoutingProfile",
     "SalesDay",
     "Shipment",
+    "StockImport",
+    "StockImportChunk",
+    "StockImportDifference",
+    "StockImportRow",
     "StockLevel",
     "StockMovement",
     "SummaryWatermark",

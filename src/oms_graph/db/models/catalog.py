@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms_graph.db.base import Base, Choice, PortableJSON, created_at, updated_at, uuid_pk
@@ -72,6 +73,8 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(100), index=True)
     weight_grams: Mapped[int | None]
+    # What one unit is worth to the chain (cost, in its books' currency): what stock differences are valued at.
+    unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     # Units of live delivery orders (placed, not cancelled, not shipped), routed or not: the per-sku
     # counter behind availableToPromise, changed only by conditional SQL. What is still only a promise
     # (not yet reserved at a location) is `promised` minus the sku's StockLevel.routed.

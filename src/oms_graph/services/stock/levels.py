@@ -88,8 +88,8 @@ async def set_stock_levels(
         ledger.Count(s.sku, locations[s.location_code].id, s.on_hand, s.safety_stock, _counted_at(s, now))
         for s in inputs
     ]
-    done = await ledger.count(session, counts=counts, movement=ledger.Movement(SYNC_REASON, actor, now))
-    views, warnings, arrived = [], [], set()
+    done = await apply_counts(session, counts=counts, actor=actor, now=now)
+    views, warnings = [], []
     for i, (s, c) in enumerate(zip(inputs, counts, strict=True)):
         result, old = done[(c.sku, c.location_id)], done[(c.sku, c.location_id)].before
         if result.stale:
@@ -101,14 +101,25 @@ async def set_stock_levels(
                     f"{s.sku} at {s.location_code} was counted at {taken}, after this count: it changed nothing",
                 )
             )
-        elif result.on_hand - result.safety_stock > old.on_hand - old.safety_stock:
-            arrived.add(s.sku)
         at = old.updated_at if result.stale else now
         views.append(
             StockLevelView(s.sku, locations[s.location_code], result.on_hand, old.reserved, result.safety_stock, at)
         )
-    await requeue_backorders(session, skus=arrived, actor=actor)
     return CountResult(views, warnings)
+
+
+async def apply_counts(
+    session: AsyncSession, *, counts: Sequence[ledger.Count], actor: str | None, now: datetime
+) -> dict[tuple[str, uuid.UUID], ledger.Counted]:
+    """Apply checked counts (see `ledger.count`); backorders of skus a count made more of go back to routing."""
+    done = await ledger.count(session, counts=counts, movement=ledger.Movement(SYNC_REASON, actor, now))
+    arrived = {
+        sku
+        for (sku, _), c in done.items()
+        if not c.stale and c.on_hand - c.safety_stock > c.before.on_hand - c.before.safety_stock
+    }
+    await requeue_backorders(session, skus=arrived, actor=actor)
+    return done
 
 
 def _counted_at(count: StockLevelFields, now: datetime) -> datetime:
@@ -127,7 +138,7 @@ async def adjust_stock(
     errors.raise_if_any()
     location = (await _resolve(session, [adjustment], errors, path=["input"]))[adjustment.location_code]
     errors.raise_if_any()
-    return await _adjust(session, adjustment, location, actor=actor, path=["input"])
+    return await adjust_at(session, adjustment, location, actor=actor, path=["input"])
 
 
 async def adjust_stock_levels(
@@ -156,7 +167,7 @@ async def adjust_stock_levels(
     for i in ordered:
         adjustment = adjustments[i]
         location = locations[adjustment.location_code]
-        views[i] = await _adjust(session, adjustment, location, actor=actor, path=["input", i])
+        views[i] = await adjust_at(session, adjustment, location, actor=actor, path=["input", i])
     return [views[i] for i in range(len(adjustments))]
 
 
@@ -169,7 +180,7 @@ def _check_adjustment(errors: ErrorList, adjustment: StockAdjustmentFields, path
         check_text(errors, movement_id, [*path, "movementId"])
 
 
-async def _adjust(
+async def adjust_at(
     session: AsyncSession,
     adjustment: StockAdjustmentFields,
     location: Location,

@@ -38,6 +38,7 @@ class Counted:
     on_hand: int
     safety_stock: int
     stale: bool
+    counted: int  # the figure counted
 
 
 async def count(
@@ -61,11 +62,11 @@ async def count(
         key = (c.sku, c.location_id)
         old = before[key]
         if old.counted_at is not None and c.counted_at < old.counted_at:
-            done[key] = Counted(old, old.on_hand, old.safety_stock, stale=True)
+            done[key] = Counted(old, old.on_hand, old.safety_stock, stale=True, counted=c.on_hand)
             continue
         safety = old.safety_stock if c.safety_stock is None else c.safety_stock
         on_hand = max(0, c.on_hand + since.get(key, 0))
-        done[key] = Counted(old, on_hand, safety, stale=False)
+        done[key] = Counted(old, on_hand, safety, stale=False, counted=c.on_hand)
         changes.append(
             {
                 "sku": c.sku,

@@ -1,0 +1,177 @@
+"""Inventory files: their modes and formats, and each row read and checked on its own (a bad row is
+refused with its line number; it never stops the good ones)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from oms_graph.domain.catalog import CODE_PATTERN
+
+MAX_ERRORS_KEPT = 1000  # errors listed on the job; all are counted
+MAX_MOVEMENT_ID = 200
+
+
+class ImportMode(StrEnum):
+    COUNTS = "COUNTS"  # absolute counts of the levels in the file
+    DELTA = "DELTA"  # movements: units in (+) or out (-)
+    FULL = "FULL"  # counts, and every level of the file's locations absent from it counted as zero
+
+
+class ImportFormat(StrEnum):
+    CSV = "CSV"
+    JSONL = "JSONL"
+
+
+class ImportStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"
+
+
+class RowErrorCode(StrEnum):
+    MALFORMED = "MALFORMED"  # not a CSV record or JSON object of the file's shape
+    MISSING = "MISSING"  # a column the mode needs is empty or absent
+    INVALID_NUMBER = "INVALID_NUMBER"  # not a whole number, or negative where it must not be
+    INVALID_TIME = "INVALID_TIME"  # countedAt is not an ISO 8601 time with its offset, or in the future
+    UNKNOWN_SKU = "UNKNOWN_SKU"
+    UNKNOWN_LOCATION = "UNKNOWN_LOCATION"
+    DUPLICATE = "DUPLICATE"  # the same level twice in a counts file
+    REFUSED = "REFUSED"  # the change could not be made (a write-off of more than is on hand)
+    STALE_COUNT = "STALE_COUNT"  # counted before the last count applied to the level: it changed nothing
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    sku: str
+    location_code: str
+    on_hand: int | None
+    delta: int | None
+    safety_stock: int | None
+    counted_at: datetime | None
+    movement_id: str | None
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    code: RowErrorCode
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "code": self.code.value, "message": self.message}
+
+
+class Records:
+    """A file's data records, read from its lines as they come (a piece of the file at a time): per record
+    its line number and fields, or None for a record that cannot be read. A CSV file's first line names
+    its columns; blank lines are skipped."""
+
+    def __init__(self, fmt: ImportFormat) -> None:
+        self.fmt, self.number = fmt, 0
+        self.header: list[str] | None = None
+
+    def read(self, lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | None]]:
+        for text in lines:
+            self.number += 1
+            if text.strip():
+                found = self._record(text)
+                if found is not _HEADER:
+                    yield self.number, found  # type: ignore[misc]
+
+    def _record(self, text: str) -> dict[str, Any] | None | object:
+        if self.fmt is ImportFormat.JSONL:
+            try:
+                fields = json.loads(text)
+            except ValueError:
+                return None
+            return fields if isinstance(fields, dict) else None
+        try:
+            values = next(csv.reader(io.StringIO(text)))
+        except (csv.Error, StopIteration):
+            values = None
+        if self.header is None:
+            self.header = [v.strip() for v in values or []]
+            return _HEADER
+        if values is None or len(values) != len(self.header):
+            return None
+        return {name: value.strip() for name, value in zip(self.header, values, strict=True)}
+
+
+_HEADER = object()
+
+
+def parse_time(text: str) -> datetime | None:
+    """An ISO 8601 time with its offset; None for anything else."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def read_row(
+    number: int, fields: dict[str, Any] | None, *, mode: ImportMode, counted_at: datetime | None, now: datetime
+) -> Row | RowError:
+    """One record as a row of this mode, or why it is refused (skus and locations are checked later)."""
+    if fields is None:
+        return RowError(number, RowErrorCode.MALFORMED, "not a record of this file's shape")
+    sku, code = _text(fields.get("sku")), _text(fields.get("locationCode"))
+    if not sku or not code:
+        return RowError(number, RowErrorCode.MISSING, "sku and locationCode are needed")
+    if not CODE_PATTERN.match(code):
+        return RowError(number, RowErrorCode.UNKNOWN_LOCATION, f"no location with code {code[:64]!r}")
+    if len(sku) > 64:
+        return RowError(number, RowErrorCode.UNKNOWN_SKU, f"no product with sku {sku[:64]!r}")
+    wanted = "delta" if mode is ImportMode.DELTA else "onHand"
+    number_of = {name: _whole(fields.get(name)) for name in (wanted, "safetyStock")}
+    if number_of[wanted] is None:
+        return RowError(number, RowErrorCode.MISSING, f"{wanted} is needed")
+    for name, value in number_of.items():
+        if value is False:
+            return RowError(number, RowErrorCode.INVALID_NUMBER, f"{name} must be a whole number")
+        if name != "delta" and isinstance(value, int) and value < 0:
+            return RowError(number, RowErrorCode.INVALID_NUMBER, f"{name} must not be negative")
+    if mode is ImportMode.DELTA and number_of["delta"] == 0:
+        return RowError(number, RowErrorCode.INVALID_NUMBER, "delta must not be 0")
+    at = counted_at
+    if _text(fields.get("countedAt")):
+        at = parse_time(_text(fields.get("countedAt")))
+        if at is None or at > now:
+            return RowError(
+                number, RowErrorCode.INVALID_TIME, "countedAt is an ISO 8601 time with offset, not later than now"
+            )
+    movement_id = _text(fields.get("movementId")) or None
+    if movement_id is not None and len(movement_id) > MAX_MOVEMENT_ID:
+        return RowError(number, RowErrorCode.MALFORMED, f"movementId is at most {MAX_MOVEMENT_ID} characters")
+    delta = number_of["delta"] if mode is ImportMode.DELTA else None
+    on_hand = None if mode is ImportMode.DELTA else number_of["onHand"]
+    safety = number_of["safetyStock"]
+    return Row(number, sku, code, on_hand, delta, safety, at, movement_id)  # type: ignore[arg-type]
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _whole(value: Any) -> int | None | bool:
+    """A whole number; None when absent or empty; False when not a whole number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value if abs(value) < 2**31 else False
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return False
+    return number if abs(number) < 2**31 else False
