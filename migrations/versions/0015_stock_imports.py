@@ -65,7 +65,7 @@ def upgrade() -> None:
         sa.Column("line", sa.Integer(), nullable=False),
         sa.Column("sku", sa.String(length=64), nullable=False),
         sa.Column("location_id", sa.Uuid(), nullable=False),
-        sa.Column("on_hand", sa.Integer(), nullable=True),
+        sa.Column("counted", sa.Integer(), nullable=True),
         sa.Column("delta", sa.Integer(), nullable=True),
         sa.Column("safety_stock", sa.Integer(), nullable=True),
         sa.Column("counted_at", sa.DateTime(timezone=True), nullable=True),

@@ -57,7 +57,7 @@ class StockImportRow(Base):
     line: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(64))
     location_id: Mapped[uuid.UUID]
-    on_hand: Mapped[int | None]
+    counted: Mapped[int | None]  # onHand counted (counts, full)
     delta: Mapped[int | None]
     safety_stock: Mapped[int | None]
     counted_at: Mapped[datetime | None]

@@ -81,7 +81,7 @@ def _staged(import_id: uuid.UUID, row: Row, locations: dict[str, uuid.UUID]) -> 
         "line": row.line,
         "sku": row.sku,
         "location_id": locations[row.location_code],
-        "on_hand": row.on_hand,
+        "counted": row.on_hand,
         "delta": row.delta,
         "safety_stock": row.safety_stock,
         "counted_at": row.counted_at,

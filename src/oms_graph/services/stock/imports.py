@@ -226,7 +226,7 @@ async def _apply_counts(
     session: AsyncSession, import_id: uuid.UUID, batch: Sequence[Any], actor: str | None
 ) -> list[RowError]:
     """Counts of one batch; the differences they found; stale ones refused (they changed nothing)."""
-    counts = [ledger.Count(r.sku, r.location_id, r.on_hand, r.safety_stock, r.counted_at) for r in batch]
+    counts = [ledger.Count(r.sku, r.location_id, r.counted, r.safety_stock, r.counted_at) for r in batch]
     done = await apply_counts(session, counts=counts, actor=actor, now=utcnow())
     await _differences(session, import_id, done)
     return [
