@@ -78,6 +78,17 @@ def _arrays(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[str, l
     return {f"u_{n}": [r[n] for r in rows] for n in names}
 
 
+def unnest_of(table: Table, names: Sequence[str]) -> FromClause:
+    """PostgreSQL: a table of these columns (typed as `table`'s) from one array parameter each, to join a
+    statement with many keys; bind them with `arrays_of`."""
+    return _unnest(table, names)
+
+
+def arrays_of(keys: Sequence[tuple[Any, ...]], names: Sequence[str]) -> dict[str, list[Any]]:
+    """The parameters of `unnest_of` for these keys (tuples of the columns' values, in `names` order)."""
+    return {f"u_{n}": [k[i] for k in keys] for i, n in enumerate(names)}
+
+
 @lru_cache(maxsize=64)
 def _bulk_insert(table: Table, names: tuple[str, ...], skip_conflicts: bool) -> Any:
     source = _unnest(table, names)

@@ -122,7 +122,7 @@ async def _records(db: Database, import_id: uuid.UUID, fmt: ImportFormat) -> Asy
         *lines, tail = (tail + decoder.decode(data or b"", final=data is None)).split("\n")
         if data is None:
             lines.append(tail)
-        for record in reader.read(line.rstrip("\r") for line in lines):
+        for record in reader.read([line.rstrip("\r") for line in lines]):
             yield record
         if data is None:
             return

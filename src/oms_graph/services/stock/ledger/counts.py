@@ -9,10 +9,10 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, func, select, tuple_
+from sqlalchemy import Row, and_, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.dialect import insert_rows, lock_rows, update_rows
+from oms_graph.db.dialect import arrays_of, dialect_of, insert_rows, lock_rows, unnest_of, update_rows
 from oms_graph.services.stock.ledger.rows import LEVEL_KEY, Movement, levels, movement_row, movements
 
 CHUNK = 1000  # levels per statement when a count reads what moved since
@@ -100,17 +100,25 @@ async def _moved_since(
     for c in counts:
         by_time.setdefault(c.counted_at, []).append((c.sku, c.location_id))
     m = movements.c
+    since = (m.at > bindparam("b_at"), m.counted.is_(None), m.reason != count_reason)
     for at, keys in by_time.items():
+        if dialect_of(session) == "postgresql":  # the keys as arrays, joined: one statement whatever their number
+            keyed = unnest_of(movements, LEVEL_KEY)
+            query = (
+                select(m.sku, m.location_id, func.sum(m.delta))
+                .join(keyed, and_(m.sku == keyed.c.sku, m.location_id == keyed.c.location_id))
+                .where(*since)
+                .group_by(m.sku, m.location_id)
+            )
+            rows = await session.execute(query, {"b_at": at, **arrays_of(keys, LEVEL_KEY)})
+            moved.update({(sku, loc): int(total) for sku, loc, total in rows})
+            continue
         for start in range(0, len(keys), CHUNK):
             rows = await session.execute(
                 select(m.sku, m.location_id, func.sum(m.delta))
-                .where(
-                    tuple_(m.sku, m.location_id).in_(keys[start : start + CHUNK]),
-                    m.at > at,
-                    m.counted.is_(None),
-                    m.reason != count_reason,
-                )
-                .group_by(m.sku, m.location_id)
+                .where(tuple_(m.sku, m.location_id).in_(keys[start : start + CHUNK]), *since)
+                .group_by(m.sku, m.location_id),
+                {"b_at": at},
             )
             moved.update({(sku, loc): int(total) for sku, loc, total in rows})
     return moved
