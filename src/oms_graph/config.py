@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     # Inventory files (POST /imports/stock) may be this large: a million rows is about 40 MB.
     max_import_bytes: int = 500_000_000
+    # How often AVAILABILITY_CHANGED goes to the endpoints that want it (many skus in one delivery).
+    availability_webhook_seconds: float = 5.0
     # Rows of an inventory file applied per transaction (each with the job's progress).
     import_batch_rows: int = 10_000
     database_pool_size: int = 10

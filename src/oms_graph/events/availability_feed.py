@@ -19,18 +19,17 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database
-from oms_graph.db.models import AvailabilityPool, OrderEvent, OrderLine, StockLevel
+from oms_graph.db.models import AvailabilityPool
 from oms_graph.events.stream import TooSlow, wait_or_stop
-from oms_graph.services.stock.availability import channel_figures
+from oms_graph.services.stock.availability import channel_figures, moved_since
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.25
 EVERY = timedelta(seconds=1)  # per channel and sku, at most one message in this time
-LOOK_BACK = timedelta(seconds=5)
 Items = list[tuple[str, int]]  # (sku, figure) changed in one tick
 
 
@@ -104,23 +103,10 @@ class AvailabilityFeed:
         return count
 
     async def _moved(self, session) -> set[str]:  # type: ignore[no-untyped-def]
-        """The skus whose figure may have moved since the last look: levels stamped, orders with events."""
-        levels = (
-            await session.execute(
-                select(StockLevel.sku, StockLevel.updated_at).where(StockLevel.updated_at > self.level_mark - LOOK_BACK)
-            )
-        ).all()
-        if levels:
-            self.level_mark = max(self.level_mark, max(at for _, at in levels))
-        if self.position is None:
-            self.position = await session.scalar(select(func.coalesce(func.max(OrderEvent.position), 0)))
-            return {sku for sku, _ in levels}
-        events = select(OrderEvent.order_id).where(OrderEvent.position > self.position)
-        newest = await session.scalar(select(func.max(OrderEvent.position)).where(OrderEvent.position > self.position))
-        ordered = await session.scalars(select(OrderLine.sku).where(OrderLine.order_id.in_(events)).distinct())
-        skus = {sku for sku, _ in levels} | set(ordered)
-        self.position = newest or self.position
-        return skus
+        """The skus whose figure may have moved since the last look."""
+        moved = await moved_since(session, level_mark=self.level_mark, position=self.position)
+        self.level_mark, self.position = moved.level_mark, moved.position
+        return moved.skus
 
     async def _repooled(self, session) -> set[uuid.UUID]:  # type: ignore[no-untyped-def]
         """The channels whose pool was set, changed or removed since the last look (pools are few)."""

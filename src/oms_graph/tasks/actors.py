@@ -7,7 +7,7 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +19,6 @@ from oms_graph.adapters.outbound import Unreachable, send
 from oms_graph.adapters.payments import PaymentError, provider_named
 from oms_graph.config import Settings
 from oms_graph.db.base import utcnow
-from oms_graph.db.engine import Database, create_database
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import ShipmentStatus
 from oms_graph.domain.notifications import Medium, NotificationStatus
@@ -31,48 +30,12 @@ from oms_graph.services.fulfilment import shipping, sweep
 from oms_graph.services.orders import backorders
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.routing import plan as routing
-from oms_graph.services.stock import imports
+from oms_graph.tasks.context import database, runtime, use_settings
+from oms_graph.tasks.stock import import_stock, resend_stalled_imports, send_availability
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
 ROUTE_BATCH = 20  # orders one routing transaction takes when several are waiting
-
-
-@dataclass
-class Runtime:
-    """What the actors work with: the settings their process was started with, and one database engine per
-    event loop (the worker's loop thread, or a test's loop)."""
-
-    settings: Settings
-    databases: dict[int, Database] = field(default_factory=dict)
-    actors: Actors | None = None  # as declared on this process's broker
-
-    def database(self) -> Database:
-        key = id(asyncio.get_running_loop())  # a loop's id can come back for a later loop (tests): same URL
-        if key not in self.databases:
-            self.databases[key] = create_database(self.settings.database_url)
-        return self.databases[key]
-
-
-_runtime: Runtime | None = None
-
-
-def use_settings(settings: Settings) -> Runtime:
-    """The settings the actors of this process work with (`register` sets them; so may a direct caller)."""
-    global _runtime
-    if _runtime is None or _runtime.settings != settings:
-        _runtime = Runtime(settings)
-    return _runtime
-
-
-def runtime() -> Runtime:
-    if _runtime is None:
-        raise RuntimeError("the actors have no settings: call register(broker, settings=...) first")
-    return _runtime
-
-
-def database() -> Database:
-    return runtime().database()
 
 
 async def route_order(order_id: str) -> None:
@@ -239,27 +202,6 @@ async def sweep_fulfilments() -> None:
     await resend_stalled_imports()
 
 
-async def import_stock(import_id: str) -> None:
-    """Apply an inventory file (services/stock/imports.py): safe to run again, it goes on where it stopped."""
-    job, batch = uuid.UUID(import_id), runtime().settings.import_batch_rows
-    pause = float(os.environ.get("OMS_TEST_IMPORT_PAUSE", "0"))  # lets a test kill a worker mid-batch
-    try:
-        await imports.run_import(database(), import_id=job, batch=batch, pause=pause)
-    except Exception as error:
-        async with database().write() as session:
-            await imports.note_failure(session, import_id=job, error=f"{type(error).__name__}: {error}")
-        raise  # retried with backoff
-
-
-async def resend_stalled_imports() -> None:
-    """Inventory files nobody moved for a while go to a worker again (their message was lost, their worker
-    killed); after their last try they are FAILED."""
-    async with database().write() as session:
-        again = await imports.stalled_imports(session)
-    for import_id in again if runtime().actors else ():
-        runtime().actors.import_stock.send(str(import_id))  # type: ignore[union-attr]
-
-
 async def refresh_analytics() -> None:
     """Rebuild the sales summaries of the days changed since the last refresh."""
     await sales_summary.refresh(database())
@@ -333,6 +275,7 @@ class Actors:
     send_notification: dramatiq.Actor[[int], None]
     sweep_fulfilments: dramatiq.Actor[[], None]
     import_stock: dramatiq.Actor[[str], None]
+    send_availability: dramatiq.Actor[[], None]
     refresh_analytics: dramatiq.Actor[[], None]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
 
@@ -346,6 +289,7 @@ SEND_NOTIFICATION = "notification.send"
 SWEEP_FULFILMENTS = "fulfilment.sweep"
 REFRESH_ANALYTICS = "analytics.refresh"
 IMPORT_STOCK = "stock.import"
+SEND_AVAILABILITY = "availability.send"
 
 
 def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
@@ -391,6 +335,9 @@ def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
         send_notification=notify(send_notification),
         sweep_fulfilments=sweep(sweep_fulfilments),
         import_stock=load(import_stock),
+        send_availability=dramatiq.actor(
+            actor_name=SEND_AVAILABILITY, queue_name="schedule", broker=broker, max_retries=0, time_limit=300_000
+        )(send_availability),
         refresh_analytics=refresh(refresh_analytics),
         task_failed=failed(task_failed),
     )

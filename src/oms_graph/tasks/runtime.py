@@ -75,6 +75,7 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[Backgrou
         asyncio.create_task(relay.run(stop)),
         asyncio.create_task(every(settings.sweep_seconds, actors.sweep_fulfilments.send, stop)),
         asyncio.create_task(every(settings.analytics_refresh_seconds, actors.refresh_analytics.send, stop)),
+        asyncio.create_task(every(settings.availability_webhook_seconds, actors.send_availability.send, stop)),
         asyncio.create_task(endpoints.run(stop)),
     ]
     try:

@@ -11,11 +11,13 @@ from oms_graph.db.models.payments import PaymentTransaction
 from oms_graph.db.models.returns import Return, ReturnLine
 from oms_graph.db.models.routing import RoutingProfile
 from oms_graph.db.models.stock import StockLevel, StockMovement
-from oms_graph.db.models.webhooks import WebhookDelivery, WebhookEndpoint
+from oms_graph.db.models.webhooks import AvailabilityCursor, AvailabilitySent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
+    "AvailabilityCursor",
     "AvailabilityPool",
+    "AvailabilitySent",
     "Channel",
     "ChannelPromise",
     "Fulfilment",

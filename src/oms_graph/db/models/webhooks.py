@@ -42,3 +42,24 @@ class WebhookDelivery(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = created_at()
     delivered_at: Mapped[datetime | None]
+
+
+class AvailabilityCursor(Base):
+    """Where an endpoint's AVAILABILITY_CHANGED deliveries stand: changes after this mark are still to go."""
+
+    __tablename__ = "availability_cursors"
+
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"), primary_key=True)
+    level_mark: Mapped[datetime]
+    position: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+
+
+class AvailabilitySent(Base):
+    """The figure last delivered to an endpoint per channel and sku: only a different one is sent again."""
+
+    __tablename__ = "availability_sent"
+
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"), primary_key=True)
+    channel_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    figure: Mapped[int]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.dialect import byte_order, first_by_rank
-from oms_graph.db.models import Channel, Location, Product
+from oms_graph.db.models import Channel, Location, OrderEvent, OrderLine, Product, StockLevel
 from oms_graph.domain.catalog import check_coordinates
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
@@ -145,3 +146,36 @@ async def availability_snapshot(
     skus = list(await session.scalars(page if after is None else page.where(sku > after)))
     figures_now = await channel_figures(session, channel_id=channel.id, skus=skus[:first])
     return [(s, figures_now[s]) for s in skus[:first]], len(skus) > first
+
+
+LOOK_BACK = timedelta(seconds=5)  # a transaction stamped earlier can commit later: look back this far
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The skus whose figures may have moved since a mark, and the mark to look from next time."""
+
+    skus: set[str]
+    level_mark: datetime  # the latest stock level stamp seen
+    position: int  # the latest order event position seen
+
+
+async def moved_since(session: AsyncSession, *, level_mark: datetime, position: int | None) -> Moved:
+    """What may have moved a channel's figures since the mark: stock levels stamped since (looking back a
+    little), and the skus of orders with events since `position` (placements, cancellations, shipments).
+    With no position yet, only where events stand now."""
+    levels = (
+        await session.execute(
+            select(StockLevel.sku, StockLevel.updated_at).where(StockLevel.updated_at > level_mark - LOOK_BACK)
+        )
+    ).all()
+    skus = {sku for sku, _ in levels}
+    mark = max([level_mark, *(at for _, at in levels)])
+    if position is None:
+        newest = await session.scalar(select(func.coalesce(func.max(OrderEvent.position), 0)))
+        return Moved(skus, mark, int(newest or 0))
+    newest = await session.scalar(select(func.max(OrderEvent.position)).where(OrderEvent.position > position))
+    if newest is not None:
+        events = select(OrderEvent.order_id).where(OrderEvent.position > position, OrderEvent.position <= newest)
+        skus |= set(await session.scalars(select(OrderLine.sku).where(OrderLine.order_id.in_(events)).distinct()))
+    return Moved(skus, mark, int(newest or position))
