@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.dialect import byte_order, first_by_rank
+from oms_graph.db.dialect import first_by_rank
 from oms_graph.db.models import Channel, Location, OrderEvent, OrderLine, Product, StockLevel
 from oms_graph.domain.catalog import check_coordinates
 from oms_graph.domain.errors import ErrorCode, ErrorList
@@ -135,15 +135,14 @@ async def availability(
 async def availability_snapshot(
     session: AsyncSession, *, channel: Channel, first: int, after: str | None
 ) -> tuple[list[tuple[str, int]], bool]:
-    """A page of the whole catalogue in sku order (code points), each sku with the figure sent out to the
+    """A page of the whole catalogue in sku order (the database's), each sku with the figure sent out to the
     channel, for a full sync; and whether more follow."""
     errors = ErrorList()
     if not 0 < first <= MAX_SNAPSHOT_PAGE:
         errors.add(ErrorCode.INVALID_INPUT, ["first"], f"first must be between 1 and {MAX_SNAPSHOT_PAGE}")
     errors.raise_if_any()
-    sku = byte_order(session, Product.sku)
-    page = select(Product.sku).order_by(sku).limit(first + 1)
-    skus = list(await session.scalars(page if after is None else page.where(sku > after)))
+    page = select(Product.sku).order_by(Product.sku).limit(first + 1)  # the sku index's order: no sort
+    skus = list(await session.scalars(page if after is None else page.where(Product.sku > after)))
     figures_now = await channel_figures(session, channel_id=channel.id, skus=skus[:first])
     return [(s, figures_now[s]) for s in skus[:first]], len(skus) > first
 

@@ -20,11 +20,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, tuple_, update
+from sqlalchemy import Table, delete, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import insert_rows
+from oms_graph.db.dialect import dialect_of, insert_rows
 from oms_graph.db.engine import Database
 from oms_graph.db.models import (
     Location,
@@ -45,6 +45,7 @@ CHUNK_BYTES = 1 << 20  # the file is kept in pieces of this size
 APPLY_ROWS = 10_000  # rows applied per transaction
 STALLED = timedelta(minutes=2)  # a job this long without progress is sent to a worker again by the sweep
 MAX_ATTEMPTS = 5
+BIG_FILE = 100_000  # rows after which the stock tables are analysed again
 IMPORT_REASON = "import"
 differences_table = cast(Table, StockImportDifference.__table__)
 
@@ -153,6 +154,9 @@ async def run_import(db: Database, *, import_id: uuid.UUID, batch: int = APPLY_R
     async with db.write() as session:
         await session.execute(delete(rows_table).where(rows_table.c.import_id == import_id))
         await session.execute(delete(StockImportChunk).where(StockImportChunk.import_id == import_id))
+        rows = await session.scalar(select(StockImport.rows_total).where(StockImport.id == import_id))
+        if dialect_of(session) == "postgresql" and (rows or 0) >= BIG_FILE:  # plans follow the new statistics
+            await session.execute(text("ANALYZE stock_levels, stock_movements"))
         await session.execute(
             update(StockImport)
             .where(StockImport.id == import_id)
