@@ -9,9 +9,10 @@ Only PLACED orders are routed, so routing an order twice does nothing the second
 The channels' promise rows of the skus are locked first (the routed orders' channels and every pooled
 channel: `earmarks`), then stock rows by the reservations themselves (`ledger.route`), in (sku, location)
 order like every other writer of stock levels. A pooled channel's orders go only to its pool's locations,
-and no order takes from a pool what its channel's waiting orders were promised. The stock was read before them, so a reservation can find its units gone (another
-routing took them): the transaction then gives back what it reserved, reads the stock again and plans
-again, a few times before it gives up with RoutingConflict (nothing written, the actor retries).
+and no order takes from a pool what its channel's waiting orders were promised. The stock was read before
+the reservations, so one can find its units gone (another routing took them): the transaction then gives
+back what it reserved, reads the stock again and plans again, a few times before it gives up with
+RoutingConflict (nothing written, the actor retries).
 """
 
 from __future__ import annotations
