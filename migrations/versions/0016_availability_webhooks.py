@@ -23,7 +23,9 @@ def upgrade() -> None:
         sa.Column("level_mark", sa.DateTime(timezone=True), nullable=False),
         sa.Column("position", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
-            ["endpoint_id"], ["webhook_endpoints.id"], name=op.f("fk_availability_cursors_endpoint_id_webhook_endpoints")
+            ["endpoint_id"],
+            ["webhook_endpoints.id"],
+            name=op.f("fk_availability_cursors_endpoint_id_webhook_endpoints"),
         ),
         sa.PrimaryKeyConstraint("endpoint_id", name=op.f("pk_availability_cursors")),
     )
