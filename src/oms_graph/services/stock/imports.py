@@ -37,9 +37,10 @@ from oms_graph.db.models import (
 from oms_graph.domain import imports as rules
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.imports import ImportFormat, ImportMode, ImportStatus, RowError, RowErrorCode
+from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
 from oms_graph.services.stock.import_files import chunks_table, rows_table, stage
-from oms_graph.services.stock.levels import CLOCK_SKEW, adjust_at, apply_counts
+from oms_graph.services.stock.levels import CLOCK_SKEW, SYNC_REASON, adjust_at, apply_counts
 
 CHUNK_BYTES = 1 << 20  # the file is kept in pieces of this size
 APPLY_ROWS = 10_000  # rows applied per transaction
@@ -47,6 +48,7 @@ STALLED = timedelta(minutes=2)  # a job this long without progress is sent to a 
 MAX_ATTEMPTS = 5
 BIG_FILE = 100_000  # rows after which the stock tables are analysed again
 IMPORT_REASON = "import"
+STALE = "{sku} was counted later than this count: it changed nothing"
 differences_table = cast(Table, StockImportDifference.__table__)
 
 
@@ -202,28 +204,43 @@ async def _apply(
     while True:
         async with db.write() as session:
             job = await session.get_one(StockImport, import_id, with_for_update=True)
-            batch = (
-                await session.execute(
-                    select(rows_table)
-                    .where(rows_table.c.import_id == import_id, rows_table.c.line > job.applied_line)
-                    .order_by(rows_table.c.line)
-                    .limit(size)
-                )
-            ).all()
-            if not batch:
-                return
-            if mode is ImportMode.DELTA:
-                refused = await _apply_deltas(session, batch, actor)
+            after = rows_table.c.import_id == import_id, rows_table.c.line > job.applied_line
+            if mode is not ImportMode.DELTA and dialect_of(session) == "postgresql":  # set-based, from the staging
+                span = select(rows_table.c.line).where(*after).order_by(rows_table.c.line).limit(size).subquery()
+                rows, last = (await session.execute(select(func.count(), func.max(span.c.line)))).one()
+                if not rows:
+                    return
+                refused = await _apply_staged_counts(session, import_id, (job.applied_line, last), actor)
             else:
-                refused = await _apply_counts(session, import_id, batch, actor)
-            job.applied_line, job.progressed_at = batch[-1].line, utcnow()
-            job.rows_done += len(batch) - len(refused)
+                batch = (
+                    await session.execute(select(rows_table).where(*after).order_by(rows_table.c.line).limit(size))
+                ).all()
+                if not batch:
+                    return
+                rows, last = len(batch), batch[-1].line
+                if mode is ImportMode.DELTA:
+                    refused = await _apply_deltas(session, batch, actor)
+                else:
+                    refused = await _apply_counts(session, import_id, batch, actor)
+            job.applied_line, job.progressed_at = last, utcnow()
+            job.rows_done += rows - len(refused)
             job.rows_refused += len(refused)
             room = rules.MAX_ERRORS_KEPT - len(job.errors)
             if refused and room > 0:
                 job.errors = [*job.errors, *(e.as_dict() for e in refused[:room])]
             if pause:
                 await asyncio.sleep(pause)
+
+
+async def _apply_staged_counts(
+    session: AsyncSession, import_id: uuid.UUID, lines: tuple[int, int], actor: str | None
+) -> list[RowError]:
+    """PostgreSQL: the counts of the staged lines, set-based in the ledger; stale ones refused."""
+    done = await ledger.count_staged(
+        session, import_id=import_id, lines=lines, movement=ledger.Movement(SYNC_REASON, actor, utcnow())
+    )
+    await requeue_backorders(session, skus=done.arrived, actor=actor)
+    return [RowError(line, RowErrorCode.STALE_COUNT, STALE.format(sku=sku)) for line, sku in done.stale]
 
 
 async def _apply_counts(
@@ -234,7 +251,7 @@ async def _apply_counts(
     done = await apply_counts(session, counts=counts, actor=actor, now=utcnow())
     await _differences(session, import_id, done)
     return [
-        RowError(r.line, RowErrorCode.STALE_COUNT, f"{r.sku} was counted later than this count: it changed nothing")
+        RowError(r.line, RowErrorCode.STALE_COUNT, STALE.format(sku=r.sku))
         for r in batch
         if done[(r.sku, r.location_id)].stale
     ]

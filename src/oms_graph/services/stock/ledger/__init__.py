@@ -29,6 +29,7 @@ from oms_graph.services.stock.ledger.promises import (
     release_promise,
 )
 from oms_graph.services.stock.ledger.rows import LEVEL_KEY, Movement, channel_promises, levels, movements, products
+from oms_graph.services.stock.ledger.staged import StagedCounts, count_staged
 
 __all__ = [
     "LEVEL_KEY",
@@ -38,11 +39,13 @@ __all__ = [
     "channel_promises",
     "consume",
     "count",
+    "count_staged",
     "levels",
     "lock_channels",
     "lock_products",
     "movements",
     "Promised",
+    "StagedCounts",
     "products",
     "promise",
     "receive",
