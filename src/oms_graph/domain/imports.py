@@ -116,7 +116,7 @@ class Records:
             elif len(values) != len(self.header):
                 found.append((self.number + first + start, None))
             else:
-                fields = {name: value.strip() for name, value in zip(self.header, values, strict=True)}
+                fields = dict(zip(self.header, values, strict=True))  # read_row strips what it reads
                 found.append((self.number + first + start, fields))
         return found
 

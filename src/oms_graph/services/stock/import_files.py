@@ -35,7 +35,7 @@ async def stage(db: Database, import_id: uuid.UUID, mode: ImportMode, fmt: Impor
     seen: dict[str, set[str]] = {}  # a counts file names each level once
     errors: list[dict[str, Any]] = []
     total = refused = 0
-    batch: list[dict[str, Any]] = []
+    batch: list[tuple[Any, ...]] = []
     async for number, fields in _records(db, import_id, fmt):
         total += 1
         row = rules.read_row(number, fields, mode=mode, counted_at=counted_at, now=now)
@@ -75,36 +75,40 @@ def _known(
     return row
 
 
-def _staged(import_id: uuid.UUID, row: Row, locations: dict[str, uuid.UUID]) -> dict[str, Any]:
-    return {
-        "import_id": import_id,
-        "line": row.line,
-        "sku": row.sku,
-        "location_id": locations[row.location_code],
-        "counted": row.on_hand,
-        "delta": row.delta,
-        "safety_stock": row.safety_stock,
-        "counted_at": row.counted_at,
-        "movement_id": row.movement_id,
-    }
+STAGED = ("import_id", "line", "sku", "location_id", "counted", "delta", "safety_stock", "counted_at", "movement_id")
 
 
-async def _put(db: Database, import_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
+def _staged(import_id: uuid.UUID, row: Row, locations: dict[str, uuid.UUID]) -> tuple[Any, ...]:
+    """A staged row, its values in STAGED's order (as COPY takes them)."""
+    location = locations[row.location_code]
+    return (
+        import_id,
+        row.line,
+        row.sku,
+        location,
+        row.on_hand,
+        row.delta,
+        row.safety_stock,
+        row.counted_at,
+        row.movement_id,
+    )
+
+
+async def _put(db: Database, import_id: uuid.UUID, rows: list[tuple[Any, ...]]) -> None:
     """Stage the rows after the job's last line staged (PostgreSQL: COPY), and move that line on."""
     async with db.write() as session:
         job = await session.get_one(StockImport, import_id, with_for_update=True)
-        rows = [r for r in rows if r["line"] > job.staged_line]
+        rows = [r for r in rows if r[1] > job.staged_line]
         if not rows:
             return
         if dialect_of(session) == "postgresql":
             raw = await (await session.connection()).get_raw_connection()
-            names = list(rows[0])
             await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
-                "stock_import_rows", records=[tuple(r[n] for n in names) for r in rows], columns=names
+                "stock_import_rows", records=rows, columns=list(STAGED)
             )
         else:
-            await insert_rows(session, rows_table, rows)
-        job.staged_line, job.progressed_at = rows[-1]["line"], utcnow()
+            await insert_rows(session, rows_table, [dict(zip(STAGED, r, strict=True)) for r in rows])
+        job.staged_line, job.progressed_at = rows[-1][1], utcnow()
 
 
 async def _records(db: Database, import_id: uuid.UUID, fmt: ImportFormat) -> AsyncIterator[tuple[int, Any]]:
