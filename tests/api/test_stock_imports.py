@@ -199,3 +199,12 @@ async def test_unit_cost_is_master_data_with_a_clear_error(api, admin):
     assert [e["field"] for e in refused["errors"]] == [["input", "0", "unitCost"]]
     done = (await api.data(admin, PRODUCTS, {"input": [{**product("SKU-1"), "unitCost": "2.5"}]}))["upsertProducts"]
     assert done["products"] == [{"sku": "SKU-1", "unitCost": "2.50"}]
+
+
+async def test_an_id_that_is_not_a_stock_import_is_not_found(api, admin):
+    body = await api.run(admin, JOB, {"id": "not-an-id"})
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    answer = await api.client.get(
+        "/imports/stock/not-an-id/reconciliation.csv", headers={"Authorization": f"Bearer {admin}"}
+    )
+    assert answer.status_code == 404

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -29,6 +30,7 @@ from oms_graph.services.stock import imports
 
 FORMATS = {"text/csv": "csv", "application/x-ndjson": "jsonl", "application/jsonl": "jsonl"}
 ROLES = (Role.ADMIN, Role.INTEGRATION)
+SPOOL_BYTES = 8 << 20  # an upload over this goes to a temporary file while it is read
 
 
 @dataclass
@@ -63,15 +65,26 @@ def import_routes(db: Database, keys: KeyRing, queue: ImportQueue) -> list[Route
     async def accept(request: Request, principal: Principal) -> Response:
         params = request.query_params
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        async with db.write() as session:
-            job = await imports.start_import(
-                session,
-                body=request.stream(),
-                mode=params.get("mode"),
-                fmt=params.get("format") or FORMATS.get(kind),
-                counted_at=params.get("countedAt"),
-                actor=principal.name,
-            )
+        # The file is read from the client first, outside any transaction: a slow upload must not hold the
+        # database (SQLite's one writer, or an idle PostgreSQL transaction) while it trickles in.
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+            async for piece in request.stream():
+                spool.write(piece)
+            spool.seek(0)
+
+            async def body() -> AsyncIterator[bytes]:
+                while piece := spool.read(imports.CHUNK_BYTES):
+                    yield piece
+
+            async with db.write() as session:
+                job = await imports.start_import(
+                    session,
+                    body=body(),
+                    mode=params.get("mode"),
+                    fmt=params.get("format") or FORMATS.get(kind),
+                    counted_at=params.get("countedAt"),
+                    actor=principal.name,
+                )
         if queue.send is not None:
             queue.send(str(job.id))
         return JSONResponse({"id": encode_id("StockImport", job.id), "status": job.status}, status_code=202)

@@ -11,7 +11,7 @@ from decimal import Decimal
 import strawberry
 
 from oms_graph.api.context import Info
-from oms_graph.api.errors import check, reading
+from oms_graph.api.errors import check, graphql_error, reading
 from oms_graph.api.node import decode_id, encode_id
 from oms_graph.api.permissions import roles
 from oms_graph.db import models
@@ -103,7 +103,7 @@ class StockImport:
 def _import_id(value: str) -> uuid.UUID:
     decoded = decode_id(value)
     if decoded is None or decoded[0] != "StockImport":
-        raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such stock import")
+        raise graphql_error(DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such stock import"))
     return decoded[1]
 
 
