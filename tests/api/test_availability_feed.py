@@ -11,6 +11,7 @@ import pytest
 from oms_graph.domain.access import Role
 from tests.conftest import make_key
 from tests.factories import (
+    AVAILABILITY,
     PLACE_ORDER,
     SET_STOCK,
     UPSERT_CHANNELS,
@@ -98,6 +99,10 @@ async def test_a_pooled_channel_hears_its_own_figure_and_zero_under_its_threshol
 async def test_a_snapshot_pages_through_the_catalogue_with_the_channels_figures(api, admin):
     await api.data(admin, UPSERT_PRODUCTS, {"input": [product(f"SKU-{n}") for n in range(4, 9)]})
     await api.data(admin, POOL, {"input": {"channel": "ozon", "locationKinds": ["WAREHOUSE"], "buffer": 2}})
+    stock = [level("SKU-4", "WH-HAM", 1), level("SKU-5", "WH-HAM", 9), level("SKU-5", "ST-BER", 30)]
+    await api.data(admin, SET_STOCK, {"input": [*stock, level("SKU-6", "ST-BER", 4)]})
+    placed = await api.data(admin, PLACE_ORDER, {"input": order_input("o-1", [("SKU-5", 3, "9.99")], channel="ozon")})
+    assert placed["placeOrder"]["errors"] == []
     seen, after = [], None
     while True:
         page = (await api.data(admin, SNAPSHOT, {"channel": "ozon", "first": 3, "after": after}))[
@@ -107,7 +112,13 @@ async def test_a_snapshot_pages_through_the_catalogue_with_the_channels_figures(
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
-    assert seen == [("SKU-1", 48), ("SKU-2", 0), ("SKU-3", 0)] + [(f"SKU-{n}", 0) for n in range(4, 9)]
+    # SKU-1: 50 at a warehouse less 2 held back; SKU-4: 1 unit, all held back; SKU-5: 9 at the warehouse less 2
+    # held back less 3 promised to the channel's order (routed or not: it leaves the warehouse or waits for
+    # it); store stock (SKU-2, SKU-6) is outside the pool; SKU-7, SKU-8 have no level at all.
+    expected = [("SKU-1", 48), ("SKU-2", 0), ("SKU-3", 0), ("SKU-4", 0), ("SKU-5", 4)]
+    assert seen == expected + [(f"SKU-{n}", 0) for n in range(6, 9)]
+    shown = await api.data(admin, AVAILABILITY, {"skus": [s for s, _ in seen], "channel": "ozon"})
+    assert [(a["sku"], a["availableToPromise"]) for a in shown["availability"]] == seen
 
 
 async def test_a_storefront_follows_and_pages_its_own_channel_only(api, admin):

@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.dialect import first_by_rank
-from oms_graph.db.models import Channel, Location, OrderEvent, OrderLine, Product, StockLevel
+from oms_graph.db.models import Channel, ChannelPromise, Location, OrderEvent, OrderLine, Product, StockLevel
 from oms_graph.domain.catalog import check_coordinates
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
+from oms_graph.domain.pools import Pool
 from oms_graph.services.stock import figures, ledger, pools
 
 MAX_AVAILABILITY_SKUS = 500
@@ -141,10 +142,50 @@ async def availability_snapshot(
     if not 0 < first <= MAX_SNAPSHOT_PAGE:
         errors.add(ErrorCode.INVALID_INPUT, ["first"], f"first must be between 1 and {MAX_SNAPSHOT_PAGE}")
     errors.raise_if_any()
-    page = select(Product.sku).order_by(Product.sku).limit(first + 1)  # the sku index's order: no sort
-    skus = list(await session.scalars(page if after is None else page.where(Product.sku > after)))
-    figures_now = await channel_figures(session, channel_id=channel.id, skus=skus[:first])
-    return [(s, figures_now[s]) for s in skus[:first]], len(skus) > first
+    pool = await pools.pool_of(session, channel.id)
+    rows = (await session.execute(_snapshot_page(channel.id, pool or Pool(), first=first, after=after))).all()
+    page = rows[:first]
+    network = {sku: max(0, int(capacity or 0) - promised) for sku, promised, capacity, _free, _waiting in page}
+    free = {sku: int(units or 0) for sku, _promised, _capacity, units, _waiting in page}
+    waiting = {sku: int(units or 0) for sku, _promised, _capacity, _free, units in page}
+    sent = pools.sent(pool, pools.figures_within(pool, network=network, free=free, waiting=waiting))
+    return [(sku, sent[sku]) for sku, *_ in page], len(rows) > first
+
+
+def _snapshot_page(channel_id: uuid.UUID, pool: Pool, *, first: int, after: str | None) -> Select[Any]:
+    """One statement a page: `first` + 1 skus in the sku index's order (no sort), each with what is promised,
+    its network's promise capacity, its pool's free units and what the channel's orders wait for. The levels
+    are read as one range of their primary key (the page's first to last sku), already grouped by sku."""
+    page = select(Product.sku, Product.promised).order_by(Product.sku).limit(first + 1)
+    if after is not None:
+        page = page.where(Product.sku > after)
+    listed = page.cte("page")
+    level = figures.levels.c
+    stock = (
+        select(
+            level.sku,
+            func.sum(figures.promise_capacity()).label("capacity"),
+            func.sum(figures.pool_units(pool)).label("free"),
+        )
+        .join(Location, Location.id == level.location_id)
+        .where(level.sku <= select(func.max(listed.c.sku)).scalar_subquery())
+        .group_by(level.sku)
+    )
+    if after is not None:
+        stock = stock.where(level.sku > after)
+    totals = stock.subquery()
+    wait = and_(ChannelPromise.channel_id == channel_id, ChannelPromise.sku == listed.c.sku)
+    return (
+        select(
+            listed.c.sku,
+            listed.c.promised,
+            totals.c.capacity,
+            totals.c.free,
+            ChannelPromise.promised - ChannelPromise.routed,
+        )
+        .select_from(listed.outerjoin(totals, totals.c.sku == listed.c.sku).outerjoin(ChannelPromise, wait))
+        .order_by(listed.c.sku)
+    )
 
 
 LOOK_BACK = timedelta(seconds=5)  # a transaction stamped earlier can commit later: look back this far

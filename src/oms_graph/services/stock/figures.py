@@ -53,6 +53,17 @@ def feeds(pool: Pool) -> ColumnElement[bool]:
     return and_(*parts)
 
 
+def _gives_pool(pool: Pool) -> ColumnElement[bool]:
+    """Whether a level (joined to its location) gives the pool free units: positive available at an active
+    SHIP location that feeds it."""
+    return and_(feeds(pool), Location.active.is_(True), Location.can_ship.is_(True), AVAILABLE > 0)
+
+
+def pool_units(pool: Pool) -> ColumnElement[int]:
+    """What a level (joined to its location) holds free for the pool; summed per sku, `pool_free`."""
+    return case((_gives_pool(pool), AVAILABLE), else_=0)
+
+
 async def pool_free(session: AsyncSession, *, pool: Pool, skus: Sequence[str]) -> dict[str, int]:
     """Per sku, the positive available of its levels at the pool's active SHIP locations: what it holds free."""
     if not skus:
@@ -60,13 +71,7 @@ async def pool_free(session: AsyncSession, *, pool: Pool, skus: Sequence[str]) -
     rows = await session.execute(
         select(_level.sku, func.sum(AVAILABLE))
         .join(Location, Location.id == _level.location_id)
-        .where(
-            _level.sku.in_(list(skus)),
-            feeds(pool),
-            Location.active.is_(True),
-            Location.can_ship.is_(True),
-            AVAILABLE > 0,
-        )
+        .where(_level.sku.in_(list(skus)), _gives_pool(pool))
         .group_by(_level.sku)
     )
     return {sku: int(units) for sku, units in rows}

@@ -140,6 +140,14 @@ async def channel_figures(
             )
         ).all()
     )
+    return figures_within(pool, network=network, free=free, waiting=waiting)
+
+
+def figures_within(
+    pool: rules.Pool | None, *, network: dict[str, int], free: dict[str, int], waiting: dict[str, int]
+) -> dict[str, int]:
+    """Per sku of `network`, the channel's availableToPromise from the network's, the pool's free units and
+    what the channel's orders wait for (a sku missing from `free` or `waiting`: none)."""
     return {
         sku: rules.figure(pool, network=n, free=free.get(sku, 0), waiting=waiting.get(sku, 0))
         for sku, n in network.items()
