@@ -5,9 +5,10 @@ ledger's conditional updates use them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.models import Location, StockLevel
@@ -64,14 +65,31 @@ def pool_units(pool: Pool) -> ColumnElement[int]:
     return case((_gives_pool(pool), AVAILABLE), else_=0)
 
 
+def pool_free_of(pool: Pool, sku: Any) -> Any:
+    """What the pool holds free of the sku (see `pool_free`), as a subquery."""
+    return (
+        select(func.coalesce(func.sum(pool_units(pool)), 0))
+        .select_from(levels.join(Location, Location.id == _level.location_id))
+        .where(_level.sku == sku)
+        .scalar_subquery()
+    )
+
+
+@lru_cache(maxsize=256)
+def _pool_free_statement(pool: Pool) -> Select[Any]:
+    """`pool_free`'s statement, built once per pool (routing runs it for every pooled channel)."""
+    return (
+        select(_level.sku, func.sum(AVAILABLE))
+        .join(Location, Location.id == _level.location_id)
+        .where(_level.sku.in_(bindparam("b_skus", expanding=True)), _gives_pool(pool))
+        .group_by(_level.sku)
+    )
+
+
 async def pool_free(session: AsyncSession, *, pool: Pool, skus: Sequence[str]) -> dict[str, int]:
     """Per sku, the positive available of its levels at the pool's active SHIP locations: what it holds free."""
     if not skus:
         return {}
-    rows = await session.execute(
-        select(_level.sku, func.sum(AVAILABLE))
-        .join(Location, Location.id == _level.location_id)
-        .where(_level.sku.in_(list(skus)), _gives_pool(pool))
-        .group_by(_level.sku)
-    )
+    conn = await session.connection()
+    rows = await conn.execute(_pool_free_statement(pool), {"b_skus": list(skus)})
     return {sku: int(units) for sku, units in rows}

@@ -15,22 +15,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.dialect import dialect_of, insert_for
 from oms_graph.domain.pools import Pool
-from oms_graph.services.stock.figures import network_capacity, pool_free
+from oms_graph.services.stock.figures import network_capacity, pool_free_of
 from oms_graph.services.stock.ledger.rows import channel_promises, products
 
 _product = products.c
 
 
 # The hot path's statements are built once; each call only binds values (b_* parameters).
-_PROMISE = (
+_TAKE_PROMISE = (
     update(products)
     .where(
         _product.sku == bindparam("b_sku"),
         _product.promised + bindparam("b_quantity") <= network_capacity(bindparam("b_sku")),
     )
     .values(promised=_product.promised + bindparam("b_quantity"), updated_at=_product.updated_at)  # not master data
-    .returning(_product.sku)
 )
+
+
+@lru_cache(maxsize=256)
+def _promise_statement(pool: Pool | None) -> Any:
+    """Take a sku's units from its network promise when it has them, returning the sku, and on a pooled
+    channel what the pool holds free of it (read by the same statement: no round trip more)."""
+    if pool is None:
+        return _TAKE_PROMISE.returning(_product.sku)
+    # By the bound sku, not correlated to products.sku: SQLAlchemy renders RETURNING's columns without their
+    # table on SQLite, a subquery's too, and `sku = sku` would sum every sku's levels.
+    return _TAKE_PROMISE.returning(_product.sku, pool_free_of(pool, bindparam("b_sku")))
+
+
 _RELEASE_PROMISE = (
     update(products)
     .where(_product.sku == bindparam("b_sku"))
@@ -74,25 +86,23 @@ async def promise(
     """Take units from the skus' availableToPromise for an order of the channel, and from its pool's room
     when it has one (see `domain.pools`). The caller locked the products.
 
-    The channel's promise rows are locked by the statement that adds the units to them; the pool's free
-    units are read after it, so no routing of the channel's orders (nor any routing that spends its pool:
-    `services.routing.earmarks`) is half seen."""
-    conn = await session.connection()
-    short = [
-        sku
-        for sku, quantity in sorted(units.items())
-        if (await conn.execute(_PROMISE, {"b_sku": sku, "b_quantity": quantity})).first() is None
-    ]
-    if short:
-        return Promised(short, None)
+    The channel's promise rows are locked first, by the statement that adds the units to them; the pool's
+    free units are read after it, by the statements that take the network promise, so no routing of the
+    channel's orders (nor any routing that spends its pool: `services.routing.earmarks`) is half seen."""
     rows = await _add_to_channel_rows(session, channel_id, units)
-    if pool is None:
-        return Promised([], None)
-    free = await pool_free(session, pool=pool, skus=sorted(units))
-    room = {
-        sku: pool.room(free=free.get(sku, 0), waiting=row.promised - row.routed - units[sku])
-        for sku, row in rows.items()
-    }
+    conn = await session.connection()
+    statement = _promise_statement(pool)
+    short: list[str] = []
+    free: dict[str, int] = {}
+    for sku, quantity in sorted(units.items()):
+        taken = (await conn.execute(statement, {"b_sku": sku, "b_quantity": quantity})).first()
+        if taken is None:
+            short.append(sku)
+        elif pool is not None:
+            free[sku] = int(taken[1])
+    if short or pool is None:
+        return Promised(short, None)
+    room = {sku: pool.room(free=free[sku], waiting=row.promised - row.routed - units[sku]) for sku, row in rows.items()}
     return Promised([sku for sku in sorted(units) if units[sku] > room[sku]], room)
 
 
