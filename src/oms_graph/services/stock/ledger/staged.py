@@ -15,12 +15,46 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.services.stock.ledger.rows import Movement
 
+_BATCH = """
+    r AS (
+        SELECT line, sku, location_id, counted, safety_stock, counted_at FROM stock_import_rows
+        WHERE import_id = :job AND line > :first AND line <= :last
+    )"""
+# Levels the batch names that do not exist yet are made with their counts applied: nothing moved at a level
+# before it existed, so the count is its figure. Made with it, not made empty and then updated: a row
+# updated in the transaction that inserted it has its foreign keys checked again.
 _MAKE = text(
-    """
-    INSERT INTO stock_levels (sku, location_id, on_hand, reserved, safety_stock, routed, updated_at)
-    SELECT r.sku, r.location_id, 0, 0, 0, 0, :at FROM stock_import_rows r
-    WHERE r.import_id = :job AND r.line > :first AND r.line <= :last
-    ON CONFLICT DO NOTHING
+    f"""
+    WITH {_BATCH},
+    made AS (
+        INSERT INTO stock_levels
+            (sku, location_id, on_hand, reserved, safety_stock, routed, updated_at, counted_at)
+        SELECT sku, location_id, GREATEST(0, counted), 0, COALESCE(safety_stock, 0), 0, :at, counted_at FROM r
+        ON CONFLICT DO NOTHING
+        RETURNING sku, location_id, on_hand, safety_stock
+    ),
+    calc AS (
+        SELECT m.sku, m.location_id, m.on_hand, m.safety_stock, r.counted FROM made m
+        JOIN r ON r.sku = m.sku AND r.location_id = m.location_id
+    ),
+    ledger AS (
+        INSERT INTO stock_movements
+            (sku, location_id, delta, on_hand_after, safety_stock_after, reason, actor, at, counted, source,
+             movement_id)
+        SELECT sku, location_id, on_hand, on_hand, safety_stock, :reason, :actor, :at, counted, NULL, NULL
+        FROM calc WHERE on_hand <> 0 OR safety_stock <> 0
+        RETURNING 1
+    ),
+    differences AS (
+        INSERT INTO stock_import_differences (import_id, sku, location_id, expected, counted, difference, size)
+        SELECT :job, c.sku, c.location_id, c.counted - c.on_hand, c.counted, c.on_hand,
+               ABS(c.on_hand * COALESCE(p.unit_cost, 1))
+        FROM calc c JOIN products p ON p.sku = c.sku
+        WHERE c.on_hand <> 0
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+    )
+    SELECT DISTINCT sku FROM calc WHERE on_hand - safety_stock > 0
     """
 )
 _LOCK = text(
@@ -33,11 +67,8 @@ _LOCK = text(
     """
 )
 _APPLY = text(
-    """
-    WITH r AS (
-        SELECT line, sku, location_id, counted, safety_stock, counted_at FROM stock_import_rows
-        WHERE import_id = :job AND line > :first AND line <= :last
-    ),
+    f"""
+    WITH {_BATCH},
     moved AS (
         SELECT r.sku, r.location_id, SUM(m.delta) AS delta FROM r
         JOIN stock_movements m ON m.sku = r.sku AND m.location_id = r.location_id AND m.at > r.counted_at
@@ -59,6 +90,7 @@ _APPLY = text(
         SET on_hand = c.after, safety_stock = c.safety_after, counted_at = c.counted_at, updated_at = :at
         FROM calc c
         WHERE l.sku = c.sku AND l.location_id = c.location_id AND NOT c.stale
+          AND (c.after, c.safety_after, c.counted_at) IS DISTINCT FROM (l.on_hand, l.safety_stock, l.counted_at)
         RETURNING 1
     ),
     ledger AS (
@@ -105,10 +137,10 @@ async def count_staged(
         "actor": movement.actor,
     }
     conn = await session.connection()
-    await conn.execute(_MAKE, params)
+    made = set((await conn.execute(_MAKE, params)).scalars())
     await conn.execute(_LOCK, params)
     rows = (await conn.execute(_APPLY, params)).all()
     return StagedCounts(
         stale=[(line, sku) for line, sku, stale, _ in rows if stale],
-        arrived={sku for _, sku, stale, arrived in rows if arrived and not stale},
+        arrived=made | {sku for _, sku, stale, arrived in rows if arrived and not stale},
     )
