@@ -4,6 +4,7 @@ job run twice (a redelivered message beside a slow worker) stages each row once.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import uuid
 from collections.abc import AsyncIterator
@@ -36,21 +37,32 @@ async def stage(db: Database, import_id: uuid.UUID, mode: ImportMode, fmt: Impor
     errors: list[dict[str, Any]] = []
     total = refused = 0
     batch: list[tuple[Any, ...]] = []
-    async for number, fields in _records(db, import_id, fmt):
-        total += 1
-        row = rules.read_row(number, fields, mode=mode, counted_at=counted_at, now=now)
-        if isinstance(row, Row):
-            row = _known(row, skus, locations, seen if mode is not ImportMode.DELTA else None)
-        if isinstance(row, RowError):
-            refused += 1
-            if len(errors) < rules.MAX_ERRORS_KEPT:
-                errors.append(row.as_dict())
-            continue
-        batch.append(_staged(import_id, row, locations))
-        if len(batch) >= STAGE_ROWS:
-            await _put(db, import_id, batch)
-            batch = []
-    await _put(db, import_id, batch)
+    putting: asyncio.Task[None] | None = None  # the batch before, staged while this one is read
+    try:
+        async for number, fields in _records(db, import_id, fmt):
+            total += 1
+            row = rules.read_row(number, fields, mode=mode, counted_at=counted_at, now=now)
+            if isinstance(row, Row):
+                row = _known(row, skus, locations, seen if mode is not ImportMode.DELTA else None)
+            if isinstance(row, RowError):
+                refused += 1
+                if len(errors) < rules.MAX_ERRORS_KEPT:
+                    errors.append(row.as_dict())
+                continue
+            batch.append(_staged(import_id, row, locations))
+            if len(batch) >= STAGE_ROWS:
+                if putting is not None:
+                    await putting  # batches are staged in order, one at a time
+                putting = asyncio.create_task(_put(db, import_id, batch))
+                await asyncio.sleep(0)  # let it send the rows before reading on
+                batch = []
+        if putting is not None:
+            await putting
+        await _put(db, import_id, batch)
+    finally:
+        if putting is not None and not putting.done():
+            putting.cancel()
+            await asyncio.gather(putting, return_exceptions=True)  # its transaction rolled back
     async with db.write() as session:
         await session.execute(
             update(StockImport)
@@ -98,7 +110,8 @@ async def _put(db: Database, import_id: uuid.UUID, rows: list[tuple[Any, ...]]) 
     """Stage the rows after the job's last line staged (PostgreSQL: COPY), and move that line on."""
     async with db.write() as session:
         job = await session.get_one(StockImport, import_id, with_for_update=True)
-        rows = [r for r in rows if r[1] > job.staged_line]
+        staged_line = job.staged_line
+        rows = [r for r in rows if r[1] > staged_line]
         if not rows:
             return
         if dialect_of(session) == "postgresql":
