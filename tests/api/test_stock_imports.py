@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from oms_graph.api.node import decode_id
-from oms_graph.db.models import StockLevel, StockMovement
+from oms_graph.db.models import StockImport, StockLevel, StockMovement
 from oms_graph.domain.access import Role
 from oms_graph.services.stock import imports
 from tests.conftest import make_key
@@ -163,6 +163,43 @@ async def test_a_job_run_twice_applies_each_row_once(api, admin):
     async with api.db.read() as session:
         moved = await session.scalar(select(func.sum(StockMovement.delta)).where(StockMovement.sku == "SKU-1"))
     assert moved == 4
+
+
+async def test_a_job_that_fails_after_a_batch_and_runs_again_counts_every_refused_row_once(api, admin, monkeypatch):
+    now = datetime.now(UTC)
+    later = [{**level(sku, "WH-HAM", 5), "countedAt": now.isoformat()} for sku in ("SKU-1", "SKU-2")]
+    await api.data(admin, SET_STOCK, {"input": later})
+    rows = ["NOPE,WH-HAM,1", "SKU-1,WH-HAM,9", "SKU-3,WH-HAM,2", "SKU-2,WH-HAM,x", "SKU-2,ST-BER,4"]
+    answer = await send(api, admin, csv_file(rows), countedAt=(now - timedelta(hours=1)).isoformat())
+    import_id = decode_id(answer.json()["id"])[1]
+    batches = 0
+
+    def failing_after_one(apply):  # type: ignore[no-untyped-def]
+        async def batch(*args, **kwargs):  # type: ignore[no-untyped-def]
+            nonlocal batches
+            batches += 1
+            if batches == 2:
+                raise ConnectionResetError("the worker dies in its second batch")
+            return await apply(*args, **kwargs)
+
+        return batch
+
+    with monkeypatch.context() as patched:
+        for name in ("_apply_counts", "_apply_staged_counts"):  # SQLite's path, PostgreSQL's
+            patched.setattr(imports, name, failing_after_one(getattr(imports, name)))
+        with pytest.raises(ConnectionResetError):
+            await imports.run_import(api.db, import_id=import_id, batch=1)
+    async with api.db.read() as session:
+        assert (await session.get_one(StockImport, import_id)).applied_line == 3  # line 3, a stale count, is in
+    await imports.run_import(api.db, import_id=import_id)
+    job = (await api.data(admin, JOB, {"id": answer.json()["id"]}))["stockImport"]
+    assert (job["status"], job["rowsTotal"], job["rowsDone"], job["rowsRefused"]) == ("DONE", 5, 2, 3)
+    assert [(e["line"], e["code"]) for e in job["errors"]] == [
+        (2, "UNKNOWN_SKU"),
+        (3, "STALE_COUNT"),
+        (5, "INVALID_NUMBER"),
+    ]
+    assert [(await stock(api, "SKU-3", "WH-HAM"))[0], (await stock(api, "SKU-2", "ST-BER"))[0]] == [2, 4]
 
 
 @pytest.mark.parametrize(

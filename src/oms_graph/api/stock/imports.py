@@ -91,7 +91,10 @@ class StockImport:
             rows_total=m.rows_total,
             rows_done=m.rows_done,
             rows_refused=m.rows_refused,
-            errors=[StockImportError(line=e["line"], code=e["code"], message=e["message"]) for e in m.errors],  # type: ignore[arg-type]
+            errors=sorted(  # refused while read, or when applied (a stale count): by line
+                (StockImportError(line=e["line"], code=e["code"], message=e["message"]) for e in m.errors),  # type: ignore[arg-type]
+                key=lambda e: e.line,
+            ),
             failure=m.failure,
             created_at=m.created_at,
             started_at=m.started_at,

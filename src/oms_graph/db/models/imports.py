@@ -26,7 +26,7 @@ class StockImport(Base):
     rows_total: Mapped[int] = mapped_column(default=0)
     rows_done: Mapped[int] = mapped_column(default=0)
     rows_refused: Mapped[int] = mapped_column(default=0)
-    staged_line: Mapped[int] = mapped_column(default=0)  # every good row up to this line is staged
+    staged_line: Mapped[int] = mapped_column(default=0)  # every line up to this one is staged or refused
     staged: Mapped[bool] = mapped_column(default=False)  # the whole file is staged
     applied_line: Mapped[int] = mapped_column(default=0)  # every good row up to this line is applied
     errors: Mapped[list[dict[str, object]]] = mapped_column(PortableJSON, default=list)  # the first ones

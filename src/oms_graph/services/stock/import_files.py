@@ -1,6 +1,6 @@
 """Reading an inventory file and staging its good rows: the file is read again from its first line each time
-its job runs (cheap beside applying it), and only rows after the last line staged are staged again, so a
-job run twice (a redelivered message beside a slow worker) stages each row once."""
+its job runs (cheap beside applying it), and only lines after the last line staged are staged (or counted
+as refused) again, so a job run twice (a redelivered message beside a slow worker) stages each row once."""
 
 from __future__ import annotations
 
@@ -27,48 +27,49 @@ chunks_table = cast(Table, StockImportChunk.__table__)
 
 
 async def stage(db: Database, import_id: uuid.UUID, mode: ImportMode, fmt: ImportFormat, counted_at: datetime) -> None:
-    """Read the file from the start: refuse its bad rows (kept on the job with their lines) and stage its
-    good ones, a batch per transaction with the last line staged; then the job's totals, and staged."""
+    """Read the file from the start: stage its good rows and refuse its bad ones (counted on the job, kept
+    with their lines), a batch per transaction with the last line read; then mark the job staged."""
     async with db.read() as session:
         skus = {sku: sku for sku in await session.scalars(select(Product.sku))}  # one str per sku, shared
         locations = dict((await session.execute(select(Location.code, Location.id))).all())
     now = utcnow() + CLOCK_SKEW
     seen: dict[str, set[str]] = {}  # a counts file names each level once
-    errors: list[dict[str, Any]] = []
-    total = refused = 0
     batch: list[tuple[Any, ...]] = []
+    refused: list[RowError] = []
+    line = 0  # the last record read
     putting: asyncio.Task[None] | None = None  # the batch before, staged while this one is read
     try:
-        async for number, fields in _records(db, import_id, fmt):
-            total += 1
-            row = rules.read_row(number, fields, mode=mode, counted_at=counted_at, now=now)
+        async for line, fields in _records(db, import_id, fmt):
+            row = rules.read_row(line, fields, mode=mode, counted_at=counted_at, now=now)
             if isinstance(row, Row):
                 row = _known(row, skus, locations, seen if mode is not ImportMode.DELTA else None)
             if isinstance(row, RowError):
-                refused += 1
-                if len(errors) < rules.MAX_ERRORS_KEPT:
-                    errors.append(row.as_dict())
-                continue
-            batch.append(_staged(import_id, row, locations))
-            if len(batch) >= STAGE_ROWS:
+                refused.append(row)
+            else:
+                batch.append(_staged(import_id, row, locations))
+            if len(batch) + len(refused) >= STAGE_ROWS:
                 if putting is not None:
                     await putting  # batches are staged in order, one at a time
-                putting = asyncio.create_task(_put(db, import_id, batch))
+                putting = asyncio.create_task(_put(db, import_id, batch, refused, line))
                 await asyncio.sleep(0)  # let it send the rows before reading on
-                batch = []
+                batch, refused = [], []
         if putting is not None:
             await putting
-        await _put(db, import_id, batch)
+        await _put(db, import_id, batch, refused, line)
     finally:
         if putting is not None and not putting.done():
             putting.cancel()
             await asyncio.gather(putting, return_exceptions=True)  # its transaction rolled back
     async with db.write() as session:
-        await session.execute(
-            update(StockImport)
-            .where(StockImport.id == import_id)
-            .values(rows_total=total, rows_refused=refused, errors=errors, staged=True)
-        )
+        await session.execute(update(StockImport).where(StockImport.id == import_id).values(staged=True))
+
+
+def refuse(job: StockImport, refused: list[RowError]) -> None:
+    """Count refused rows on the job and keep the first MAX_ERRORS_KEPT of them."""
+    job.rows_refused += len(refused)
+    room = rules.MAX_ERRORS_KEPT - len(job.errors)
+    if refused and room > 0:
+        job.errors = [*job.errors, *(e.as_dict() for e in refused[:room])]
 
 
 def _known(
@@ -106,22 +107,28 @@ def _staged(import_id: uuid.UUID, row: Row, locations: dict[str, uuid.UUID]) -> 
     )
 
 
-async def _put(db: Database, import_id: uuid.UUID, rows: list[tuple[Any, ...]]) -> None:
-    """Stage the rows after the job's last line staged (PostgreSQL: COPY), and move that line on."""
+async def _put(
+    db: Database, import_id: uuid.UUID, rows: list[tuple[Any, ...]], refused: list[RowError], upto: int
+) -> None:
+    """Stage the good rows and count the refused ones of the lines after the job's last line staged, up to
+    line `upto` (PostgreSQL: COPY), and move that line on: a line read again is counted once."""
     async with db.write() as session:
         job = await session.get_one(StockImport, import_id, with_for_update=True)
         staged_line = job.staged_line
-        rows = [r for r in rows if r[1] > staged_line]
-        if not rows:
+        if upto <= staged_line:
             return
-        if dialect_of(session) == "postgresql":
+        rows = [r for r in rows if r[1] > staged_line]
+        refused = [e for e in refused if e.line > staged_line]
+        if rows and dialect_of(session) == "postgresql":
             raw = await (await session.connection()).get_raw_connection()
             await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
                 "stock_import_rows", records=rows, columns=list(STAGED)
             )
-        else:
+        elif rows:
             await insert_rows(session, rows_table, [dict(zip(STAGED, r, strict=True)) for r in rows])
-        job.staged_line, job.progressed_at = rows[-1][1], utcnow()
+        job.staged_line, job.progressed_at = upto, utcnow()
+        job.rows_total += len(rows) + len(refused)
+        refuse(job, refused)
 
 
 async def _records(db: Database, import_id: uuid.UUID, fmt: ImportFormat) -> AsyncIterator[tuple[int, Any]]:

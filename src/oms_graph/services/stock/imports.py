@@ -39,7 +39,7 @@ from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.imports import ImportFormat, ImportMode, ImportStatus, RowError, RowErrorCode
 from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
-from oms_graph.services.stock.import_files import chunks_table, rows_table, stage
+from oms_graph.services.stock.import_files import chunks_table, refuse, rows_table, stage
 from oms_graph.services.stock.levels import CLOCK_SKEW, SYNC_REASON, adjust_at, apply_counts
 
 CHUNK_BYTES = 1 << 20  # the file is kept in pieces of this size
@@ -224,10 +224,7 @@ async def _apply(
                     refused = await _apply_counts(session, import_id, batch, actor)
             job.applied_line, job.progressed_at = last, utcnow()
             job.rows_done += rows - len(refused)
-            job.rows_refused += len(refused)
-            room = rules.MAX_ERRORS_KEPT - len(job.errors)
-            if refused and room > 0:
-                job.errors = [*job.errors, *(e.as_dict() for e in refused[:room])]
+            refuse(job, refused)
             if pause:
                 await asyncio.sleep(pause)
 
