@@ -22,6 +22,7 @@ from oms_graph.domain.imports import ImportFormat, ImportMode, Row, RowError, Ro
 from oms_graph.services.stock.levels import CLOCK_SKEW
 
 STAGE_ROWS = 20_000  # rows staged per transaction
+YIELD_EVERY = 500  # lines read between turns given to the rest of the worker
 rows_table = cast(Table, StockImportRow.__table__)
 chunks_table = cast(Table, StockImportChunk.__table__)
 
@@ -40,6 +41,8 @@ async def stage(db: Database, import_id: uuid.UUID, mode: ImportMode, fmt: Impor
     putting: asyncio.Task[None] | None = None  # the batch before, staged while this one is read
     try:
         async for line, fields in _records(db, import_id, fmt):
+            if line % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # reading is all Python: let the batches being applied go on
             row = rules.read_row(line, fields, mode=mode, counted_at=counted_at, now=now)
             if isinstance(row, Row):
                 row = _known(row, skus, locations, seen if mode is not ImportMode.DELTA else None)

@@ -1,6 +1,7 @@
 """Inventory files as jobs: a file of counts or deltas is stored as sent and answered at once; a worker
-reads it, stages its good rows (PostgreSQL: COPY) and applies them in batches of lines, each batch one
-transaction with the job's progress, through the same stock rules as `setStockLevels` and `adjustStock`.
+reads it, stages its good rows (PostgreSQL: COPY) and, as they are staged, applies them in batches of lines,
+each batch one transaction with the job's progress, through the same stock rules as `setStockLevels` and
+`adjustStock`.
 
 A worker killed mid-file leaves no half-applied batch: the job is run again (its message is redelivered, or
 the sweep finds it), stages the file again and goes on after the last line applied. Bad rows are refused
@@ -46,6 +47,7 @@ CHUNK_BYTES = 1 << 20  # the file is kept in pieces of this size
 APPLY_ROWS = 10_000  # rows applied per transaction
 STALLED = timedelta(minutes=2)  # a job this long without progress is sent to a worker again by the sweep
 MAX_ATTEMPTS = 5
+STAGING_POLL = 0.1  # seconds: applying has caught up with staging, it looks again this often
 BIG_FILE = 100_000  # rows after which the stock tables are analysed again
 IMPORT_REASON = "import"
 STALE = "{sku} was counted later than this count: it changed nothing"
@@ -149,8 +151,14 @@ async def run_import(db: Database, *, import_id: uuid.UUID, batch: int = APPLY_R
         job.progressed_at = job.started_at
         mode, fmt, at, actor = ImportMode(job.mode), ImportFormat(job.format), job.counted_at, job.actor
         counted_at = at or job.created_at
-    await stage(db, import_id, mode, fmt, counted_at)
-    await _apply(db, import_id, mode, actor, batch, pause)
+    # The file is read (Python) while what is staged is applied (the database): both cores at work.
+    staging = asyncio.create_task(stage(db, import_id, mode, fmt, counted_at))
+    try:
+        await _apply(db, import_id, mode, actor, batch, pause, staging)
+    finally:
+        if not staging.done():
+            staging.cancel()
+        await asyncio.gather(staging, return_exceptions=True)
     if mode is ImportMode.FULL:
         await _zero_absent(db, import_id, counted_at, actor)
     async with db.write() as session:
@@ -196,37 +204,58 @@ async def stalled_imports(session: AsyncSession) -> list[uuid.UUID]:
 
 
 async def _apply(
-    db: Database, import_id: uuid.UUID, mode: ImportMode, actor: str | None, size: int, pause: float
+    db: Database,
+    import_id: uuid.UUID,
+    mode: ImportMode,
+    actor: str | None,
+    size: int,
+    pause: float,
+    staging: asyncio.Task[None],
 ) -> None:
-    """Apply the staged rows after the last line applied, `size` rows per transaction with the job's
-    progress (the job row locked: two runs of a job apply each line once). `pause`: seconds each batch's
-    transaction stays open, for a test to kill its worker there."""
+    """Apply the staged rows after the last line applied as `staging` stages them, until it is done (its
+    failure raised here)."""
     while True:
-        async with db.write() as session:
-            job = await session.get_one(StockImport, import_id, with_for_update=True)
-            after = rows_table.c.import_id == import_id, rows_table.c.line > job.applied_line
-            if mode is not ImportMode.DELTA and dialect_of(session) == "postgresql":  # set-based, from the staging
-                span = select(rows_table.c.line).where(*after).order_by(rows_table.c.line).limit(size).subquery()
-                rows, last = (await session.execute(select(func.count(), func.max(span.c.line)))).one()
-                if not rows:
-                    return
-                refused = await _apply_staged_counts(session, import_id, (job.applied_line, last), actor)
+        staged_all = staging.done()  # seen before looking: every row staged until then is found
+        if await _apply_batch(db, import_id, mode, actor, size, pause):
+            continue
+        if staged_all:
+            staging.result()
+            return
+        await asyncio.wait({staging}, timeout=STAGING_POLL)
+
+
+async def _apply_batch(
+    db: Database, import_id: uuid.UUID, mode: ImportMode, actor: str | None, size: int, pause: float
+) -> bool:
+    """Apply up to `size` staged rows after the last line applied, in one transaction with the job's
+    progress (the job row locked: two runs of a job apply each line once); whether there were any.
+    `pause`: seconds the transaction stays open, for a test to kill its worker there."""
+    async with db.write() as session:
+        job = await session.get_one(StockImport, import_id, with_for_update=True)
+        after = rows_table.c.import_id == import_id, rows_table.c.line > job.applied_line
+        if mode is not ImportMode.DELTA and dialect_of(session) == "postgresql":  # set-based, from the staging
+            span = select(rows_table.c.line).where(*after).order_by(rows_table.c.line).limit(size).subquery()
+            rows, last = (await session.execute(select(func.count(), func.max(span.c.line)))).one()
+            if not rows:
+                return False
+            refused = await _apply_staged_counts(session, import_id, (job.applied_line, last), actor)
+        else:
+            batch = (
+                await session.execute(select(rows_table).where(*after).order_by(rows_table.c.line).limit(size))
+            ).all()
+            if not batch:
+                return False
+            rows, last = len(batch), batch[-1].line
+            if mode is ImportMode.DELTA:
+                refused = await _apply_deltas(session, batch, actor)
             else:
-                batch = (
-                    await session.execute(select(rows_table).where(*after).order_by(rows_table.c.line).limit(size))
-                ).all()
-                if not batch:
-                    return
-                rows, last = len(batch), batch[-1].line
-                if mode is ImportMode.DELTA:
-                    refused = await _apply_deltas(session, batch, actor)
-                else:
-                    refused = await _apply_counts(session, import_id, batch, actor)
-            job.applied_line, job.progressed_at = last, utcnow()
-            job.rows_done += rows - len(refused)
-            refuse(job, refused)
-            if pause:
-                await asyncio.sleep(pause)
+                refused = await _apply_counts(session, import_id, batch, actor)
+        job.applied_line, job.progressed_at = last, utcnow()
+        job.rows_done += rows - len(refused)
+        refuse(job, refused)
+        if pause:
+            await asyncio.sleep(pause)
+    return True
 
 
 async def _apply_staged_counts(
@@ -312,8 +341,10 @@ async def _zero_absent(db: Database, import_id: uuid.UUID, counted_at: datetime,
     async with db.read() as session:
         named = select(rows_table.c.location_id).where(rows_table.c.import_id == import_id).distinct()
         locations = list(await session.scalars(named))
-    # NOT EXISTS, not NOT IN: an anti-join. NOT IN over a million staged rows, too many to hash in work_mem
-    # once their statistics are known, is read again for every level (hours, not a second).
+    # NOT EXISTS by the staged rows' level index: NOT IN over a million staged rows, too many to hash in
+    # work_mem once PostgreSQL knows their statistics, is read again for every level (hours, not a second);
+    # without the index, NOT EXISTS is a scan of the file's rows per level on SQLite, or on PostgreSQL
+    # before the statistics are known.
     r = rows_table.c
     absent_from_file = ~exists().where(
         r.import_id == import_id, r.sku == StockLevel.sku, r.location_id == StockLevel.location_id

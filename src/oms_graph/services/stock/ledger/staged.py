@@ -26,40 +26,37 @@ _BATCH = """
         WHERE import_id = :job AND line > :first AND line <= :last
     )"""
 # Levels the batch names that do not exist yet are made with their counts applied: nothing moved at a level
-# before it existed, so the count is its figure. Made with it, not made empty and then updated: a row
-# updated in the transaction that inserted it has its foreign keys checked again.
+# before it existed, so the count (never negative: refused when read) is its figure. Made with it, not made
+# empty and then updated: a row updated in the transaction that inserted it has its foreign keys checked
+# again. What was made is all the rest needs (a join back to the batch, misjudged while the table is new,
+# was a nested loop of ten thousand by ten thousand).
 _MAKE = text(
     f"""
     WITH {_BATCH},
     made AS (
         INSERT INTO stock_levels
             (sku, location_id, on_hand, reserved, safety_stock, routed, updated_at, counted_at)
-        SELECT sku, location_id, GREATEST(0, counted), 0, COALESCE(safety_stock, 0), 0, :at, counted_at FROM r
+        SELECT sku, location_id, counted, 0, COALESCE(safety_stock, 0), 0, :at, counted_at FROM r
         ON CONFLICT DO NOTHING
         RETURNING sku, location_id, on_hand, safety_stock
-    ),
-    calc AS (
-        SELECT m.sku, m.location_id, m.on_hand, m.safety_stock, r.counted FROM made m
-        JOIN r ON r.sku = m.sku AND r.location_id = m.location_id
     ),
     ledger AS (
         INSERT INTO stock_movements
             (sku, location_id, delta, on_hand_after, safety_stock_after, reason, actor, at, counted, source,
              movement_id)
-        SELECT sku, location_id, on_hand, on_hand, safety_stock, :reason, :actor, :at, counted, NULL, NULL
-        FROM calc WHERE on_hand <> 0 OR safety_stock <> 0
+        SELECT sku, location_id, on_hand, on_hand, safety_stock, :reason, :actor, :at, on_hand, NULL, NULL
+        FROM made WHERE on_hand <> 0 OR safety_stock <> 0
         RETURNING 1
     ),
     differences AS (
         INSERT INTO stock_import_differences (import_id, sku, location_id, expected, counted, difference, size)
-        SELECT :job, c.sku, c.location_id, c.counted - c.on_hand, c.counted, c.on_hand,
-               ABS(c.on_hand * COALESCE(p.unit_cost, 1))
-        FROM calc c JOIN products p ON p.sku = c.sku
-        WHERE c.on_hand <> 0
+        SELECT :job, m.sku, m.location_id, 0, m.on_hand, m.on_hand, ABS(m.on_hand * COALESCE(p.unit_cost, 1))
+        FROM made m JOIN products p ON p.sku = m.sku
+        WHERE m.on_hand <> 0
         ON CONFLICT DO NOTHING
         RETURNING 1
     )
-    SELECT DISTINCT sku FROM calc WHERE on_hand - safety_stock > 0
+    SELECT DISTINCT sku FROM made WHERE on_hand - safety_stock > 0
     """
 )
 _LOCK = text(
