@@ -137,8 +137,8 @@ def print_table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     print(f"\n{title}")
     for row in [header, tuple("-" * w for w in widths), *rows]:
-        cells = [cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
-        print(" | ".join(cells))
+        pairs = enumerate(zip(row, widths, strict=True))
+        print(" | ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in pairs))
 
 
 def main() -> None:
