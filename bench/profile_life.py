@@ -8,7 +8,8 @@ process sampled by py-spy while the load runs, printed as tables. Run on demand 
 2. Per operation: the CPU inside each GraphQL resolver, actor, and background loop (the outermost
    oms-graph frame of the API, task or event layer on the stack); "outside" is what no such frame is under
    (HTTP and GraphQL parsing, serialising answers, the event loop), with calls and ms per call where the
-   clients counted calls.
+   clients counted calls. SQLAlchemy's async API works in greenlets whose stacks do not show their caller:
+   that work is listed by its entry point (Session.execute, commit, ...), not by operation.
 3. Per layer: where the sampled CPU sits, by the innermost frame's package (GraphQL framework, SQLAlchemy,
    the PostgreSQL driver, HTTP server, broker, our code, asyncio, the rest).
 Samples are of the thread holding the GIL (py-spy --gil: Python at work, not waiting), 100 a second, read
@@ -66,14 +67,22 @@ def cpu_seconds(pid: int) -> float:
 def frames(stack: str) -> list[tuple[str, str]]:
     """(function, file) of each frame of a py-spy raw stack, outermost first."""
     found = []
-    for frame in stack.split(";"):
+    for frame in filter(None, stack.split(";")):
         name, _, where = frame.partition(" (")
         found.append((name.strip(), "/" + where.rsplit(":", 1)[0]))  # paths as py-spy shows them: relative
     return found
 
 
+ROOTS = ("_run_module_as_main", "Thread._bootstrap", "<module>")
+
+
 def operation(stack: list[tuple[str, str]]) -> str:
-    """The outermost frame of the API, task or event layer that is not plumbing: the resolver, actor or loop."""
+    """The outermost frame of the API, task or event layer that is not plumbing: the resolver, actor or loop.
+    SQLAlchemy's async API runs its work in greenlets, whose stacks start there: their caller is not seen."""
+    if not stack:
+        return "no Python frame"
+    if stack[0][0] not in ROOTS:
+        return f"greenlet: {stack[0][0]} (SQLAlchemy, caller unseen)"
     for name, where in stack:
         if any(part in where for part in OPERATION_LAYERS) and Path(where).name not in PLUMBING:
             return f"{where.split('/oms_graph/')[1]}:{name}"
