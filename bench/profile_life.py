@@ -47,9 +47,9 @@ LAYERS = [  # (layer, path parts of the innermost frame), first match wins
     ("asyncio", ("/asyncio/",)),
 ]
 OPERATION_LAYERS = ("/oms_graph/api/", "/oms_graph/tasks/", "/oms_graph/events/")
-PLUMBING = {  # the API's middleware, view and extensions, around every resolver
-    *("app.py", "limits.py", "view.py", "cost.py", "errors.py", "context.py", "extensions.py", "node.py"),
-    *("schema.py", "runtime.py", "broker.py"),
+PLUMBING = {  # around every resolver or actor: the API's middleware, view and extensions; the broker's glue
+    *("api/limits.py", "api/view.py", "api/cost.py", "api/errors.py", "api/context.py", "api/node.py"),
+    *("api/schema.py", "tasks/runtime.py", "tasks/broker.py", "tasks/context.py"),
 }
 
 
@@ -84,7 +84,7 @@ def operation(stack: list[tuple[str, str]]) -> str:
     if stack[0][0] not in ROOTS:
         return f"greenlet: {stack[0][0]} (SQLAlchemy, caller unseen)"
     for name, where in stack:
-        if any(part in where for part in OPERATION_LAYERS) and Path(where).name not in PLUMBING:
+        if any(part in where for part in OPERATION_LAYERS) and where.split("/oms_graph/")[1] not in PLUMBING:
             return f"{where.split('/oms_graph/')[1]}:{name}"
     return "outside (HTTP, GraphQL parsing and answers, event loop)"
 
