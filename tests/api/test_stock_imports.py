@@ -109,11 +109,12 @@ async def test_the_reconciliation_matches_a_hand_computed_table_largest_first(ap
         SET_STOCK,
         {"input": [level("SKU-1", "WH-HAM", 10), level("SKU-2", "WH-HAM", 10), level("SKU-3", "ST-BER", 2)]},
     )
-    body = csv_file(["SKU-1,WH-HAM,4", "SKU-2,WH-HAM,12", "SKU-3,ST-BER,9", "SKU-1,ST-BER,0"])
+    body = csv_file(["SKU-1,WH-HAM,4", "SKU-2,WH-HAM,12", "SKU-3,ST-BER,9", "SKU-1,ST-BER,0", "SKU-2,ST-MUC,3"])
     job_id, job = await imported(api, admin, body)
     # expected, counted, difference, value: SKU-1 -6 x 2.50 = -15, SKU-2 +2 x 10 = 20, SKU-3 +7 units;
-    # SKU-1 at ST-BER was expected 0 and counted 0: no difference.
+    # SKU-1 at ST-BER was expected 0 and counted 0: no difference; SKU-2 at ST-MUC had no level: 0 expected.
     assert [(d["sku"], d["expected"], d["counted"], d["difference"], d["value"]) for d in job["reconciliation"]] == [
+        ("SKU-2", 0, 3, 3, "30.00"),
         ("SKU-2", 10, 12, 2, "20.00"),
         ("SKU-1", 10, 4, -6, "-15.00"),
         ("SKU-3", 2, 9, 7, None),
@@ -122,6 +123,7 @@ async def test_the_reconciliation_matches_a_hand_computed_table_largest_first(ap
     assert csv_answer.status_code == 200 and csv_answer.headers["content-type"].startswith("text/csv")
     assert csv_answer.text.splitlines() == [
         "sku,locationCode,expected,counted,difference,value",
+        "SKU-2,ST-MUC,0,3,3,30.00",
         "SKU-2,WH-HAM,10,12,2,20.00",
         "SKU-1,WH-HAM,10,4,-6,-15.00",
         "SKU-3,ST-BER,2,9,7,",

@@ -264,7 +264,8 @@ async def import_file(db, mode: str, rows: list, minutes: int | None) -> None:  
 
     at = None if minutes is None else (utcnow() - timedelta(minutes=minutes)).isoformat()
     async with db.write() as s:
-        job = await imports.start_import(s, body=chunks(), mode=mode, fmt="csv", counted_at=at, actor="p")
+        options = imports.import_options(mode=mode, fmt="csv", counted_at=at)
+        job = await imports.start_import(s, body=chunks(), options=options, actor="p")
     await imports.run_import(db, import_id=job.id, batch=2)
 
 

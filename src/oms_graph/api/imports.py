@@ -65,6 +65,9 @@ def import_routes(db: Database, keys: KeyRing, queue: ImportQueue) -> list[Route
     async def accept(request: Request, principal: Principal) -> Response:
         params = request.query_params
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        options = imports.import_options(  # refused before a byte of the body is read
+            mode=params.get("mode"), fmt=params.get("format") or FORMATS.get(kind), counted_at=params.get("countedAt")
+        )
         # The file is read from the client first, outside any transaction: a slow upload must not hold the
         # database (SQLite's one writer, or an idle PostgreSQL transaction) while it trickles in.
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
@@ -80,9 +83,7 @@ def import_routes(db: Database, keys: KeyRing, queue: ImportQueue) -> list[Route
                 job = await imports.start_import(
                     session,
                     body=body(),
-                    mode=params.get("mode"),
-                    fmt=params.get("format") or FORMATS.get(kind),
-                    counted_at=params.get("countedAt"),
+                    options=options,
                     actor=principal.name,
                 )
         if queue.send is not None:

@@ -144,12 +144,14 @@ async def availability_snapshot(
     errors.raise_if_any()
     pool = await pools.pool_of(session, channel.id)
     rows = (await session.execute(_snapshot_page(channel.id, pool or Pool(), first=first, after=after))).all()
-    page = rows[:first]
-    network = {sku: max(0, int(capacity or 0) - promised) for sku, promised, capacity, _free, _waiting in page}
-    free = {sku: int(units or 0) for sku, _promised, _capacity, units, _waiting in page}
-    waiting = {sku: int(units or 0) for sku, _promised, _capacity, _free, units in page}
+    network: dict[str, int] = {}
+    free: dict[str, int] = {}
+    waiting: dict[str, int] = {}
+    for sku, promised, capacity, units_free, units_waiting in rows[:first]:  # in sku order, kept by the dicts
+        network[sku] = max(0, int(capacity or 0) - promised)
+        free[sku], waiting[sku] = int(units_free or 0), int(units_waiting or 0)
     sent = pools.sent(pool, pools.figures_within(pool, network=network, free=free, waiting=waiting))
-    return [(sku, sent[sku]) for sku, *_ in page], len(rows) > first
+    return list(sent.items()), len(rows) > first
 
 
 def _snapshot_page(channel_id: uuid.UUID, pool: Pool, *, first: int, after: str | None) -> Select[Any]:

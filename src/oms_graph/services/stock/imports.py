@@ -54,16 +54,15 @@ STALE = "{sku} was counted later than this count: it changed nothing"
 differences_table = cast(Table, StockImportDifference.__table__)
 
 
-async def start_import(
-    session: AsyncSession,
-    *,
-    body: AsyncIterator[bytes],
-    mode: str | None,
-    fmt: str | None,
-    counted_at: str | None,
-    actor: str | None,
-) -> StockImport:
-    """Keep the file as sent and queue its job (QUEUED): the caller sends the worker its id after commit."""
+@dataclass(frozen=True)
+class ImportOptions:
+    mode: ImportMode
+    fmt: ImportFormat
+    counted_at: datetime | None  # the file's counting time, for rows without one
+
+
+def import_options(*, mode: str | None, fmt: str | None, counted_at: str | None) -> ImportOptions:
+    """A file's options as sent (query parameters), checked before its body is read."""
     errors = ErrorList()
     wanted_mode = _choice(errors, ImportMode, mode or "counts", "mode")
     wanted_format = _choice(errors, ImportFormat, fmt or "csv", "format")
@@ -73,12 +72,19 @@ async def start_import(
         if at is None or at > utcnow() + CLOCK_SKEW:
             errors.add(ErrorCode.INVALID_INPUT, ["countedAt"], "an ISO 8601 time with its offset, not in the future")
     errors.raise_if_any()
+    return ImportOptions(wanted_mode, wanted_format, at)
+
+
+async def start_import(
+    session: AsyncSession, *, body: AsyncIterator[bytes], options: ImportOptions, actor: str | None
+) -> StockImport:
+    """Keep the file as sent and queue its job (QUEUED): the caller sends the worker its id after commit."""
     job = StockImport(
         id=uuid.uuid4(),
         status=ImportStatus.QUEUED,
-        mode=wanted_mode,
-        format=wanted_format,
-        counted_at=at,
+        mode=options.mode,
+        format=options.fmt,
+        counted_at=options.counted_at,
         actor=actor,
         bytes=0,
         errors=[],
