@@ -126,7 +126,8 @@ class Sampler:
         for kind, out, _ in self.spies:
             for line in out.read_text().splitlines() if out.exists() else []:
                 stack, _, count = line.rpartition(" ")
-                found.append((kind, frames(stack), int(count)))
+                if count.isdigit():  # a frame's text can hold a line break: its tail is not a stack
+                    found.append((kind, frames(stack), int(count)))
         return found
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.access import Role
+from oms_graph.events.relay import OutboxRelay, webhook_batches
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
 from oms_graph.tasks.runtime import EndpointsActive
@@ -55,10 +56,23 @@ async def placed_event(api, admin, key="k1"):  # type: ignore[no-untyped-def]
         return await session.scalar(select(OrderEvent.id).order_by(OrderEvent.id.desc()).limit(1))
 
 
-async def dispatch(api, event_id, **settings):  # type: ignore[no-untyped-def]
-    """What the webhook.dispatch actor does when the relay hands it the event (with these settings)."""
+async def dispatch(api, *event_ids, **settings):  # type: ignore[no-untyped-def]
+    """What the webhook.dispatch actor does when the relay hands it a batch of events (with these settings)."""
     tasks.register(build_broker(None), settings=actor_settings(api.db, **settings))
-    await tasks.dispatch_webhooks(event_id)
+    await tasks.dispatch_webhooks(list(event_ids))
+
+
+async def events_of_orders(api, admin, count, prefix="o"):  # type: ignore[no-untyped-def]
+    """Orders placed; the ids of every event so far, oldest first."""
+    for n in range(count):
+        placed = await api.data(admin, PLACE_ORDER, {"input": order_input(f"{prefix}{n}")})
+        assert placed["placeOrder"]["errors"] == []
+    async with api.db.read() as session:
+        return list(await session.scalars(select(OrderEvent.id).order_by(OrderEvent.id)))
+
+
+def ids_received(receiver):  # type: ignore[no-untyped-def]
+    return [int(json.loads(r.body)["id"]) for r in receiver.received]
 
 
 async def test_an_event_is_posted_signed_with_its_id_and_logged(api, admin, receiver):
@@ -151,3 +165,76 @@ async def test_the_relay_counts_on_endpoints_until_it_has_looked_and_then_follow
     await endpoint(api, admin, receiver.url)
     await active.look_up()
     assert active.get()
+
+
+async def test_a_batch_of_events_reaches_each_endpoint_in_event_order_and_only_what_it_wants(api, admin, receiver):
+    other = FakeReceiver().start()
+    try:
+        await endpoint(api, admin, receiver.url)
+        await endpoint(api, admin, other.url, eventTypes=["ORDER_PLACED"])
+        event_ids = await events_of_orders(api, admin, 3)
+        await dispatch(api, *event_ids)  # one message for the batch the relay read
+        await dispatch(api, *event_ids)  # delivered again: nothing is sent twice
+        assert ids_received(receiver) == event_ids
+        async with api.db.read() as session:
+            placed = list(await session.scalars(select(OrderEvent.id).where(OrderEvent.type == "ORDER_PLACED")))
+        assert ids_received(other) == sorted(placed) and len(placed) == 3
+        logs = (await api.data(admin, ENDPOINTS))["webhookEndpoints"]
+        assert all(d["status"] == "DELIVERED" and d["attempts"] == 1 for e in logs for d in e["deliveries"])
+    finally:
+        other.stop()
+
+
+async def test_an_endpoint_failing_mid_batch_gets_the_rest_on_the_retry_in_order_while_others_get_theirs(
+    api, admin, receiver
+):
+    healthy = FakeReceiver().start()
+    try:
+        await endpoint(api, admin, receiver.url)
+        await endpoint(api, admin, healthy.url)
+        event_ids = await events_of_orders(api, admin, 3)
+        receiver.failures = 2  # the first event's two tries fail: the later ones wait for the retry
+        with pytest.raises(tasks.WebhookFailed):
+            await dispatch(api, *event_ids)
+        assert ids_received(healthy) == event_ids
+        assert ids_received(receiver) == [event_ids[0], event_ids[0]]
+        waiting = {
+            d["eventId"]: (d["status"], d["attempts"])
+            for e in (await api.data(admin, ENDPOINTS))["webhookEndpoints"]
+            for d in e["deliveries"]
+            if e["url"] == receiver.url
+        }
+        assert waiting[str(event_ids[0])] == ("PENDING", 1)
+        assert all(waiting[str(i)] == ("PENDING", 0) for i in event_ids[1:])
+        await dispatch(api, *event_ids)  # the retry
+        assert ids_received(receiver) == [event_ids[0], event_ids[0], *event_ids]
+        assert ids_received(healthy) == event_ids  # what it had is not sent again
+    finally:
+        healthy.stop()
+
+
+async def test_a_batch_whose_last_retry_failed_is_given_up_as_failed_deliveries(api, admin, receiver):
+    await endpoint(api, admin, receiver.url)
+    event_ids = await events_of_orders(api, admin, 1)
+    receiver.failures = 100
+    with pytest.raises(tasks.WebhookFailed):
+        await dispatch(api, *event_ids)
+    message = {"actor_name": tasks.DISPATCH_WEBHOOKS, "args": [event_ids], "options": {"traceback": "E: HTTP 500"}}
+    await tasks.task_failed(message, {})  # what on_retry_exhausted calls after the last retry
+    state = (await api.data(admin, ENDPOINTS))["webhookEndpoints"][0]
+    assert {d["eventId"]: d["status"] for d in state["deliveries"]} == dict.fromkeys(map(str, event_ids), "FAILED")
+    assert state["failures"] == 1 + len(event_ids)  # the first try, then each given up
+
+
+async def test_the_relay_hands_the_webhook_actor_one_message_per_batch_while_an_endpoint_is_active(api, admin):
+    event_ids = await events_of_orders(api, admin, 2)
+    sent: list[list[int]] = []
+    active = [False]
+    relay = OutboxRelay(api.db, {}, batch_handlers=[webhook_batches(sent.append, lambda: active[0])])
+    assert await relay.relay_once() == len(event_ids) and sent == []  # no endpoint: nothing to send
+    await events_of_orders(api, admin, 1, prefix="later")
+    active[0] = True
+    assert await relay.relay_once() > 0
+    async with api.db.read() as session:
+        latest = list(await session.scalars(select(OrderEvent.id).where(OrderEvent.id > max(event_ids))))
+    assert sent == [sorted(latest)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import select, update
 
@@ -27,13 +27,20 @@ BATCH = 200
 POLL_SECONDS = 1.0
 
 Handler = Callable[[OrderEvent], None]
-EVERY_EVENT = "*"  # a handler under this key gets every event
+BatchHandler = Callable[[list[OrderEvent]], None]  # gets each batch: one message for many events
 
 
 class OutboxRelay:
-    def __init__(self, db: Database, handlers: Mapping[str, Handler], *, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        db: Database,
+        handlers: Mapping[str, Handler],
+        *,
+        batch_handlers: Sequence[BatchHandler] = (),
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
         self.db = db
-        self.handlers = handlers
+        self.handlers, self.batch_handlers = handlers, batch_handlers
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
 
@@ -64,9 +71,11 @@ class OutboxRelay:
 
     def _hand_on(self, events: list[OrderEvent]) -> None:
         for event in events:
-            for handler in (self.handlers.get(event.type), self.handlers.get(EVERY_EVENT)):
-                if handler is not None:
-                    handler(event)
+            handler = self.handlers.get(event.type)
+            if handler is not None:
+                handler(event)
+        for batch_handler in self.batch_handlers:
+            batch_handler(events)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until stopped: at once when poked, else every poll interval."""
@@ -125,16 +134,15 @@ def notification_handlers(send_notification: Callable[[int], object]) -> dict[st
     return dict.fromkeys(TEMPLATES, notify)
 
 
-def webhook_handlers(
-    send_dispatch: Callable[[int], object], endpoints_active: Callable[[], bool]
-) -> dict[str, Handler]:
-    """Every event goes to the webhook actor, while any endpoint is registered and active."""
+def webhook_batches(send_dispatch: Callable[[list[int]], object], endpoints_active: Callable[[], bool]) -> BatchHandler:
+    """Every event goes to the webhook actor, a batch to a message, while any endpoint is registered and
+    active."""
 
-    def dispatch(event: OrderEvent) -> None:
+    def dispatch(events: list[OrderEvent]) -> None:
         if endpoints_active():
-            send_dispatch(event.id)
+            send_dispatch([event.id for event in events])
 
-    return {EVERY_EVENT: dispatch}
+    return dispatch
 
 
 def combined(*tables: Mapping[str, Handler]) -> dict[str, Handler]:

@@ -14,9 +14,9 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.signing import sign
@@ -111,107 +111,167 @@ async def any_active(session: AsyncSession) -> bool:
     return await session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True)).limit(1)) is not None
 
 
-async def deliveries(session: AsyncSession, *, event_id: int) -> list[Delivery]:
-    """The event's deliveries still to make: one per active endpoint that wants it (made once)."""
-    found = (
+@dataclass(frozen=True)
+class EventDelivery:
+    """An event's delivery to one endpoint, still to make."""
+
+    endpoint_id: uuid.UUID
+    event_id: int
+    request: Delivery
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one try of a delivery got: the answer's code, and an error unless it was a 2xx."""
+
+    delivery: EventDelivery
+    code: int | None
+    error: str | None
+
+
+_EVENT_FIELDS = (OrderEvent.id, OrderEvent.type, OrderEvent.order_id, OrderEvent.at, OrderEvent.actor, OrderEvent.data)
+
+
+async def deliveries(session: AsyncSession, *, event_ids: Sequence[int]) -> list[EventDelivery]:
+    """The events' deliveries still to make, in event order: one per active endpoint that wants the event
+    (made once: a second look finds the same rows, and none that was delivered)."""
+    events = (
         await session.execute(
-            select(OrderEvent, Order.number)
+            select(*_EVENT_FIELDS, Order.number)
             .join(Order, Order.id == OrderEvent.order_id)
-            .where(OrderEvent.id == event_id)
+            .where(OrderEvent.id.in_(event_ids))
+            .order_by(OrderEvent.id)
         )
-    ).first()
-    if found is None:
+    ).all()
+    endpoints = (
+        await session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.secret, WebhookEndpoint.event_types)
+            .where(WebhookEndpoint.active.is_(True))
+            .order_by(WebhookEndpoint.id)
+        )
+    ).all()
+    wanted = [(e, event) for event in events for e in endpoints if not e.event_types or event.type in e.event_types]
+    if not wanted:
         return []
-    event, number = found
-    endpoints = [
-        e
-        for e in await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active.is_(True)))
-        if not e.event_types or event.type in e.event_types
-    ]
-    if endpoints:
-        stmt = insert_for(session, WebhookDelivery.__table__).values(
+    now = utcnow()
+    await session.execute(
+        insert_for(session, WebhookDelivery.__table__)
+        .values(
             [
-                {
-                    "id": uuid.uuid4(),
-                    "endpoint_id": e.id,
-                    "event_id": event.id,
-                    "status": PENDING,
-                    "attempts": 0,
-                    "created_at": utcnow(),
-                }  # fmt: skip
-                for e in endpoints
+                dict(id=uuid.uuid4(), endpoint_id=e.id, event_id=event.id, status=PENDING, attempts=0, created_at=now)
+                for e, event in wanted
             ]
         )
-        await session.execute(stmt.on_conflict_do_nothing())
-    body = json.dumps(
-        {
-            "id": str(event.id),
-            "type": event.type,
-            "orderId": str(event.order_id),
-            "orderNumber": number,
-            "at": event.at.isoformat(),
-            "actor": event.actor,
-            "data": event.data,
-        },
-        separators=(",", ":"),
-    ).encode()
-    rows = await session.execute(
-        select(WebhookDelivery.id, WebhookEndpoint.url, WebhookEndpoint.secret)
-        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-        .where(
-            WebhookDelivery.event_id == event.id,
-            WebhookDelivery.status == PENDING,
-            WebhookEndpoint.active.is_(True),
-        )
+        .on_conflict_do_nothing()
     )
-    stamp = str(int(time.time()))
-    return [
-        Delivery(
-            id=delivery_id,
-            url=url,
-            body=body,
-            headers={
-                "Content-Type": "application/json",
-                EVENT_HEADER: str(event.id),
-                TIMESTAMP_HEADER: stamp,
-                SIGNATURE_HEADER: sign(secret, stamp.encode() + b"." + body),
-            },
+    pending = (
+        await session.execute(
+            select(WebhookDelivery.id, WebhookDelivery.endpoint_id, WebhookDelivery.event_id).where(
+                WebhookDelivery.event_id.in_({event.id for _, event in wanted}), WebhookDelivery.status == PENDING
+            )
         )
-        for delivery_id, url, secret in rows
+    ).all()
+    ids = {(endpoint_id, event_id): delivery_id for delivery_id, endpoint_id, event_id in pending}
+    stamp, bodies = str(int(time.time())), {event.id: _body(event) for event in events}
+    return [
+        EventDelivery(
+            endpoint_id=e.id,
+            event_id=event.id,
+            request=Delivery(
+                id=ids[(e.id, event.id)],
+                url=e.url,
+                body=bodies[event.id],
+                headers={
+                    "Content-Type": "application/json",
+                    EVENT_HEADER: str(event.id),
+                    TIMESTAMP_HEADER: stamp,
+                    SIGNATURE_HEADER: sign(e.secret, stamp.encode() + b"." + bodies[event.id]),
+                },
+            ),
+        )
+        for e, event in wanted
+        if (e.id, event.id) in ids
     ]
+
+
+def _body(event: Any) -> bytes:
+    fields = {
+        "id": str(event.id),
+        "type": event.type,
+        "orderId": str(event.order_id),
+        "orderNumber": event.number,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "data": event.data,
+    }
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+_DELIVERY = cast(Table, WebhookDelivery.__table__)
+_ATTEMPTED = (
+    update(_DELIVERY)
+    .where(_DELIVERY.c.id == bindparam("b_id"))
+    .values(
+        attempts=_DELIVERY.c.attempts + 1,
+        response_code=bindparam("b_code"),
+        error=bindparam("b_error"),
+        status=bindparam("b_status"),
+        delivered_at=bindparam("b_delivered_at"),
+    )
+)
 
 
 async def attempted(
-    session: AsyncSession,
-    *,
-    delivery_id: uuid.UUID,
-    code: int | None,
-    error: str | None,
-    failure_limit: int,
-    final: bool = False,
+    session: AsyncSession, attempts: Sequence[Attempt], *, failure_limit: int, final: bool = False
 ) -> None:
-    """Log an attempt: delivered (a 2xx), or failed (counted against the endpoint, switched off after
-    `failure_limit` failures in a row; `final`: given up)."""
-    delivery = await session.get_one(WebhookDelivery, delivery_id, with_for_update=True)
-    endpoint = await session.get_one(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
-    delivery.attempts += 1
-    delivery.response_code, delivery.error = code, error and error[:500]
-    if error is None:
-        delivery.status, delivery.delivered_at, endpoint.failures = DELIVERED, utcnow(), 0
+    """Log attempts, in the order they were made: a 2xx is DELIVERED and clears the endpoint's failures; a
+    failure counts against the endpoint, which is switched off after `failure_limit` in a row; a failed
+    delivery is FAILED when `final` (given up) or when its endpoint is off, else it stays PENDING."""
+    if not attempts:
         return
-    endpoint.failures += 1
-    if endpoint.failures >= failure_limit and endpoint.active:
-        endpoint.active, endpoint.disabled_at = False, utcnow()
-    if final or not endpoint.active:
-        delivery.status = FAILED
-
-
-async def give_up(session: AsyncSession, *, event_id: int, error: str, failure_limit: int) -> None:
-    """The last retry failed: the event's deliveries still pending are FAILED."""
-    pending = await session.scalars(
-        select(WebhookDelivery.id).where(WebhookDelivery.event_id == event_id, WebhookDelivery.status == PENDING)
-    )
-    for delivery_id in list(pending):
-        await attempted(
-            session, delivery_id=delivery_id, code=None, error=error, failure_limit=failure_limit, final=True
+    now = utcnow()
+    endpoints = {
+        row.id: row
+        for row in await session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.id.in_({a.delivery.endpoint_id for a in attempts}))
+            .order_by(WebhookEndpoint.id)
+            .with_for_update()
         )
+    }
+    changes = []
+    for attempt in attempts:
+        endpoint = endpoints[attempt.delivery.endpoint_id]
+        status = DELIVERED if attempt.error is None else PENDING
+        if attempt.error is None:
+            endpoint.failures = 0
+        else:
+            endpoint.failures += 1
+            if endpoint.failures >= failure_limit and endpoint.active:
+                endpoint.active, endpoint.disabled_at = False, now
+            if final or not endpoint.active:
+                status = FAILED
+        changes.append(
+            {
+                "b_id": attempt.delivery.request.id,
+                "b_code": attempt.code,
+                "b_error": attempt.error and attempt.error[:500],
+                "b_status": status,
+                "b_delivered_at": now if status == DELIVERED else None,
+            }
+        )
+    await (await session.connection()).execute(_ATTEMPTED, changes)
+
+
+async def give_up(session: AsyncSession, *, event_ids: Sequence[int], error: str, failure_limit: int) -> None:
+    """The last retry failed: the events' deliveries still pending are FAILED."""
+    pending = await session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.endpoint_id, WebhookDelivery.event_id)
+        .where(WebhookDelivery.event_id.in_(event_ids), WebhookDelivery.status == PENDING)
+        .order_by(WebhookDelivery.event_id)
+    )
+    attempts = [
+        Attempt(EventDelivery(endpoint_id, event_id, Delivery(delivery_id, "", b"", {})), None, error)
+        for delivery_id, endpoint_id, event_id in pending
+    ]
+    await attempted(session, attempts, failure_limit=failure_limit, final=True)

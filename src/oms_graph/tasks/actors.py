@@ -120,45 +120,52 @@ class WebhookFailed(Exception):
     """Some deliveries of an event failed: the message is retried (delivered ones are not sent again)."""
 
 
-async def dispatch_webhooks(event_id: int) -> None:
-    """POST an event to every endpoint that wants it, outside any transaction; each attempt is logged.
-    A failed delivery makes the whole message retry with backoff; the event id lets receivers
-    de-duplicate what arrives twice."""
+async def dispatch_webhooks(event_ids: list[int] | int) -> None:
+    """POST a batch of events (the relay sends one message per batch) to every endpoint that wants them,
+    outside any transaction: each endpoint gets its events one at a time in event order, endpoints side by
+    side; an endpoint that fails is left for the retry from there. The attempts are logged in one
+    transaction. A failed delivery makes the whole message retry with backoff (delivered ones are not sent
+    again); the event id in each POST lets receivers de-duplicate what arrives twice."""
     pause = float(os.environ.get("OMS_TEST_WEBHOOK_PAUSE", "0"))  # lets a test kill a worker mid-delivery
     async with database().write() as session:
-        pending = await webhooks.deliveries(session, event_id=event_id)
-    failed = []
+        pending = await webhooks.deliveries(session, event_ids=_listed(event_ids))
+    queues: dict[uuid.UUID, list[webhooks.EventDelivery]] = {}
     for delivery in pending:
+        queues.setdefault(delivery.endpoint_id, []).append(delivery)
+    made = [attempt for attempts in await asyncio.gather(*map(_post_in_turn, queues.values())) for attempt in attempts]
+    if pause:
+        await asyncio.sleep(pause)
+    async with database().write() as session:
+        await webhooks.attempted(session, made, failure_limit=runtime().settings.webhook_failure_limit)
+    failed = [f"{a.delivery.request.url}: {a.error}" for a in made if a.error is not None]
+    if failed:
+        raise WebhookFailed("; ".join(failed))
+
+
+async def _post_in_turn(queue: list[webhooks.EventDelivery]) -> list[webhooks.Attempt]:
+    """One endpoint's deliveries in order, up to the first that fails."""
+    made = []
+    for delivery in queue:
         code, error = None, None
         try:
             answer = await send(
-                "POST",
-                delivery.url,
-                attempts=2,
-                backoff=0.2,
-                try_seconds=10,
-                content=delivery.body,
-                headers=delivery.headers,
-            )
+                "POST", delivery.request.url, attempts=2, backoff=0.2, try_seconds=10,
+                content=delivery.request.body, headers=delivery.request.headers,
+            )  # fmt: skip
             code = answer.status_code
             if not 200 <= code < 300:
                 error = f"HTTP {code}"
         except Unreachable as problem:
             code, error = problem.status, str(problem) if problem.status else f"unreachable ({problem})"
-        if pause:
-            await asyncio.sleep(pause)
-        async with database().write() as session:
-            await webhooks.attempted(
-                session,
-                delivery_id=delivery.id,
-                code=code,
-                error=error,
-                failure_limit=runtime().settings.webhook_failure_limit,
-            )
+        made.append(webhooks.Attempt(delivery, code, error))
         if error is not None:
-            failed.append(f"{delivery.url}: {error}")
-    if failed:
-        raise WebhookFailed("; ".join(failed))
+            break
+    return made
+
+
+def _listed(event_ids: list[int] | int) -> list[int]:
+    """A message's events: a list, or one id (as messages sent before batching carry)."""
+    return [int(i) for i in event_ids] if isinstance(event_ids, list) else [int(event_ids)]
 
 
 async def send_notification(event_id: int) -> None:
@@ -241,7 +248,7 @@ async def task_failed(message: dict[str, Any], retries: dict[str, Any]) -> None:
         async with database().write() as session:
             await webhooks.give_up(
                 session,
-                event_id=int(message["args"][0]),
+                event_ids=_listed(message["args"][0]),
                 error=error,
                 failure_limit=runtime().settings.webhook_failure_limit,
             )
@@ -271,7 +278,7 @@ class Actors:
     book_shipment: dramatiq.Actor[[str], None]
     cancel_shipment: dramatiq.Actor[[str], None]
     execute_payment: dramatiq.Actor[[str], None]
-    dispatch_webhooks: dramatiq.Actor[[int], None]
+    dispatch_webhooks: dramatiq.Actor[[list[int] | int], None]
     send_notification: dramatiq.Actor[[int], None]
     sweep_fulfilments: dramatiq.Actor[[], None]
     import_stock: dramatiq.Actor[[str], None]

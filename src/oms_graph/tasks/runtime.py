@@ -23,7 +23,7 @@ from oms_graph.events.relay import (
     payment_handlers,
     routing_handlers,
     shipping_handlers,
-    webhook_handlers,
+    webhook_batches,
 )
 from oms_graph.services import webhooks
 from oms_graph.tasks.actors import Actors, register
@@ -60,9 +60,8 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[Backgrou
         shipping_handlers(actors.book_shipment.send, actors.cancel_shipment.send),
         payment_handlers(actors.execute_payment.send),
         notification_handlers(actors.send_notification.send) if settings.smtp_host or settings.sms_url else {},
-        webhook_handlers(actors.dispatch_webhooks.send, endpoints.get),
     )
-    relay = OutboxRelay(db, handlers)
+    relay = OutboxRelay(db, handlers, batch_handlers=[webhook_batches(actors.dispatch_webhooks.send, endpoints.get)])
     # Messages can be lost after their event was marked relayed (the in-process broker lives in memory;
     # a broker can lose data): on start, every order still waiting for routing and every payment call
     # still unanswered is sent again (the actors do each once).
