@@ -93,7 +93,7 @@ async def main(orders: int, spy: str | None) -> None:
         keys = await life.prepare(db, "http://127.0.0.1:9/unused")
         process, base = start_server(url)
         if spy:  # py-spy samples the server for the whole run (see bench/profile_life.py for reading them)
-            spying = subprocess.Popen(
+            spying = subprocess.Popen(  # noqa: ASYNC220 (started once, before the load)
                 [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(process.pid), "--rate", "200"]
                 + ["--format", "raw", "--gil", "--nonblocking", "--output", spy],
                 stdout=subprocess.DEVNULL,
@@ -193,7 +193,11 @@ async def main(orders: int, spy: str | None) -> None:
         rows.append(("one order's steps (without the queue)", "", f"{life_total:.2f}", ""))
         widths = [max(len(r[i]) for r in [("step", "calls", "server CPU ms/call", "calls/s"), *rows]) for i in range(4)]
         for row in [("step", "calls", "server CPU ms/call", "calls/s"), tuple("-" * w for w in widths), *rows]:
-            print(" | ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+            print(
+                " | ".join(
+                    c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+                )
+            )
     finally:
         if spying is not None:
             spying.send_signal(2)
