@@ -25,6 +25,7 @@ from oms_graph.db.engine import Database, create_database
 from oms_graph.db.migrate import upgrade
 from oms_graph.events.stream import live
 from oms_graph.logs import RequestIds
+from oms_graph.memory import tune_collector
 from oms_graph.metrics import CountRequests
 from oms_graph.services.auth import KeyRing
 from oms_graph.tasks.broker import broker_reachable
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             view.after_commit, view.hub, view.stock_watch = committed, stream.hub, stream.stock
             view.availability_feed = stream.availability
             queue.send = work.actors.import_stock.send if work is not None else None
+            tune_collector()
             yield
         if owns_db:
             await database.dispose()

@@ -93,6 +93,7 @@ def _worker(args: argparse.Namespace) -> int:
     import dramatiq
 
     from oms_graph.logs import log_config
+    from oms_graph.memory import tune_collector
     from oms_graph.tasks.actors import register
     from oms_graph.tasks.broker import build_broker
 
@@ -110,6 +111,7 @@ def _worker(args: argparse.Namespace) -> int:
         maintenance_chance=settings.broker_maintenance_chance,
     )
     register(broker, settings=settings)
+    tune_collector()
     worker = dramatiq.Worker(broker, worker_threads=args.threads or settings.worker_threads)
     worker.start()
     stopping = threading.Event()

@@ -25,6 +25,7 @@ from oms_graph.api.catalog.types import Channel, Location, Product
 from oms_graph.api.cost import MAX_COST, QueryCost
 from oms_graph.api.fulfilment.options import DeliveryOptionsQuery
 from oms_graph.api.fulfilment.schema import FulfilmentMutation, FulfilmentQuery
+from oms_graph.api.lean import LeanExecutionContext
 from oms_graph.api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, IntrospectionGate
 from oms_graph.api.node_query import NodeQuery
 from oms_graph.api.orders.mutations import OrderMutation
@@ -118,6 +119,7 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         types=[Channel, Location, Product, Order],
         config=StrawberryConfig(scalar_map={decimal.Decimal: DECIMAL}),
+        execution_context_class=LeanExecutionContext,  # large lists of plain objects in one pass
         extensions=[
             # Tokens are counted while parsing, so a huge document is refused before it is all parsed.
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import cast
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,6 +45,14 @@ class GraphQLView(GraphQL):
         self.hub: object = None
         self.stock_watch: object = None
         self.availability_feed: object = None
+
+    def encode_json(self, data: object) -> bytes:
+        """Answers as JSON, by orjson (several times faster than json on a large answer); what it cannot
+        encode (an integer beyond 64 bits) by json."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            return json.dumps(data, separators=(",", ":")).encode()
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
         context = Context(

@@ -106,13 +106,15 @@ class LocationShapes:
     """One schema object per location in a response, however many rows point at it."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, Location] = {}
+        self._seen: dict[int, tuple[Any, Location]] = {}  # by the row's id, the row kept so its id stays its own
+        self._by_code: dict[str, Location] = {}
 
     def __call__(self, m: Any) -> Location:
-        shaped = self._seen.get(m.code)
-        if shaped is None:
-            shaped = self._seen[m.code] = Location.from_model(m)
-        return shaped
+        seen = self._seen.get(id(m))
+        if seen is None:
+            shaped = self._by_code.get(m.code) or self._by_code.setdefault(m.code, Location.from_model(m))
+            seen = self._seen[id(m)] = (m, shaped)
+        return seen[1]
 
 
 @strawberry.type
