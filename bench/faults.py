@@ -430,7 +430,8 @@ async def check(
     async with db.read() as session:
         rows = (await session.execute(select(Order.id, Order.idempotency_key, Order.status))).all()
         levels = list(await session.scalars(select(StockLevel)))
-        events = set(await session.scalars(select(OrderEvent.id)))
+        kinds = dict((await session.execute(select(OrderEvent.id, OrderEvent.type))).all())
+        events = set(kinds)
         skus = list(await session.scalars(select(Product.sku)))
     found = {row.id: row for row in rows}
     per_key = Counter(row.idempotency_key for row in rows)
@@ -454,7 +455,7 @@ async def check(
         books.append("more units promised than the shipping locations have")
     checks["no unit oversold"] = books
     checks["every event reached the webhook sink"] = [
-        f"event {i} never delivered" for i in sorted(events - delivered(sink))
+        f"event {i} ({kinds[i]}) never delivered" for i in sorted(events - delivered(sink))
     ][:20]
     web = await web_events(db)
     subscribers = []

@@ -6,7 +6,7 @@ BEGIN IMMEDIATE so two writers queue on the lock instead of failing on upgrade.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRES_CONNECT_TIMEOUT_S = 10
 UNAVAILABLE = "the database is unavailable for a moment; try again"
+# session.info of a write transaction: {name: async step} run once, in order, just before it commits (writes
+# gathered over the transaction and sent as one statement, such as its order events).
+BEFORE_COMMIT = "oms_before_commit"
 
 
 def database_lost(error: BaseException | None) -> bool:
@@ -60,7 +63,11 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One transaction for one command: committed on success, rolled back on any exception."""
         async with self.write_sessions() as session, session.begin():
+            steps: dict[str, Callable[[AsyncSession], Awaitable[None]]] = {}
+            session.info[BEFORE_COMMIT] = steps
             yield session
+            while steps:  # a step may add another
+                await steps.pop(next(iter(steps)))(session)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -9,6 +9,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
+from oms_graph.db.engine import BEFORE_COMMIT
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.events import EventType
 
@@ -32,6 +33,23 @@ async def append_event(
 
 
 async def append_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    """Append events (order_id, type, actor, data, at) in one statement, in the order given."""
-    if events:
+    """Append events (order_id, type, actor, data, at), in the order given. In a write transaction they are
+    gathered and written together just before it commits (one statement for all of a command's events);
+    inside a savepoint, or in a session that commits otherwise, at once (a rolled-back savepoint takes its
+    events with it)."""
+    if not events:
+        return
+    later = session.info.get(BEFORE_COMMIT)
+    if later is None or session.in_nested_transaction():
         await (await session.connection()).execute(APPEND_EVENT, events)
+        return
+    session.info.setdefault(PENDING_EVENTS, []).extend(events)
+    later.setdefault(PENDING_EVENTS, _write_pending)
+
+
+PENDING_EVENTS = "oms_pending_events"
+
+
+async def _write_pending(session: AsyncSession) -> None:
+    await session.flush()  # an order made in this transaction is written before its events
+    await (await session.connection()).execute(APPEND_EVENT, session.info.pop(PENDING_EVENTS))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, bindparam, func, literal, select, type_coerce, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
@@ -33,6 +33,44 @@ HELD = (
     )
     .group_by(Fulfilment.order_id, FulfilmentLine.sku)
 )
+
+
+# An order's standing in one statement: its fulfilments' statuses ("F"), what it orders per line ("O") and
+# what its live fulfilments hold per line ("H"), the order's own `ORDERED` and `HELD`.
+_STANDING = union_all(
+    select(literal("O"), OrderLine.sku, OrderLine.quantity - OrderLine.quantity_cancelled).where(
+        OrderLine.order_id == bindparam("b_order")
+    ),
+    select(literal("H"), FulfilmentLine.sku, HELD_UNITS)
+    .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
+    .where(
+        Fulfilment.order_id == bindparam("b_order"),
+        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED, FulfilmentStatus.REJECTED]),
+    ),
+    select(literal("F"), type_coerce(Fulfilment.status, String), literal(0)).where(
+        Fulfilment.order_id == bindparam("b_order")
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an order's fulfilments stand, and whether units of it wait that no live fulfilment holds."""
+
+    statuses: list[FulfilmentStatus]
+    waiting: bool
+
+
+async def standing(session: AsyncSession, *, order_id: uuid.UUID) -> Standing:
+    """The order's `Standing`, in one statement (its changes flushed first)."""
+    await session.flush()
+    statuses, demand = [], Counter[str]()
+    for kind, value, units in await (await session.connection()).execute(_STANDING, {"b_order": order_id}):
+        if kind == "F":
+            statuses.append(FulfilmentStatus(value))
+        else:
+            demand[value] += int(units) if kind == "O" else -int(units)
+    return Standing(statuses, waiting=any(units > 0 for units in demand.values()))
 
 
 @dataclass(frozen=True)

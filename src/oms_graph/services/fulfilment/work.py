@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
@@ -30,10 +30,10 @@ from oms_graph.domain.fulfilment import (
 )
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.payments import Handover
-from oms_graph.services.fulfilment.allocation import unallocated
+from oms_graph.services.fulfilment.allocation import standing, unallocated
 from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.orders.lifecycle import close_cancelled
-from oms_graph.services.orders.locking import lock_order
+from oms_graph.services.orders.locking import lock_order_of
 from oms_graph.services.outbox import append_event
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.routing.plan import reroute
@@ -59,21 +59,23 @@ class Work:
 
 async def for_work(session: AsyncSession, fulfilment_id: uuid.UUID, principal: Principal) -> Work:
     """The fulfilment and its order, locked in the order every writer uses (order, then fulfilment)."""
-    found = (
-        await session.execute(
-            select(Fulfilment.order_id, Location.code)
-            .join(Location, Location.id == Fulfilment.location_id)
-            .where(Fulfilment.id == fulfilment_id)
-        )
-    ).first()
-    if found is None:
+    order = await lock_order_of(session, fulfilment_id=fulfilment_id)
+    found = (await session.execute(_LOCK_FULFILMENT, {"b_fulfilment": fulfilment_id})).first() if order else None
+    if order is None or found is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such fulfilment")
-    if not principal.may_use_location(found.code):
+    fulfilment, code = found
+    if not principal.may_use_location(code):  # the transaction ends unchanged: its locks go with it
         raise DomainError.one(ErrorCode.PERMISSION_DENIED, ["id"], "a STORE key works its own location's fulfilments")
-    order = await lock_order(session, order_id=found.order_id)
-    fulfilment = await session.scalar(select(Fulfilment).where(Fulfilment.id == fulfilment_id).with_for_update())
-    assert order is not None and fulfilment is not None
-    return Work(fulfilment, order, found.code)
+    return Work(fulfilment, order, code)
+
+
+# After its order (lock_order_of), the fulfilment with its location's code.
+_LOCK_FULFILMENT = (
+    select(Fulfilment, Location.code)
+    .join(Location, Location.id == Fulfilment.location_id)
+    .where(Fulfilment.id == bindparam("b_fulfilment"))
+    .with_for_update(of=Fulfilment)
+)
 
 
 def move(work: Work, action: Action) -> FulfilmentStatus:
@@ -136,23 +138,20 @@ async def leave(session: AsyncSession, work: Work, units: dict[str, int], *, rea
             ["id"],
             f"{work.location_code} has fewer than {units[short]} units of {short} on hand: correct its count first",
         )
-    value = Decimal(0)
-    for sku, n in sorted(units.items()):
-        value += await count_shipped(session, work.order.id, sku, n)
-    return value
+    return await count_shipped(session, work.order.id, units)
 
 
-async def count_shipped(session: AsyncSession, order_id: uuid.UUID, sku: str, units: int) -> Decimal:
-    """Spread shipped units over the order's lines of the sku, in line order; what they are worth."""
+async def count_shipped(session: AsyncSession, order_id: uuid.UUID, units: dict[str, int]) -> Decimal:
+    """Spread shipped units over the order's lines of each sku, in line order; what they are worth."""
     lines = await session.scalars(
-        select(OrderLine).where(OrderLine.order_id == order_id, OrderLine.sku == sku).order_by(OrderLine.line_no)
+        select(OrderLine).where(OrderLine.order_id == order_id, OrderLine.sku.in_(units)).order_by(OrderLine.line_no)
     )
-    value = Decimal(0)
+    left, value = dict(units), Decimal(0)
     for line in lines:
-        take = min(units, line.quantity - line.quantity_cancelled - line.quantity_shipped)
+        take = min(left[line.sku], line.quantity - line.quantity_cancelled - line.quantity_shipped)
         line.quantity_shipped += take
         value += take * line.unit_price
-        units -= take
+        left[line.sku] -= take
     return value
 
 
@@ -205,13 +204,8 @@ async def set_order_status(session: AsyncSession, order: Order) -> None:
     current = OrderStatus(order.status)
     if current in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
         return
-    await session.flush()
-    statuses = [
-        FulfilmentStatus(s)
-        for s in await session.scalars(select(Fulfilment.status).where(Fulfilment.order_id == order.id))
-    ]
-    waiting = bool(await unallocated(session, order_id=order.id))
-    status = rules.order_status(statuses, unallocated=waiting, current=current)
+    now = await standing(session, order_id=order.id)
+    status = rules.order_status(now.statuses, unallocated=now.waiting, current=current)
     if status is not current:
         order.status, order.updated_at = status, utcnow()
         if status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED) and order.fulfilled_at is None:

@@ -8,12 +8,17 @@ import uuid
 from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.models import Order
+from oms_graph.db.models import Fulfilment, Order
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.services.orders.reads import visible_to
 
 LOCK_ORDER = select(Order).where(Order.id == bindparam("b_order")).with_for_update()
+LOCK_ORDER_OF = (  # found through one of its fulfilments, in the same statement
+    select(Order)
+    .where(Order.id == select(Fulfilment.order_id).where(Fulfilment.id == bindparam("b_fulfilment")).scalar_subquery())
+    .with_for_update()
+)
 
 
 async def lock_order(
@@ -25,6 +30,12 @@ async def lock_order(
     if scope is None:
         return await session.scalar(LOCK_ORDER, {"b_order": order_id})
     return await session.scalar(select(Order).where(Order.id == order_id, scope).with_for_update())
+
+
+async def lock_order_of(session: AsyncSession, *, fulfilment_id: uuid.UUID) -> Order | None:
+    """The order of a fulfilment, locked for this transaction (the fulfilment is not); None when there is no
+    such fulfilment."""
+    return await session.scalar(LOCK_ORDER_OF, {"b_fulfilment": fulfilment_id})
 
 
 async def for_change(session: AsyncSession, order_id: uuid.UUID, principal: Principal) -> Order:
