@@ -394,8 +394,9 @@ async def prepare(db: Database, sink_url: str) -> dict[str, Any]:
     }
 
 
-async def caught_up(db: Database, sink: FakeReceiver, seen: list[list[str]]) -> bool:
-    """Every accepted order routed, every event relayed, at the sink and at every subscriber."""
+async def caught_up(db: Database, sink: FakeReceiver, seen: list[list[str]]) -> set[int] | None:
+    """The events so far, when every accepted order is routed and every event relayed, at the sink and at
+    every subscriber; else None."""
     async with db.read() as session:
         waiting = await session.scalar(select(func.count()).select_from(Order).where(Order.status == "PLACED"))
         unrelayed = await session.scalar(
@@ -403,7 +404,8 @@ async def caught_up(db: Database, sink: FakeReceiver, seen: list[list[str]]) -> 
         )
         events = set(await session.scalars(select(OrderEvent.id)))
     web = await web_events(db)
-    return not waiting and not unrelayed and events <= delivered(sink) and all(web <= set(s) for s in seen)
+    done = not waiting and not unrelayed and events <= delivered(sink) and all(web <= set(s) for s in seen)
+    return events if done else None
 
 
 def delivered(sink: FakeReceiver) -> set[int]:
@@ -532,9 +534,14 @@ async def run(plan: Plan, folder: Path) -> Report:
         await asyncio.gather(*tasks, fault_task)
         seconds = time.monotonic() - started
         await db.engine.dispose()  # its connections did not live through the restart of PostgreSQL
-        for _ in range(int(plan.drain_seconds)):  # the processes catch up with what was accepted
-            if await caught_up(db, sink, seen):
+        # The processes catch up with what was accepted: caught up twice, a second apart, with no new event
+        # between (work still in flight, a payment call or a booking, makes events after the load).
+        last: set[int] | None = None
+        for _ in range(int(plan.drain_seconds)):
+            now = await caught_up(db, sink, seen)
+            if now is not None and now == last:
                 break
+            last = now
             await asyncio.sleep(1)
         drained.set()
         await asyncio.gather(*listening)
