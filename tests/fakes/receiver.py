@@ -32,6 +32,8 @@ class FakeReceiver(Loopback):
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # connections kept alive, as a real receiver keeps them
+
             def log_message(self, *args: Any) -> None:
                 pass
 
