@@ -15,6 +15,12 @@ def ws_url(base: str) -> str:
     return base.replace("http://", "ws://").rstrip("/") + "/graphql"
 
 
+def text_frame(frame: str | bytes) -> str:
+    """graphql-transport-ws sends each message as JSON in a text frame (a browser client reads no other)."""
+    assert isinstance(frame, str), f"a binary frame: {frame[:80]!r}"
+    return frame
+
+
 class Live:
     """One connection, initialised with a key; subscriptions by id; messages read with a timeout."""
 
@@ -26,7 +32,7 @@ class Live:
     async def connect(cls, base: str, key: str) -> Live:
         ws = await websockets.connect(ws_url(base), subprotocols=[PROTOCOL])
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}))
-        ack = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        ack = json.loads(text_frame(await asyncio.wait_for(ws.recv(), 10)))
         assert ack["type"] == "connection_ack", ack
         return cls(ws)
 
@@ -40,7 +46,7 @@ class Live:
     async def next(self, wait: float = 10) -> dict[str, Any]:
         """The next message (skipping pings)."""
         while True:
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), wait))
+            message = json.loads(text_frame(await asyncio.wait_for(self.ws.recv(), wait)))
             if message["type"] == "ping":
                 await self.ws.send(json.dumps({"type": "pong"}))
                 continue

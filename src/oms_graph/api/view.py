@@ -46,13 +46,14 @@ class GraphQLView(GraphQL):
         self.stock_watch: object = None
         self.availability_feed: object = None
 
-    def encode_json(self, data: object) -> bytes:
-        """Answers as JSON, by orjson (several times faster than json on a large answer); what it cannot
-        encode (an integer beyond 64 bits) by json."""
+    def encode_json(self, data: object) -> str:
+        """Answers and WebSocket messages as JSON text (text: a graphql-transport-ws message goes in a text
+        frame), by orjson, several times faster than json on a large answer; what orjson cannot encode (an
+        integer beyond 64 bits) by json."""
         try:
-            return orjson.dumps(data)
+            return orjson.dumps(data).decode()
         except TypeError:
-            return json.dumps(data, separators=(",", ":")).encode()
+            return json.dumps(data, separators=(",", ":"))
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
         context = Context(
