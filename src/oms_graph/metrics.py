@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 from graphql import FieldNode, OperationDefinitionNode
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from strawberry.extensions import SchemaExtension
 
 OPERATIONS = Counter(
@@ -18,6 +18,8 @@ OPERATION_SECONDS = Histogram(
     ["operation"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+FEEDS = Gauge("oms_subscription_feeds", "Shared subscription feeds running (one execution per event each)")
+FEED_MEMBERS = Gauge("oms_subscription_feed_members", "Subscriptions served by a shared feed")
 HTTP_REQUESTS = Counter("oms_http_requests_total", "HTTP requests by path and status", ["path", "status"])
 
 

@@ -160,3 +160,75 @@ async def test_a_subscription_outside_the_keys_role_is_denied(api, admin):
         refused = await live.next()
         assert refused["id"] == sid and errors_of(refused)[0]["extensions"]["code"] == "PERMISSION_DENIED"
     await live.close()
+
+
+FEED = "subscription { orderEvents { id type orderNumber } }"
+
+
+async def feeds_running(api) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """The process's shared feeds and the subscriptions they serve, from /metrics."""
+    lines = (await api.client.get("/metrics")).text.splitlines()
+    value = {line.split()[0]: float(line.split()[1]) for line in lines if line.startswith("oms_subscription_feed")}
+    return value["oms_subscription_feeds"], value["oms_subscription_feed_members"]
+
+
+async def until_feeds(api, expected: tuple[float, float]) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(100):
+        if await feeds_running(api) == expected:
+            return
+        await asyncio.sleep(0.05)
+    assert await feeds_running(api) == expected
+
+
+async def test_subscribers_alike_share_one_feed_and_each_gets_every_event_once(api, admin):
+    feeds, members = await feeds_running(api)
+    lives = [await Live.connect(base(api), admin) for _ in range(3)]
+    for live in lives:
+        await live.subscribe(FEED)
+    await until_feeds(api, (feeds + 1, members + 3))  # one execution for the three
+    first = await place(api, admin, "feed-1")
+    for live in lives:
+        got = (await live.data())["orderEvents"]
+        assert (got["type"], got["orderNumber"]) == ("ORDER_PLACED", first["number"])
+    await lives[0].ws.send(json.dumps({"id": "1", "type": "complete"}))  # one leaves; the others go on
+    await until_feeds(api, (feeds + 1, members + 2))
+    second = await place(api, admin, "feed-2")
+    for live in lives[1:]:
+        assert (await live.data())["orderEvents"]["orderNumber"] == second["number"]
+        with pytest.raises(TimeoutError):
+            await live.next(wait=0.5)  # each event once
+    with pytest.raises(TimeoutError):
+        await lives[0].next(wait=0.5)
+    for live in lives:
+        await live.close()
+    await until_feeds(api, (feeds, members))  # the feed ended with its last member
+
+
+async def test_subscribers_who_may_see_different_orders_are_never_fed_together(api, admin):
+    web = await make_key(api.db, Role.STOREFRONT, channel="web")
+    pos = await make_key(api.db, Role.STOREFRONT, channel="pos")
+    feeds, members = await feeds_running(api)
+    lives = {name: await Live.connect(base(api), key) for name, key in (("admin", admin), ("web", web), ("pos", pos))}
+    for live in lives.values():
+        await live.subscribe(FEED)
+    await until_feeds(api, (feeds + 3, members + 3))  # the same document, three scopes
+    on_web = await place(api, admin, "scoped-web")
+    on_pos = await place(api, admin, "scoped-pos", channel="pos")
+    numbers = {name: [(await live.data())["orderEvents"]["orderNumber"]] for name, live in lives.items()}
+    numbers["admin"].append((await lives["admin"].data())["orderEvents"]["orderNumber"])
+    assert numbers == {
+        "admin": [on_web["number"], on_pos["number"]],
+        "web": [on_web["number"]],
+        "pos": [on_pos["number"]],
+    }
+    for live in lives.values():
+        await live.close()
+
+
+async def test_a_document_a_feed_cannot_run_is_answered_as_a_lone_subscription_is(api, admin):
+    live = await Live.connect(base(api), admin)
+    sid = await live.subscribe("subscription { orderEvents { id notAField } }")
+    refused = await live.next()
+    assert (refused["id"], refused["type"]) == (sid, "error")
+    assert "notAField" in refused["payload"][0]["message"]
+    await live.close()

@@ -34,6 +34,8 @@ class Context:
     availability_feed: Any = None  # events/availability_feed.py
     # The rate limiter's buckets (api/throttle.py).
     buckets: Any = None
+    # The id of the last event a subscription's stream handed on (a shared feed tells its members).
+    followed: int | None = None
 
     @property
     def actor(self) -> str | None:

@@ -181,7 +181,7 @@ async def _follow(info: Info, wants, *, after: int | None = None):  # type: igno
     last: int | None = after
     try:
         async for event in hub.follow(wants, after=after):
-            last = event.id
+            last = info.context.followed = event.id
             yield event
     except LookupError as error:
         raise graphql_error(DomainError.one(ErrorCode.INVALID_INPUT, ["after"], str(error))) from None

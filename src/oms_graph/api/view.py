@@ -16,6 +16,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from oms_graph.api.context import Context
+from oms_graph.api.feeds import FeedingHandler, Feeds
 from oms_graph.api.throttle import buckets_for
 from oms_graph.config import Settings
 from oms_graph.db.engine import UNAVAILABLE, Database, database_lost
@@ -33,6 +34,8 @@ def bearer(value: object) -> str | None:
 
 
 class GraphQLView(GraphQL):
+    graphql_transport_ws_handler_class = FeedingHandler  # type: ignore[assignment]  # alike share one execution
+
     def __init__(  # type: ignore[no-untyped-def]
         self, schema, *, db: Database, settings: Settings, keys: KeyRing, read_db: Database | None = None
     ) -> None:
@@ -45,6 +48,7 @@ class GraphQLView(GraphQL):
         self.hub: object = None
         self.stock_watch: object = None
         self.availability_feed: object = None
+        self.feeds = Feeds(settings.subscriber_queue)
 
     def encode_json(self, data: object) -> str:
         """Answers and WebSocket messages as JSON text (text: a graphql-transport-ws message goes in a text

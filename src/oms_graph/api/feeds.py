@@ -1,0 +1,252 @@
+"""Subscriptions shared: one execution per event for every subscriber that asked the same thing.
+
+What an `orderEvents` subscription answers to an event depends only on its document, its variables and
+what its caller may see (role, channel, location). Subscribers alike in those three join one `Feed`: it
+runs the subscription once (strawberry's own stream, with a copy of the first subscriber's context),
+encodes each result once, and hands every member the same `next` message with the member's operation id
+spliced in. A member is a queue and its operation's task, which writes the messages to its socket: one
+that falls `queue_size` messages behind is ended with TOO_SLOW and the last event id it got, as a lone
+subscription is, and slows no one else. The feed ends with its last member; a subscription that resumes
+(`after`), that the feed cannot run (an invalid document), or that asks for a field not listed in SHARED
+takes strawberry's path of one execution per subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any, cast
+
+import orjson
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, VariableNode, parse
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+
+from oms_graph.api.context import Context
+from oms_graph.metrics import FEED_MEMBERS, FEEDS
+
+# Root fields a feed may serve, each with the arguments that make a subscription its own when given.
+SHARED: dict[str, frozenset[str]] = {"orderEvents": frozenset({"after"})}
+TOO_SLOW = "the subscription fell too far behind and was ended; subscribe again with after: the last event id"
+
+Start = Callable[[Context], Awaitable[AsyncGenerator[Any, None]]]  # the subscription's result stream, given a context
+
+
+@lru_cache(maxsize=512)
+def _shared_field(query: str, operation_name: str | None) -> tuple[str, tuple[tuple[str, str | None], ...]] | None:
+    """The root field of a subscription document a feed may serve, with its arguments that make a subscriber
+    its own (each with its variable's name, None for a literal); None when the document is not such."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    if len(chosen) != 1 or chosen[0].operation is not OperationType.SUBSCRIPTION:
+        return None
+    selections = chosen[0].selection_set.selections
+    if len(selections) != 1 or not isinstance(selections[0], FieldNode) or selections[0].directives:
+        return None
+    root = selections[0]
+    if root.name.value not in SHARED:
+        return None
+    personal = tuple(
+        (a.name.value, a.value.name.value if isinstance(a.value, VariableNode) else None)
+        for a in root.arguments or ()
+        if a.name.value in SHARED[root.name.value]
+    )
+    return root.name.value, personal
+
+
+def feed_key(
+    query: str, variables: dict[str, Any] | None, operation_name: str | None, context: Context
+) -> tuple[Any, ...] | None:
+    """What subscribers of one feed have in common; None when this subscription is its own."""
+    shared = _shared_field(query, operation_name)
+    if shared is None or context.principal is None:
+        return None
+    values = variables or {}
+    if any(variable is None or values.get(variable) is not None for _, variable in shared[1]):
+        return None  # resumes from its own point
+    caller = context.principal
+    try:
+        given = json.dumps(values, sort_keys=True)
+    except TypeError:
+        return None
+    return (query, operation_name, given, caller.role, caller.channel_id, caller.location_id)
+
+
+END, FALL_BACK = "end", "fall back"  # what a member's queue gets besides messages
+
+
+@dataclass(eq=False)
+class Member:
+    """One subscriber of a feed: its messages, written by its operation's task."""
+
+    operation_id: str
+    limit: int  # messages waiting to be written, at most
+    queue: asyncio.Queue[tuple[int | None, str] | str] = field(default_factory=asyncio.Queue)
+    last_event: int | None = None  # the event of the last message written to the socket
+    behind: bool = False  # it fell `limit` messages behind: it is ended, with the last event it got
+
+    def offer(self, event: int | None, message: str) -> None:
+        if self.behind:
+            return
+        if self.queue.qsize() < self.limit:
+            self.queue.put_nowait((event, message))
+            return
+        self.behind = True
+        while not self.queue.empty():  # what it has not written goes; it resumes from what it got
+            self.queue.get_nowait()
+        self.queue.put_nowait(END)
+
+    def end(self, ending: str) -> None:
+        if not self.behind:
+            self.queue.put_nowait(ending)
+
+    def too_slow(self) -> str:
+        error = {
+            "message": TOO_SLOW,
+            "path": [],
+            "extensions": {"code": "TOO_SLOW", "after": None if self.last_event is None else str(self.last_event)},
+        }
+        return _message(self.operation_id, json.dumps({"data": None, "errors": [error]}))
+
+
+@dataclass(eq=False)
+class Feed:
+    """One execution of a subscription, its results encoded once and handed to every member."""
+
+    key: tuple[Any, ...]
+    context: Context
+    members: set[Member] = field(default_factory=set)
+    task: asyncio.Task[None] | None = None
+
+    async def run(self, start: Start, feeds: Feeds) -> None:
+        ending, first = END, True
+        try:
+            async with contextlib.aclosing(await start(self.context)) as source:
+                async for result in source:
+                    if isinstance(result, PreExecutionError) or not isinstance(result, ExecutionResult):
+                        if first:  # each member takes strawberry's path, which answers it per protocol
+                            ending = FALL_BACK
+                        return
+                    first = False
+                    payload = orjson.dumps(_payload(result)).decode()
+                    event = self.context.followed
+                    for member in list(self.members):
+                        member.offer(event, _message(member.operation_id, payload))
+        finally:
+            feeds.forget(self)
+            for member in list(self.members):
+                member.end(ending)
+
+
+def _payload(result: ExecutionResult) -> dict[str, Any]:
+    """A result as strawberry's graphql-transport-ws handler sends it in `next`."""
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        payload["extensions"] = result.extensions
+    return payload
+
+
+def _message(operation_id: str, payload: str) -> str:
+    return f'{{"id":{json.dumps(operation_id)},"type":"next","payload":{payload}}}'
+
+
+class Feeds:
+    """The feeds of one API process, by what their members have in common."""
+
+    def __init__(self, queue_size: int) -> None:
+        self.queue_size = queue_size
+        self.feeds: dict[tuple[Any, ...], Feed] = {}
+
+    def join(self, key: tuple[Any, ...], operation_id: str, context: Context, start: Start) -> Member:
+        """A member of the feed for `key`, started (with a copy of `context`) if there is none."""
+        feed = self.feeds.get(key)
+        if feed is None:
+            feed = self.feeds[key] = Feed(key, replace(context, cache={}, followed=None))
+            FEEDS.inc()
+            feed.task = asyncio.create_task(feed.run(start, self))
+        member = Member(operation_id, self.queue_size)
+        feed.members.add(member)
+        FEED_MEMBERS.inc()
+        return member
+
+    def leave(self, key: tuple[Any, ...], member: Member) -> None:
+        """The member is gone (completed, disconnected); a feed with no member left stops."""
+        FEED_MEMBERS.dec()
+        feed = self.feeds.get(key)
+        if feed is None or member not in feed.members:
+            return
+        feed.members.discard(member)
+        if not feed.members and feed.task is not None:
+            self.forget(feed)
+            feed.task.cancel()
+
+    def forget(self, feed: Feed) -> None:
+        if self.feeds.get(feed.key) is feed:
+            del self.feeds[feed.key]
+            FEEDS.dec()
+
+
+async def serve(
+    member: Member, send_text: Callable[[str], Awaitable[None]], complete: Callable[[], Awaitable[None]]
+) -> bool:
+    """Write a member's messages until its feed ends (then `complete`, or TOO_SLOW when it fell behind);
+    False when the feed could not run the subscription and the member must take strawberry's path."""
+    while True:
+        item = await member.queue.get()
+        if isinstance(item, str):
+            if item == FALL_BACK:
+                return False
+            if member.behind:
+                await send_text(member.too_slow())
+            await complete()
+            return True
+        event, message = item
+        await send_text(message)
+        if event is not None:
+            member.last_event = event
+
+
+class FeedingHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws as strawberry speaks it, with subscriptions alike served by one feed."""
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        feeds = cast(Feeds | None, getattr(self.view, "feeds", None))
+        key = feed_key(operation.query, operation.variables, operation.operation_name, self.context)
+        if feeds is None or key is None:
+            await super().run_operation(operation)
+            return
+
+        async def start(context: Context) -> AsyncGenerator[Any, None]:
+            return await self.schema.stream(  # type: ignore[attr-defined, no-any-return]
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+            )
+
+        async def send_text(text: str) -> None:
+            await cast(Any, self.websocket).ws.send_text(text)
+
+        async def complete() -> None:
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+
+        member = feeds.join(key, operation.id, self.context, start)
+        try:
+            served = await serve(member, send_text, complete)
+        except Exception:  # the socket is gone: the connection's handler cleans up
+            return
+        finally:
+            feeds.leave(key, member)
+        if not served:
+            await super().run_operation(operation)
