@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Awaitable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -88,12 +89,19 @@ class RequestIds:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    def __call__(self, scope: Any, receive: Any, send: Any) -> Awaitable[None]:
+        # The app's own awaitable where nothing is wrapped: a WebSocket keeps no frame of this alive for
+        # its whole life (ten thousand idle subscribers).
         if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)  # type: ignore[no-any-return]
         offered = next((v.decode("latin-1") for k, v in scope["headers"] if k == REQUEST_ID_HEADER.encode()), None)
         rid = request_id(offered)
+        if scope["type"] == "websocket":  # its own task: the id stays with it; no response headers to add
+            WORK.set(("request_id", rid))
+            return self.app(scope, receive, send)  # type: ignore[no-any-return]
+        return self._http(scope, receive, send, rid)
+
+    async def _http(self, scope: Any, receive: Any, send: Any, rid: str) -> None:
         token = WORK.set(("request_id", rid))
 
         async def send_with_id(message: Any) -> None:

@@ -4,7 +4,7 @@ What an `orderEvents` subscription answers to an event depends only on its docum
 what its caller may see (role, channel, location). Subscribers alike in those three join one `Feed`: it
 runs the subscription once (strawberry's own stream, with a copy of the first subscriber's context),
 encodes each result once, and hands every member the same `next` message with the member's operation id
-spliced in. A member is a queue and its operation's task, which writes the messages to its socket: one
+spliced in. A member is a list of messages and its operation's task, which writes the messages to its socket: one
 that falls `queue_size` messages behind is ended with TOO_SLOW and the last event id it got, as a lone
 subscription is, and slows no one else. The feed ends with its last member; a subscription that resumes
 (`after`), that the feed cannot run (an invalid document), or that asks for a field not listed in SHARED
@@ -80,33 +80,58 @@ def feed_key(
     return (query, operation_name, given, caller.role, caller.channel_id, caller.location_id)
 
 
-END, FALL_BACK = "end", "fall back"  # what a member's queue gets besides messages
+END, FALL_BACK = "end", "fall back"  # what a member gets besides messages
 
 
-@dataclass(eq=False)
+Item = tuple[int | None, str] | str  # (event, message) to write, or END / FALL_BACK
+
+
+@dataclass(eq=False, slots=True)
 class Member:
-    """One subscriber of a feed: its messages, written by its operation's task."""
+    """One subscriber of a feed: its messages, written by its operation's task. A list and a future made
+    only while it waits, not an asyncio.Queue: ten thousand idle members cost a few KB less each."""
 
     operation_id: str
     limit: int  # messages waiting to be written, at most
-    queue: asyncio.Queue[tuple[int | None, str] | str] = field(default_factory=asyncio.Queue)
+    waiting: list[Item] = field(default_factory=list)
+    head: int = 0  # the next of `waiting` to write
+    wake: asyncio.Future[None] | None = None
     last_event: int | None = None  # the event of the last message written to the socket
     behind: bool = False  # it fell `limit` messages behind: it is ended, with the last event it got
 
     def offer(self, event: int | None, message: str) -> None:
         if self.behind:
             return
-        if self.queue.qsize() < self.limit:
-            self.queue.put_nowait((event, message))
+        if len(self.waiting) - self.head < self.limit:
+            self._put((event, message))
             return
         self.behind = True
-        while not self.queue.empty():  # what it has not written goes; it resumes from what it got
-            self.queue.get_nowait()
-        self.queue.put_nowait(END)
+        self.waiting.clear()  # what it has not written goes; it resumes from what it got
+        self.head = 0
+        self._put(END)
 
     def end(self, ending: str) -> None:
         if not self.behind:
-            self.queue.put_nowait(ending)
+            self._put(ending)
+
+    def _put(self, item: Item) -> None:
+        self.waiting.append(item)
+        if self.wake is not None and not self.wake.done():
+            self.wake.set_result(None)
+
+    async def next(self) -> Item:
+        while self.head == len(self.waiting):
+            self.wake = asyncio.get_running_loop().create_future()
+            try:
+                await self.wake
+            finally:
+                self.wake = None
+        item = self.waiting[self.head]
+        self.head += 1
+        if self.head == len(self.waiting):
+            self.waiting.clear()
+            self.head = 0
+        return item
 
     def too_slow(self) -> str:
         error = {
@@ -202,7 +227,7 @@ async def serve(
     """Write a member's messages until its feed ends (then `complete`, or TOO_SLOW when it fell behind);
     False when the feed could not run the subscription and the member must take strawberry's path."""
     while True:
-        item = await member.queue.get()
+        item = await member.next()
         if isinstance(item, str):
             if item == FALL_BACK:
                 return False

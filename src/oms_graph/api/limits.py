@@ -8,7 +8,7 @@ on by default only when embedded.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -50,10 +50,12 @@ class BodyLimit:
     def __init__(self, app: Any, limit: int, paths: dict[str, int] | None = None) -> None:
         self.app, self.default, self.paths = app, limit, paths or {}
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def __call__(self, scope: Any, receive: Any, send: Any) -> Awaitable[None]:
+        if scope["type"] != "http":  # the app's own awaitable: a WebSocket keeps no frame of this alive
+            return self.app(scope, receive, send)  # type: ignore[no-any-return]
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
         limit = next((n for prefix, n in self.paths.items() if path.startswith(prefix)), self.default)
         declared = dict(scope.get("headers") or []).get(b"content-length")
