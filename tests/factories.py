@@ -234,3 +234,15 @@ async def service_chain(
     await catalog.upsert_products(
         session, inputs=[Input(sku=k, name=k, category="X", weight_grams=weight_grams, unit_cost=None) for k in skus]
     )
+
+
+async def stocked_warehouse(db: Database, *, sku: str, on_hand: int) -> None:
+    """`service_chain` with one shipping warehouse, WH, holding `on_hand` units of one sku."""
+    from oms_graph.domain.catalog import LocationCapability
+    from oms_graph.services.stock import levels
+
+    async with db.write() as session:
+        await service_chain(session, locations=[("WH", 52.5, 13.4, [LocationCapability.SHIP])], skus=[sku])
+    async with db.write() as session:
+        inputs = [Input(sku=sku, location_code="WH", on_hand=on_hand, safety_stock=None)]
+        await levels.set_stock_levels(session, inputs=inputs, actor="t")

@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.access import Principal, Role
-from oms_graph.domain.catalog import LocationCapability
 from oms_graph.domain.events import EventType
 from oms_graph.events.stream import EventHub, Sequencer, TooSlow
 from oms_graph.services.orders import placement
 from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_event
-from oms_graph.services.stock import levels as stock
-from tests.factories import DEFAULTS, placement_fields, service_chain
+from tests.factories import DEFAULTS, placement_fields, stocked_warehouse
 
 ADMIN = Principal(key_id=uuid.uuid4(), name="stream", role=Role.ADMIN)
 
@@ -28,12 +25,7 @@ ADMIN = Principal(key_id=uuid.uuid4(), name="stream", role=Role.ADMIN)
 @pytest.fixture
 async def stream(db):  # type: ignore[no-untyped-def]
     """A hub with small queues and a sequencer, running on the test database."""
-    async with db.write() as s:
-        await service_chain(s, locations=[("WH", 52.5, 13.4, [LocationCapability.SHIP])], skus=["A"])
-    async with db.write() as s:
-        await stock.set_stock_levels(
-            s, inputs=[SimpleNamespace(sku="A", location_code="WH", on_hand=1000, safety_stock=None)], actor="t"
-        )
+    await stocked_warehouse(db, sku="A", on_hand=1000)
     hub = EventHub(db, queue_size=5, poll_seconds=0.05)
     sequencer = Sequencer(db, hub.wake, poll_seconds=0.05)
     stop = asyncio.Event()

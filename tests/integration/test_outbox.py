@@ -4,31 +4,23 @@ order they were appended; a rollback (of the transaction or of a savepoint) take
 from __future__ import annotations
 
 import uuid
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event, select
 
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.access import Principal, Role
-from oms_graph.domain.catalog import LocationCapability
 from oms_graph.domain.events import EventType
 from oms_graph.services.orders import placement
 from oms_graph.services.outbox import append_event
-from oms_graph.services.stock import levels as stock
-from tests.factories import DEFAULTS, placement_fields, service_chain
+from tests.factories import DEFAULTS, placement_fields, stocked_warehouse
 
 ADMIN = Principal(key_id=uuid.uuid4(), name="outbox", role=Role.ADMIN)
 
 
 @pytest.fixture
 async def order_id(db):  # type: ignore[no-untyped-def]
-    async with db.write() as s:
-        await service_chain(s, locations=[("WH", 52.5, 13.4, [LocationCapability.SHIP])], skus=["A"])
-    async with db.write() as s:
-        await stock.set_stock_levels(
-            s, inputs=[SimpleNamespace(sku="A", location_code="WH", on_hand=10, safety_stock=None)], actor="t"
-        )
+    await stocked_warehouse(db, sku="A", on_hand=10)
     async with db.write() as s:
         fields = placement_fields("outbox-1", [("A", 1, "1")])
         return (await placement.place_order(s, order=fields, principal=ADMIN, settings=DEFAULTS)).id
