@@ -72,7 +72,8 @@ CITIES = [(52.52, 13.40, "Berlin"), (53.55, 9.99, "Hamburg"), (48.14, 11.58, "Mu
 AVAILABILITY = """query($skus: [String!]!, $near: GeoPointInput) {
   availability(skus: $skus, near: $near, channel: "web", maxLocations: 3) { sku availableToPromise } }"""
 PLACE = "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } errors { code field } } }"
-QUEUE = """query($loc: String!) { fulfilments(locationCode: $loc, status: [ASSIGNED, PACKED], first: 10) {
+QUEUE = """query($loc: String!, $first: Int) {
+  fulfilments(locationCode: $loc, status: [ASSIGNED, PACKED], first: $first) {
   edges { node { id status lines { sku quantity } shipment { status } } } } }"""
 PAYLOAD = "{ fulfilment { id status } errors { code } }"
 ACCEPT = f"mutation($id: ID!) {{ acceptFulfilment(id: $id) {PAYLOAD} }}"
@@ -96,6 +97,7 @@ class Plan:
     shoppers: int = 12
     subscribers: int = 4
     drain_seconds: float = 180
+    tablets: int = 1  # per shipping location, each working its share of the queue
 
 
 @dataclass
@@ -115,6 +117,7 @@ class Report:
     stats: Stats
     seconds: float
     accepted: int
+    shipped: int  # accepted orders the tablets carried to SHIPPED during the load
     faults: list[str]
     checks: dict[str, list[str]]  # check → its problems (none: it passed)
 
@@ -255,11 +258,14 @@ async def shopper(n: int, client: Client, key: str, skus: list[str], stop: async
             accepted[idempotency_key] = placed["order"]["id"]
 
 
-async def tablet(code: str, client: Client, key: str, stop: asyncio.Event) -> None:
-    """A store's tablet: new work is accepted, picked in full and packed; booked parcels leave."""
+async def tablet(code: str, client: Client, key: str, stop: asyncio.Event, share: tuple[int, int] = (0, 1)) -> None:
+    """A store's tablet: new work is accepted, picked in full and packed; booked parcels leave. Tablet k of
+    a location's n works the fulfilments whose id hashes to k (mod n)."""
+    k, n = share
     while not stop.is_set():
-        data = await client.call("fulfilments", key, QUEUE, {"loc": code})
+        data = await client.call("fulfilments", key, QUEUE, {"loc": code, "first": 10 * n})
         nodes = [edge["node"] for edge in data["fulfilments"]["edges"]] if data else []
+        nodes = [f for f in nodes if hash(f["id"]) % n == k]
         acted = False
         for f in nodes:
             if f["status"] == "ASSIGNED":
@@ -511,7 +517,8 @@ async def run(plan: Plan, folder: Path) -> Report:
             cluster.start_worker(i)
         await asyncio.gather(cluster.ready(0), cluster.ready(1))
         stop, drained = asyncio.Event(), asyncio.Event()
-        clients = [Client(cluster.bases, stats, turn=n) for n in range(plan.shoppers + len(keys["tablets"]) + 1)]
+        tablets = [(code, key, k) for code, key in keys["tablets"].items() for k in range(plan.tablets)]
+        clients = [Client(cluster.bases, stats, turn=n) for n in range(plan.shoppers + len(tablets) + 1)]
         seen: list[list[str]] = [[] for _ in range(plan.subscribers)]
         listening = [
             asyncio.create_task(subscriber(n, cluster.bases, keys["admin"], stats, drained, seen[n]))
@@ -522,8 +529,8 @@ async def run(plan: Plan, folder: Path) -> Report:
         load = [
             *[shopper(n, clients[n], keys["storefront"], keys["skus"], stop, accepted) for n in range(plan.shoppers)],
             *[
-                tablet(code, clients[plan.shoppers + i], key, stop)
-                for i, (code, key) in enumerate(keys["tablets"].items())
+                tablet(code, clients[plan.shoppers + i], key, stop, share=(k, plan.tablets))
+                for i, (code, key, k) in enumerate(tablets)
             ],
             integration(clients[-1], keys["integration"], keys["warehouses"], stop),
         ]
@@ -549,7 +556,9 @@ async def run(plan: Plan, folder: Path) -> Report:
             await client.http.aclose()
         cluster.stop()
         checks = await check(db, accepted, sink, seen, cluster.logs(), keys)
-        return Report(plan, stats, seconds, len(accepted), done, checks)
+        async with db.read() as session:
+            shipped = await session.scalar(select(func.count()).where(Order.fulfilled_at.is_not(None)))
+        return Report(plan, stats, seconds, len(accepted), int(shipped or 0), done, checks)
     finally:
         cluster.stop()
         sink.stop()
@@ -567,7 +576,8 @@ def table(report: Report) -> str:
     out = [
         f"{report.seconds:.0f} s, 2 API processes, 2 workers, {report.plan.shoppers} shoppers, "
         f"{report.plan.subscribers} subscribers; {report.accepted} orders accepted "
-        f"({report.accepted / report.seconds:.1f} orders/s), {requests} requests "
+        f"({report.accepted / report.seconds:.1f} orders/s), {report.shipped} carried to SHIPPED by "
+        f"{report.plan.tablets} tablet(s) per location ({report.shipped / report.seconds:.1f}/s), {requests} requests "
         f"({requests / report.seconds:.0f}/s), {stats.pushed} events pushed to subscribers",
         "",
         f"{'operation':<18} {'ok':>8} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8}",
@@ -597,11 +607,14 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=3, help="kills of a worker and of an API process, each")
     parser.add_argument("--shoppers", type=int, default=12)
     parser.add_argument("--subscribers", type=int, default=4)
+    parser.add_argument("--tablets", type=int, default=1, help="tablets per shipping location")
     parser.add_argument("--no-postgres-restart", action="store_true")
     args = parser.parse_args()
     if not args.no_postgres_restart and (why := postgres_restartable()):
         sys.exit(f"cannot restart PostgreSQL: {why}; run with --no-postgres-restart")
-    plan = Plan(args.seconds, args.kills, not args.no_postgres_restart, args.shoppers, args.subscribers)
+    plan = Plan(
+        args.seconds, args.kills, not args.no_postgres_restart, args.shoppers, args.subscribers, tablets=args.tablets
+    )
     folder = Path(tempfile.mkdtemp(prefix="oms-faults-"))
     report = asyncio.run(run(plan, folder))
     print(table(report))

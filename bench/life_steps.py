@@ -152,7 +152,7 @@ async def main(orders: int, spy: str | None) -> None:
             rows,
             "fulfilments (tablet queue, 10)",
             process.pid,
-            [lambda c=c, k=k: caller.data(k, life.QUEUE, {"loc": c}) for c, k in queues],
+            [lambda c=c, k=k: caller.data(k, life.QUEUE, {"loc": c, "first": 10}) for c, k in queues],
         )
         await step(
             rows,

@@ -156,11 +156,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=45)
     parser.add_argument("--shoppers", type=int, default=12)
     parser.add_argument("--subscribers", type=int, default=4)
+    parser.add_argument("--tablets", type=int, default=1, help="tablets per shipping location")
     args = parser.parse_args()
     if py_spy() is None:
         sys.exit("py-spy is not installed: .venv/bin/pip install py-spy")
     folder = Path(tempfile.mkdtemp(prefix="oms-profile-"))
-    plan = life.Plan(args.seconds, 0, False, args.shoppers, args.subscribers)
+    plan = life.Plan(args.seconds, 0, False, args.shoppers, args.subscribers, tablets=args.tablets)
     sampler = Sampler(folder)
     report = asyncio.run(profiled(plan, folder, sampler))
     orders = max(1, report.accepted)
@@ -174,7 +175,11 @@ def main() -> None:
     ]
     total = sum(by_kind.values())
     rows.append(("all", f"{total:.1f}", f"{total * 1000 / orders:.1f}"))
-    print(f"{report.accepted} orders accepted in {report.seconds:.0f} s ({report.accepted / report.seconds:.1f}/s)")
+    print(
+        f"{report.accepted} orders accepted in {report.seconds:.0f} s ({report.accepted / report.seconds:.1f}/s), "
+        f"{report.shipped} carried to SHIPPED ({report.shipped / report.seconds:.1f}/s) by {args.tablets} tablet(s) "
+        "per location"
+    )
     print_table("CPU by process kind", ("processes", "CPU s", "CPU ms per order"), rows)
 
     # Shares from the samples, totals from /proc: a kind's sampled shares of its processes' CPU.
