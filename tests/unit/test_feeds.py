@@ -126,3 +126,23 @@ async def test_the_feed_stops_with_its_last_member() -> None:
     assert feeds.feeds == {}
     await asyncio.sleep(0)
     assert feed.task is not None and (feed.task.cancelled() or feed.task.done())
+
+
+async def test_a_feed_that_fails_tells_each_member_and_completes_it() -> None:
+    feeds = Feeds(queue_size=10)
+
+    async def broken(ctx: Context) -> AsyncGenerator[Any, None]:
+        async def stream() -> AsyncGenerator[Any, None]:
+            yield ExecutionResult(data={"orderEvents": {"id": "1"}}, errors=None)
+            raise RuntimeError("the stream broke")
+
+        return stream()
+
+    sockets = [Socket(), Socket()]
+    members = [feeds.join(("k",), op, context(), broken) for op in ("a", "b")]
+    served = [serve(m, s.send_text, s.complete) for m, s in zip(members, sockets, strict=True)]
+    assert await asyncio.wait_for(asyncio.gather(*served), 5) == [True, True]
+    for socket in sockets:
+        assert socket.ids() == ["1"] and socket.completed
+        assert socket.written[-1]["payload"]["errors"] == [{"message": "internal error"}]
+    assert feeds.feeds == {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -29,6 +30,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from oms_graph.api.context import Context
 from oms_graph.metrics import FEED_MEMBERS, FEEDS
 
+log = logging.getLogger(__name__)
 # Root fields a feed may serve, each with the arguments that make a subscription its own when given.
 SHARED: dict[str, frozenset[str]] = {"orderEvents": frozenset({"after"})}
 TOO_SLOW = "the subscription fell too far behind and was ended; subscribe again with after: the last event id"
@@ -80,10 +82,10 @@ def feed_key(
     return (query, operation_name, given, caller.role, caller.channel_id, caller.location_id)
 
 
-END, FALL_BACK = "end", "fall back"  # what a member gets besides messages
+END, FALL_BACK, FAILED = "end", "fall back", "failed"  # what a member gets besides messages
 
 
-Item = tuple[int | None, str] | str  # (event, message) to write, or END / FALL_BACK
+Item = tuple[int | None, str] | str  # (event, message) to write, or END / FALL_BACK / FAILED
 
 
 @dataclass(eq=False, slots=True)
@@ -165,6 +167,9 @@ class Feed:
                     event = self.context.followed
                     for member in list(self.members):
                         member.offer(event, _message(member.operation_id, payload))
+        except Exception:  # its members get an error and are completed; they may subscribe again
+            log.exception("a shared subscription feed failed")
+            ending = FAILED
         finally:
             feeds.forget(self)
             for member in list(self.members):
@@ -233,6 +238,8 @@ async def serve(
                 return False
             if member.behind:
                 await send_text(member.too_slow())
+            elif item == FAILED:
+                await send_text(_message(member.operation_id, '{"data":null,"errors":[{"message":"internal error"}]}'))
             await complete()
             return True
         event, message = item

@@ -24,13 +24,11 @@ ORDERED = select(OrderLine.order_id, OrderLine.sku, OrderLine.quantity - OrderLi
 )
 # What a fulfilment line holds: what was picked once picked (a short pick gave the rest back), else all of it.
 HELD_UNITS = func.coalesce(FulfilmentLine.quantity_picked, FulfilmentLine.quantity)
+LIVE = Fulfilment.status.notin_([FulfilmentStatus.CANCELLED, FulfilmentStatus.REJECTED])  # holds its units
 HELD = (
     select(Fulfilment.order_id, FulfilmentLine.sku, func.sum(HELD_UNITS))
     .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
-    .where(
-        Fulfilment.order_id.in_(bindparam("b_orders", expanding=True)),
-        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED, FulfilmentStatus.REJECTED]),
-    )
+    .where(Fulfilment.order_id.in_(bindparam("b_orders", expanding=True)), LIVE)
     .group_by(Fulfilment.order_id, FulfilmentLine.sku)
 )
 
@@ -43,10 +41,7 @@ _STANDING = union_all(
     ),
     select(literal("H"), FulfilmentLine.sku, HELD_UNITS)
     .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
-    .where(
-        Fulfilment.order_id == bindparam("b_order"),
-        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED, FulfilmentStatus.REJECTED]),
-    ),
+    .where(Fulfilment.order_id == bindparam("b_order"), LIVE),
     select(literal("F"), type_coerce(Fulfilment.status, String), literal(0)).where(
         Fulfilment.order_id == bindparam("b_order")
     ),
