@@ -4,7 +4,8 @@ process sampled by py-spy while the load runs, printed as tables. Run on demand 
 
     .venv/bin/python bench/profile_life.py [--seconds 45] [--shoppers 12] [--subscribers 4]
 
-1. Per process kind: CPU seconds over the load (from /proc), and per accepted order.
+1. Per process kind: CPU seconds over the load (from /proc), and per accepted order; PostgreSQL's processes
+   too, and the transactions it committed per order.
 2. Per operation: the CPU inside each GraphQL resolver, actor, and background loop (the outermost
    oms-graph frame of the API, task or event layer on the stack); "outside" is what no such frame is under
    (HTTP and GraphQL parsing, serialising answers, the event loop), with calls and ms per call where the
@@ -64,6 +65,31 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def postgres_cpu_seconds() -> float:
+    """User and system CPU so far of every PostgreSQL process on the machine (server, backends, workers)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(entry.name))
+        except OSError:  # it ended while being read
+            continue
+    return total
+
+
+async def commits(url: str) -> int:
+    """Transactions committed in the cluster's database so far (pg_stat_database)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return int(
+            await connection.fetchval("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+        )
+    finally:
+        await connection.close()
+
+
 def frames(stack: str) -> list[tuple[str, str]]:
     """(function, file) of each frame of a py-spy raw stack, outermost first."""
     found = []
@@ -99,6 +125,7 @@ class Sampler:
 
     def __init__(self, folder: Path) -> None:
         self.folder, self.spies, self.cpu = folder, [], {}
+        self.commits = 0  # transactions the database committed during the load
 
     def start(self, cluster: life.Cluster, seconds: float) -> None:
         processes = [("api", p) for p in cluster.apis] + [("worker", p) for p in cluster.workers]
@@ -135,9 +162,13 @@ async def profiled(plan: life.Plan, folder: Path, sampler: Sampler) -> life.Repo
     """The lifecycle run, with the sampler started as the load starts and stopped as it ends."""
 
     async def load_phase(cluster: life.Cluster, plan: life.Plan, stop: asyncio.Event, done: list[str]) -> None:
+        url = cluster.env["OMS_DATABASE_URL"]
         sampler.start(cluster, plan.seconds)
+        sampler.cpu[("postgres", 0)], sampler.commits = postgres_cpu_seconds(), await commits(url)
         await stop.wait()
         sampler.stop(cluster)
+        sampler.cpu[("postgres", 0)] = postgres_cpu_seconds() - sampler.cpu[("postgres", 0)]
+        sampler.commits = await commits(url) - sampler.commits
 
     life.faults = load_phase  # type: ignore[assignment]
     return await life.run(plan, folder)
@@ -169,12 +200,16 @@ def main() -> None:
     by_kind: Counter[str] = Counter()
     for (kind, _), seconds in sampler.cpu.items():
         by_kind[kind] += seconds
-    rows = [
-        (f"{kind} processes ({sum(1 for k, _ in sampler.cpu if k == kind)})", f"{s:.1f}", f"{s * 1000 / orders:.1f}")
-        for kind, s in sorted(by_kind.items())
-    ]
-    total = sum(by_kind.values())
-    rows.append(("all", f"{total:.1f}", f"{total * 1000 / orders:.1f}"))
+
+    def label(kind: str) -> str:
+        if kind == "postgres":
+            return "PostgreSQL (all its processes)"
+        return f"{kind} processes ({sum(1 for k, _ in sampler.cpu if k == kind)})"
+
+    rows = [(label(kind), f"{s:.1f}", f"{s * 1000 / orders:.1f}") for kind, s in sorted(by_kind.items())]
+    total = sum(seconds for kind, seconds in by_kind.items() if kind != "postgres")
+    rows.append(("all oms-graph processes", f"{total:.1f}", f"{total * 1000 / orders:.1f}"))
+    rows.append(("(PostgreSQL commits per order)", "", f"{sampler.commits / orders:.1f}"))
     print(
         f"{report.accepted} orders accepted in {report.seconds:.0f} s ({report.accepted / report.seconds:.1f}/s), "
         f"{report.shipped} carried to SHIPPED ({report.shipped / report.seconds:.1f}/s) by {args.tablets} tablet(s) "

@@ -55,19 +55,21 @@ async def request_payment(
     source: str,
     actor: str,
     status: TransactionStatus = TransactionStatus.PENDING,
+    looked: bool = False,
 ) -> PaymentTransaction | None:
     """Ask for a call, once per (order, kind, source); the order must be locked by the caller. A PENDING
     one is made by the payment.execute actor after commit; a SUCCEEDED one records money taken already
-    (a sale paid in the store)."""
-    asked = await session.scalar(
-        select(PaymentTransaction.id).where(
-            PaymentTransaction.order_id == order.id,
-            PaymentTransaction.kind == kind.value,
-            PaymentTransaction.source == source,
+    (a sale paid in the store). `looked`: the caller found no such call in this transaction already."""
+    if not looked:
+        asked = await session.scalar(
+            select(PaymentTransaction.id).where(
+                PaymentTransaction.order_id == order.id,
+                PaymentTransaction.kind == kind.value,
+                PaymentTransaction.source == source,
+            )
         )
-    )
-    if asked is not None:
-        return None
+        if asked is not None:
+            return None
     now = utcnow()
     transaction = PaymentTransaction(
         id=uuid.uuid4(),
@@ -105,22 +107,23 @@ async def capture_handover(
     order's payment method takes money at this moment."""
     if not rules.captures_at(PaymentMethod(order.payment_method), handover) or fulfilment.value is None:
         return
-    captured_before = await session.scalar(
-        select(PaymentTransaction.id).where(
-            PaymentTransaction.order_id == order.id,
-            PaymentTransaction.kind == PaymentKind.CAPTURE,
-            PaymentTransaction.status != TransactionStatus.FAILED,  # a declined one took no delivery
+    source = f"fulfilment:{fulfilment.id}"
+    captures = (
+        await session.execute(
+            select(PaymentTransaction.status, PaymentTransaction.source).where(
+                PaymentTransaction.order_id == order.id, PaymentTransaction.kind == PaymentKind.CAPTURE
+            )
         )
-    )
-    amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=captured_before is None)
+    ).all()
+    if any(asked == source for _, asked in captures):
+        return  # asked for already
+    first = all(
+        TransactionStatus(status) is TransactionStatus.FAILED for status, _ in captures
+    )  # a declined one took no delivery
+    amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=first)
     if amount > 0:
         await request_payment(
-            session,
-            order=order,
-            kind=PaymentKind.CAPTURE,
-            amount=amount,
-            source=f"fulfilment:{fulfilment.id}",
-            actor=actor,
+            session, order=order, kind=PaymentKind.CAPTURE, amount=amount, source=source, actor=actor, looked=True
         )
 
 

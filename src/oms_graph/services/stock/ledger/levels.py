@@ -159,8 +159,7 @@ async def consume(
     routed = channel_id is not None
     if channel_id is not None:
         await lock_products(session, skus=units)
-        await release_promise(session, channel_id=channel_id, units=units)
-        await count_routed(session, units={(channel_id, sku): -n for sku, n in units.items()})
+        await release_promise(session, channel_id=channel_id, units=units, routed=True)
     conn = await session.connection()
     written = []
     for sku, n in sorted(units.items()):

@@ -106,13 +106,16 @@ async def promise(
     return Promised([sku for sku in sorted(units) if units[sku] > room[sku]], room)
 
 
-async def release_promise(session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int]) -> None:
-    """Delivery units of an order of the channel leave the skus' promise (cancelled or shipped); the caller
-    locked the products."""
+async def release_promise(
+    session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int], routed: bool = False
+) -> None:
+    """Delivery units of an order of the channel leave the skus' promise (cancelled or shipped); `routed`:
+    they had been routed to a location, and leave the channel's routed units too. The caller locked the
+    products."""
     wanted = [{"b_sku": sku, "b_quantity": n} for sku, n in sorted(units.items()) if n]
     if wanted:
         await session.execute(_RELEASE_PROMISE, wanted)
-        await _count_for_channel(session, [(channel_id, sku, -n, 0) for sku, n in units.items()])
+        await _count_for_channel(session, [(channel_id, sku, -n, -n if routed else 0) for sku, n in units.items()])
 
 
 async def lock_channels(
