@@ -26,6 +26,7 @@ from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.services import catalog
 from oms_graph.services.stock import availability as network
 from oms_graph.services.stock import levels as stock
+from oms_graph.services.stock import pools
 
 
 @strawberry.type
@@ -82,7 +83,7 @@ class StockQuery:
             channel = channel or caller.channel_code or ""
             check(caller.may_use_channel(channel), lambda: denied("a STOREFRONT key sees its own channel only"))
         async with reading(info) as session:
-            found = await catalog.channel_by_code(session, channel) if channel is not None else None
+            found = await pools.channel_with_pool(session, channel) if channel is not None else None
             if channel is not None and found is None:
                 raise DomainError.one(ErrorCode.UNKNOWN_CHANNEL, ["channel"], f"no channel with code {channel!r}")
             views = await network.availability(
@@ -90,7 +91,8 @@ class StockQuery:
                 skus=skus,
                 near=(near.latitude, near.longitude) if near else None,
                 max_locations=max_locations,
-                channel=found,
+                channel_id=found.id if found is not None else None,
+                pool=pools.pool_from_row(found),
             )
         location = LocationShapes()
         return [

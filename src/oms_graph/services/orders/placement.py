@@ -42,17 +42,6 @@ channels_table = cast(Table, Channel.__table__)
 
 
 # The hot path's statements are built once; each placement only binds values (b_* parameters).
-CHANNEL = (
-    select(
-        channels_table.c.id,
-        channels_table.c.code,
-        channels_table.c.currency,
-        channels_table.c.confirmation,
-        *[c for c in pools.pools_table.c if c.name != "channel_id"],  # its availability pool, when it has one
-    )
-    .outerjoin(pools.pools_table, pools.pools_table.c.channel_id == channels_table.c.id)
-    .where(channels_table.c.code == bindparam("b_code"))
-)
 NAMES = select(products_table.c.sku, products_table.c.name).where(
     products_table.c.sku.in_(bindparam("b_skus", expanding=True))
 )
@@ -92,8 +81,7 @@ async def place_order(
     check_shape(order, errors)
     errors.raise_if_any()
     # The hot path runs Core statements on the connection: the ORM session's execute costs more per call.
-    conn = await session.connection()
-    channel = (await conn.execute(CHANNEL, {"b_code": order.channel})).first()
+    channel = await pools.channel_with_pool(session, order.channel)
     if channel is None:
         raise DomainError.one(
             ErrorCode.UNKNOWN_CHANNEL, ["input", "channel"], f"no channel with code {order.channel!r}"

@@ -69,10 +69,11 @@ async def availability(
     skus: Sequence[str],
     near: tuple[float, float] | None,
     max_locations: int | None = None,
-    channel: Channel | None = None,
+    channel_id: uuid.UUID | None = None,
+    pool: Pool | None = None,
 ) -> list[AvailabilityView]:
-    """Per sku: what a delivery order can be promised network-wide (on a pooled `channel`: within its pool),
-    and where it sits (nearest first; on a pooled channel only its pool's locations)."""
+    """Per sku: what a delivery order can be promised network-wide (for a channel held to a `pool`: within
+    it), and where it sits (nearest first; with a pool, only its locations)."""
     errors = ErrorList()
     if not skus:
         errors.add(ErrorCode.INVALID_INPUT, ["skus"], "give at least one sku")
@@ -93,9 +94,8 @@ async def availability(
         if sku not in known:
             errors.add(ErrorCode.UNKNOWN_SKU, ["skus", i], f"no product with sku {sku!r}")
     errors.raise_if_any()
-    pool = await pools.pool_of(session, channel.id) if channel is not None else None
-    if channel is not None and pool is not None:
-        known = await pools.channel_figures(session, channel_id=channel.id, pool=pool, network=known)
+    if channel_id is not None and pool is not None:
+        known = await pools.channel_figures(session, channel_id=channel_id, pool=pool, network=known)
     result = {sku: AvailabilityView(sku, known[sku]) for sku in unique}
 
     # Plain rows, not ORM objects: hundreds of locations are read on every call.

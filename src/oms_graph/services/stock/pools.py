@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import insert_for
-from oms_graph.db.models import AvailabilityPool, ChannelPromise, Location
+from oms_graph.db.models import AvailabilityPool, Channel, ChannelPromise, Location
 from oms_graph.domain import pools as rules
 from oms_graph.domain.catalog import LocationKind
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
@@ -55,6 +55,26 @@ def pool_from_row(row: Any) -> rules.Pool | None:
         cap=row.cap,
         low_stock_threshold=row.low_stock_threshold,
     )
+
+
+_channels = cast(Table, Channel.__table__)
+CHANNEL_WITH_POOL = (
+    select(
+        _channels.c.id,
+        _channels.c.code,
+        _channels.c.currency,
+        _channels.c.confirmation,
+        *[c for c in pools_table.c if c.name != "channel_id"],  # its availability pool, when it has one
+    )
+    .outerjoin(pools_table, pools_table.c.channel_id == _channels.c.id)
+    .where(_channels.c.code == bindparam("b_code"))
+)
+
+
+async def channel_with_pool(session: AsyncSession, code: str) -> Any:
+    """The channel of that code (id, code, currency, confirmation) with its pool's columns, NULL when it has
+    none (`pool_from_row`), in one statement; None when there is no such channel."""
+    return (await (await session.connection()).execute(CHANNEL_WITH_POOL, {"b_code": code})).first()
 
 
 async def pool_of(session: AsyncSession, channel_id: uuid.UUID) -> rules.Pool | None:
