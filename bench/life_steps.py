@@ -7,7 +7,8 @@ off: nothing else competes). The bench places `--orders` delivery orders over HT
 availability look, then placeOrder), routes them and books their parcels in its own process (the actors'
 code, not counted), and works every fulfilment as the store tablets of bench/faults.py do: their queue,
 accept, pick, pack, ship. Each step runs for all orders before the next; the server's CPU (from /proc)
-over a step, divided by its calls, is the step's CPU per call. Ten concurrent clients keep the server busy.
+over a step, divided by its calls, is the step's CPU per call, and PostgreSQL's (all its processes) beside
+it (of the processes alive at the end of the step). Ten concurrent clients keep the server busy.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import _postgres_database, actor_settings, drop_postgres_database  # noqa: E402
 
 from bench import faults as life  # noqa: E402
+from bench.profile_life import postgres_cpu, postgres_cpu_since  # noqa: E402
 from bench.server import start_server  # noqa: E402
 from oms_graph.api.node import encode_id  # noqa: E402
 from oms_graph.db.engine import create_database  # noqa: E402
@@ -63,7 +65,7 @@ class Caller:
 
 
 async def step(
-    rows: list[tuple[str, str, str, str]],
+    rows: list[tuple[str, ...]],
     name: str,
     pid: int,
     calls: list[Callable[[], Awaitable[object]]],
@@ -75,11 +77,14 @@ async def step(
         while queue:
             await queue.pop()()
 
-    before, started = cpu_seconds(pid), time.perf_counter()
+    before, database, started = cpu_seconds(pid), postgres_cpu(), time.perf_counter()
     await asyncio.gather(*(client() for _ in range(CLIENTS)))
     cpu, wall = cpu_seconds(pid) - before, time.perf_counter() - started
+    database = postgres_cpu_since(database)
     n = max(1, len(calls))
-    rows.append((name, str(len(calls)), f"{cpu * 1000 / n:.2f}", f"{len(calls) / wall:.0f}"))
+    rows.append(
+        (name, str(len(calls)), f"{cpu * 1000 / n:.2f}", f"{database * 1000 / n:.2f}", f"{len(calls) / wall:.0f}")
+    )
 
 
 async def main(orders: int, spy: str | None) -> None:
@@ -190,9 +195,11 @@ async def main(orders: int, spy: str | None) -> None:
         )
         await caller.http.aclose()
         life_total = sum(float(r[2]) for r in rows if not r[0].startswith("fulfilments"))
-        rows.append(("one order's steps (without the queue)", "", f"{life_total:.2f}", ""))
-        widths = [max(len(r[i]) for r in [("step", "calls", "server CPU ms/call", "calls/s"), *rows]) for i in range(4)]
-        for row in [("step", "calls", "server CPU ms/call", "calls/s"), tuple("-" * w for w in widths), *rows]:
+        database_total = sum(float(r[3]) for r in rows if not r[0].startswith("fulfilments"))
+        rows.append(("one order's steps (without the queue)", "", f"{life_total:.2f}", f"{database_total:.2f}", ""))
+        header = ("step", "calls", "server CPU ms/call", "PostgreSQL CPU ms/call", "calls/s")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, tuple("-" * w for w in widths), *rows]:
             print(
                 " | ".join(
                     c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))

@@ -65,16 +65,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def postgres_cpu_seconds() -> float:
-    """User and system CPU so far of every PostgreSQL process on the machine (server, backends, workers)."""
-    total = 0.0
+def postgres_cpu() -> dict[int, float]:
+    """User and system CPU so far of each PostgreSQL process on the machine (server, backends, workers)."""
+    found = {}
     for entry in Path("/proc").iterdir():
         try:
             if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
-                total += cpu_seconds(int(entry.name))
+                found[int(entry.name)] = cpu_seconds(int(entry.name))
         except OSError:  # it ended while being read
             continue
-    return total
+    return found
+
+
+def postgres_cpu_since(before: dict[int, float]) -> float:
+    """PostgreSQL's CPU since `before` (postgres_cpu()): of the processes alive now; a backend that ended in
+    between takes its share with it (an undercount, never a negative)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in postgres_cpu().items())
 
 
 async def commits(url: str) -> int:
@@ -164,10 +170,10 @@ async def profiled(plan: life.Plan, folder: Path, sampler: Sampler) -> life.Repo
     async def load_phase(cluster: life.Cluster, plan: life.Plan, stop: asyncio.Event, done: list[str]) -> None:
         url = cluster.env["OMS_DATABASE_URL"]
         sampler.start(cluster, plan.seconds)
-        sampler.cpu[("postgres", 0)], sampler.commits = postgres_cpu_seconds(), await commits(url)
+        database, sampler.commits = postgres_cpu(), await commits(url)
         await stop.wait()
         sampler.stop(cluster)
-        sampler.cpu[("postgres", 0)] = postgres_cpu_seconds() - sampler.cpu[("postgres", 0)]
+        sampler.cpu[("postgres", 0)] = postgres_cpu_since(database)
         sampler.commits = await commits(url) - sampler.commits
 
     life.faults = load_phase  # type: ignore[assignment]
