@@ -1,14 +1,15 @@
-"""Server CPU per step of an order's life, one step at a time, printed as a table. Run on demand:
+"""CPU per step of an order's life, one step at a time, printed as a table. Run on demand:
 
     .venv/bin/python bench/life_steps.py [--orders 200]
 
 `oms-graph serve` runs in its own process on a throwaway PostgreSQL database with the demo chain (background
 off: nothing else competes). The bench places `--orders` delivery orders over HTTP as a shopper does (one
-availability look, then placeOrder), routes them and books their parcels in its own process (the actors'
-code, not counted), and works every fulfilment as the store tablets of bench/faults.py do: their queue,
-accept, pick, pack, ship. Each step runs for all orders before the next; the server's CPU (from /proc)
-over a step, divided by its calls, is the step's CPU per call, and PostgreSQL's (all its processes) beside
-it (of the processes alive at the end of the step). Ten concurrent clients keep the server busy.
+availability look, then placeOrder) and works every fulfilment as the store tablets of bench/faults.py do:
+their queue, accept, pick, pack, ship; ten concurrent clients keep the server busy, and the server's CPU
+(from /proc) over a step, divided by its calls, is the step's CPU per call. The actors' work (routing,
+booking, the payment call, the webhooks, to a sink on loopback) runs in this process between the steps,
+one call after another, measured by this process's CPU: the actors' own code, without the broker. Beside
+each, PostgreSQL's CPU (all its processes alive at the end of the step).
 """
 
 from __future__ import annotations
@@ -31,18 +32,28 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import _postgres_database, actor_settings, drop_postgres_database  # noqa: E402
+from tests.fakes.receiver import FakeReceiver  # noqa: E402
 
 from bench import faults as life  # noqa: E402
 from bench.profile_life import postgres_cpu, postgres_cpu_since  # noqa: E402
 from bench.server import start_server  # noqa: E402
 from oms_graph.api.node import encode_id  # noqa: E402
 from oms_graph.db.engine import create_database  # noqa: E402
-from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Shipment  # noqa: E402
+from oms_graph.db.models import (  # noqa: E402
+    Fulfilment,
+    FulfilmentLine,
+    Location,
+    Order,
+    OrderEvent,
+    PaymentTransaction,
+    Shipment,
+)  # noqa: E402
 from oms_graph.tasks import actors as tasks  # noqa: E402
 from oms_graph.tasks.broker import build_broker  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 CLIENTS = 10
+WEBHOOK_BATCH = 10  # events the relay hands the webhook actor at once, about as many as under load
 
 
 def cpu_seconds(pid: int) -> float:
@@ -87,6 +98,20 @@ async def step(
     )
 
 
+async def actor_step(rows: list[tuple[str, ...]], name: str, calls: list[Callable[[], Awaitable[object]]]) -> None:
+    """Run an actor's calls one after another in this process (the actor's own code, without the broker's
+    fetch and acknowledgement); a row of the table, its CPU from this process."""
+    before, database, started = time.process_time(), postgres_cpu(), time.perf_counter()
+    for call in calls:
+        await call()
+    cpu, wall = time.process_time() - before, time.perf_counter() - started
+    database = postgres_cpu_since(database)
+    n = max(1, len(calls))
+    rows.append(
+        (name, str(len(calls)), f"{cpu * 1000 / n:.2f}", f"{database * 1000 / n:.2f}", f"{len(calls) / wall:.0f}")
+    )
+
+
 async def main(orders: int, spy: str | None) -> None:
     url = await _postgres_database()
     if url is None:
@@ -94,8 +119,9 @@ async def main(orders: int, spy: str | None) -> None:
     db = create_database(url)
     process: subprocess.Popen[bytes] | None = None
     spying: subprocess.Popen[bytes] | None = None
+    sink = FakeReceiver().start()  # the webhook endpoint: every event is delivered to it
     try:
-        keys = await life.prepare(db, "http://127.0.0.1:9/unused")
+        keys = await life.prepare(db, sink.url)
         process, base = start_server(url)
         if spy:  # py-spy samples the server for the whole run (see bench/profile_life.py for reading them)
             spying = subprocess.Popen(  # noqa: ASYNC220 (started once, before the load)
@@ -140,8 +166,7 @@ async def main(orders: int, spy: str | None) -> None:
         tasks.register(build_broker(None), settings=actor_settings(db))
         async with db.read() as session:
             placed = [str(i) for i in await session.scalars(select(Order.id))]
-        for order_id in placed:  # routing: the worker's work, not counted here
-            await tasks.route_order(order_id)
+        await actor_step(rows, "actor: order.route", [lambda o=o: tasks.route_order(o) for o in placed])
         async with db.read() as session:
             work = (
                 await session.execute(
@@ -185,8 +210,7 @@ async def main(orders: int, spy: str | None) -> None:
         )
         async with db.read() as session:
             shipments = [str(i) for i in await session.scalars(select(Shipment.id))]
-        for shipment_id in shipments:  # the carrier's booking: the worker's work, not counted here
-            await tasks.book_shipment(shipment_id)
+        await actor_step(rows, "actor: shipment.book", [lambda i=i: tasks.book_shipment(i) for i in shipments])
         await step(
             rows,
             "shipFulfilment",
@@ -194,9 +218,24 @@ async def main(orders: int, spy: str | None) -> None:
             [lambda f=f, k=k: caller.data(k, life.SHIP, {"id": f}) for f, k in jobs],
         )
         await caller.http.aclose()
-        life_total = sum(float(r[2]) for r in rows if not r[0].startswith("fulfilments"))
-        database_total = sum(float(r[3]) for r in rows if not r[0].startswith("fulfilments"))
-        rows.append(("one order's steps (without the queue)", "", f"{life_total:.2f}", f"{database_total:.2f}", ""))
+        async with db.read() as session:
+            calls = [str(i) for i in await session.scalars(select(PaymentTransaction.id))]
+            events = list(await session.scalars(select(OrderEvent.id).order_by(OrderEvent.id)))
+        await actor_step(rows, "actor: payment.execute", [lambda i=i: tasks.execute_payment(i) for i in calls])
+        batches = [events[i : i + WEBHOOK_BATCH] for i in range(0, len(events), WEBHOOK_BATCH)]
+        await actor_step(
+            rows,
+            f"actor: webhook.dispatch ({len(events) / max(1, orders):.1f} events an order, {WEBHOOK_BATCH} a batch)",
+            [lambda b=b: tasks.dispatch_webhooks(b) for b in batches],
+        )
+        webhooks_row = rows.pop()  # per batch; the life's total wants it per order
+        per_order = float(webhooks_row[2]) * len(batches) / max(1, orders)
+        rows.append((*webhooks_row[:2], f"{float(webhooks_row[2]):.2f}", webhooks_row[3], webhooks_row[4]))
+        rows.append(("  the webhooks of one order", "", f"{per_order:.2f}", "", ""))
+        steps = [r for r in rows if not r[0].startswith(("fulfilments", "actor: webhook"))]
+        life_total = sum(float(r[2]) for r in steps)
+        database_total = sum(float(r[3]) for r in steps if r[3])
+        rows.append(("one order's life (without the queue)", "", f"{life_total:.2f}", f"{database_total:.2f}", ""))
         header = ("step", "calls", "server CPU ms/call", "PostgreSQL CPU ms/call", "calls/s")
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, tuple("-" * w for w in widths), *rows]:
@@ -206,6 +245,7 @@ async def main(orders: int, spy: str | None) -> None:
                 )
             )
     finally:
+        sink.stop()
         if spying is not None:
             spying.send_signal(2)
             spying.wait(timeout=60)

@@ -73,6 +73,8 @@ def test_only_subscribers_alike_in_document_variables_and_scope_share_a_key() ->
     assert feed_key("subscription { stockChanged { sku } }", {}, None, context()) is None  # not listed
     assert feed_key("query { __typename }", {}, None, context()) is None
     assert feed_key("subscription {", {}, None, context()) is None  # not a document
+    padded = "subscription { orderEvents { id " + "id " * 5000 + "} }"  # strawberry's path, with its limits
+    assert feed_key(padded, {}, None, context()) is None
 
 
 async def test_members_share_one_stream_and_one_too_far_behind_is_ended_alone_with_the_last_event_it_got() -> None:

@@ -28,11 +28,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from oms_graph.api.context import Context
+from oms_graph.api.limits import MAX_TOKENS
 from oms_graph.metrics import FEED_MEMBERS, FEEDS
 
 log = logging.getLogger(__name__)
 # Root fields a feed may serve, each with the arguments that make a subscription its own when given.
 SHARED: dict[str, frozenset[str]] = {"orderEvents": frozenset({"after"})}
+MAX_SHARED_DOCUMENT = 4000  # characters
 TOO_SLOW = "the subscription fell too far behind and was ended; subscribe again with after: the last event id"
 
 Start = Callable[[Context], Awaitable[AsyncGenerator[Any, None]]]  # the subscription's result stream, given a context
@@ -43,7 +45,7 @@ def _shared_field(query: str, operation_name: str | None) -> tuple[str, tuple[tu
     """The root field of a subscription document a feed may serve, with its arguments that make a subscriber
     its own (each with its variable's name, None for a literal); None when the document is not such."""
     try:
-        document = parse(query)
+        document = parse(query, max_tokens=MAX_TOKENS)  # as the schema's limiter parses it
     except GraphQLError:
         return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -67,7 +69,10 @@ def _shared_field(query: str, operation_name: str | None) -> tuple[str, tuple[tu
 def feed_key(
     query: str, variables: dict[str, Any] | None, operation_name: str | None, context: Context
 ) -> tuple[Any, ...] | None:
-    """What subscribers of one feed have in common; None when this subscription is its own."""
+    """What subscribers of one feed have in common; None when this subscription is its own (a document
+    longer than a subscription needs goes strawberry's way, with its limits, and is not kept here)."""
+    if len(query) > MAX_SHARED_DOCUMENT:
+        return None
     shared = _shared_field(query, operation_name)
     if shared is None or context.principal is None:
         return None
