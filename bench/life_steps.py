@@ -7,9 +7,9 @@ off: nothing else competes). The bench places `--orders` delivery orders over HT
 availability look, then placeOrder) and works every fulfilment as the store tablets of bench/faults.py do:
 their queue, accept, pick, pack, ship; ten concurrent clients keep the server busy, and the server's CPU
 (from /proc) over a step, divided by its calls, is the step's CPU per call. The actors' work (routing,
-booking, the payment call, the webhooks, to a sink on loopback) runs in this process between the steps,
-one call after another, measured by this process's CPU: the actors' own code, without the broker. Beside
-each, PostgreSQL's CPU (all its processes alive at the end of the step).
+booking, the payment call, the webhooks to a sink on loopback in a process of its own) runs in this
+process between the steps, one call after another, measured by this process's CPU: the actors' own code,
+without the broker. Beside each, PostgreSQL's CPU (all its processes alive at the end of the step).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import random
+import socket
 import subprocess
 import sys
 import time
@@ -31,8 +32,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import _postgres_database, actor_settings, drop_postgres_database  # noqa: E402
-from tests.fakes.receiver import FakeReceiver  # noqa: E402
+from tests.conftest import _postgres_database, actor_settings, drop_postgres_database, free_port  # noqa: E402
 
 from bench import faults as life  # noqa: E402
 from bench.profile_life import postgres_cpu, postgres_cpu_since  # noqa: E402
@@ -54,6 +54,36 @@ from oms_graph.tasks.broker import build_broker  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
 CLIENTS = 10
 WEBHOOK_BATCH = 10  # events the relay hands the webhook actor at once, about as many as under load
+
+
+SINK = """
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class Sink(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args): pass
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
+"""
+
+
+def start_sink() -> tuple[subprocess.Popen[bytes], str]:
+    """A webhook receiver on loopback in its own process (its CPU is not the actor's), keeping connections
+    alive; (process, URL)."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-c", SINK, str(port)])
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process, f"http://127.0.0.1:{port}/hooks"
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("the webhook sink did not start")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -119,9 +149,9 @@ async def main(orders: int, spy: str | None) -> None:
     db = create_database(url)
     process: subprocess.Popen[bytes] | None = None
     spying: subprocess.Popen[bytes] | None = None
-    sink = FakeReceiver().start()  # the webhook endpoint: every event is delivered to it
+    sink, sink_url = start_sink()  # the webhook endpoint, in a process of its own: every event goes to it
     try:
-        keys = await life.prepare(db, sink.url)
+        keys = await life.prepare(db, sink_url)
         process, base = start_server(url)
         if spy:  # py-spy samples the server for the whole run (see bench/profile_life.py for reading them)
             spying = subprocess.Popen(  # noqa: ASYNC220 (started once, before the load)
@@ -245,7 +275,8 @@ async def main(orders: int, spy: str | None) -> None:
                 )
             )
     finally:
-        sink.stop()
+        sink.terminate()
+        sink.wait(timeout=30)
         if spying is not None:
             spying.send_signal(2)
             spying.wait(timeout=60)
