@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import socket
 import subprocess
@@ -35,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import _postgres_database, actor_settings, drop_postgres_database, free_port  # noqa: E402
 
 from bench import faults as life  # noqa: E402
-from bench.profile_life import postgres_cpu, postgres_cpu_since  # noqa: E402
+from bench.profile_life import cpu_seconds, postgres_cpu, postgres_cpu_since  # noqa: E402
 from bench.server import start_server  # noqa: E402
 from oms_graph.api.node import encode_id  # noqa: E402
 from oms_graph.db.engine import create_database  # noqa: E402
@@ -47,11 +46,10 @@ from oms_graph.db.models import (  # noqa: E402
     OrderEvent,
     PaymentTransaction,
     Shipment,
-)  # noqa: E402
+)
 from oms_graph.tasks import actors as tasks  # noqa: E402
 from oms_graph.tasks.broker import build_broker  # noqa: E402
 
-TICKS = os.sysconf("SC_CLK_TCK")
 CLIENTS = 10
 WEBHOOK_BATCH = 10  # events the relay hands the webhook actor at once, about as many as under load
 
@@ -84,11 +82,6 @@ def start_sink() -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.05)
     process.kill()
     raise SystemExit("the webhook sink did not start")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 class Caller:
@@ -258,9 +251,7 @@ async def main(orders: int, spy: str | None) -> None:
             f"actor: webhook.dispatch ({len(events) / max(1, orders):.1f} events an order, {WEBHOOK_BATCH} a batch)",
             [lambda b=b: tasks.dispatch_webhooks(b) for b in batches],
         )
-        webhooks_row = rows.pop()  # per batch; the life's total wants it per order
-        per_order = float(webhooks_row[2]) * len(batches) / max(1, orders)
-        rows.append((*webhooks_row[:2], f"{float(webhooks_row[2]):.2f}", webhooks_row[3], webhooks_row[4]))
+        per_order = float(rows[-1][2]) * len(batches) / max(1, orders)  # the row is per batch; a life, per order
         rows.append(("  the webhooks of one order", "", f"{per_order:.2f}", "", ""))
         steps = [r for r in rows if not r[0].startswith(("fulfilments", "actor: webhook"))]
         life_total = sum(float(r[2]) for r in steps)

@@ -282,6 +282,7 @@ class FeedingHandler(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             served = await serve(member, send_text, complete)
         except Exception:  # the socket is gone: the connection's handler cleans up
+            log.debug("a shared subscription's socket is gone", exc_info=True)
             return
         finally:
             feeds.leave(key, member)

@@ -116,7 +116,6 @@ class EventDelivery:
     """An event's delivery to one endpoint, still to make."""
 
     endpoint_id: uuid.UUID
-    event_id: int
     request: Delivery
 
 
@@ -124,7 +123,8 @@ class EventDelivery:
 class Attempt:
     """What one try of a delivery got: the answer's code, and an error unless it was a 2xx."""
 
-    delivery: EventDelivery
+    delivery_id: uuid.UUID
+    endpoint_id: uuid.UUID
     code: int | None
     error: str | None
 
@@ -176,7 +176,6 @@ async def deliveries(session: AsyncSession, *, event_ids: Sequence[int]) -> list
     return [
         EventDelivery(
             endpoint_id=e.id,
-            event_id=event.id,
             request=Delivery(
                 id=ids[(e.id, event.id)],
                 url=e.url,
@@ -234,14 +233,14 @@ async def attempted(
         row.id: row
         for row in await session.scalars(
             select(WebhookEndpoint)
-            .where(WebhookEndpoint.id.in_({a.delivery.endpoint_id for a in attempts}))
+            .where(WebhookEndpoint.id.in_({a.endpoint_id for a in attempts}))
             .order_by(WebhookEndpoint.id)
             .with_for_update()
         )
     }
     changes = []
     for attempt in attempts:
-        endpoint = endpoints[attempt.delivery.endpoint_id]
+        endpoint = endpoints[attempt.endpoint_id]
         status = DELIVERED if attempt.error is None else PENDING
         if attempt.error is None:
             endpoint.failures = 0
@@ -253,7 +252,7 @@ async def attempted(
                 status = FAILED
         changes.append(
             {
-                "b_id": attempt.delivery.request.id,
+                "b_id": attempt.delivery_id,
                 "b_code": attempt.code,
                 "b_error": attempt.error and attempt.error[:500],
                 "b_status": status,
@@ -266,12 +265,9 @@ async def attempted(
 async def give_up(session: AsyncSession, *, event_ids: Sequence[int], error: str, failure_limit: int) -> None:
     """The last retry failed: the events' deliveries still pending are FAILED."""
     pending = await session.execute(
-        select(WebhookDelivery.id, WebhookDelivery.endpoint_id, WebhookDelivery.event_id)
+        select(WebhookDelivery.id, WebhookDelivery.endpoint_id)
         .where(WebhookDelivery.event_id.in_(event_ids), WebhookDelivery.status == PENDING)
         .order_by(WebhookDelivery.event_id)
     )
-    attempts = [
-        Attempt(EventDelivery(endpoint_id, event_id, Delivery(delivery_id, "", b"", {})), None, error)
-        for delivery_id, endpoint_id, event_id in pending
-    ]
+    attempts = [Attempt(delivery_id, endpoint_id, None, error) for delivery_id, endpoint_id in pending]
     await attempted(session, attempts, failure_limit=failure_limit, final=True)

@@ -137,7 +137,8 @@ async def dispatch_webhooks(event_ids: list[int] | int) -> None:
         await asyncio.sleep(pause)
     async with database().write() as session:
         await webhooks.attempted(session, made, failure_limit=runtime().settings.webhook_failure_limit)
-    failed = [f"{a.delivery.request.url}: {a.error}" for a in made if a.error is not None]
+    urls = {delivery.request.id: delivery.request.url for delivery in pending}
+    failed = [f"{urls[a.delivery_id]}: {a.error}" for a in made if a.error is not None]
     if failed:
         raise WebhookFailed("; ".join(failed))
 
@@ -157,7 +158,7 @@ async def _post_in_turn(queue: list[webhooks.EventDelivery]) -> list[webhooks.At
                 error = f"HTTP {code}"
         except Unreachable as problem:
             code, error = problem.status, str(problem) if problem.status else f"unreachable ({problem})"
-        made.append(webhooks.Attempt(delivery, code, error))
+        made.append(webhooks.Attempt(delivery.request.id, delivery.endpoint_id, code, error))
         if error is not None:
             break
     return made

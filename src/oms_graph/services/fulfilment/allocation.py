@@ -19,7 +19,9 @@ from oms_graph.domain.orders import FulfilmentMethod
 from oms_graph.services.outbox import append_event
 from oms_graph.services.stock import ledger
 
-ORDERED = select(OrderLine.order_id, OrderLine.sku, OrderLine.quantity - OrderLine.quantity_cancelled).where(
+# What an order line still wants: its quantity less what was cancelled.
+ORDERED_UNITS = OrderLine.quantity - OrderLine.quantity_cancelled
+ORDERED = select(OrderLine.order_id, OrderLine.sku, ORDERED_UNITS).where(
     OrderLine.order_id.in_(bindparam("b_orders", expanding=True))
 )
 # What a fulfilment line holds: what was picked once picked (a short pick gave the rest back), else all of it.
@@ -36,9 +38,7 @@ HELD = (
 # An order's standing in one statement: its fulfilments' statuses ("F"), what it orders per line ("O") and
 # what its live fulfilments hold per line ("H"), the order's own `ORDERED` and `HELD`.
 _STANDING = union_all(
-    select(literal("O"), OrderLine.sku, OrderLine.quantity - OrderLine.quantity_cancelled).where(
-        OrderLine.order_id == bindparam("b_order")
-    ),
+    select(literal("O"), OrderLine.sku, ORDERED_UNITS).where(OrderLine.order_id == bindparam("b_order")),
     select(literal("H"), FulfilmentLine.sku, HELD_UNITS)
     .join(Fulfilment, Fulfilment.id == FulfilmentLine.fulfilment_id)
     .where(Fulfilment.order_id == bindparam("b_order"), LIVE),

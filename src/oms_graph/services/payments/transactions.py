@@ -13,12 +13,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.payments import PaymentRequest
 from oms_graph.db.base import utcnow
+from oms_graph.db.dialect import insert_for
 from oms_graph.db.models import Fulfilment, Order, PaymentTransaction, Return
 from oms_graph.domain import payments as rules
 from oms_graph.domain.events import EventType
@@ -42,6 +44,9 @@ class PendingCall:
     request: PaymentRequest
 
 
+_transactions = cast(Table, PaymentTransaction.__table__)
+
+
 class CaptureInFlight(Exception):
     """A refund waits for the order's capture to be answered first (the actor retries)."""
 
@@ -55,49 +60,40 @@ async def request_payment(
     source: str,
     actor: str,
     status: TransactionStatus = TransactionStatus.PENDING,
-    looked: bool = False,
-) -> PaymentTransaction | None:
-    """Ask for a call, once per (order, kind, source); the order must be locked by the caller. A PENDING
-    one is made by the payment.execute actor after commit; a SUCCEEDED one records money taken already
-    (a sale paid in the store). `looked`: the caller found no such call in this transaction already."""
-    if not looked:
-        asked = await session.scalar(
-            select(PaymentTransaction.id).where(
-                PaymentTransaction.order_id == order.id,
-                PaymentTransaction.kind == kind.value,
-                PaymentTransaction.source == source,
-            )
-        )
-        if asked is not None:
-            return None
+) -> bool:
+    """Ask for a call, once per (order, kind, source): one statement, which writes nothing when it was asked
+    for already (the unique key); whether it was asked for now. The order must be locked by the caller. A
+    PENDING one is made by the payment.execute actor after commit; a SUCCEEDED one records money taken
+    already (a sale paid in the store)."""
     now = utcnow()
-    transaction = PaymentTransaction(
-        id=uuid.uuid4(),
-        order_id=order.id,
-        kind=kind.value,
-        status=status.value,
-        amount=in_minor_units(amount, order.currency),
-        currency=order.currency,
-        provider=order.payment_provider or LEGACY_PROVIDER,
-        source=source,
-        attempts=0,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(transaction)
+    transaction = {
+        "id": uuid.uuid4(),
+        "order_id": order.id,
+        "kind": kind,
+        "status": status,
+        "amount": in_minor_units(amount, order.currency),
+        "currency": order.currency,
+        "provider": order.payment_provider or LEGACY_PROVIDER,
+        "source": source,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    asked = insert_for(session, _transactions).values(transaction).on_conflict_do_nothing()
+    if await session.scalar(asked.returning(_transactions.c.id)) is None:
+        return False
     data = {
-        "transaction": str(transaction.id),
+        "transaction": str(transaction["id"]),
         "kind": kind.value,
-        "amount": str(transaction.amount),
-        "provider": transaction.provider,
+        "amount": str(transaction["amount"]),
+        "provider": transaction["provider"],
     }
     if status is TransactionStatus.PENDING:
         await append_event(session, order_id=order.id, type=EventType.PAYMENT_REQUESTED, actor=actor, at=now, data=data)
     else:
         await append_event(session, order_id=order.id, type=rules.DONE_EVENT[kind], actor=actor, at=now, data=data)
-        await session.flush()
         await _recompute(session, order)
-    return transaction
+    return True
 
 
 async def capture_handover(
@@ -107,23 +103,22 @@ async def capture_handover(
     order's payment method takes money at this moment."""
     if not rules.captures_at(PaymentMethod(order.payment_method), handover) or fulfilment.value is None:
         return
-    source = f"fulfilment:{fulfilment.id}"
-    captures = (
-        await session.execute(
-            select(PaymentTransaction.status, PaymentTransaction.source).where(
-                PaymentTransaction.order_id == order.id, PaymentTransaction.kind == PaymentKind.CAPTURE
-            )
+    captured_before = await session.scalar(
+        select(PaymentTransaction.id).where(
+            PaymentTransaction.order_id == order.id,
+            PaymentTransaction.kind == PaymentKind.CAPTURE,
+            PaymentTransaction.status != TransactionStatus.FAILED,  # a declined one took no delivery
         )
-    ).all()
-    if any(asked == source for _, asked in captures):
-        return  # asked for already
-    first = all(
-        TransactionStatus(status) is TransactionStatus.FAILED for status, _ in captures
-    )  # a declined one took no delivery
-    amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=first)
-    if amount > 0:
+    )
+    amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=captured_before is None)
+    if amount > 0:  # asked for once: a second handover of the same fulfilment asks for nothing more
         await request_payment(
-            session, order=order, kind=PaymentKind.CAPTURE, amount=amount, source=source, actor=actor, looked=True
+            session,
+            order=order,
+            kind=PaymentKind.CAPTURE,
+            amount=amount,
+            source=f"fulfilment:{fulfilment.id}",
+            actor=actor,
         )
 
 
