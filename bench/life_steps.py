@@ -36,6 +36,7 @@ from tests.conftest import _postgres_database, actor_settings, drop_postgres_dat
 from bench import faults as life  # noqa: E402
 from bench.profile_life import cpu_seconds, postgres_cpu, postgres_cpu_since  # noqa: E402
 from bench.server import start_server  # noqa: E402
+from oms_graph.adapters import outbound  # noqa: E402
 from oms_graph.api.node import encode_id  # noqa: E402
 from oms_graph.db.engine import create_database  # noqa: E402
 from oms_graph.db.models import (  # noqa: E402
@@ -266,6 +267,7 @@ async def main(orders: int, spy: str | None) -> None:
                 )
             )
     finally:
+        await outbound.close()
         sink.terminate()
         sink.wait(timeout=30)
         if spying is not None:

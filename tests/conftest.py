@@ -23,6 +23,7 @@ import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from oms_graph.adapters import outbound
 from oms_graph.app import create_app
 from oms_graph.config import Settings
 from oms_graph.db.base import Base
@@ -78,6 +79,13 @@ async def new_database_url(backend: str, folder: Path) -> str:
 def tmp_folder() -> Path:
     with tempfile.TemporaryDirectory(prefix="oms-tests-") as folder:
         yield Path(folder)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def outbound_connections() -> AsyncIterator[None]:
+    """The tests' calls to services on loopback share the run's loop's session; it is closed at the end."""
+    yield
+    await outbound.close()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

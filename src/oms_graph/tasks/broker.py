@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.broker import MessageProxy
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
 from dramatiq.middleware.asyncio import AsyncIO
 
+from oms_graph.adapters import outbound
 from oms_graph.logs import WORK
 
 
@@ -24,6 +26,16 @@ class MessageIds(Middleware):
 
     def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
         WORK.set(None)
+
+
+class ClosesConnections(Middleware):
+    """A stopping worker closes its outbound connections while its event loop still runs (added after
+    AsyncIO, it hears worker_shutdown's "after" first)."""
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        loop_thread = get_event_loop_thread()
+        if loop_thread is not None:
+            loop_thread.run_coroutine(outbound.close())
 
 
 def build_broker(url: str | None, *, heartbeat_ms: int = 60_000, maintenance_chance: int = 10_000) -> dramatiq.Broker:
@@ -45,6 +57,7 @@ def build_broker(url: str | None, *, heartbeat_ms: int = 60_000, maintenance_cha
         raise ValueError(f"OMS_BROKER_URL must start with redis:// or amqp:// (got {url!r})")
     broker.add_middleware(AsyncIO())
     broker.add_middleware(MessageIds())
+    broker.add_middleware(ClosesConnections())
     return broker
 
 

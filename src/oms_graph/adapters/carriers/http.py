@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from oms_graph.adapters.carriers.base import Booking, CarrierError, ShipmentRequest
-from oms_graph.adapters.outbound import Unreachable, send
+from oms_graph.adapters.outbound import Answer, Unreachable, send
 
 ATTEMPTS = 4
 BACKOFF_SECONDS = 0.2
@@ -48,7 +46,7 @@ class HttpCarrier:
     async def cancel(self, tracking_number: str) -> None:
         await self._send("DELETE", f"/shipments/{tracking_number}")
 
-    async def _send(self, method: str, path: str, **arguments: Any) -> httpx.Response:
+    async def _send(self, method: str, path: str, **arguments: Any) -> Answer:
         try:
             answer = await send(
                 method,
