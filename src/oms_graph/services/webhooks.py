@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, select, update
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.signing import sign
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import insert_for
+from oms_graph.db.dialect import insert_rows
 from oms_graph.db.models import Order, OrderEvent, WebhookDelivery, WebhookEndpoint
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 
@@ -129,48 +130,47 @@ class Attempt:
     error: str | None
 
 
-_EVENT_FIELDS = (OrderEvent.id, OrderEvent.type, OrderEvent.order_id, OrderEvent.at, OrderEvent.actor, OrderEvent.data)
+_EVENT = cast(Table, OrderEvent.__table__)
+_DELIVERY = cast(Table, WebhookDelivery.__table__)
+_ENDPOINT = cast(Table, WebhookEndpoint.__table__)
+# The dispatch's statements are built once (it runs for every batch of events); b_* are bound per call.
+_EVENTS = (
+    select(_EVENT.c.id, _EVENT.c.type, _EVENT.c.order_id, _EVENT.c.at, _EVENT.c.actor, _EVENT.c.data, Order.number)
+    .join(Order, Order.id == _EVENT.c.order_id)
+    .where(_EVENT.c.id.in_(bindparam("b_events", expanding=True)))
+    .order_by(_EVENT.c.id)
+)
+_ACTIVE_ENDPOINTS = (
+    select(_ENDPOINT.c.id, _ENDPOINT.c.url, _ENDPOINT.c.secret, _ENDPOINT.c.event_types)
+    .where(_ENDPOINT.c.active.is_(True))
+    .order_by(_ENDPOINT.c.id)
+)
+# Both columns of the unique key, so the look stays an index look however many deliveries there are.
+_PENDING = select(_DELIVERY.c.id, _DELIVERY.c.endpoint_id, _DELIVERY.c.event_id).where(
+    _DELIVERY.c.endpoint_id.in_(bindparam("b_endpoints", expanding=True)),
+    _DELIVERY.c.event_id.in_(bindparam("b_events", expanding=True)),
+    _DELIVERY.c.status == PENDING,
+)
 
 
 async def deliveries(session: AsyncSession, *, event_ids: Sequence[int]) -> list[EventDelivery]:
     """The events' deliveries still to make, in event order: one per active endpoint that wants the event
     (made once: a second look finds the same rows, and none that was delivered)."""
-    events = (
-        await session.execute(
-            select(*_EVENT_FIELDS, Order.number)
-            .join(Order, Order.id == OrderEvent.order_id)
-            .where(OrderEvent.id.in_(event_ids))
-            .order_by(OrderEvent.id)
-        )
-    ).all()
-    endpoints = (
-        await session.execute(
-            select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.secret, WebhookEndpoint.event_types)
-            .where(WebhookEndpoint.active.is_(True))
-            .order_by(WebhookEndpoint.id)
-        )
-    ).all()
+    connection = await session.connection()
+    events = (await connection.execute(_EVENTS, {"b_events": list(event_ids)})).all()
+    endpoints = (await connection.execute(_ACTIVE_ENDPOINTS)).all()
     wanted = [(e, event) for event in events for e in endpoints if not e.event_types or event.type in e.event_types]
     if not wanted:
         return []
     now = utcnow()
-    await session.execute(
-        insert_for(session, WebhookDelivery.__table__)
-        .values(
-            [
-                dict(id=uuid.uuid4(), endpoint_id=e.id, event_id=event.id, status=PENDING, attempts=0, created_at=now)
-                for e, event in wanted
-            ]
-        )
-        .on_conflict_do_nothing()
+    made = [
+        dict(id=uuid.uuid4(), endpoint_id=e.id, event_id=event.id, status=PENDING, attempts=0, created_at=now)
+        for e, event in wanted
+    ]
+    await insert_rows(session, _DELIVERY, made, skip_conflicts=True)
+    pending = await connection.execute(
+        _PENDING, {"b_endpoints": list({e.id for e, _ in wanted}), "b_events": list({event.id for _, event in wanted})}
     )
-    pending = (
-        await session.execute(
-            select(WebhookDelivery.id, WebhookDelivery.endpoint_id, WebhookDelivery.event_id).where(
-                WebhookDelivery.event_id.in_({event.id for _, event in wanted}), WebhookDelivery.status == PENDING
-            )
-        )
-    ).all()
     ids = {(endpoint_id, event_id): delivery_id for delivery_id, endpoint_id, event_id in pending}
     stamp, bodies = str(int(time.time())), {event.id: _body(event) for event in events}
     return [
@@ -206,7 +206,6 @@ def _body(event: Any) -> bytes:
     return json.dumps(fields, separators=(",", ":")).encode()
 
 
-_DELIVERY = cast(Table, WebhookDelivery.__table__)
 _ATTEMPTED = (
     update(_DELIVERY)
     .where(_DELIVERY.c.id == bindparam("b_id"))
@@ -217,6 +216,11 @@ _ATTEMPTED = (
         status=bindparam("b_status"),
         delivered_at=bindparam("b_delivered_at"),
     )
+)
+_CLEARED = (
+    update(_ENDPOINT)
+    .where(_ENDPOINT.c.id.in_(bindparam("b_endpoints", expanding=True)), _ENDPOINT.c.failures != 0)
+    .values(failures=0)
 )
 
 
@@ -229,6 +233,11 @@ async def attempted(
     if not attempts:
         return
     now = utcnow()
+    if all(attempt.error is None for attempt in attempts):  # all delivered: no failure to count, no lock
+        connection = await session.connection()
+        await connection.execute(_CLEARED, {"b_endpoints": sorted({a.endpoint_id for a in attempts})})
+        await connection.execute(_ATTEMPTED, [_logged(a, DELIVERED, now) for a in attempts])
+        return
     endpoints = {
         row.id: row
         for row in await session.scalars(
@@ -250,23 +259,30 @@ async def attempted(
                 endpoint.active, endpoint.disabled_at = False, now
             if final or not endpoint.active:
                 status = FAILED
-        changes.append(
-            {
-                "b_id": attempt.delivery_id,
-                "b_code": attempt.code,
-                "b_error": attempt.error and attempt.error[:500],
-                "b_status": status,
-                "b_delivered_at": now if status == DELIVERED else None,
-            }
-        )
+        changes.append(_logged(attempt, status, now))
     await (await session.connection()).execute(_ATTEMPTED, changes)
+
+
+def _logged(attempt: Attempt, status: str, now: datetime) -> dict[str, Any]:
+    """The parameters of _ATTEMPTED for one attempt."""
+    return {
+        "b_id": attempt.delivery_id,
+        "b_code": attempt.code,
+        "b_error": attempt.error and attempt.error[:500],
+        "b_status": status,
+        "b_delivered_at": now if status == DELIVERED else None,
+    }
 
 
 async def give_up(session: AsyncSession, *, event_ids: Sequence[int], error: str, failure_limit: int) -> None:
     """The last retry failed: the events' deliveries still pending are FAILED."""
     pending = await session.execute(
         select(WebhookDelivery.id, WebhookDelivery.endpoint_id)
-        .where(WebhookDelivery.event_id.in_(event_ids), WebhookDelivery.status == PENDING)
+        .where(
+            WebhookDelivery.endpoint_id.in_(select(WebhookEndpoint.id)),  # an index look, as in _PENDING
+            WebhookDelivery.event_id.in_(event_ids),
+            WebhookDelivery.status == PENDING,
+        )
         .order_by(WebhookDelivery.event_id)
     )
     attempts = [Attempt(delivery_id, endpoint_id, None, error) for delivery_id, endpoint_id in pending]
