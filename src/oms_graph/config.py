@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     availability_webhook_seconds: float = 5.0
     # Rows of an inventory file applied per transaction (each with the job's progress).
     import_batch_rows: int = 10_000
-    database_pool_size: int = 10
+    database_pool_size: int = 20  # PostgreSQL connections per process at most, kept open once made
     # A read replica for analytics' heavy reads (OMS_READ_DATABASE_URL); unset: the main database.
     read_database_url: str | None = None
     # How often (seconds) the API processes send the refresh of the daily sales summaries.

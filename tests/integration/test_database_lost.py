@@ -54,7 +54,7 @@ async def cut_connections(url: str) -> int:
 
 async def test_cut_connections_are_answered_unavailable_once_then_the_api_recovers(tmp_path: Path):
     url = await new_database_url("postgresql", tmp_path)
-    db = create_database(url, pool_size=3)
+    db = create_database(url, pool_size=6)
     try:
         await upgrade(db)
         key = await make_key(db, Role.ADMIN)

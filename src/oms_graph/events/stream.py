@@ -313,7 +313,7 @@ async def live(db: Database, *, queue_size: int) -> AsyncIterator[Live]:
     from oms_graph.events.stock_watch import StockWatch
 
     # A small pool of its own: the stream's reads never wait behind requests, nor requests behind it.
-    db = create_database(db.engine.url.render_as_string(hide_password=False), pool_size=3)
+    db = create_database(db.engine.url.render_as_string(hide_password=False), pool_size=6)
     hub = EventHub(db, queue_size=queue_size)
     feed = AvailabilityFeed(db)
     stream = Live(hub, Sequencer(db, lambda: stream.sequenced()), StockWatch(db, queue_size=queue_size), feed)
