@@ -97,12 +97,12 @@ def _bulk_insert(table: Table, names: tuple[str, ...], skip_conflicts: bool) -> 
 
 
 @lru_cache(maxsize=64)
-def _bulk_update(table: Table, names: tuple[str, ...], key: tuple[str, ...]) -> Any:
+def _bulk_update(table: Table, names: tuple[str, ...], key: tuple[str, ...], increment: tuple[str, ...]) -> Any:
     source = _unnest(table, names)
     return (
         update(table)
         .where(and_(*(table.c[k] == source.c[k] for k in key)))
-        .values({n: source.c[n] for n in names if n not in key})
+        .values({n: source.c[n] for n in names if n not in key} | {n: table.c[n] + 1 for n in increment})
     )
 
 
@@ -121,20 +121,27 @@ async def insert_rows(
 
 
 async def update_rows(
-    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *, key: Sequence[str]
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: Sequence[str],
+    increment: Sequence[str] = (),
 ) -> None:
-    """UPDATE each row found by its key columns to the other values given (all rows with the same keys)."""
+    """UPDATE each row found by its key columns to the other values given (all rows with the same keys),
+    and the `increment` columns up by one."""
     if not rows:
         return
     names = list(rows[0])
     values = [n for n in names if n not in key]
     if dialect_of(session) == "postgresql":
-        await session.execute(_bulk_update(table, tuple(names), tuple(key)), _arrays(rows, names))
+        bulk = _bulk_update(table, tuple(names), tuple(key), tuple(increment))
+        await (await session.connection()).execute(bulk, _arrays(rows, names))
         return
     stmt = (
         update(table)
         .where(and_(*(table.c[k] == bindparam(f"b_{k}") for k in key)))
-        .values({n: bindparam(f"b_{n}") for n in values})
+        .values({n: bindparam(f"b_{n}") for n in values} | {n: table.c[n] + 1 for n in increment})
     )
     await session.execute(stmt, [{f"b_{n}": r[n] for n in names} for r in rows])
 

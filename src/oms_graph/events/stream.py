@@ -23,9 +23,9 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from oms_graph.db.base import utcnow
@@ -43,6 +43,27 @@ REPLAY_WINDOW = timedelta(hours=24)
 REPLAY_LIMIT = 10_000
 
 
+_EVENTS = cast(Table, OrderEvent.__table__)
+_UNSEQUENCED = (
+    select(
+        _EVENTS.c.id,
+        func.row_number().over(order_by=_EVENTS.c.id).label("n"),
+        select(func.coalesce(func.max(_EVENTS.c.position), 0)).scalar_subquery().label("top"),
+    )
+    .where(_EVENTS.c.position.is_(None))
+    .order_by(_EVENTS.c.id)
+    .limit(BATCH)
+    .subquery("batch")
+)
+# The next batch of committed events, in id order, numbered on from the top position: one statement.
+_SEQUENCE = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == _UNSEQUENCED.c.id)
+    .values(position=_UNSEQUENCED.c.top + _UNSEQUENCED.c.n)
+    .returning(_EVENTS.c.position)
+)
+
+
 class Sequencer:
     """Gives committed events their stream position, then calls `sequenced` (the local hub's wake-up)."""
 
@@ -56,21 +77,14 @@ class Sequencer:
     async def sequence_once(self) -> int:
         async with self.db.write() as session:
             await hold_lock(session, SEQUENCER_LOCK)
-            ids = list(
-                await session.scalars(
-                    select(OrderEvent.id).where(OrderEvent.position.is_(None)).order_by(OrderEvent.id).limit(BATCH)
-                )
-            )
-            if not ids:
+            positions = list(await session.scalars(_SEQUENCE))
+            if not positions:
                 return 0
-            top = await session.scalar(select(func.max(OrderEvent.position))) or 0
-            await session.execute(
-                update(OrderEvent), [{"id": event_id, "position": top + n} for n, event_id in enumerate(ids, 1)]
-            )
             if self.db.dialect == "postgresql":  # delivered to every listener at commit
+                top = min(positions) - 1
                 await session.execute(text("SELECT pg_notify(:channel, :top)"), {"channel": CHANNEL, "top": str(top)})
         self.sequenced()
-        return len(ids)
+        return len(positions)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.signing import sign
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import insert_rows
+from oms_graph.db.dialect import insert_rows, update_rows
 from oms_graph.db.models import Order, OrderEvent, WebhookDelivery, WebhookEndpoint
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 
@@ -206,17 +206,6 @@ def _body(event: Any) -> bytes:
     return json.dumps(fields, separators=(",", ":")).encode()
 
 
-_ATTEMPTED = (
-    update(_DELIVERY)
-    .where(_DELIVERY.c.id == bindparam("b_id"))
-    .values(
-        attempts=_DELIVERY.c.attempts + 1,
-        response_code=bindparam("b_code"),
-        error=bindparam("b_error"),
-        status=bindparam("b_status"),
-        delivered_at=bindparam("b_delivered_at"),
-    )
-)
 _CLEARED = (
     update(_ENDPOINT)
     .where(_ENDPOINT.c.id.in_(bindparam("b_endpoints", expanding=True)), _ENDPOINT.c.failures != 0)
@@ -229,14 +218,14 @@ async def attempted(
 ) -> None:
     """Log attempts, in the order they were made: a 2xx is DELIVERED and clears the endpoint's failures; a
     failure counts against the endpoint, which is switched off after `failure_limit` in a row; a failed
-    delivery is FAILED when `final` (given up) or when its endpoint is off, else it stays PENDING."""
+    delivery is FAILED when `final` (given up) or when its endpoint is off, else it stays PENDING.
+    Each delivery appears at most once (a batch tries each once)."""
     if not attempts:
         return
     now = utcnow()
     if all(attempt.error is None for attempt in attempts):  # all delivered: no failure to count, no lock
-        connection = await session.connection()
-        await connection.execute(_CLEARED, {"b_endpoints": sorted({a.endpoint_id for a in attempts})})
-        await connection.execute(_ATTEMPTED, [_logged(a, DELIVERED, now) for a in attempts])
+        await session.execute(_CLEARED, {"b_endpoints": sorted({a.endpoint_id for a in attempts})})
+        await _log(session, [_logged(a, DELIVERED, now) for a in attempts])
         return
     endpoints = {
         row.id: row
@@ -260,18 +249,23 @@ async def attempted(
             if final or not endpoint.active:
                 status = FAILED
         changes.append(_logged(attempt, status, now))
-    await (await session.connection()).execute(_ATTEMPTED, changes)
+    await _log(session, changes)
 
 
 def _logged(attempt: Attempt, status: str, now: datetime) -> dict[str, Any]:
-    """The parameters of _ATTEMPTED for one attempt."""
+    """What one attempt sets on its delivery (whose attempts count up by one)."""
     return {
-        "b_id": attempt.delivery_id,
-        "b_code": attempt.code,
-        "b_error": attempt.error and attempt.error[:500],
-        "b_status": status,
-        "b_delivered_at": now if status == DELIVERED else None,
+        "id": attempt.delivery_id,
+        "response_code": attempt.code,
+        "error": attempt.error and attempt.error[:500],
+        "status": status,
+        "delivered_at": now if status == DELIVERED else None,
     }
+
+
+async def _log(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """The attempts in one statement (each delivery is tried at most once per batch)."""
+    await update_rows(session, _DELIVERY, changes, key=["id"], increment=["attempts"])
 
 
 async def give_up(session: AsyncSession, *, event_ids: Sequence[int], error: str, failure_limit: int) -> None:
