@@ -24,3 +24,28 @@ def counting_selects(db: Database) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+
+
+@contextmanager
+def counting_transactions(db: Database) -> Iterator[list[list[str]]]:
+    """The transactions begun while the block runs, each as the statements it sent (API key lookups left
+    out, and with them the transactions that sent nothing else)."""
+    begun: list[list[str]] = []
+    current: dict[int, list[str]] = {}
+
+    def begin(conn):  # type: ignore[no-untyped-def]
+        current[id(conn)] = []
+        begun.append(current[id(conn)])
+
+    def sent(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if "api_keys" not in statement:
+            current.setdefault(id(conn), []).append(statement)
+
+    event.listen(db.engine.sync_engine, "begin", begin)
+    event.listen(db.engine.sync_engine, "before_cursor_execute", sent)
+    try:
+        yield begun
+    finally:
+        event.remove(db.engine.sync_engine, "begin", begin)
+        event.remove(db.engine.sync_engine, "before_cursor_execute", sent)
+        begun[:] = [statements for statements in begun if statements]

@@ -39,6 +39,7 @@ from tests.fulfilment_steps import (
     store_key,
     tracking,
 )
+from tests.statements import counting_transactions
 
 
 @pytest.fixture
@@ -252,6 +253,33 @@ async def test_the_queue_pages_oldest_first(api, admin):
     rest = await queue(api, admin, "WH-HAM", first=2, after=first["pageInfo"]["endCursor"])
     assert first["pageInfo"]["hasNextPage"] and not rest["pageInfo"]["hasNextPage"]
     assert [e["node"]["order"]["number"] for e in first["edges"] + rest["edges"]] == numbers
+
+
+TABLET_QUEUES = [  # what a tablet asks of its queue: directly, and through fragments
+    """query($loc: String!) { fulfilments(locationCode: $loc, first: 10) {
+      edges { node { id status lines { sku quantity } shipment { status } } } } }""",
+    """query($loc: String!) { fulfilments(locationCode: $loc, first: 10) { edges { node { id status ...Work } } } }
+    fragment Work on Fulfilment { lines { sku quantity } ... on Fulfilment { shipment { status } } }""",
+]
+
+
+async def test_the_queue_reads_a_page_with_its_lines_and_shipments_in_one_transaction(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 9), level("SKU-2", "WH-HAM", 9)]})
+    for i in range(3):
+        await placed_and_routed(api, admin, order_input(f"k{i}", [("SKU-1", 1, "10"), ("SKU-2", i + 1, "5")]))
+    fid = (await queue(api, admin, "WH-HAM"))["edges"][0]["node"]["id"]
+    await ok(api, admin, ACCEPT, id=fid)
+    await ok(api, admin, PICK, id=fid, lines=[{"sku": "SKU-1", "quantity": 1}, {"sku": "SKU-2", "quantity": 1}])
+    await ok(api, admin, PACK, id=fid, parcels=[{"weightGrams": 500}])
+    for query in TABLET_QUEUES:
+        with counting_transactions(api.db) as begun:
+            page = (await api.data(admin, query, {"loc": "WH-HAM"}))["fulfilments"]["edges"]
+        assert [(e["node"]["lines"], e["node"]["shipment"]) for e in page] == [
+            ([{"sku": "SKU-1", "quantity": 1}, {"sku": "SKU-2", "quantity": n}], shipment)
+            for n, shipment in [(1, {"status": "BOOKING"}), (2, None), (3, None)]
+        ]
+        reads = [[s.split("FROM")[1].split()[0] for s in statements] for statements in begun]
+        assert reads == [["locations", "fulfilments", "fulfilment_lines", "shipments"]]  # one transaction
 
 
 async def shipped_delivery(api, admin, key="k1"):  # type: ignore[no-untyped-def]

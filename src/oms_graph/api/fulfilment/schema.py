@@ -20,6 +20,7 @@ from oms_graph.api.fulfilment.types import (
     PickedLineInput,
 )
 from oms_graph.api.node import decode_id
+from oms_graph.api.orders import loaders
 from oms_graph.api.pagination import check_page_size, decode_cursor, encode_cursor, page_info
 from oms_graph.api.permissions import roles
 from oms_graph.db import models
@@ -64,6 +65,12 @@ class FulfilmentQuery:
                 first=size,
                 after=(datetime.fromisoformat(key[0]), uuid.UUID(key[1])) if key else None,
             )
+            # What a tablet asks of its queue, read in this transaction rather than one per loader.
+            ids = [f.id for f in page.fulfilments]
+            if ids and loaders.asks_for(info, "edges", "node", "lines"):
+                await loaders.preload_fulfilment_lines(info, session, ids)
+            if ids and loaders.asks_for(info, "edges", "node", "shipment"):
+                await loaders.preload_shipments(info, session, ids)
         edges = [
             FulfilmentEdge(node=Fulfilment.from_model(f), cursor=encode_cursor([f.created_at.isoformat(), f.id.hex]))
             for f in page.fulfilments

@@ -10,17 +10,17 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
+from strawberry.types.nodes import SelectedField, Selection
 
 from oms_graph.api.context import Info
 from oms_graph.db import models
 
+Fetch = Callable[[AsyncSession, Sequence[Any]], Awaitable[list[Any]]]
 K = TypeVar("K")
 V = TypeVar("V")
 
 
-def _loader(
-    info: Info, name: str, fetch: Callable[[AsyncSession, Sequence[Any]], Awaitable[list[Any]]]
-) -> DataLoader[Any, Any]:
+def _loader(info: Info, name: str, fetch: Fetch) -> DataLoader[Any, Any]:
     """The request's loader of that name, made on first use; each batch reads in its own transaction."""
     found = info.context.cache.get(name)
     if found is None:
@@ -32,6 +32,31 @@ def _loader(
 
         found = info.context.cache[name] = DataLoader(load_fn=batch)
     return found
+
+
+async def _preload(info: Info, name: str, fetch: Fetch, session: AsyncSession, keys: Sequence[Any]) -> None:
+    """Fill the request's loader of that name for these keys from a session the caller has open (one
+    transaction for a page and its children, instead of one per loader)."""
+    loader = _loader(info, name, fetch)
+    for key, value in zip(keys, await fetch(session, keys), strict=True):
+        loader.prime(key, value, force=True)
+
+
+def asks_for(info: Info, *path: str) -> bool:
+    """Whether the resolver's selection reaches `path` (through fragments): asks_for(info, "edges", "node")."""
+
+    def reaches(selections: Sequence[Selection], rest: tuple[str, ...]) -> bool:
+        if not rest:
+            return True
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if selection.name == rest[0] and reaches(selection.selections, rest[1:]):
+                    return True
+            elif reaches(selection.selections, rest):  # a fragment: its fields are the field's own
+                return True
+        return False
+
+    return any(reaches(field.selections, path) for field in info.selected_fields)  # the resolver's own field
 
 
 async def _by_id(session: AsyncSession, model: Any, ids: Sequence[uuid.UUID]) -> list[Any]:
@@ -101,8 +126,16 @@ def fulfilment_lines(info: Info) -> DataLoader[uuid.UUID, list[models.Fulfilment
     return _loader(info, "fulfilment_lines", _fulfilment_lines)
 
 
+async def preload_fulfilment_lines(info: Info, session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID]) -> None:
+    await _preload(info, "fulfilment_lines", _fulfilment_lines, session, fulfilment_ids)
+
+
 def shipment(info: Info) -> DataLoader[uuid.UUID, models.Shipment | None]:
     return _loader(info, "shipments", _shipments)
+
+
+async def preload_shipments(info: Info, session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID]) -> None:
+    await _preload(info, "shipments", _shipments, session, fulfilment_ids)
 
 
 def returns(info: Info) -> DataLoader[uuid.UUID, list[models.Return]]:
