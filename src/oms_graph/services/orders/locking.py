@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.models import Fulfilment, Order
+from oms_graph.db.models import Fulfilment, Order, PaymentTransaction
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.services.orders.reads import visible_to
@@ -17,6 +17,17 @@ LOCK_ORDER = select(Order).where(Order.id == bindparam("b_order")).with_for_upda
 LOCK_ORDER_OF = (  # found through one of its fulfilments, in the same statement
     select(Order)
     .where(Order.id == select(Fulfilment.order_id).where(Fulfilment.id == bindparam("b_fulfilment")).scalar_subquery())
+    .with_for_update()
+)
+
+LOCK_ORDER_OF_PAYMENT = (  # found through one of its payment transactions, in the same statement
+    select(Order)
+    .where(
+        Order.id
+        == select(PaymentTransaction.order_id)
+        .where(PaymentTransaction.id == bindparam("b_transaction"))
+        .scalar_subquery()
+    )
     .with_for_update()
 )
 
@@ -36,6 +47,12 @@ async def lock_order_of(session: AsyncSession, *, fulfilment_id: uuid.UUID) -> O
     """The order of a fulfilment, locked for this transaction (the fulfilment is not); None when there is no
     such fulfilment."""
     return await session.scalar(LOCK_ORDER_OF, {"b_fulfilment": fulfilment_id})
+
+
+async def lock_order_of_payment(session: AsyncSession, *, transaction_id: uuid.UUID) -> Order | None:
+    """The order of a payment transaction, locked for this transaction (the payment transaction is not);
+    None when there is no such transaction."""
+    return await session.scalar(LOCK_ORDER_OF_PAYMENT, {"b_transaction": transaction_id})
 
 
 async def for_change(session: AsyncSession, order_id: uuid.UUID, principal: Principal) -> Order:

@@ -27,7 +27,7 @@ from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import PaymentMethod, PaymentStatus, in_minor_units, initial_payment_status
 from oms_graph.domain.payments import Call, Handover, PaymentKind, TransactionStatus
 from oms_graph.domain.returns import ReturnStatus
-from oms_graph.services.orders.locking import lock_order
+from oms_graph.services.orders.locking import lock_order_of_payment
 from oms_graph.services.outbox import append_event
 
 RETURN_SOURCE = "return:"
@@ -92,7 +92,7 @@ async def request_payment(
         await append_event(session, order_id=order.id, type=EventType.PAYMENT_REQUESTED, actor=actor, at=now, data=data)
     else:
         await append_event(session, order_id=order.id, type=rules.DONE_EVENT[kind], actor=actor, at=now, data=data)
-        await _recompute(session, order)
+        _recompute(order, await _calls(session, order.id))
     return True
 
 
@@ -192,6 +192,7 @@ async def succeeded(
     if locked is None:
         return None
     transaction, order = locked
+    calls = await _calls(session, order.id, now_done=(transaction.id, TransactionStatus.SUCCEEDED))
     now = utcnow()
     kind = PaymentKind(transaction.kind)
     if authorization is not None:
@@ -218,10 +219,9 @@ async def succeeded(
         at=now,
         data={"transaction": str(transaction.id), "amount": str(transaction.amount), "reference": reference},
     )
+    _recompute(order, calls)
     if kind is PaymentKind.REFUND and transaction.source.startswith(RETURN_SOURCE):
         await _return_refunded(session, order, uuid.UUID(transaction.source.removeprefix(RETURN_SOURCE)), now)
-    await session.flush()
-    await _recompute(session, order)
     return transaction
 
 
@@ -248,23 +248,18 @@ async def failed(
             session, order_id=order.id, type=EventType.PAYMENT_RETRYING, actor="system", at=now, data=data
         )
         return transaction
+    calls = await _calls(session, order.id, now_done=(transaction.id, TransactionStatus.FAILED))
     transaction.status = TransactionStatus.FAILED
     await append_event(session, order_id=order.id, type=EventType.PAYMENT_FAILED, actor="system", at=now, data=data)
-    await session.flush()
-    await _recompute(session, order)
+    _recompute(order, calls)
     return transaction
-
-
-async def order_of(session: AsyncSession, *, transaction_id: uuid.UUID) -> uuid.UUID | None:
-    return await session.scalar(select(PaymentTransaction.order_id).where(PaymentTransaction.id == transaction_id))
 
 
 async def _locked(session: AsyncSession, transaction_id: uuid.UUID) -> tuple[PaymentTransaction, Order] | None:
     """A pending transaction and its order, locked order first (the lock order of every order change)."""
-    order_id = await order_of(session, transaction_id=transaction_id)
-    if order_id is None:
+    order = await lock_order_of_payment(session, transaction_id=transaction_id)
+    if order is None:
         return None
-    order = await lock_order(session, order_id=order_id)
     transaction = await session.scalar(
         select(PaymentTransaction).where(PaymentTransaction.id == transaction_id).with_for_update()
     )
@@ -273,18 +268,26 @@ async def _locked(session: AsyncSession, transaction_id: uuid.UUID) -> tuple[Pay
     return transaction, order
 
 
-async def _calls(session: AsyncSession, order_id: uuid.UUID) -> list[Call]:
+async def _calls(
+    session: AsyncSession, order_id: uuid.UUID, *, now_done: tuple[uuid.UUID, TransactionStatus] | None = None
+) -> list[Call]:
+    """The order's payment calls; `now_done`: one of them with the status it is being given."""
     rows = await session.execute(
-        select(PaymentTransaction.kind, PaymentTransaction.status, PaymentTransaction.amount).where(
-            PaymentTransaction.order_id == order_id
-        )
+        select(
+            PaymentTransaction.id, PaymentTransaction.kind, PaymentTransaction.status, PaymentTransaction.amount
+        ).where(PaymentTransaction.order_id == order_id)
     )
-    return [Call(PaymentKind(kind), TransactionStatus(status), amount) for kind, status, amount in rows]
+    done_id, done_status = now_done or (None, None)
+    return [
+        Call(PaymentKind(kind), done_status if id_ == done_id and done_status else TransactionStatus(status), amount)
+        for id_, kind, status, amount in rows
+    ]
 
 
-async def _recompute(session: AsyncSession, order: Order) -> None:
+def _recompute(order: Order, calls: list[Call]) -> None:
+    """The order's payment status from its calls (one UPDATE of the order with its other changes)."""
     initial = initial_payment_status(PaymentMethod(order.payment_method))
-    status = rules.payment_status(initial, await _calls(session, order.id))
+    status = rules.payment_status(initial, calls)
     if status is not PaymentStatus(order.payment_status):
         order.payment_status, order.updated_at = status, utcnow()
 
