@@ -22,7 +22,7 @@ from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.fulfilment import FulfilmentStatus, ShipmentStatus
 from oms_graph.services.fulfilment import transitions as fulfilment_work
 from oms_graph.services.fulfilment.allocation import shipment_moved
-from oms_graph.services.orders.locking import lock_order
+from oms_graph.services.orders.locking import lock_order_of_shipment
 from oms_graph.services.returns import lifecycle as returns
 
 SYSTEM = "system"
@@ -148,14 +148,9 @@ async def tracking_update(
 
 async def _locked(session: AsyncSession, shipment_id: uuid.UUID) -> tuple[Shipment, uuid.UUID] | None:
     """The shipment, with its order locked first (the lock order of every order change)."""
-    order_id = await session.scalar(
-        select(Fulfilment.order_id)
-        .join(Shipment, Shipment.fulfilment_id == Fulfilment.id)
-        .where(Shipment.id == shipment_id)
-    )
+    order_id = await lock_order_of_shipment(session, shipment_id=shipment_id)
     if order_id is None:
         return None
-    await lock_order(session, order_id=order_id)
     shipment = await session.scalar(select(Shipment).where(Shipment.id == shipment_id).with_for_update())
     assert shipment is not None
     return shipment, order_id

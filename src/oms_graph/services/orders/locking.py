@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.models import Fulfilment, Order, PaymentTransaction
+from oms_graph.db.models import Fulfilment, Order, PaymentTransaction, Shipment
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.services.orders.reads import visible_to
@@ -29,6 +29,15 @@ LOCK_ORDER_OF_PAYMENT = (  # found through one of its payment transactions, in t
         .scalar_subquery()
     )
     .with_for_update()
+)
+
+_SHIPPED_ORDER = (
+    select(Fulfilment.order_id)
+    .join(Shipment, Shipment.fulfilment_id == Fulfilment.id)
+    .where(Shipment.id == bindparam("b_shipment"))
+)
+LOCK_ORDER_ID_OF_SHIPMENT = (  # only the lock: its id, found through one of its shipments, in one statement
+    select(Order.id).where(Order.id == _SHIPPED_ORDER.scalar_subquery()).with_for_update()
 )
 
 
@@ -53,6 +62,12 @@ async def lock_order_of_payment(session: AsyncSession, *, transaction_id: uuid.U
     """The order of a payment transaction, locked for this transaction (the payment transaction is not);
     None when there is no such transaction."""
     return await session.scalar(LOCK_ORDER_OF_PAYMENT, {"b_transaction": transaction_id})
+
+
+async def lock_order_of_shipment(session: AsyncSession, *, shipment_id: uuid.UUID) -> uuid.UUID | None:
+    """Lock the order of a shipment for this transaction (the shipment is not); its id, None when there is
+    no such shipment."""
+    return await session.scalar(LOCK_ORDER_ID_OF_SHIPMENT, {"b_shipment": shipment_id})
 
 
 async def for_change(session: AsyncSession, order_id: uuid.UUID, principal: Principal) -> Order:
