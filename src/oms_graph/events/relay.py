@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.engine import Database
@@ -26,8 +29,31 @@ log = logging.getLogger(__name__)
 BATCH = 200
 POLL_SECONDS = 1.0
 
-Handler = Callable[[OrderEvent], None]
-BatchHandler = Callable[[list[OrderEvent]], None]  # gets each batch: one message for many events
+
+@dataclass(frozen=True)
+class Relayed:
+    """What the handlers get of an event."""
+
+    id: int
+    type: str
+    order_id: uuid.UUID
+    data: dict[str, Any]
+
+
+Handler = Callable[[Relayed], None]
+BatchHandler = Callable[[list[Relayed]], None]  # gets each batch: one message for many events
+
+_EVENTS = cast(Table, OrderEvent.__table__)
+_UNRELAYED = (
+    select(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.order_id, _EVENTS.c.data)
+    .where(_EVENTS.c.relayed_at.is_(None))
+    .order_by(_EVENTS.c.id)
+    .limit(BATCH)
+    .with_for_update()
+)
+_MARK = (
+    update(_EVENTS).where(_EVENTS.c.id.in_(bindparam("b_events", expanding=True))).values(relayed_at=bindparam("b_at"))
+)
 
 
 class OutboxRelay:
@@ -51,25 +77,16 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Hand the oldest unrelayed events to their handlers and mark them; how many there were."""
         async with self.db.write() as session:
-            events = list(
-                await session.scalars(
-                    select(OrderEvent)
-                    .where(OrderEvent.relayed_at.is_(None))
-                    .order_by(OrderEvent.id)
-                    .limit(BATCH)
-                    .with_for_update()
-                )
-            )
+            connection = await session.connection()
+            events = [Relayed(*row) for row in await connection.execute(_UNRELAYED)]
             if events:
                 # A broker's send blocks (a socket write, a reconnect): off the event loop, while the batch
                 # stays locked and unmarked, so a failure here re-sends it and loses nothing.
                 await asyncio.to_thread(self._hand_on, events)
-                await session.execute(
-                    update(OrderEvent).where(OrderEvent.id.in_([e.id for e in events])).values(relayed_at=utcnow())
-                )
+                await connection.execute(_MARK, {"b_events": [e.id for e in events], "b_at": utcnow()})
         return len(events)
 
-    def _hand_on(self, events: list[OrderEvent]) -> None:
+    def _hand_on(self, events: list[Relayed]) -> None:
         for event in events:
             handler = self.handlers.get(event.type)
             if handler is not None:
@@ -95,7 +112,7 @@ class OutboxRelay:
 def routing_handlers(send_route: Callable[[str], object]) -> dict[str, Handler]:
     """Events after which an order may need routing: placed, released from hold, requeued after a backorder."""
 
-    def route(event: OrderEvent) -> None:
+    def route(event: Relayed) -> None:
         send_route(str(event.order_id))
 
     return {EventType.ORDER_PLACED: route, EventType.ORDER_RELEASED: route, EventType.ORDER_REQUEUED: route}
@@ -105,10 +122,10 @@ def shipping_handlers(send_book: Callable[[str], object], send_cancel: Callable[
     """Events after which a carrier is called: a fulfilment was packed (book), a booked shipment was
     cancelled (cancel with the carrier)."""
 
-    def book(event: OrderEvent) -> None:
+    def book(event: Relayed) -> None:
         send_book(str(event.data["shipment"]))
 
-    def cancel(event: OrderEvent) -> None:
+    def cancel(event: Relayed) -> None:
         if event.data.get("trackingNumber"):
             send_cancel(str(event.data["shipment"]))
 
@@ -118,7 +135,7 @@ def shipping_handlers(send_book: Callable[[str], object], send_cancel: Callable[
 def payment_handlers(send_execute: Callable[[str], object]) -> dict[str, Handler]:
     """Events after which a payment provider is called: a capture, void or refund was requested."""
 
-    def execute(event: OrderEvent) -> None:
+    def execute(event: Relayed) -> None:
         send_execute(str(event.data["transaction"]))
 
     return {EventType.PAYMENT_REQUESTED: execute}
@@ -128,7 +145,7 @@ def notification_handlers(send_notification: Callable[[int], object]) -> dict[st
     """Events a customer hears about."""
     from oms_graph.domain.notifications import TEMPLATES
 
-    def notify(event: OrderEvent) -> None:
+    def notify(event: Relayed) -> None:
         send_notification(event.id)
 
     return dict.fromkeys(TEMPLATES, notify)
@@ -138,7 +155,7 @@ def webhook_batches(send_dispatch: Callable[[list[int]], object], endpoints_acti
     """Every event goes to the webhook actor, a batch to a message, while any endpoint is registered and
     active."""
 
-    def dispatch(events: list[OrderEvent]) -> None:
+    def dispatch(events: list[Relayed]) -> None:
         if endpoints_active():
             send_dispatch([event.id for event in events])
 
@@ -153,7 +170,7 @@ def combined(*tables: Mapping[str, Handler]) -> dict[str, Handler]:
             chains.setdefault(kind, []).append(handler)
 
     def chain(handlers: list[Handler]) -> Handler:
-        def each(event: OrderEvent) -> None:
+        def each(event: Relayed) -> None:
             for handler in handlers:
                 handler(event)
 
