@@ -64,6 +64,26 @@ _SEQUENCE = (
 )
 
 
+# The stream after a position, with what subscribers filter on (read() adds the bounds).
+_STREAM = (
+    select(
+        _EVENTS.c.id,
+        _EVENTS.c.position,
+        _EVENTS.c.order_id,
+        _EVENTS.c.type,
+        _EVENTS.c.at,
+        _EVENTS.c.actor,
+        _EVENTS.c.data,
+        Order.number,
+        Order.channel_id,
+        Order.pickup_location_id,
+        Order.origin_location_id,
+    )
+    .join(Order, Order.id == _EVENTS.c.order_id)
+    .order_by(_EVENTS.c.position)
+)
+
+
 class Sequencer:
     """Gives committed events their stream position, then calls `sequenced` (the local hub's wake-up)."""
 
@@ -160,7 +180,7 @@ class EventHub:
         while not stop.is_set():
             self._wake.clear()
             try:
-                while await self.pump():
+                while await self.pump() == BATCH:  # a full batch: more may wait; else caught up
                     pass
             except Exception:
                 log.exception("event hub failed to read the stream; retrying")
@@ -198,17 +218,11 @@ class EventHub:
     async def read(self, *, after: int, limit: int, since: datetime | None = None) -> list[StreamEvent]:
         """Events after a position, in stream order, with their orders' channel and locations."""
         async with self.db.read() as session:
-            stmt = (
-                select(OrderEvent, Order.number, Order.channel_id, Order.pickup_location_id, Order.origin_location_id)
-                .join(Order, Order.id == OrderEvent.order_id)
-                .where(OrderEvent.position > after)
-                .order_by(OrderEvent.position)
-                .limit(limit)
-            )
+            stmt = _STREAM.where(_EVENTS.c.position > after).limit(limit)
             if since is not None:
-                stmt = stmt.where(OrderEvent.at >= since)
+                stmt = stmt.where(_EVENTS.c.at >= since)
             rows = (await session.execute(stmt)).all()
-            order_ids = {row[0].order_id for row in rows}
+            order_ids = {row.order_id for row in rows}
             places: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
             if order_ids:
                 for order_id, location_id in await session.execute(
@@ -217,18 +231,20 @@ class EventHub:
                     places[order_id].add(location_id)
         return [
             StreamEvent(
-                id=event.id,
-                position=event.position or 0,  # read by position: never unset here
-                order_id=event.order_id,
-                order_number=number,
-                type=event.type,
-                at=event.at,
-                actor=event.actor,
-                data=event.data,
-                channel_id=channel_id,
-                location_ids=frozenset(places[event.order_id] | {x for x in (pickup, origin) if x is not None}),
+                id=row.id,
+                position=row.position,
+                order_id=row.order_id,
+                order_number=row.number,
+                type=row.type,
+                at=row.at,
+                actor=row.actor,
+                data=row.data,
+                channel_id=row.channel_id,
+                location_ids=frozenset(
+                    places[row.order_id] | {x for x in (row.pickup_location_id, row.origin_location_id) if x}
+                ),
             )
-            for event, number, channel_id, pickup, origin in rows
+            for row in rows
         ]
 
     async def position_of(self, event_id: int) -> tuple[int, datetime] | None:
