@@ -85,6 +85,17 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def use_uvloop() -> None:
+    """New event loops are uvloop's where it is installed (it comes with uvicorn[standard] on Linux)."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    import asyncio
+
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 def _worker(args: argparse.Namespace) -> int:
     import logging.config
     import signal
@@ -112,6 +123,7 @@ def _worker(args: argparse.Namespace) -> int:
     )
     register(broker, settings=settings)
     tune_collector()
+    use_uvloop()  # the actors' event loop (dramatiq's loop thread) is uvloop's, as the API's is uvicorn's
     worker = dramatiq.Worker(broker, worker_threads=args.threads or settings.worker_threads)
     worker.start()
     stopping = threading.Event()
