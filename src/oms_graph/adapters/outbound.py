@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from multidict import CIMultiDictProxy
 
 _sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
 
@@ -43,7 +42,6 @@ class Answer:
     """A service's answer, read whole."""
 
     status_code: int
-    headers: CIMultiDictProxy[str]
     content: bytes
 
     @property
@@ -87,7 +85,7 @@ async def send(
             async with _session().request(
                 method, url, json=json, data=content, headers=headers, timeout=timeout
             ) as response:
-                answer = Answer(response.status, response.headers, await response.read())
+                answer = Answer(response.status, await response.read())
         except TimeoutError:
             problem, status = f"timed out after {try_seconds:g} s", None
             continue

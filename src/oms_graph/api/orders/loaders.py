@@ -64,9 +64,7 @@ async def _by_id(session: AsyncSession, model: Any, ids: Sequence[uuid.UUID]) ->
     return [found[i] for i in ids]
 
 
-def _children(
-    model: Any, parent: str, *order_by: str
-) -> Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[list[Any]]]:
+def _children(model: Any, parent: str, *order_by: str) -> Fetch:
     """A batch function reading the rows of `model` whose `parent` column is one of the keys, grouped by key."""
 
     async def fetch(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[list[Any]]:

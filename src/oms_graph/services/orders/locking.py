@@ -4,8 +4,9 @@ stock through the ledger)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.models import Fulfilment, Order, PaymentTransaction, Shipment
@@ -14,30 +15,24 @@ from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.services.orders.reads import visible_to
 
 LOCK_ORDER = select(Order).where(Order.id == bindparam("b_order")).with_for_update()
-LOCK_ORDER_OF = (  # found through one of its fulfilments, in the same statement
-    select(Order)
-    .where(Order.id == select(Fulfilment.order_id).where(Fulfilment.id == bindparam("b_fulfilment")).scalar_subquery())
-    .with_for_update()
-)
 
-LOCK_ORDER_OF_PAYMENT = (  # found through one of its payment transactions, in the same statement
-    select(Order)
-    .where(
-        Order.id
-        == select(PaymentTransaction.order_id)
-        .where(PaymentTransaction.id == bindparam("b_transaction"))
-        .scalar_subquery()
-    )
-    .with_for_update()
-)
 
-_SHIPPED_ORDER = (
+def _locked_through(order_id: Any, *columns: Any) -> Select[Any]:
+    """The order whose id the subquery finds (through a row of its own), locked, in one statement."""
+    return select(*columns).where(Order.id == order_id.scalar_subquery()).with_for_update()
+
+
+LOCK_ORDER_OF = _locked_through(  # through one of its fulfilments
+    select(Fulfilment.order_id).where(Fulfilment.id == bindparam("b_fulfilment")), Order
+)
+LOCK_ORDER_OF_PAYMENT = _locked_through(  # through one of its payment transactions
+    select(PaymentTransaction.order_id).where(PaymentTransaction.id == bindparam("b_transaction")), Order
+)
+LOCK_ORDER_ID_OF_SHIPMENT = _locked_through(  # through one of its shipments; only the lock, and its id
     select(Fulfilment.order_id)
     .join(Shipment, Shipment.fulfilment_id == Fulfilment.id)
-    .where(Shipment.id == bindparam("b_shipment"))
-)
-LOCK_ORDER_ID_OF_SHIPMENT = (  # only the lock: its id, found through one of its shipments, in one statement
-    select(Order.id).where(Order.id == _SHIPPED_ORDER.scalar_subquery()).with_for_update()
+    .where(Shipment.id == bindparam("b_shipment")),
+    Order.id,
 )
 
 
