@@ -12,11 +12,12 @@ from oms_graph.db.engine import Database
 
 @contextmanager
 def counting_selects(db: Database) -> Iterator[list[str]]:
-    """The SELECTs sent while the block runs (API key lookups left out: the key cache decides those)."""
+    """The SELECTs (and WITH … SELECT) sent while the block runs (API key lookups left out: the key cache
+    decides those)."""
     seen: list[str] = []
 
     def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT") and "api_keys" not in statement:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and "api_keys" not in statement:
             seen.append(statement)
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)

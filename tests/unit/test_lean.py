@@ -36,8 +36,15 @@ class Place(Named):
 
 
 @strawberry.type
+class Depot:
+    id: strawberry.ID  # an entity: met again in one answer, completed once
+    code: str
+
+
+@strawberry.type
 class Entry:
     place: Place
+    depot: Depot
     units: int
     distance: float | None
     note: str | None
@@ -52,13 +59,14 @@ class Row:
 
 HAMBURG = Place(name="Hamburg DC", code="wh-ham", kind=Kind.WAREHOUSE, tags=["north", "dc"])
 BERLIN = Place(name="Berlin Mitte", code="st-ber", kind=Kind.STORE, tags=[])
+NORTH = Depot(id=strawberry.ID("depot-1"), code="north")
 
 
 def rows(*, big: int = 1, distance: float | None = 2.5, units: int | None = 3) -> list[Row]:
     entries = [
-        Entry(place=HAMBURG, units=units, distance=distance, note=None, big=big),  # type: ignore[arg-type]
-        Entry(place=BERLIN, units=7, distance=None, note="front shelf", big=1),
-        Entry(place=HAMBURG, units=1, distance=0.0, note="", big=1),  # the same place again
+        Entry(place=HAMBURG, depot=NORTH, units=units, distance=distance, note=None, big=big),  # type: ignore[arg-type]
+        Entry(place=BERLIN, depot=NORTH, units=7, distance=None, note="front shelf", big=1),
+        Entry(place=HAMBURG, depot=NORTH, units=1, distance=0.0, note="", big=1),  # the same place again
     ]
     return [Row(sku="SKU-1", entries=entries), Row(sku="SKU-2", entries=entries[1:])]
 
@@ -80,6 +88,7 @@ QUERIES = [
     "{ rows { entries { place { code shout } } } }",  # a resolver below: graphql-core's path
     "{ rows { entries { place { __typename ... on Named { name } } } } }",
     "{ rows { entries { big } } }",
+    "{ rows { entries { depot { id code } d: depot { code } } } }",
 ]
 
 
@@ -114,3 +123,12 @@ def test_a_list_of_plain_objects_does_not_go_field_by_field(monkeypatch: pytest.
     calls["fields"] = 0
     schema_answering(rows(), StrawberryGraphQLCoreExecutionContext).execute_sync(query)
     assert calls["fields"] > 20
+
+
+def test_an_entity_met_again_is_completed_once() -> None:
+    query = "{ rows { entries { units depot { id code } } } }"
+    lean = schema_answering(rows(), LeanExecutionContext).execute_sync(query)
+    entries = [e for row in lean.data["rows"] for e in row["entries"]]  # type: ignore[index]
+    assert [e["depot"] for e in entries] == [{"id": "depot-1", "code": "north"}] * 5
+    assert all(e["depot"] is entries[0]["depot"] for e in entries)  # one answer, shared
+    assert entries[1] == entries[3] and entries[1] is not entries[3]  # one Entry under both rows: not an entity

@@ -44,9 +44,6 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lean: dict[tuple[GraphQLOutputType, int], tuple[object, Complete | None]] = {}
-        # An object met again (one location under many skus) with the same selections is completed once:
-        # by its id and the selections', with the object kept so its id is not reused while this runs.
-        self._completed: dict[tuple[int, int], tuple[object, Any]] = {}
 
     def complete_list_value(  # type: ignore[override]
         self,
@@ -74,15 +71,14 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self._lean[key] = (field_details_list, self._build(return_type, field_details_list))
         return self._lean[key][1]
 
-    def _build(self, return_type: GraphQLOutputType, field_details_list: Any) -> Complete | None:
+    def _build(self, return_type: GraphQLOutputType, field_details_list: Any, nullable: bool = True) -> Complete | None:
         if is_non_null_type(return_type):
-            inner = self._build(return_type.of_type, field_details_list)  # type: ignore[attr-defined]
-            return None if inner is None else _non_null(inner)
+            return self._build(return_type.of_type, field_details_list, nullable=False)  # type: ignore[attr-defined]
         if is_list_type(return_type):
             inner = self._build(return_type.of_type, field_details_list)  # type: ignore[attr-defined]
-            return None if inner is None else _list_of(inner)
+            return None if inner is None else _list_of(inner, nullable)
         if is_leaf_type(return_type):
-            return _leaf(return_type.serialize, BUILT_IN.get(return_type.name))  # type: ignore[attr-defined]
+            return _leaf(return_type.name, return_type.serialize, nullable)  # type: ignore[attr-defined]
         if not is_object_type(return_type):
             return None  # interfaces and unions: graphql-core resolves the concrete type
         grouped, deferred, _ = self.collect_subfields(return_type, field_details_list)  # type: ignore[arg-type]
@@ -103,7 +99,9 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if inner is None:
                 return None
             fields.append((response_key, _getter(field), inner))
-        return _object(fields, return_type.is_type_of, self._completed)  # type: ignore[attr-defined]
+        # An entity (a type with an id) met again, one location under many skus, is completed once.
+        entity = "id" in return_type.fields  # type: ignore[attr-defined]
+        return _object(fields, return_type.is_type_of, nullable, {} if entity else None)  # type: ignore[attr-defined]
 
 
 def _getter(field: Any) -> Callable[[Any], Any]:
@@ -112,19 +110,15 @@ def _getter(field: Any) -> Callable[[Any], Any]:
     return lambda source: field.get_result(source, None, [], {})
 
 
-def _non_null(inner: Complete) -> Complete:
+def _null(nullable: bool) -> None:
+    if not nullable:
+        raise NotPlain  # graphql-core reports the null where it may not be
+
+
+def _list_of(inner: Complete, nullable: bool) -> Complete:
     def complete(value: Any) -> Any:
         if value is None:
-            raise NotPlain  # graphql-core reports the null where it may not be
-        return inner(value)
-
-    return complete
-
-
-def _list_of(inner: Complete) -> Complete:
-    def complete(value: Any) -> Any:
-        if value is None:
-            return None
+            return _null(nullable)
         if not isinstance(value, list | tuple):
             raise NotPlain
         return [inner(item) for item in value]
@@ -132,59 +126,63 @@ def _list_of(inner: Complete) -> Complete:
     return complete
 
 
-def _plain_int(value: Any) -> bool:
-    return type(value) is int and -(2**31) <= value < 2**31  # GraphQL's Int is 32-bit
+INT_MAX = 2**31  # GraphQL's Int is 32-bit
 
 
-def _plain_float(value: Any) -> bool:
-    return type(value) is float and value - value == 0  # finite (inf - inf and nan - nan are nan)
+def _leaf(name: str, serialize: Callable[[Any], Any], nullable: bool) -> Complete:
+    """A scalar or enum. The built-in scalars' values that are their own serialisation (checked inline, once
+    per value) pass as they are; anything else goes through the type's own serialisation."""
 
-
-# The built-in scalars' values that are their own serialisation, checked without graphql-core's coercion.
-BUILT_IN: dict[str, Callable[[Any], bool]] = {
-    "Int": _plain_int,
-    "Float": _plain_float,
-    "String": lambda value: type(value) is str,
-    "ID": lambda value: type(value) is str,
-    "Boolean": lambda value: type(value) is bool,
-}
-
-
-def _leaf(serialize: Callable[[Any], Any], plain: Callable[[Any], bool] | None) -> Complete:
-    def complete(value: Any) -> Any:
+    def serialized(value: Any) -> Any:
         if value is None:
-            return None
-        if plain is not None and plain(value):
-            return value
+            return _null(nullable)
         try:
-            serialized = serialize(value)
+            done = serialize(value)
         except Exception as error:
             raise NotPlain from error
-        if serialized is None or serialized is Undefined:
+        if done is None or done is Undefined:
             raise NotPlain
-        return serialized
+        return done
 
-    return complete
+    def complete_int(value: Any) -> Any:
+        return value if type(value) is int and -INT_MAX <= value < INT_MAX else serialized(value)
+
+    def complete_float(value: Any) -> Any:
+        # finite only: inf - inf and nan - nan are nan
+        return value if type(value) is float and value - value == 0 else serialized(value)
+
+    def complete_str(value: Any) -> Any:
+        return value if type(value) is str else serialized(value)
+
+    def complete_bool(value: Any) -> Any:
+        return value if type(value) is bool else serialized(value)
+
+    plain = {"Int": complete_int, "Float": complete_float, "String": complete_str, "ID": complete_str}
+    return plain.get(name, complete_bool if name == "Boolean" else serialized)
 
 
 def _object(
     fields: Iterable[tuple[str, Callable[[Any], Any] | None, Complete | str]],
     is_type_of: Callable[[Any, Any], Any] | None,
-    completed: dict[tuple[int, int], tuple[object, Any]],
+    nullable: bool,
+    completed: dict[int, tuple[object, Any]] | None,
 ) -> Complete:
+    """An object, field by field; with `completed`, each object once (by its id, kept with its answer so the
+    id is not reused while the execution runs)."""
     fields = tuple(fields)
-    shape = id(fields)
 
     def complete(value: Any) -> Any:
         if value is None:
-            return None
-        seen = completed.get((id(value), shape))
-        if seen is not None:
-            return seen[1]
+            return _null(nullable)
+        if completed is not None:
+            seen = completed.get(id(value))
+            if seen is not None:
+                return seen[1]
         if is_type_of is not None and is_type_of(value, None) is not True:
             raise NotPlain
         done = {key: inner if get is None else inner(get(value)) for key, get, inner in fields}  # type: ignore[operator]
-        completed[(id(value), shape)] = (value, done)
+        if completed is not None:
+            completed[id(value)] = (value, done)
         return done
 
     return complete

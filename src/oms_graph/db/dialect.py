@@ -13,11 +13,13 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
     Select,
     String,
     Table,
     and_,
+    any_,
     bindparam,
     case,
     column,
@@ -28,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
@@ -171,7 +174,7 @@ async def lock_rows(
     return found
 
 
-def first_by_rank(
+async def first_by_rank(
     session: AsyncSession,
     table: Table,
     *,
@@ -181,49 +184,99 @@ def first_by_rank(
     ranking: Sequence[Any],
     limit: int,
     where: ColumnElement[bool],
-    columns: Sequence[ColumnElement[Any]],
-) -> Select[Any]:
-    """Per group value, the first `limit` rows in a per-request ranking of `ranked_by` (e.g. locations by
-    distance): (group, ranked_by, *columns, place), ordered by group and place. Values missing from the
-    ranking are left out.
+    value: ColumnElement[Any],
+) -> dict[Any, tuple[list[int], list[Any]]]:
+    """Per group value that has any, its first `limit` rows in a per-request ranking of `ranked_by` (e.g.
+    locations by distance): their places in the ranking (from 0, so `ranking[place]` is the row's
+    `ranked_by`) and their `value`s, in ranking order. Values missing from the ranking are left out.
 
-    PostgreSQL walks the ranking per group with a LATERAL index lookup and stops at `limit`; SQLite, in
-    process, numbers the rows with a window function.
+    PostgreSQL answers one row per group with two arrays: it joins the whole ranking at once when the limit
+    takes all of it, and otherwise walks it per group with a LATERAL index lookup that stops at `limit`.
+    SQLite, in process, numbers the rows with a window function.
     """
-    key, ranked = table.c[group], table.c[ranked_by]
+    if not groups or not ranking or limit <= 0:
+        return {}
     if dialect_of(session) == "postgresql":
-        places = (
-            func.unnest(bindparam("ranking", list(ranking), type_=postgresql.ARRAY(ranked.type)))
-            .table_valued(column("value", ranked.type), with_ordinality="place")
-            .render_derived(name="places")
+        statement = _first_by_rank(table, group, ranked_by, where, value, whole=limit >= len(ranking))
+        arrays = await (await session.connection()).execute(
+            statement, {"groups": list(groups), "ranking": list(ranking), "limit": limit}
         )
-        keys = (
-            func.unnest(bindparam("groups", list(groups), type_=postgresql.ARRAY(key.type)))
-            .table_valued(column("value", key.type))
-            .render_derived(name="keys")
+        return {name: (list(found), list(values)) for name, found, values in arrays}
+    key, ranked = table.c[group], table.c[ranked_by]
+    numbered = case({v: n for n, v in enumerate(ranking)}, value=ranked)
+    rows = (
+        select(
+            key,
+            numbered.label("place"),
+            value.label("value"),
+            func.row_number().over(partition_by=key, order_by=numbered).label("n"),
         )
-        first = (
-            select(ranked, *columns, places.c.place)
-            .select_from(places)
-            .join(table, and_(key == keys.c.value, ranked == places.c.value))
-            .where(where)
-            .order_by(places.c.place)
-            .limit(limit)
-            .lateral("first")
-        )
-        return (
-            select(keys.c.value.label(group), *(c for c in first.c))
-            .select_from(keys)
-            .join(first, true())
-            .order_by(keys.c.value, first.c.place)
-        )
-    place = case({value: n for n, value in enumerate(ranking, start=1)}, value=ranked)
-    numbered = (
-        select(key, ranked, *columns, func.row_number().over(partition_by=key, order_by=place).label("place"))
         .where(key.in_(list(groups)), ranked.in_(list(ranking)), where)
         .subquery()
     )
-    return select(numbered).where(numbered.c.place <= limit).order_by(numbered.c[group], numbered.c.place)
+    answer: dict[Any, tuple[list[int], list[Any]]] = {}
+    for name, at, found in await (await session.connection()).execute(
+        select(rows.c[group], rows.c.place, rows.c.value).where(rows.c.n <= limit).order_by(rows.c[group], rows.c.place)
+    ):
+        places_of, values_of = answer.setdefault(name, ([], []))
+        places_of.append(at)
+        values_of.append(found)
+    return answer
+
+
+@lru_cache(maxsize=16)
+def _first_by_rank(
+    table: Table, group: str, ranked_by: str, where: ColumnElement[bool], value: ColumnElement[Any], *, whole: bool
+) -> Select[Any]:
+    """PostgreSQL's statement for `first_by_rank`, built once: bound to `groups`, `ranking` and `limit`."""
+    key, ranked = table.c[group], table.c[ranked_by]
+    places = (
+        func.unnest(bindparam("ranking", type_=postgresql.ARRAY(ranked.type)))
+        .table_valued(column("value", ranked.type), with_ordinality="place")
+        .render_derived(name="places")
+    )
+    place = (places.c.place - 1).label("place")
+    names = bindparam("groups", type_=postgresql.ARRAY(key.type))
+    if whole:
+        # The groups' rows first, then joined to the whole ranking by hash. Left to itself the planner,
+        # which takes an unnested array for 10 rows, may probe the index once per ranked value instead.
+        held = (
+            select(key.label("group"), ranked.label("ranked"), value.label("value"))
+            .where(key == any_(names), where)
+            .cte("held")
+            .prefix_with("MATERIALIZED")
+        )
+        return (
+            select(
+                held.c.group,
+                func.array_agg(aggregate_order_by(place, place)),
+                func.array_agg(aggregate_order_by(held.c.value, place)),
+            )
+            .select_from(held)
+            .join(places, held.c.ranked == places.c.value)
+            .group_by(held.c.group)
+        )
+    keys = func.unnest(names).table_valued(column("value", key.type)).render_derived(name="keys")
+    first = (
+        select(place, value.label("value"))
+        .select_from(places)
+        .join(table, and_(key == keys.c.value, ranked == places.c.value))
+        .where(where)
+        .order_by(places.c.place)
+        .limit(bindparam("limit", type_=Integer))
+        .lateral("first")
+    )
+    at = first.c.place
+    return (
+        select(
+            keys.c.value,
+            func.array_agg(aggregate_order_by(at, at)),
+            func.array_agg(aggregate_order_by(first.c.value, at)),
+        )
+        .select_from(keys)
+        .join(first, true())
+        .group_by(keys.c.value)
+    )
 
 
 async def next_in_sequence(session: AsyncSession, table: Table, *, column_name: str, sequence: str) -> int:

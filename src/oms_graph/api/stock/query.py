@@ -86,7 +86,7 @@ class StockQuery:
             found = await pools.channel_with_pool(session, channel) if channel is not None else None
             if channel is not None and found is None:
                 raise DomainError.one(ErrorCode.UNKNOWN_CHANNEL, ["channel"], f"no channel with code {channel!r}")
-            views = await network.availability(
+            answer = await network.availability(
                 session,
                 skus=skus,
                 near=(near.latitude, near.longitude) if near else None,
@@ -94,19 +94,22 @@ class StockQuery:
                 channel_id=found.id if found is not None else None,
                 pool=pools.pool_from_row(found),
             )
-        location = LocationShapes()
+        # One schema object per location met, then one small object per (sku, location): up to 100,000.
+        location, ranked = LocationShapes(), answer.ranked
+        met = {
+            p: (location(ranked[p].location), ranked[p].distance_km)
+            for p in set().union(*(v.places for v in answer.skus))
+        }
         return [
             Availability(
                 sku=v.sku,
                 available_to_promise=v.available_to_promise,
                 locations=[
-                    LocationAvailability(
-                        location=location(e.location), available=e.available, distance_km=e.distance_km
-                    )
-                    for e in v.locations
+                    LocationAvailability(location=met[p][0], available=n, distance_km=met[p][1])
+                    for p, n in zip(v.places, v.units, strict=True)
                 ],
             )
-            for v in views
+            for v in answer.skus
         ]
 
     @strawberry.field(

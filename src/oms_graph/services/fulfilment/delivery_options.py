@@ -100,7 +100,7 @@ async def _deliveries(
     now: datetime,
     http_carriers: Mapping[str, str],
 ) -> list[DeliveryOption]:
-    promisable = await availability(session, skus=list(wanted.lines), near=None, max_locations=0)
+    promisable = (await availability(session, skus=list(wanted.lines), near=None, max_locations=0)).skus
     if any(a.available_to_promise < wanted.lines[a.sku] for a in promisable):
         return []
     _, profile = await profile_of_channel(session, channel_id=channel_id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.dialect import first_by_rank
@@ -17,16 +17,15 @@ from oms_graph.domain.catalog import check_coordinates
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
 from oms_graph.domain.pools import Pool
-from oms_graph.services.stock import figures, ledger, pools
+from oms_graph.services.stock import figures, pools
 
 MAX_AVAILABILITY_SKUS = 500
 MAX_SNAPSHOT_PAGE = 1000  # skus per page of a snapshot
 
 
-@dataclass(frozen=True)
-class LocationAvailabilityView:
+@dataclass(slots=True)
+class RankedLocation:
     location: Any  # a locations row: the ORM Location's attributes, without the ORM
-    available: int
     distance_km: float | None
 
 
@@ -34,24 +33,39 @@ class LocationAvailabilityView:
 class AvailabilityView:
     sku: str
     available_to_promise: int = 0
-    locations: list[LocationAvailabilityView] = field(default_factory=list)
+    # Where it sits, nearest first: indexes into the answer's `ranked` locations, and the units each holds.
+    places: list[int] = field(default_factory=list)
+    units: list[int] = field(default_factory=list)
 
 
-async def network_figures(session: AsyncSession, skus: Sequence[str]) -> dict[str, int]:
-    """Per sku (of the known ones among `skus`), what the network can promise a new delivery order."""
+@dataclass
+class NetworkAvailability:
+    skus: list[AvailabilityView]  # in the order asked
+    ranked: list[RankedLocation]  # the locations looked at, nearest first (by code without `near`)
+
+
+def _network_figures() -> Select[Any]:
     level = figures.levels.c
     capacity = (
         select(level.sku, func.sum(figures.promise_capacity()).label("units"))
         .join(Location, Location.id == level.location_id)
-        .where(level.sku.in_(list(skus)))
+        .where(level.sku.in_(bindparam("b_skus", expanding=True)))
         .group_by(level.sku)
         .subquery()
     )
-    rows = await session.execute(
+    return (
         select(Product.sku, capacity.c.units, Product.promised)
         .outerjoin(capacity, capacity.c.sku == Product.sku)
-        .where(Product.sku.in_(list(skus)))
+        .where(Product.sku.in_(bindparam("b_skus", expanding=True)))
     )
+
+
+_NETWORK_FIGURES = _network_figures()
+
+
+async def network_figures(session: AsyncSession, skus: Sequence[str]) -> dict[str, int]:
+    """Per sku (of the known ones among `skus`), what the network can promise a new delivery order."""
+    rows = await (await session.connection()).execute(_NETWORK_FIGURES, {"b_skus": list(skus)})
     return {sku: max(0, int(units or 0) - promised) for sku, units, promised in rows}
 
 
@@ -63,6 +77,10 @@ async def channel_figures(session: AsyncSession, *, channel_id: uuid.UUID, skus:
     return pools.sent(pool, await pools.channel_figures(session, channel_id=channel_id, pool=pool, network=network))
 
 
+_ACTIVE_LOCATIONS = select(Location.__table__).where(Location.active.is_(True))
+_SELLABLE = figures.AVAILABLE > 0
+
+
 async def availability(
     session: AsyncSession,
     *,
@@ -71,7 +89,7 @@ async def availability(
     max_locations: int | None = None,
     channel_id: uuid.UUID | None = None,
     pool: Pool | None = None,
-) -> list[AvailabilityView]:
+) -> NetworkAvailability:
     """Per sku: what a delivery order can be promised network-wide (for a channel held to a `pool`: within
     it), and where it sits (nearest first; with a pool, only its locations)."""
     errors = ErrorList()
@@ -85,7 +103,6 @@ async def availability(
         errors.add(ErrorCode.INVALID_INPUT, ["maxLocations"], "must not be negative")
     errors.raise_if_any()
     unique = list(dict.fromkeys(skus))
-    units = figures.AVAILABLE
 
     # Three statements whatever the number of skus: the skus with what they can still promise, the active
     # locations, and per sku the nearest locations with stock (ranked here, walked by the database).
@@ -99,38 +116,29 @@ async def availability(
     result = {sku: AvailabilityView(sku, known[sku]) for sku in unique}
 
     # Plain rows, not ORM objects: hundreds of locations are read on every call.
-    active = await session.execute(select(Location.__table__).where(Location.active.is_(True)))
-    locations: dict[uuid.UUID, Any] = {loc.id: loc for loc in active}
-    if pool is not None:
-        locations = {
-            loc_id: loc
-            for loc_id, loc in locations.items()
-            if pool.feeds(code=loc.code, kind=loc.kind, region=loc.region)
-        }
-    distances = (
-        {loc_id: distance_km(near[0], near[1], loc.latitude, loc.longitude) for loc_id, loc in locations.items()}
-        if near is not None
-        else {}
+    active = await (await session.connection()).execute(_ACTIVE_LOCATIONS)
+    locations = [loc for loc in active if pool is None or pool.feeds(code=loc.code, kind=loc.kind, region=loc.region)]
+    ranked = sorted(
+        (
+            RankedLocation(loc, distance_km(near[0], near[1], loc.latitude, loc.longitude) if near else None)
+            for loc in locations
+        ),
+        key=lambda r: (r.distance_km or 0.0, r.location.code),
     )
-    ranking = sorted(locations, key=lambda i: (distances.get(i, 0.0), locations[i].code))
-    limit = len(ranking) if max_locations is None else max_locations
-    if ranking and limit > 0:
-        nearest = await session.execute(
-            first_by_rank(
-                session,
-                ledger.levels,
-                group="sku",
-                groups=unique,
-                ranked_by="location_id",
-                ranking=ranking,
-                limit=limit,
-                where=units > 0,
-                columns=[units.label("sellable")],
-            )
-        )
-        for sku, loc_id, sellable, _place in nearest:
-            result[sku].locations.append(LocationAvailabilityView(locations[loc_id], sellable, distances.get(loc_id)))
-    return [result[sku] for sku in skus]
+    stocked = await first_by_rank(
+        session,
+        figures.levels,
+        group="sku",
+        groups=unique,
+        ranked_by="location_id",
+        ranking=[r.location.id for r in ranked],
+        limit=len(ranked) if max_locations is None else max_locations,
+        where=_SELLABLE,
+        value=figures.AVAILABLE,
+    )
+    for sku, (places, sellable) in stocked.items():
+        result[sku].places, result[sku].units = places, sellable
+    return NetworkAvailability([result[sku] for sku in skus], ranked)
 
 
 async def availability_snapshot(
