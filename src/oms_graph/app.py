@@ -18,6 +18,7 @@ from oms_graph.api.documents import document_routes
 from oms_graph.api.imports import ImportQueue, import_routes
 from oms_graph.api.limits import BodyLimit
 from oms_graph.api.schema import schema
+from oms_graph.api.sockets import SocketsToView
 from oms_graph.api.throttle import RedisBuckets
 from oms_graph.api.view import GraphQLView
 from oms_graph.config import Settings
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             Middleware(RequestIds),
             Middleware(CountRequests),
             Middleware(BodyLimit, limit=settings.max_body_bytes, paths={"/imports/": settings.max_import_bytes}),
+            Middleware(SocketsToView, view=view, path="/graphql"),
         ],
         lifespan=lifespan,
     )
