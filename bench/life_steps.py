@@ -37,6 +37,8 @@ from bench import faults as life  # noqa: E402
 from bench.profile_life import cpu_seconds, postgres_cpu, postgres_cpu_since  # noqa: E402
 from bench.server import start_server  # noqa: E402
 from oms_graph.adapters import outbound  # noqa: E402
+from oms_graph.cli import use_uvloop  # noqa: E402
+from oms_graph.memory import tune_collector  # noqa: E402
 from oms_graph.api.node import encode_id  # noqa: E402
 from oms_graph.db.engine import create_database  # noqa: E402
 from oms_graph.db.models import (  # noqa: E402
@@ -154,6 +156,7 @@ async def main(orders: int, spy: str | None) -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
+        tune_collector()
         caller, rng, rows = Caller(base), random.Random(1), []
         city = life.CITIES[0]
         near = {"latitude": city[0], "longitude": city[1]}
@@ -285,4 +288,5 @@ if __name__ == "__main__":
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--spy", metavar="FILE", help="py-spy's raw samples of the server, into FILE")
     args = parser.parse_args()
+    use_uvloop()  # the actors run here as `oms-graph worker` runs them: on uvloop, the collector tuned
     asyncio.run(main(args.orders, args.spy))
