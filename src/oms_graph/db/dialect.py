@@ -51,6 +51,18 @@ def insert_for(session: AsyncSession, table):  # type: ignore[no-untyped-def]
     raise NotImplementedError(f"dialect {name} is not supported")
 
 
+def insert_or_nothing(session: AsyncSession, table: Table, returning: ColumnElement[Any]) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING `returning`, built once per dialect and table (the values
+    come with each execution): no row comes back when a unique key was taken."""
+    return _insert_or_nothing(dialect_of(session), table, returning)
+
+
+@lru_cache(maxsize=16)
+def _insert_or_nothing(dialect: str, table: Table, returning: ColumnElement[Any]) -> Any:
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert.on_conflict_do_nothing().returning(returning)
+
+
 async def hold_lock(session: AsyncSession, key: int) -> None:
     """Take a lock one transaction holds at a time until it ends (PostgreSQL advisory lock); SQLite's write
     transaction holds the whole database already."""

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
@@ -165,13 +165,14 @@ async def pack(
     return work.fulfilment
 
 
+_SHIPMENT_LOCKED = select(Shipment).where(Shipment.fulfilment_id == bindparam("b_fulfilment")).with_for_update()
+
+
 async def ship(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Principal) -> Fulfilment:
     """The parcels go to the driver: the units leave the location (onHand, reserved) and the promise."""
     work = await steps.for_work(session, fulfilment_id, principal)
     target = steps.move(work, Action.SHIP)
-    shipment = await session.scalar(
-        select(Shipment).where(Shipment.fulfilment_id == work.fulfilment.id).with_for_update()
-    )
+    shipment = await session.scalar(_SHIPMENT_LOCKED, {"b_fulfilment": work.fulfilment.id})
     if shipment is None or shipment.status != ShipmentStatus.BOOKED:
         state = shipment.status if shipment is not None else "missing"
         raise DomainError.one(

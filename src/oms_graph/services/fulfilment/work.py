@@ -78,6 +78,17 @@ _LOCK_FULFILMENT = (
 )
 
 
+_LINES = (
+    select(FulfilmentLine).where(FulfilmentLine.fulfilment_id == bindparam("b_fulfilment")).order_by(FulfilmentLine.sku)
+)
+# An order's lines of some skus, in line order.
+_LINES_OF_SKUS = (
+    select(OrderLine)
+    .where(OrderLine.order_id == bindparam("b_order"), OrderLine.sku.in_(bindparam("b_skus", expanding=True)))
+    .order_by(OrderLine.line_no)
+)
+
+
 def move(work: Work, action: Action) -> FulfilmentStatus:
     target = rules.next_status(action, work.status, work.method)
     if target is None:
@@ -90,9 +101,7 @@ def move(work: Work, action: Action) -> FulfilmentStatus:
 
 
 async def lines(session: AsyncSession, fulfilment: Fulfilment) -> list[FulfilmentLine]:
-    rows = await session.scalars(
-        select(FulfilmentLine).where(FulfilmentLine.fulfilment_id == fulfilment.id).order_by(FulfilmentLine.sku)
-    )
+    rows = await session.scalars(_LINES, {"b_fulfilment": fulfilment.id})
     return list(rows)
 
 
@@ -143,9 +152,7 @@ async def leave(session: AsyncSession, work: Work, units: dict[str, int], *, rea
 
 async def count_shipped(session: AsyncSession, order_id: uuid.UUID, units: dict[str, int]) -> Decimal:
     """Spread shipped units over the order's lines of each sku, in line order; what they are worth."""
-    lines = await session.scalars(
-        select(OrderLine).where(OrderLine.order_id == order_id, OrderLine.sku.in_(units)).order_by(OrderLine.line_no)
-    )
+    lines = await session.scalars(_LINES_OF_SKUS, {"b_order": order_id, "b_skus": list(units)})
     left, value = dict(units), Decimal(0)
     for line in lines:
         take = min(left[line.sku], line.quantity - line.quantity_cancelled - line.quantity_shipped)
@@ -177,9 +184,7 @@ async def cancel_pickup_units(session: AsyncSession, work: Work, units: dict[str
 
 
 async def cancel_units(session: AsyncSession, order: Order, units: dict[str, int], principal: Principal) -> None:
-    lines = await session.scalars(
-        select(OrderLine).where(OrderLine.order_id == order.id, OrderLine.sku.in_(units)).order_by(OrderLine.line_no)
-    )
+    lines = await session.scalars(_LINES_OF_SKUS, {"b_order": order.id, "b_skus": list(units)})
     left = dict(units)
     for line in lines:
         take = min(left[line.sku], line.quantity - line.quantity_cancelled - line.quantity_shipped)

@@ -13,17 +13,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.payments.base import is_known as payment_provider_known
 from oms_graph.config import Settings
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import dialect_of, insert_rows, next_in_sequence
+from oms_graph.db.dialect import insert_or_nothing, insert_rows, next_in_sequence
 from oms_graph.db.models import Channel, Location, Order, OrderLine, Product
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
@@ -47,15 +45,9 @@ NAMES = select(products_table.c.sku, products_table.c.name).where(
 )
 
 
-@lru_cache(maxsize=4)
-def _insert_order(dialect: str) -> Any:
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(orders_table)
-    return insert.on_conflict_do_nothing().returning(orders_table.c.id)
-
-
 def insert_order(session: AsyncSession) -> Any:
     """INSERT of an order row that does nothing (returns no id) when its key or external id is taken."""
-    return _insert_order(dialect_of(session))
+    return insert_or_nothing(session, orders_table, orders_table.c.id)
 
 
 class AlreadyPlaced(Exception):

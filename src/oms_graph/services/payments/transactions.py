@@ -15,12 +15,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.payments import PaymentRequest
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import insert_for
+from oms_graph.db.dialect import insert_or_nothing
 from oms_graph.db.models import Fulfilment, Order, PaymentTransaction, Return
 from oms_graph.domain import payments as rules
 from oms_graph.domain.events import EventType
@@ -79,8 +79,7 @@ async def request_payment(
         "created_at": now,
         "updated_at": now,
     }
-    asked = insert_for(session, _transactions).values(transaction).on_conflict_do_nothing()
-    if await session.scalar(asked.returning(_transactions.c.id)) is None:
+    if await session.scalar(insert_or_nothing(session, _transactions, _transactions.c.id), transaction) is None:
         return False
     data = {
         "transaction": str(transaction["id"]),
@@ -96,6 +95,18 @@ async def request_payment(
     return True
 
 
+# A capture of the order that was not declined (a declined one took no delivery).
+_CAPTURED_BEFORE = (
+    select(PaymentTransaction.id)
+    .where(
+        PaymentTransaction.order_id == bindparam("b_order"),
+        PaymentTransaction.kind == PaymentKind.CAPTURE,
+        PaymentTransaction.status != TransactionStatus.FAILED,
+    )
+    .limit(1)
+)
+
+
 async def capture_handover(
     session: AsyncSession, *, order: Order, fulfilment: Fulfilment, handover: Handover, actor: str
 ) -> None:
@@ -103,13 +114,7 @@ async def capture_handover(
     order's payment method takes money at this moment."""
     if not rules.captures_at(PaymentMethod(order.payment_method), handover) or fulfilment.value is None:
         return
-    captured_before = await session.scalar(
-        select(PaymentTransaction.id).where(
-            PaymentTransaction.order_id == order.id,
-            PaymentTransaction.kind == PaymentKind.CAPTURE,
-            PaymentTransaction.status != TransactionStatus.FAILED,  # a declined one took no delivery
-        )
-    )
+    captured_before = await session.scalar(_CAPTURED_BEFORE, {"b_order": order.id})
     amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=captured_before is None)
     if amount > 0:  # asked for once: a second handover of the same fulfilment asks for nothing more
         await request_payment(
