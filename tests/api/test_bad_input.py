@@ -21,6 +21,7 @@ from tests.factories import (
     small_chain,
     snapshot,
 )
+from tests.fulfilment_steps import QUEUE
 
 CASES = {
     "unknown location": (
@@ -175,6 +176,8 @@ async def test_bad_input_is_answered_with_code_and_field_and_writes_nothing(api,
             ["near", "latitude"],
         ),
         (AVAILABILITY, {"skus": ["SKU-1"], "channel": "nope"}, "UNKNOWN_CHANNEL", ["channel"]),
+        (QUEUE, {"loc": "NOWHERE"}, "UNKNOWN_LOCATION", ["locationCode"]),
+        (QUEUE, {"loc": "NOWHERE", "status": ["PACKED"]}, "UNKNOWN_LOCATION", ["locationCode"]),
     ],
     ids=[
         "page of 1000",
@@ -186,6 +189,8 @@ async def test_bad_input_is_answered_with_code_and_field_and_writes_nothing(api,
         "no skus",
         "near out of range",
         "unknown channel",
+        "queue of an unknown location",
+        "queue of an unknown location, by status",
     ],
 )
 async def test_bad_query_arguments_are_rejected_with_code_and_field(api, admin, document, variables, code, field):

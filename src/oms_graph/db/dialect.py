@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
     Row,
@@ -63,11 +64,14 @@ def _insert_or_nothing(dialect: str, table: Table, returning: ColumnElement[Any]
     return insert.on_conflict_do_nothing().returning(returning)
 
 
+_ADVISORY_LOCK = select(func.pg_advisory_xact_lock(bindparam("b_key", type_=BigInteger)))
+
+
 async def hold_lock(session: AsyncSession, key: int) -> None:
     """Take a lock one transaction holds at a time until it ends (PostgreSQL advisory lock); SQLite's write
     transaction holds the whole database already."""
     if dialect_of(session) == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(key)))
+        await session.execute(_ADVISORY_LOCK, {"b_key": key})
 
 
 def seconds_between(session: AsyncSession, start: Any, end: Any) -> ColumnElement[Any]:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField, Selection
@@ -67,13 +67,15 @@ async def _by_id(session: AsyncSession, model: Any, ids: Sequence[uuid.UUID]) ->
 def _children(model: Any, parent: str, *order_by: str) -> Fetch:
     """A batch function reading the rows of `model` whose `parent` column is one of the keys, grouped by key."""
 
+    statement = (
+        select(model)
+        .where(getattr(model, parent).in_(bindparam("b_keys", expanding=True)))
+        .order_by(*(getattr(model, name) for name in order_by))
+    )
+
     async def fetch(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
         grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-        column = getattr(model, parent)
-        rows = await session.scalars(
-            select(model).where(column.in_(keys)).order_by(*(getattr(model, name) for name in order_by))
-        )
-        for row in rows:
+        for row in await session.scalars(statement, {"b_keys": list(keys)}):
             grouped[getattr(row, parent)].append(row)
         return [grouped[k] for k in keys]
 
@@ -106,8 +108,11 @@ def location(info: Info) -> DataLoader[uuid.UUID, models.Location]:
     return _loader(info, "locations", lambda session, ids: _by_id(session, models.Location, ids))
 
 
+_SHIPMENTS = select(models.Shipment).where(models.Shipment.fulfilment_id.in_(bindparam("b_ids", expanding=True)))
+
+
 async def _shipments(session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID]) -> list[models.Shipment | None]:
-    rows = await session.scalars(select(models.Shipment).where(models.Shipment.fulfilment_id.in_(fulfilment_ids)))
+    rows = await session.scalars(_SHIPMENTS, {"b_ids": list(fulfilment_ids)})
     found = {s.fulfilment_id: s for s in rows}
     return [found.get(i) for i in fulfilment_ids]
 

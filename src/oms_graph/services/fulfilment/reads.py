@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.models import Fulfilment, Location
@@ -23,6 +23,23 @@ class FulfilmentPage:
     has_next: bool
 
 
+# A location's queue by its code, oldest first (the location is looked up only when the page is empty).
+_QUEUE = (
+    select(Fulfilment)
+    .join(Location, Location.id == Fulfilment.location_id)
+    .where(Location.code == bindparam("b_code"), Fulfilment.status.in_(bindparam("b_statuses", expanding=True)))
+    .order_by(Fulfilment.created_at, Fulfilment.id)
+    .limit(bindparam("b_limit"))
+)
+_QUEUE_AFTER = _QUEUE.where(
+    or_(
+        Fulfilment.created_at > bindparam("b_at"),
+        and_(Fulfilment.created_at == bindparam("b_at"), Fulfilment.id > bindparam("b_last")),
+    )
+)
+_LOCATION_ID = select(Location.id).where(Location.code == bindparam("b_code"))
+
+
 async def location_queue(
     session: AsyncSession,
     *,
@@ -35,16 +52,13 @@ async def location_queue(
     """A location's fulfilments, oldest first (the order work is done in), optionally in some statuses."""
     if not principal.may_use_location(location_code):
         raise DomainError.one(ErrorCode.PERMISSION_DENIED, ["locationCode"], "a STORE key reads its own queue only")
-    location_id = await session.scalar(select(Location.id).where(Location.code == location_code))
-    if location_id is None:
+    values = {"b_code": location_code, "b_statuses": list(statuses or FulfilmentStatus), "b_limit": first + 1}
+    if after is None:
+        rows = list(await session.scalars(_QUEUE, values))
+    else:
+        rows = list(await session.scalars(_QUEUE_AFTER, {**values, "b_at": after[0], "b_last": after[1]}))
+    if not rows and await session.scalar(_LOCATION_ID, {"b_code": location_code}) is None:
         raise DomainError.one(ErrorCode.UNKNOWN_LOCATION, ["locationCode"], f"no location with code {location_code!r}")
-    stmt = select(Fulfilment).where(Fulfilment.location_id == location_id)
-    if statuses:
-        stmt = stmt.where(Fulfilment.status.in_(list(statuses)))
-    if after is not None:
-        at, last = after
-        stmt = stmt.where(or_(Fulfilment.created_at > at, and_(Fulfilment.created_at == at, Fulfilment.id > last)))
-    rows = list(await session.scalars(stmt.order_by(Fulfilment.created_at, Fulfilment.id).limit(first + 1)))
     return FulfilmentPage(rows[:first], len(rows) > first)
 
 
