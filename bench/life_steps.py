@@ -37,9 +37,8 @@ from bench import faults as life  # noqa: E402
 from bench.profile_life import cpu_seconds, postgres_cpu, postgres_cpu_since  # noqa: E402
 from bench.server import start_server  # noqa: E402
 from oms_graph.adapters import outbound  # noqa: E402
-from oms_graph.cli import use_uvloop  # noqa: E402
-from oms_graph.memory import tune_collector  # noqa: E402
 from oms_graph.api.node import encode_id  # noqa: E402
+from oms_graph.cli import use_uvloop  # noqa: E402
 from oms_graph.db.engine import create_database  # noqa: E402
 from oms_graph.db.models import (  # noqa: E402
     Fulfilment,
@@ -50,6 +49,7 @@ from oms_graph.db.models import (  # noqa: E402
     PaymentTransaction,
     Shipment,
 )
+from oms_graph.memory import tune_collector  # noqa: E402
 from oms_graph.tasks import actors as tasks  # noqa: E402
 from oms_graph.tasks.broker import build_broker  # noqa: E402
 

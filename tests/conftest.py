@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from oms_graph.adapters import outbound
 from oms_graph.app import create_app
+from oms_graph.cli import server_options
 from oms_graph.config import Settings
 from oms_graph.db.base import Base
 from oms_graph.db.engine import Database, create_database, database_lost
@@ -133,7 +134,7 @@ def free_port() -> int:
 async def serving(app: Any) -> AsyncIterator[str]:
     """A real uvicorn server on loopback for the app, for the block; its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **server_options())
     instance = uvicorn.Server(config)
     task = asyncio.create_task(instance.serve())
     while not instance.started:
