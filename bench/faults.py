@@ -98,6 +98,7 @@ class Plan:
     subscribers: int = 4
     drain_seconds: float = 180
     tablets: int = 1  # per shipping location, each working its share of the queue
+    rate: float | None = None  # orders a second over all shoppers (paced); None: each places as fast as it can
 
 
 @dataclass
@@ -226,10 +227,16 @@ class Client:
             await asyncio.sleep(0.2)
 
 
-async def shopper(n: int, client: Client, key: str, skus: list[str], stop: asyncio.Event, accepted: dict) -> None:
+async def shopper(
+    n: int, client: Client, key: str, skus: list[str], stop: asyncio.Event, accepted: dict, every: float = 0
+) -> None:
+    """A shopper looks at availability, then places an order; with `every`, one a that many seconds."""
     rng = random.Random(n)
     count = 0
+    start = time.monotonic() + rng.uniform(0, every)  # paced shoppers start spread over one period
     while not stop.is_set():
+        if every:
+            await asyncio.sleep(max(0.0, start + count * every - time.monotonic()))
         latitude, longitude, city = rng.choice(CITIES)
         near = {"latitude": latitude + rng.uniform(-0.1, 0.1), "longitude": longitude + rng.uniform(-0.1, 0.1)}
         wanted = rng.sample(skus, 2)
@@ -526,8 +533,12 @@ async def run(plan: Plan, folder: Path) -> Report:
         ]
         await asyncio.sleep(1)
         started = time.monotonic()
+        every = plan.shoppers / plan.rate if plan.rate else 0.0
         load = [
-            *[shopper(n, clients[n], keys["storefront"], keys["skus"], stop, accepted) for n in range(plan.shoppers)],
+            *[
+                shopper(n, clients[n], keys["storefront"], keys["skus"], stop, accepted, every)
+                for n in range(plan.shoppers)
+            ],
             *[
                 tablet(code, clients[plan.shoppers + i], key, stop, share=(k, plan.tablets))
                 for i, (code, key, k) in enumerate(tablets)
@@ -609,11 +620,18 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=4)
     parser.add_argument("--tablets", type=int, default=1, help="tablets per shipping location")
     parser.add_argument("--no-postgres-restart", action="store_true")
+    parser.add_argument("--rate", type=float, help="orders a second over all shoppers (default: as fast as they can)")
     args = parser.parse_args()
     if not args.no_postgres_restart and (why := postgres_restartable()):
         sys.exit(f"cannot restart PostgreSQL: {why}; run with --no-postgres-restart")
     plan = Plan(
-        args.seconds, args.kills, not args.no_postgres_restart, args.shoppers, args.subscribers, tablets=args.tablets
+        args.seconds,
+        args.kills,
+        not args.no_postgres_restart,
+        args.shoppers,
+        args.subscribers,
+        tablets=args.tablets,
+        rate=args.rate,
     )
     folder = Path(tempfile.mkdtemp(prefix="oms-faults-"))
     report = asyncio.run(run(plan, folder))
