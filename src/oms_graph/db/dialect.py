@@ -262,16 +262,7 @@ def _first_by_rank(
             .cte("held")
             .prefix_with("MATERIALIZED")
         )
-        return (
-            select(
-                held.c.group,
-                func.array_agg(aggregate_order_by(place, place)),
-                func.array_agg(aggregate_order_by(held.c.value, place)),
-            )
-            .select_from(held)
-            .join(places, held.c.ranked == places.c.value)
-            .group_by(held.c.group)
-        )
+        return _arrays_per_group(held.c.group, place, held.c.value, held.join(places, held.c.ranked == places.c.value))
     keys = func.unnest(names).table_valued(column("value", key.type)).render_derived(name="keys")
     first = (
         select(place, value.label("value"))
@@ -282,16 +273,17 @@ def _first_by_rank(
         .limit(bindparam("limit", type_=Integer))
         .lateral("first")
     )
-    at = first.c.place
+    return _arrays_per_group(keys.c.value, first.c.place, first.c.value, keys.join(first, true()))
+
+
+def _arrays_per_group(group: Any, place: Any, value: Any, rows: Any) -> Select[Any]:
+    """Per group: its places and its values, each an array in place order."""
     return (
         select(
-            keys.c.value,
-            func.array_agg(aggregate_order_by(at, at)),
-            func.array_agg(aggregate_order_by(first.c.value, at)),
+            group, func.array_agg(aggregate_order_by(place, place)), func.array_agg(aggregate_order_by(value, place))
         )
-        .select_from(keys)
-        .join(first, true())
-        .group_by(keys.c.value)
+        .select_from(rows)
+        .group_by(group)
     )
 
 
