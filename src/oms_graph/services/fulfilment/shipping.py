@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.carriers import Booking, Parcel, ShipmentRequest, documents
@@ -34,17 +34,20 @@ class ToBook:
     request: ShipmentRequest
 
 
+# A shipment with what its booking needs: the order's address and customer, the location it leaves.
+_TO_BOOK = (
+    select(Shipment, Order.delivery_address, Order.customer, Location)
+    .join(Fulfilment, Fulfilment.id == Shipment.fulfilment_id)
+    .join(Order, Order.id == Fulfilment.order_id)
+    .join(Location, Location.id == Fulfilment.location_id)
+    .where(Shipment.id == bindparam("b_shipment"))
+)
+_SHIPMENT_LOCKED = select(Shipment).where(Shipment.id == bindparam("b_shipment")).with_for_update()
+
+
 async def booking_request(session: AsyncSession, *, shipment_id: uuid.UUID) -> ToBook | None:
     """What to ask the carrier for a BOOKING shipment; None for any other (nothing to do)."""
-    row = (
-        await session.execute(
-            select(Shipment, Order.delivery_address, Order.customer, Location)
-            .join(Fulfilment, Fulfilment.id == Shipment.fulfilment_id)
-            .join(Order, Order.id == Fulfilment.order_id)
-            .join(Location, Location.id == Fulfilment.location_id)
-            .where(Shipment.id == shipment_id)
-        )
-    ).first()
+    row = (await session.execute(_TO_BOOK, {"b_shipment": shipment_id})).first()
     if row is None or row.Shipment.status != ShipmentStatus.BOOKING:
         return None
     shipment, address, customer, location = row
@@ -151,7 +154,7 @@ async def _locked(session: AsyncSession, shipment_id: uuid.UUID) -> tuple[Shipme
     order_id = await lock_order_of_shipment(session, shipment_id=shipment_id)
     if order_id is None:
         return None
-    shipment = await session.scalar(select(Shipment).where(Shipment.id == shipment_id).with_for_update())
+    shipment = await session.scalar(_SHIPMENT_LOCKED, {"b_shipment": shipment_id})
     assert shipment is not None
     return shipment, order_id
 

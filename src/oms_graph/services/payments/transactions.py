@@ -156,15 +156,16 @@ async def refund_return(
     return amount
 
 
+_PENDING_CALL = (
+    select(PaymentTransaction, Order.number, Order.payment_reference)
+    .join(Order, Order.id == PaymentTransaction.order_id)
+    .where(PaymentTransaction.id == bindparam("b_transaction"))
+)
+
+
 async def pending_call(session: AsyncSession, *, transaction_id: uuid.UUID) -> PendingCall | None:
     """The call to make for a transaction, or None when it was answered already."""
-    found = (
-        await session.execute(
-            select(PaymentTransaction, Order.number, Order.payment_reference)
-            .join(Order, Order.id == PaymentTransaction.order_id)
-            .where(PaymentTransaction.id == transaction_id)
-        )
-    ).first()
+    found = (await session.execute(_PENDING_CALL, {"b_transaction": transaction_id})).first()
     if found is None or found[0].status != TransactionStatus.PENDING:
         return None
     transaction, number, reference = found
@@ -260,28 +261,32 @@ async def failed(
     return transaction
 
 
+_TRANSACTION_LOCKED = (
+    select(PaymentTransaction).where(PaymentTransaction.id == bindparam("b_transaction")).with_for_update()
+)
+
+
 async def _locked(session: AsyncSession, transaction_id: uuid.UUID) -> tuple[PaymentTransaction, Order] | None:
     """A pending transaction and its order, locked order first (the lock order of every order change)."""
     order = await lock_order_of_payment(session, transaction_id=transaction_id)
     if order is None:
         return None
-    transaction = await session.scalar(
-        select(PaymentTransaction).where(PaymentTransaction.id == transaction_id).with_for_update()
-    )
+    transaction = await session.scalar(_TRANSACTION_LOCKED, {"b_transaction": transaction_id})
     if order is None or transaction is None or transaction.status != TransactionStatus.PENDING:
         return None
     return transaction, order
+
+
+_CALLS = select(
+    PaymentTransaction.id, PaymentTransaction.kind, PaymentTransaction.status, PaymentTransaction.amount
+).where(PaymentTransaction.order_id == bindparam("b_order"))
 
 
 async def _calls(
     session: AsyncSession, order_id: uuid.UUID, *, now_done: tuple[uuid.UUID, TransactionStatus] | None = None
 ) -> list[Call]:
     """The order's payment calls; `now_done`: one of them with the status it is being given."""
-    rows = await session.execute(
-        select(
-            PaymentTransaction.id, PaymentTransaction.kind, PaymentTransaction.status, PaymentTransaction.amount
-        ).where(PaymentTransaction.order_id == order_id)
-    )
+    rows = await session.execute(_CALLS, {"b_order": order_id})
     done_id, done_status = now_done or (None, None)
     return [
         Call(PaymentKind(kind), done_status if id_ == done_id and done_status else TransactionStatus(status), amount)
