@@ -15,6 +15,7 @@ from oms_graph.domain.payments import (
     PaymentKind,
     TransactionStatus,
     capture_amount,
+    captured_before,
     captures_at,
     refundable,
 )
@@ -44,6 +45,20 @@ def test_money_is_taken_when_the_goods_reach_the_customer_for_that_payment_metho
 def test_the_first_capture_carries_the_delivery_price():
     assert capture_amount(Decimal("20.00"), delivery_price=Decimal("4.90"), first=True) == Decimal("24.90")
     assert capture_amount(Decimal("20.00"), delivery_price=Decimal("4.90"), first=False) == Decimal("20.00")
+
+
+@pytest.mark.parametrize(
+    ("calls", "expected"),
+    [
+        ([], False),
+        ([call(VOID, OK, "10")], False),
+        ([call(CAPTURE, FAILED, "10")], False),  # declined: it took nothing, delivery included
+        ([call(CAPTURE, FAILED, "10"), call(CAPTURE, PENDING, "10")], True),  # being made counts
+        ([call(CAPTURE, OK, "10")], True),
+    ],
+)
+def test_a_capture_counts_as_made_unless_it_was_declined(calls, expected):
+    assert captured_before(calls) is expected
 
 
 @pytest.mark.parametrize(

@@ -208,6 +208,7 @@ async def first_by_rank(
 
     PostgreSQL answers one row per group with two arrays: it joins the whole ranking at once when the limit
     takes all of it, and otherwise walks it per group with a LATERAL index lookup that stops at `limit`.
+    Its statements are built once per (table, columns, `where`, `value`): pass expressions built once.
     SQLite, in process, numbers the rows with a window function.
     """
     if not groups or not ranking or limit <= 0:

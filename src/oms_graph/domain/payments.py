@@ -63,6 +63,12 @@ def capture_amount(value: Decimal, *, delivery_price: Decimal, first: bool) -> D
     return value + (delivery_price if first else Decimal(0))
 
 
+def captured_before(calls: Iterable[Call]) -> bool:
+    """Whether the order has a capture that was not declined (made or being made): a declined one took
+    nothing, delivery included."""
+    return any(c.kind is PaymentKind.CAPTURE and c.status is not TransactionStatus.FAILED for c in calls)
+
+
 def refundable(calls: Iterable[Call]) -> Decimal:
     """What may still be refunded: captured (or being captured) less refunded (or being refunded)."""
     captured = refunded = Decimal(0)

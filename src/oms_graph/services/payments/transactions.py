@@ -95,18 +95,6 @@ async def request_payment(
     return True
 
 
-# A capture of the order that was not declined (a declined one took no delivery).
-_CAPTURED_BEFORE = (
-    select(PaymentTransaction.id)
-    .where(
-        PaymentTransaction.order_id == bindparam("b_order"),
-        PaymentTransaction.kind == PaymentKind.CAPTURE,
-        PaymentTransaction.status != TransactionStatus.FAILED,
-    )
-    .limit(1)
-)
-
-
 async def capture_handover(
     session: AsyncSession, *, order: Order, fulfilment: Fulfilment, handover: Handover, actor: str
 ) -> None:
@@ -114,8 +102,8 @@ async def capture_handover(
     order's payment method takes money at this moment."""
     if not rules.captures_at(PaymentMethod(order.payment_method), handover) or fulfilment.value is None:
         return
-    captured_before = await session.scalar(_CAPTURED_BEFORE, {"b_order": order.id})
-    amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=captured_before is None)
+    first = not rules.captured_before(await _calls(session, order.id))
+    amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=first)
     if amount > 0:  # asked for once: a second handover of the same fulfilment asks for nothing more
         await request_payment(
             session,
@@ -133,7 +121,7 @@ async def settle_cancelled(session: AsyncSession, *, order: Order, actor: str) -
     owed = rules.refundable(calls)
     if owed > 0:
         await request_payment(session, order=order, kind=PaymentKind.REFUND, amount=owed, source="cancel", actor=actor)
-    elif not any(c.kind is PaymentKind.CAPTURE and c.status is not TransactionStatus.FAILED for c in calls):
+    elif not rules.captured_before(calls):
         await request_payment(
             session, order=order, kind=PaymentKind.VOID, amount=order.total, source="cancel", actor=actor
         )
