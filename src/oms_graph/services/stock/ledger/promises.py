@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.dialect import dialect_of, insert_for
+from oms_graph.db.dialect import arrays_of, dialect_of, unnest_of
 from oms_graph.domain.pools import Pool
 from oms_graph.services.stock.figures import network_capacity, pool_free_of
 from oms_graph.services.stock.ledger.rows import channel_promises, products
@@ -138,22 +138,49 @@ async def _add_to_channel_rows(
 async def _upsert_locked(
     session: AsyncSession, promised: Mapping[tuple[uuid.UUID, str], int]
 ) -> dict[tuple[uuid.UUID, str], Any]:
-    """Add (non-negative) promised units per (channel id, sku), making missing rows, in key order: one
-    statement that locks the rows and returns them as they are after it."""
+    """Add (non-negative) promised units per (channel id, sku), making missing rows, in key order: the rows
+    locked and as they are after it. PostgreSQL: one statement over arrays of the keys, in key order; SQLite
+    (one writer): one statement per row."""
     if not promised:
         return {}
-    stmt = insert_for(session, channel_promises).values(
-        [
-            {"channel_id": channel, "sku": sku, "promised": n, "routed": 0}
-            for (channel, sku), n in sorted(promised.items())
+    dialect = dialect_of(session)
+    statement = _upsert_returning(dialect)
+    keys = sorted(promised)
+    conn = await session.connection()
+    if dialect == "postgresql":
+        wanted = arrays_of([(channel, sku, promised[channel, sku]) for channel, sku in keys], _UPSERTED)
+        rows = list(await conn.execute(statement, wanted))
+    else:
+        rows = [
+            (
+                await conn.execute(
+                    statement, {"u_channel_id": channel, "u_sku": sku, "u_promised": promised[channel, sku]}
+                )
+            ).one()
+            for channel, sku in keys
         ]
-    )
+    return {(row.channel_id, row.sku): row for row in rows}
+
+
+_UPSERTED = ("channel_id", "sku", "promised")
+
+
+@lru_cache(maxsize=4)
+def _upsert_returning(dialect: str) -> Any:
     c = channel_promises.c
+    if dialect == "postgresql":
+        given = unnest_of(channel_promises, _UPSERTED)
+        stmt = postgresql.insert(channel_promises).from_select(
+            [*_UPSERTED, "routed"], select(*(given.c[n] for n in _UPSERTED), literal(0))
+        )
+    else:
+        stmt = sqlite.insert(channel_promises).values(
+            channel_id=bindparam("u_channel_id"), sku=bindparam("u_sku"), promised=bindparam("u_promised"), routed=0
+        )
     added = stmt.on_conflict_do_update(
         index_elements=[c.channel_id, c.sku], set_={"promised": c.promised + stmt.excluded.promised}
     )
-    rows = await session.execute(added.returning(c.channel_id, c.sku, c.promised, c.routed))
-    return {(row.channel_id, row.sku): row for row in rows}
+    return added.returning(c.channel_id, c.sku, c.promised, c.routed)
 
 
 async def count_routed(session: AsyncSession, *, units: Mapping[tuple[uuid.UUID, str], int]) -> None:
