@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import FromClause
 
 SQLITE_CHUNK = 1000
@@ -40,6 +40,21 @@ SQLITE_CHUNK = 1000
 
 def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+_CONNECTION = "oms.connection"
+
+
+async def connection_of(session: AsyncSession) -> AsyncConnection:
+    """The connection of the session's transaction (beginning one when there is none), as
+    `session.connection()` gives it, asked for once per transaction: each ask costs a greenlet and a proxy."""
+    held = session.info.get(_CONNECTION)
+    transaction = session.sync_session.get_transaction()
+    if held is not None and transaction is not None and held[0] is transaction:
+        return held[1]  # type: ignore[no-any-return]
+    conn = await session.connection()
+    session.info[_CONNECTION] = (session.sync_session.get_transaction(), conn)
+    return conn
 
 
 def insert_for(session: AsyncSession, table):  # type: ignore[no-untyped-def]
@@ -133,7 +148,7 @@ async def insert_rows(
         return
     if dialect_of(session) == "postgresql":
         names = tuple(rows[0])
-        await (await session.connection()).execute(_bulk_insert(table, names, skip_conflicts), _arrays(rows, names))
+        await (await connection_of(session)).execute(_bulk_insert(table, names, skip_conflicts), _arrays(rows, names))
         return
     many = sqlite.insert(table)
     await session.execute(many.on_conflict_do_nothing() if skip_conflicts else many, list(rows))
@@ -155,7 +170,7 @@ async def update_rows(
     values = [n for n in names if n not in key]
     if dialect_of(session) == "postgresql":
         bulk = _bulk_update(table, tuple(names), tuple(key), tuple(increment))
-        await (await session.connection()).execute(bulk, _arrays(rows, names))
+        await (await connection_of(session)).execute(bulk, _arrays(rows, names))
         return
     stmt = (
         update(table)
@@ -215,7 +230,7 @@ async def first_by_rank(
         return {}
     if dialect_of(session) == "postgresql":
         statement = _first_by_rank(table, group, ranked_by, where, value, whole=limit >= len(ranking))
-        arrays = await (await session.connection()).execute(
+        arrays = await (await connection_of(session)).execute(
             statement, {"groups": list(groups), "ranking": list(ranking), "limit": limit}
         )
         return {name: (list(found), list(values)) for name, found, values in arrays}
@@ -232,7 +247,7 @@ async def first_by_rank(
         .subquery()
     )
     answer: dict[Any, tuple[list[int], list[Any]]] = {}
-    for name, at, found in await (await session.connection()).execute(
+    for name, at, found in await (await connection_of(session)).execute(
         select(rows.c[group], rows.c.place, rows.c.value).where(rows.c.n <= limit).order_by(rows.c[group], rows.c.place)
     ):
         places_of, values_of = answer.setdefault(name, ([], []))
@@ -292,7 +307,7 @@ async def next_in_sequence(session: AsyncSession, table: Table, *, column_name: 
     """The next number of a counter column: a PostgreSQL sequence (no lock), or max + 1 on SQLite, whose
     single writer makes that safe."""
     statement = _next_number(dialect_of(session), table, column_name, sequence)
-    return int(await (await session.connection()).scalar(statement) or 0)
+    return int(await (await connection_of(session)).scalar(statement) or 0)
 
 
 @lru_cache(maxsize=16)

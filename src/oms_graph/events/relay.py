@@ -21,6 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 
 from oms_graph.db.base import utcnow
+from oms_graph.db.dialect import connection_of
 from oms_graph.db.engine import Database
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.events import EventType
@@ -77,7 +78,7 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Hand the oldest unrelayed events to their handlers and mark them; how many there were."""
         async with self.db.write() as session:
-            connection = await session.connection()
+            connection = await connection_of(session)
             events = [Relayed(*row) for row in await connection.execute(_UNRELAYED)]
             if events:
                 # A broker's send blocks (a socket write, a reconnect): off the event loop, while the batch

@@ -9,6 +9,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
+from oms_graph.db.dialect import connection_of
 from oms_graph.db.engine import BEFORE_COMMIT
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.events import EventType
@@ -41,7 +42,7 @@ async def append_events(session: AsyncSession, events: list[dict[str, Any]]) -> 
         return
     later = session.info.get(BEFORE_COMMIT)
     if later is None or session.in_nested_transaction():
-        await (await session.connection()).execute(APPEND_EVENT, events)
+        await (await connection_of(session)).execute(APPEND_EVENT, events)
         return
     session.info.setdefault(PENDING_EVENTS, []).extend(events)
     later.setdefault(PENDING_EVENTS, _write_pending)
@@ -52,4 +53,4 @@ PENDING_EVENTS = "oms_pending_events"
 
 async def _write_pending(session: AsyncSession) -> None:
     await session.flush()  # an order made in this transaction is written before its events
-    await (await session.connection()).execute(APPEND_EVENT, session.info.pop(PENDING_EVENTS))
+    await (await connection_of(session)).execute(APPEND_EVENT, session.info.pop(PENDING_EVENTS))

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.signing import sign
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import insert_rows, update_rows
+from oms_graph.db.dialect import connection_of, insert_rows, update_rows
 from oms_graph.db.models import Order, OrderEvent, WebhookDelivery, WebhookEndpoint
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 
@@ -156,7 +156,7 @@ _PENDING = select(_DELIVERY.c.id, _DELIVERY.c.endpoint_id, _DELIVERY.c.event_id)
 async def deliveries(session: AsyncSession, *, event_ids: Sequence[int]) -> list[EventDelivery]:
     """The events' deliveries still to make, in event order: one per active endpoint that wants the event
     (made once: a second look finds the same rows, and none that was delivered)."""
-    connection = await session.connection()
+    connection = await connection_of(session)
     events = (await connection.execute(_EVENTS, {"b_events": list(event_ids)})).all()
     endpoints = (await connection.execute(_ACTIVE_ENDPOINTS)).all()
     wanted = [(e, event) for event in events for e in endpoints if not e.event_types or event.type in e.event_types]

@@ -12,6 +12,7 @@ from sqlalchemy import String, bindparam, func, literal, select, type_coerce, un
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
+from oms_graph.db.dialect import connection_of
 from oms_graph.db.models import Fulfilment, FulfilmentLine, OrderLine, Shipment
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import HOLDING_STOCK, FulfilmentStatus, ShipmentStatus
@@ -60,7 +61,7 @@ async def standing(session: AsyncSession, *, order_id: uuid.UUID) -> Standing:
     """The order's `Standing`, in one statement (its changes flushed first)."""
     await session.flush()
     statuses, demand = [], Counter[str]()
-    for kind, value, units in await (await session.connection()).execute(_STANDING, {"b_order": order_id}):
+    for kind, value, units in await (await connection_of(session)).execute(_STANDING, {"b_order": order_id}):
         if kind == "F":
             statuses.append(FulfilmentStatus(value))
         else:
@@ -115,7 +116,7 @@ async def unallocated(session: AsyncSession, *, order_id: uuid.UUID) -> dict[str
 
 async def unallocated_of(session: AsyncSession, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
     """`unallocated` for several orders in two statements."""
-    conn = await session.connection()
+    conn = await connection_of(session)
     demand: dict[uuid.UUID, dict[str, int]] = {order_id: {} for order_id in order_ids}
     for order_id, sku, quantity in await conn.execute(ORDERED, {"b_orders": order_ids}):
         demand[order_id][sku] = demand[order_id].get(sku, 0) + quantity

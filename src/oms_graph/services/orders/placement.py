@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.adapters.payments.base import is_known as payment_provider_known
 from oms_graph.config import Settings
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import insert_or_nothing, insert_rows, next_in_sequence
+from oms_graph.db.dialect import connection_of, insert_or_nothing, insert_rows, next_in_sequence
 from oms_graph.db.models import Channel, Location, Order, OrderLine, Product
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
@@ -183,7 +183,7 @@ async def _prepare(
         demand[line.sku] = demand.get(line.sku, 0) + line.quantity
         first_line.setdefault(line.sku, i)
     skus = sorted(demand)
-    names = dict((await (await session.connection()).execute(NAMES, {"b_skus": skus})).all())
+    names = dict((await (await connection_of(session)).execute(NAMES, {"b_skus": skus})).all())
     for i, line in enumerate(order.lines):
         if line.sku not in names:
             errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
@@ -246,7 +246,7 @@ async def _write(
         created_at=now,
         updated_at=now,
     )
-    inserted = await (await session.connection()).execute(insert_order(session), values)
+    inserted = await (await connection_of(session)).execute(insert_order(session), values)
     if inserted.first() is None:  # a concurrent placement with the same key or external id committed first
         raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest)
     await insert_rows(

@@ -28,7 +28,7 @@ from sqlalchemy import Table, bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import insert_rows
+from oms_graph.db.dialect import connection_of, insert_rows
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Product, StockLevel
 from oms_graph.domain import routing as scoring
 from oms_graph.domain.events import EventType
@@ -241,7 +241,7 @@ def _wanted(order: Order, demand: dict[str, int], weights: dict[str, int]) -> sc
 
 async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
     """Grams per unit of each sku."""
-    rows = await (await session.connection()).execute(
+    rows = await (await connection_of(session)).execute(
         select(Product.sku, Product.weight_grams).where(Product.sku.in_(skus))
     )
     return {sku: grams or 0 for sku, grams in rows}
@@ -250,7 +250,7 @@ async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
 async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> list[scoring.Candidate]:
     """Active SHIP locations holding any of the skus, with their available units and today's capacity."""
     midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
-    rows = await (await session.connection()).execute(CANDIDATES, {"b_skus": skus, "b_midnight": midnight})
+    rows = await (await connection_of(session)).execute(CANDIDATES, {"b_skus": skus, "b_midnight": midnight})
     stock: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
     found: dict[uuid.UUID, Any] = {}
     for row in rows:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.dialect import first_by_rank
+from oms_graph.db.dialect import connection_of, first_by_rank
 from oms_graph.db.models import Channel, ChannelPromise, Location, OrderEvent, OrderLine, Product, StockLevel
 from oms_graph.domain.catalog import check_coordinates
 from oms_graph.domain.errors import ErrorCode, ErrorList
@@ -65,7 +65,7 @@ _NETWORK_FIGURES = _network_figures()
 
 async def network_figures(session: AsyncSession, skus: Sequence[str]) -> dict[str, int]:
     """Per sku (of the known ones among `skus`), what the network can promise a new delivery order."""
-    rows = await (await session.connection()).execute(_NETWORK_FIGURES, {"b_skus": list(skus)})
+    rows = await (await connection_of(session)).execute(_NETWORK_FIGURES, {"b_skus": list(skus)})
     return {sku: max(0, int(units or 0) - promised) for sku, units, promised in rows}
 
 
@@ -116,7 +116,7 @@ async def availability(
     result = {sku: AvailabilityView(sku, known[sku]) for sku in unique}
 
     # Plain rows, not ORM objects: hundreds of locations are read on every call.
-    active = await (await session.connection()).execute(_ACTIVE_LOCATIONS)
+    active = await (await connection_of(session)).execute(_ACTIVE_LOCATIONS)
     locations = [loc for loc in active if pool is None or pool.feeds(code=loc.code, kind=loc.kind, region=loc.region)]
     ranked = sorted(
         (

@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oms_graph.db.dialect import connection_of
 from oms_graph.db.models import Location, StockLevel
 from oms_graph.domain import stock as rules
 from oms_graph.domain.pools import Pool
@@ -90,6 +91,6 @@ async def pool_free(session: AsyncSession, *, pool: Pool, skus: Sequence[str]) -
     """Per sku, the positive available of its levels at the pool's active SHIP locations: what it holds free."""
     if not skus:
         return {}
-    conn = await session.connection()
+    conn = await connection_of(session)
     rows = await conn.execute(_pool_free_statement(pool), {"b_skus": list(skus)})
     return {sku: int(units) for sku, units in rows}

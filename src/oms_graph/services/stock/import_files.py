@@ -14,7 +14,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select, update
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import dialect_of, insert_rows
+from oms_graph.db.dialect import connection_of, dialect_of, insert_rows
 from oms_graph.db.engine import Database
 from oms_graph.db.models import Location, Product, StockImport, StockImportChunk, StockImportRow
 from oms_graph.domain import imports as rules
@@ -123,7 +123,7 @@ async def _put(
         rows = [r for r in rows if r[1] > staged_line]
         refused = [e for e in refused if e.line > staged_line]
         if rows and dialect_of(session) == "postgresql":
-            raw = await (await session.connection()).get_raw_connection()
+            raw = await (await connection_of(session)).get_raw_connection()
             await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
                 "stock_import_rows", records=rows, columns=list(STAGED)
             )

@@ -11,7 +11,7 @@ from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
-from oms_graph.db.dialect import insert_for
+from oms_graph.db.dialect import connection_of, insert_for
 from oms_graph.db.models import AvailabilityPool, Channel, ChannelPromise, Location
 from oms_graph.domain import pools as rules
 from oms_graph.domain.catalog import LocationKind
@@ -74,7 +74,7 @@ CHANNEL_WITH_POOL = (
 async def channel_with_pool(session: AsyncSession, code: str) -> Any:
     """The channel of that code (id, code, currency, confirmation) with its pool's columns, NULL when it has
     none (`pool_from_row`), in one statement; None when there is no such channel."""
-    return (await (await session.connection()).execute(CHANNEL_WITH_POOL, {"b_code": code})).first()
+    return (await (await connection_of(session)).execute(CHANNEL_WITH_POOL, {"b_code": code})).first()
 
 
 async def pool_of(session: AsyncSession, channel_id: uuid.UUID) -> rules.Pool | None:

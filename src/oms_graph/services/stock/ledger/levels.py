@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.dialect import byte_order, insert_for, insert_rows
+from oms_graph.db.dialect import byte_order, connection_of, insert_for, insert_rows
 from oms_graph.db.models import Location
 from oms_graph.services.stock.figures import AVAILABLE, network_capacity
 from oms_graph.services.stock.ledger.promises import count_routed, lock_channels, lock_products, release_promise
@@ -76,7 +76,7 @@ async def reserve(
     read under the product lock) must stay covered too. False (nothing changed) when there are not enough."""
     ships = location.can_ship and location.active
     params = {"b_sku": sku, "b_location": location.id, "b_quantity": quantity, "b_at": at, "b_promised": promised}
-    taken = await (await session.connection()).execute(_RESERVE_AT_SHIP if ships else _RESERVE, params)
+    taken = await (await connection_of(session)).execute(_RESERVE_AT_SHIP if ships else _RESERVE, params)
     return taken.first() is not None
 
 
@@ -90,7 +90,7 @@ async def route(
     """Move promised units to the locations routing chose (`reserved` and `routed` up), every (sku, location)
     or none of them (False); `channels`: the same units per (channel id, sku) of the orders they serve."""
     await lock_channels(session, keys=channels)
-    conn = await session.connection()
+    conn = await connection_of(session)
     done: list[dict[str, Any]] = []
     for (sku, location_id), quantity in sorted(units.items()):
         params = {"b_sku": sku, "b_location": location_id, "b_quantity": quantity, "b_at": at}
@@ -129,7 +129,7 @@ async def release(
     ]
     if not rows:
         return
-    conn = await session.connection()
+    conn = await connection_of(session)
     if write_off is None:
         await conn.execute(_RELEASE, rows)
         return
@@ -160,7 +160,7 @@ async def consume(
     if channel_id is not None:
         await lock_products(session, skus=units)
         await release_promise(session, channel_id=channel_id, units=units, routed=True)
-    conn = await session.connection()
+    conn = await connection_of(session)
     written = []
     for sku, n in sorted(units.items()):
         params = {"b_sku": sku, "b_location": location_id, "b_quantity": n, "b_routed": n if routed else 0}
@@ -183,7 +183,7 @@ async def sell_off_the_shelf(
         .order_by(byte_order(session, _level.sku))
         .with_for_update()
     )
-    conn = await session.connection()
+    conn = await connection_of(session)
     written = []
     for sku, on_hand, reserved in found.all():
         take = min(units[sku], max(on_hand - reserved, 0))
@@ -219,7 +219,7 @@ async def write_off(
 ) -> Row[Any] | None:
     """Units leave a location's onHand (shrinkage, damage); None (nothing changed) when it has fewer."""
     params = {"b_sku": sku, "b_location": location_id, "b_quantity": units, "b_at": movement.at}
-    after = (await (await session.connection()).execute(_TAKE_ON_HAND, params)).first()
+    after = (await (await connection_of(session)).execute(_TAKE_ON_HAND, params)).first()
     if after is not None:
         await insert_rows(session, movements, [movement_row(sku, location_id, -units, after, movement)])
     return after

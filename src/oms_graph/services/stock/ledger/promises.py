@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.dialect import arrays_of, dialect_of, unnest_of
+from oms_graph.db.dialect import arrays_of, connection_of, dialect_of, unnest_of
 from oms_graph.domain.pools import Pool
 from oms_graph.services.stock.figures import network_capacity, pool_free_of
 from oms_graph.services.stock.ledger.rows import channel_promises, products
@@ -67,7 +67,7 @@ async def lock_products(session: AsyncSession, *, skus: Iterable[str]) -> dict[s
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    conn = await session.connection()
+    conn = await connection_of(session)
     return dict((await conn.execute(_lock_products(dialect_of(session)), {"b_skus": wanted})).all())
 
 
@@ -90,7 +90,7 @@ async def promise(
     free units are read after it, by the statements that take the network promise, so no routing of the
     channel's orders (nor any routing that spends its pool: `services.routing.earmarks`) is half seen."""
     rows = await _add_to_channel_rows(session, channel_id, units)
-    conn = await session.connection()
+    conn = await connection_of(session)
     statement = _promise_statement(pool)
     short: list[str] = []
     free: dict[str, int] = {}
@@ -146,7 +146,7 @@ async def _upsert_locked(
     dialect = dialect_of(session)
     statement = _upsert_returning(dialect)
     keys = sorted(promised)
-    conn = await session.connection()
+    conn = await connection_of(session)
     if dialect == "postgresql":
         wanted = arrays_of([(channel, sku, promised[channel, sku]) for channel, sku in keys], _UPSERTED)
         rows = list(await conn.execute(statement, wanted))
@@ -168,6 +168,7 @@ _UPSERTED = ("channel_id", "sku", "promised")
 @lru_cache(maxsize=4)
 def _upsert_returning(dialect: str) -> Any:
     c = channel_promises.c
+    stmt: Any
     if dialect == "postgresql":
         given = unnest_of(channel_promises, _UPSERTED)
         stmt = postgresql.insert(channel_promises).from_select(
@@ -224,7 +225,7 @@ async def _count_for_channel(session: AsyncSession, changes: Sequence[tuple[uuid
         if promised or routed:
             row = {"b_channel": channel, "b_sku": sku, "b_promised": promised, "b_routed": routed}
             (up if promised >= 0 and routed >= 0 else down).append(row)
-    conn = await session.connection()
+    conn = await connection_of(session)
     if up:
         await conn.execute(_add_to_channel(dialect_of(session)), up)
     if down:

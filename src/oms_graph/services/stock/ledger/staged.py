@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oms_graph.db.dialect import connection_of
 from oms_graph.services.stock.ledger.rows import Movement
 
 # A batch probes ten thousand levels and their movements by key among millions. Under the server's default
@@ -138,7 +139,7 @@ async def count_staged(
         "reason": movement.reason,
         "actor": movement.actor,
     }
-    conn = await session.connection()
+    conn = await connection_of(session)
     await conn.execute(_PLAN_FOR_PROBES)
     made = set((await conn.execute(_MAKE, params)).scalars())
     await conn.execute(_LOCK, params)
