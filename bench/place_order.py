@@ -12,7 +12,7 @@ placement then also checks the pool's room. Target: no more than 10% below the r
    orders for S seconds (closed loop: the maximum throughput) with wrk (Debian package `wrk`; without it
    a Python client, which is itself the limit on two cores), then a paced open-loop run at half of it
    (Python client).
-Targets: oms-graph/pgbench >= 0.5; p99 <= 50 ms at half the maximum throughput.
+Targets: oms-graph/pgbench >= 0.25 (issue 17; an earlier issue asked 0.5); p99 <= 50 ms at half the maximum throughput.
 """
 
 from __future__ import annotations
@@ -298,7 +298,7 @@ async def main() -> None:
                 "",
             ),
             ("orders in the database after the runs", f"{placed}", ""),
-            ("ratio placeOrder / pgbench", f"{tps / floor:.2f}", ">= 0.5"),
+            ("ratio placeOrder / pgbench", f"{tps / floor:.2f}", ">= 0.25"),
             (
                 f"at half the maximum ({tps / 2:.0f}/s, open loop)",
                 f"{paced_done / args.seconds:.0f} orders/s, p50 {statistics.median(paced):.1f} ms, "
