@@ -509,6 +509,9 @@ async def run(plan: Plan, folder: Path) -> Report:
         "OMS_BROKER_URL": REDIS_URL,
         "OMS_RATE_LIMIT_URL": REDIS_URL,
         "OMS_LOG_LEVEL": "warning",
+        # The key the webhook endpoint's secret is sealed with here (tests.conftest sets it): every process
+        # must open it.
+        "OMS_SECRET_KEYS": os.environ["OMS_SECRET_KEYS"],
         # A killed worker's messages go to another within seconds rather than a minute.
         "OMS_BROKER_HEARTBEAT_MS": "2000",
         "OMS_BROKER_MAINTENANCE_CHANCE": "1000000",

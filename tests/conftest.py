@@ -38,6 +38,9 @@ POSTGRES_ADMIN_URL = os.environ.get("OMS_TEST_POSTGRES_URL", "postgresql+asyncpg
 REQUIRE_POSTGRES = os.environ.get("OMS_REQUIRE_POSTGRES") == "1"
 WEBHOOK_SECRET = "test-carrier-secret"  # the test server's OMS_CARRIER_WEBHOOK_SECRET
 BACKENDS = ["sqlite", "postgresql"]
+# Secrets at rest are sealed with this key in the tests and the processes they start (no key file here).
+TEST_SECRET_KEYS = "test=uIP7uTtg-A48r1yh7UoJCfff-K4Xq_wQ0QSsnlhAsys="
+os.environ.setdefault("OMS_SECRET_KEYS", TEST_SECRET_KEYS)
 REDIS_URL = os.environ.get("OMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

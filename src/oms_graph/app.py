@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     settings = settings or Settings()
     owns_db = db is None
     database = db or create_database(settings.database_url, pool_size=settings.database_pool_size)
-    keys = KeyRing(database, ttl=settings.api_key_cache_seconds)
+    keys = KeyRing(database, ttl=settings.api_key_cache_seconds, poll=settings.api_key_poll_seconds)
     replica = (
         create_database(settings.read_database_url, pool_size=settings.database_pool_size)
         if settings.read_database_url
@@ -65,7 +66,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             view.availability_feed = stream.availability
             queue.send = work.actors.import_stock.send if work is not None else None
             tune_collector()
-            yield
+            watching = asyncio.create_task(keys.watch(), name="api keys")
+            try:
+                yield
+            finally:
+                watching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watching
         if owns_db:
             await database.dispose()
         if replica is not None:

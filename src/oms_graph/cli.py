@@ -1,17 +1,21 @@
-"""oms-graph command line: serve, migrate, seed, api-key, export-schema."""
+"""oms-graph command line: serve, migrate, seed, api-key, secrets, export-schema."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from oms_graph.config import Settings
 from oms_graph.db.engine import Database, create_database
 from oms_graph.domain.access import Role
-from oms_graph.domain.errors import DomainError
+from oms_graph.domain.errors import DomainError, ErrorCode
+
+DEFAULT_GRACE_SECONDS = 24 * 3600  # as services.auth.DEFAULT_GRACE (the CLI starts without importing services)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +50,27 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--channel", default=None, help="channel code (STOREFRONT keys)")
     create.add_argument("--location", default=None, help="location code (STORE keys)")
     create.add_argument("--name", required=True)
+    create.add_argument(
+        "--expires", default=None, metavar="WHEN", help="ISO 8601 time it stops working (UTC if no zone)"
+    )
+    create.add_argument("--note", default=None, help="what the key is for")
+    key_commands.add_parser(
+        "list", help="every key, one per line: id, name, role, scope, created, last used, expiry, status"
+    )
+    revoke = key_commands.add_parser("revoke", help="the key stops working in every API process within a second")
+    revoke.add_argument("id")
+    rotate = key_commands.add_parser(
+        "rotate", help="a new key in the old one's place, printed as the last line; the old one works for --grace"
+    )
+    rotate.add_argument("id")
+    rotate.add_argument(
+        "--grace", type=int, default=int(DEFAULT_GRACE_SECONDS), metavar="SECONDS", help="default: a day"
+    )
+
+    sealed = commands.add_parser("secrets", help="the key that seals secrets at rest (OMS_SECRET_KEYS)")
+    secret_commands = sealed.add_subparsers(dest="secrets_command", required=True)
+    secret_commands.add_parser("new-key", help="print a new key, for OMS_SECRET_KEYS as id=key")
+    secret_commands.add_parser("reseal", help="seal every stored secret with the first key of OMS_SECRET_KEYS")
 
     commands.add_parser("export-schema", help="print the GraphQL SDL")
 
@@ -218,16 +243,103 @@ def _progress_bar(stream: Any, width: int = 40) -> Callable[[int, int], None]:
 def _api_key(args: argparse.Namespace) -> int:
     from oms_graph.services import auth
 
-    async def run(db: Database) -> str:
-        async with db.write() as session:
-            key, secret = await auth.create_api_key(
-                session, role=Role(args.role), name=args.name, channel_code=args.channel, location_code=args.location
-            )
-        return secret
+    if args.key_command == "list":
+        for line in _with_database(lambda db: _key_lines(db)):
+            print(line)
+        return 0
+    if args.key_command in ("revoke", "rotate"):
+        try:
+            key_id = uuid.UUID(args.id)
+        except ValueError:
+            raise DomainError.one(
+                ErrorCode.NOT_FOUND, ["id"], f"{args.id!r} is not a key id (see api-key list)"
+            ) from None
 
-    secret = _with_database(run)
-    print(f"created {args.role} key {args.name!r}; it is shown once, keep it:")
-    print(secret)
+    async def run(db: Database) -> str:
+        from oms_graph.services import audit
+
+        async with db.write() as session:
+            audit.acting(session, "cli")
+            if args.key_command == "revoke":
+                key = await auth.revoke_api_key(session, key_id=key_id)
+                return f"revoked key {key.id} ({key.name})"
+            if args.key_command == "rotate":
+                old, _, secret = await auth.rotate_api_key(session, key_id=key_id, grace=timedelta(seconds=args.grace))
+                return (
+                    f"rotated key {old.id} ({old.name}); it works until {old.expires_at:%Y-%m-%dT%H:%M:%SZ}. "
+                    f"The new key is shown once, keep it:\n{secret}"
+                )
+            key, secret = await auth.create_api_key(
+                session,
+                role=Role(args.role),
+                name=args.name,
+                channel_code=args.channel,
+                location_code=args.location,
+                expires_at=_when(args.expires),
+                note=args.note,
+            )
+            return f"created {args.role} key {args.name!r} ({key.id}); it is shown once, keep it:\n{secret}"
+
+    print(_with_database(run))
+    return 0
+
+
+def _when(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise DomainError.one(ErrorCode.INVALID_INPUT, ["expires"], f"{text!r} is not an ISO 8601 time") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+async def _key_lines(db: Database) -> list[str]:
+    from oms_graph.services import auth
+
+    def at(moment: datetime | None) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else "-"
+
+    async with db.read() as session:
+        views = await auth.list_api_keys(session)
+    lines = []
+    for view in views:
+        key = view.key
+        scope = (
+            f"channel:{view.channel_code}"
+            if view.channel_code
+            else f"location:{view.location_code}"
+            if view.location_code
+            else "-"
+        )
+        fields = [
+            str(key.id),
+            key.name,
+            Role(key.role).value,
+            scope,
+            at(key.created_at),
+            at(key.last_used_at),
+            at(key.expires_at),
+            view.status.value,
+        ]
+        lines.append("\t".join(fields))
+    return lines
+
+
+def _secrets(args: argparse.Namespace) -> int:
+    from oms_graph.adapters import sealing
+
+    if args.secrets_command == "new-key":
+        print(sealing.new_key())
+        return 0
+
+    async def run(db: Database) -> int:
+        from oms_graph.services import webhooks
+
+        async with db.write() as session:
+            return await webhooks.reseal_secrets(session)
+
+    print(f"resealed {_with_database(run)} secrets with key {sealing.configured().current!r}")
     return 0
 
 
@@ -262,6 +374,7 @@ HANDLERS = {
     "migrate": _migrate,
     "seed": _seed,
     "api-key": _api_key,
+    "secrets": _secrets,
     "export-schema": _export_schema,
 }
 

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # How often (seconds) the API processes send the refresh of the daily sales summaries.
     analytics_refresh_seconds: float = 60.0
     api_key_cache_seconds: float = 5.0
+    # Days the audit trail keeps an entry (OMS_AUDIT_RETENTION_DAYS; 0 keeps every entry).
+    audit_retention_days: int = 400
+    api_key_poll_seconds: float = 1.0  # how soon every API process sees a key revoked, rotated or expired
     log_level: str = "info"
     # Fulfilment: days a click & collect parcel waits at the store; the carrier of deliveries naming none.
     pickup_days: int = 7

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from oms_graph.domain.access import Role
@@ -44,6 +46,13 @@ CASES = {
         "adjustStock",
         "UNKNOWN_SKU",
         ["input", "sku"],
+    ),
+    "unknown location in an adjustment": (  # once a KeyError: `internal error` (found by tests/fuzzing.py)
+        ADJUST_STOCK,
+        {"input": {"sku": "SKU-1", "locationCode": "NOWHERE", "delta": 1, "reason": "found"}},
+        "adjustStock",
+        "UNKNOWN_LOCATION",
+        ["input", "locationCode"],
     ),
     "negative onHand": (
         SET_STOCK,
@@ -198,3 +207,28 @@ async def test_bad_query_arguments_are_rejected_with_code_and_field(api, admin, 
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == code
     assert body["errors"][0]["extensions"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("WH\x00HAM", "U+0000"), ("WH-HAM\x1b[2J", "U+001B"), ("x\ud800", "U+D800"), ("a\x7f", "U+007F")],
+    ids=["NUL", "escape", "lone surrogate", "DEL"],
+)
+async def test_a_control_character_anywhere_is_refused_before_anything_runs(api, admin, text, where):
+    adjustment = {"sku": "SKU-1", "locationCode": text, "delta": 1, "reason": "found"}
+    before = await snapshot(api.db)
+    sent = json.dumps({"query": ADJUST_STOCK, "variables": {"input": adjustment}})  # \\u escapes, as JSON allows
+    headers = {"authorization": f"Bearer {admin}", "content-type": "application/json"}
+    body = (await api.client.post("/graphql", content=sent, headers=headers)).json()
+    error = body["errors"][0]
+    assert body["data"] is None and error["extensions"]["code"] == "INVALID_INPUT"
+    assert error["extensions"]["field"] == ["input", "locationCode"] and where in error["message"]
+    written = 'mutation { adjustStock(input: {sku: "SKU-1", locationCode: "WH-HAM", delta: 1, reason: "a\\u0007b"})'
+    literal = await api.run(admin, written + " { errors { code } } }")
+    assert literal["errors"][0]["extensions"]["field"] == ["input", "reason"]
+    assert await snapshot(api.db) == before
+
+
+async def test_text_with_tabs_and_line_breaks_is_taken(api, admin):
+    note = {"sku": "SKU-1", "locationCode": "WH-HAM", "delta": 1, "reason": "found\tbehind\r\nthe shelf"}
+    assert (await api.data(admin, ADJUST_STOCK, {"input": note}))["adjustStock"]["errors"] == []

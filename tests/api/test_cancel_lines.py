@@ -44,7 +44,8 @@ async def test_cancelled_units_of_a_waiting_order_go_back_to_promise_and_are_nev
     assert await stock(api, "SKU-1", "WH-HAM") == (3, 0, 0, 0)  # two left, one stays
     await pay(api, order["id"])
     after = (await api.data(admin, PAYMENTS, {"id": order["id"]}))["order"]
-    assert [(p["kind"], p["amount"]) for p in after["payments"]] == [("CAPTURE", "24.90")]  # 2 × 10 + delivery
+    # 2 × 10 + delivery captured; the cancelled unit's 10.00 released from the authorisation once the order ended
+    assert [(p["kind"], p["amount"]) for p in after["payments"]] == [("CAPTURE", "24.90"), ("VOID", "10.00")]
 
 
 async def test_units_in_an_unaccepted_fulfilment_are_released_there_and_an_emptied_one_is_cancelled(api, admin):

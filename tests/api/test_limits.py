@@ -97,6 +97,15 @@ async def test_introspection_is_off_unless_enabled_and_typename_still_works(api:
             body = await other.run(admin, query)
             assert body.get("data") is None and code_of(body) == "INTROSPECTION_OFF", body
         assert (await other.data(admin, "{ channels { __typename } }")) == {"channels": []}
+        # A misspelt name gets no "Did you mean 'orders'?": suggestions would rebuild the schema piece by piece.
+        for query, variables in (
+            ("{ ordrs { edges { node { id } } } }", None),
+            ("mutation($i: [ChannelInput!]!) { upsertChannels(input: $i) { errors { code } } }", {"i": [{"cod": "x"}]}),
+        ):
+            message = (await other.run(admin, query, variables))["errors"][0]["message"]
+            assert "Did you mean" not in message and ("ordrs" in message or "'cod'" in message), message
+    suggested = (await api.run(admin, "{ ordrs { edges { node { id } } } }"))["errors"][0]["message"]
+    assert "Did you mean 'orders'" in suggested  # where introspection is on, suggestions help the developer
 
 
 async def test_batched_requests_are_refused_and_run_nothing(api: Api, admin: str) -> None:

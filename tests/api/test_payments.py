@@ -209,3 +209,33 @@ async def test_cash_on_delivery_is_captured_when_delivered_not_when_shipped(api,
     assert [(p["kind"], p["amount"], p["provider"], p["reference"][:2]) for p in after["payments"]] == [
         ("CAPTURE", "14.90", "manual", "CP")
     ]
+
+
+CANCEL_LINES = """mutation($id: ID!, $lines: [CancelLineInput!]!) {
+  cancelOrderLines(id: $id, lines: $lines, reason: "out of stock") { order { status } errors { code } } }"""
+
+
+async def test_what_the_authorisation_holds_beyond_the_captures_is_voided_once_when_the_order_ends(api, admin, gateway):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-3", "ST-BER", 5)]})
+    order = await placed_and_routed(api, admin, card_order("k1", [("SKU-1", 1, "10.00"), ("SKU-3", 2, "5.00")]))
+    await shipped(api, admin, order["id"], at="WH-HAM")  # 10.00 and the delivery, 4.90
+    assert await pay(api, order["id"]) == 1
+    assert [p["kind"] for p in (await of(api, admin, order))["payments"]] == ["CAPTURE"]  # not ended yet
+    cancelled = await api.data(admin, CANCEL_LINES, {"id": order["id"], "lines": [{"sku": "SKU-3", "quantity": 2}]})
+    assert cancelled["cancelOrderLines"] == {"order": {"status": "SHIPPED"}, "errors": []}
+    assert await pay(api, order["id"]) == 1
+    assert await pay(api, order["id"]) == 0  # asked for once
+    after = await of(api, admin, order)
+    assert [(p["kind"], p["status"], p["amount"]) for p in after["payments"]] == [
+        ("CAPTURE", "SUCCEEDED", "14.90"),
+        ("VOID", "SUCCEEDED", "10.00"),
+    ]
+    assert [Decimal(v["amount"]) for v in gateway.done("voids")] == [Decimal("10.00")]
+    assert after["paymentStatus"] == "CAPTURED"
+
+
+async def test_an_order_shipped_whole_leaves_nothing_to_void(api, admin, gateway):
+    order = await shipped_card_order(api, admin)
+    await pay(api, order["id"])
+    assert [p["kind"] for p in (await of(api, admin, order))["payments"]] == ["CAPTURE"]
+    assert gateway.done("voids") == []

@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from oms_graph.db.models import OrderEvent
+from oms_graph.db.models import OrderEvent, WebhookEndpoint
 from oms_graph.domain.access import Role
 from oms_graph.events.relay import OutboxRelay, webhook_batches
 from oms_graph.tasks import actors as tasks
@@ -91,6 +91,23 @@ async def test_an_event_is_posted_signed_with_its_id_and_logged(api, admin, rece
     assert (body["id"], body["type"]) == (str(event_id), "ORDER_PLACED")
     log = (await api.data(admin, ENDPOINTS))["webhookEndpoints"][0]["deliveries"]
     assert log == [{"eventId": str(event_id), "status": "DELIVERED", "attempts": 1, "responseCode": 200, "error": None}]
+
+
+async def test_the_secret_is_sealed_at_rest_and_deliveries_still_verify(api, admin, receiver):
+    saved = await endpoint(api, admin, receiver.url)
+    new_secret = "whsec-rotated-fedcba9876543210"
+    changed = await api.data(admin, SAVE, {"input": {"id": saved["id"], "url": receiver.url, "secret": new_secret}})
+    assert changed["saveWebhookEndpoint"]["errors"] == []
+    rows = (await snapshot(api.db))["webhook_endpoints"]
+    assert SECRET not in repr(rows) and new_secret not in repr(rows)
+    async with api.db.read() as session:
+        (stored,) = list(await session.scalars(select(WebhookEndpoint.secret)))
+    assert stored.startswith("sealed:test:")
+    await dispatch(api, await placed_event(api, admin))
+    request = receiver.received[0]
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    signed = headers["x-oms-timestamp"].encode() + b"." + request.body
+    assert headers["x-oms-signature"] == "sha256=" + hmac.new(new_secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 async def test_a_failed_delivery_is_retried_and_logged_until_it_gets_through(api, admin, receiver):

@@ -108,7 +108,7 @@ def test_api_key_create_prints_a_working_scoped_key_as_its_last_line(embedded_se
     ).json()["data"]
     assert {e["node"]["location"]["code"] for e in data["stockLevels"]["edges"]} == {"ST-BER-ALX"}
     refused = cli("api-key", "create", "--role", "STORE", "--name", "no-location", cwd=folder)
-    assert refused.returncode == 2 and "needs --location" in refused.stderr
+    assert refused.returncode == 2 and "(location): a STORE key needs a location" in refused.stderr
 
 
 def test_seeding_twice_is_fine_and_replaces_the_demo_keys(embedded_server):

@@ -218,3 +218,49 @@ async def test_a_packed_fulfilment_is_booked_by_the_actor_the_relay_hands_it_to(
     async with api.db.read() as session:
         shipment = await session.scalar(select(Shipment).join(Fulfilment).where(Fulfilment.order_id == order_id))
     assert shipment.status == "BOOKED" and shipment.tracking_number.startswith("CR")
+
+
+async def test_on_start_shipments_still_being_booked_are_sent_again_and_booked_once(api):
+    """The SHIPMENT_BOOKING message was lost after its event was marked relayed: each start sends the
+    shipment to its carrier again; the actor books it once however often it comes."""
+    from sqlalchemy import update
+
+    from oms_graph.config import Settings
+    from oms_graph.tasks.runtime import background as running
+    from tests.fulfilment_steps import ACCEPT, PACK, PICK, ok, queue
+
+    key = await make_key(api.db, Role.ADMIN)
+    order_id = await placed_order(api, key)
+    settings = Settings(database_url=api.db.engine.url.render_as_string(hide_password=False), worker_threads=1)
+
+    async def shipment() -> Shipment | None:
+        async with api.db.read() as session:
+            return await session.scalar(select(Shipment).join(Fulfilment).where(Fulfilment.order_id == order_id))
+
+    async with running(settings, api.db):  # routes the order
+        for _ in range(100):
+            if (await state(api.db, order_id))[0] == "ROUTED":
+                break
+            await asyncio.sleep(0.1)
+    fid = (await queue(api, key, "WH-HAM"))["edges"][0]["node"]["id"]
+    await ok(api, key, ACCEPT, id=fid)
+    await ok(api, key, PICK, id=fid, lines=[{"sku": "SKU-1", "quantity": 2}])
+    await ok(api, key, PACK, id=fid, parcels=[{"weightGrams": 400}])
+    async with api.db.write() as session:  # the message lost after its event was marked relayed
+        await session.execute(update(OrderEvent).values(relayed_at=func.now()))
+    assert (await shipment()).status == "BOOKING"  # type: ignore[union-attr]
+
+    tracking = set()
+    for _ in range(2):  # two starts; the first sends the shipment again
+        async with running(settings, api.db):
+            for _ in range(100):
+                if (await shipment()).status == "BOOKED":  # type: ignore[union-attr]
+                    break
+                await asyncio.sleep(0.1)
+        tracking.add((await shipment()).tracking_number)  # type: ignore[union-attr]
+    assert (await shipment()).status == "BOOKED" and len(tracking) == 1  # type: ignore[union-attr]
+    async with api.db.read() as session:
+        booked = await session.scalar(
+            select(func.count()).select_from(OrderEvent).where(OrderEvent.type == "SHIPMENT_BOOKED")
+        )
+    assert booked == 1

@@ -20,7 +20,14 @@ from oms_graph.db.engine import UNAVAILABLE, create_database, database_lost
 from oms_graph.db.migrate import upgrade
 from oms_graph.domain.access import Role
 from oms_graph.events.stream import CHANNEL, listen
-from tests.conftest import POSTGRES_ADMIN_URL, drop_postgres_database, make_key, new_database_url, serving
+from tests.conftest import (
+    POSTGRES_ADMIN_URL,
+    drop_postgres_database,
+    free_port,
+    make_key,
+    new_database_url,
+    serving,
+)
 
 CHANNELS = {"query": "{ channels { code } }"}
 
@@ -30,12 +37,29 @@ def test_lost_connections_are_told_apart_from_refused_statements():
     wrapped = exc.DBAPIError("SELECT 1", {}, Exception("translated"))
     wrapped.orig.__cause__ = cut  # type: ignore[union-attr]
     assert database_lost(wrapped)
-    assert database_lost(ConnectionRefusedError(111, "Connection refused"))
     assert database_lost(asyncpg.exceptions.CannotConnectNowError("the database system is starting up"))
     assert not database_lost(asyncpg.exceptions.UniqueViolationError("duplicate key"))
     assert not database_lost(asyncpg.exceptions.DataError("invalid input for query argument $1"))
     assert not database_lost(ValueError("a bug"))
     assert not database_lost(None)
+
+
+async def test_an_os_error_counts_as_the_database_away_only_when_the_driver_met_it():
+    try:
+        await asyncpg.connect(f"postgresql://postgres@127.0.0.1:{free_port()}/none", timeout=5)
+    except OSError as error:
+        refused = error
+    assert database_lost(refused)
+
+    def read_a_file() -> None:  # a resolver's own OSError (a file, an HTTP call) says nothing of the database
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    try:
+        read_a_file()
+    except OSError as error:
+        own = error
+    assert not database_lost(own)
+    assert not database_lost(FileNotFoundError("labels/missing.pdf"))
 
 
 async def cut_connections(url: str) -> int:

@@ -108,3 +108,43 @@ async def test_0007_carries_routed_delivery_units_over_both_ways(empty_database)
     assert await counters() == (2, 3, -1)  # promised: only the unrouted order, as 0006 kept it
     await upgrade(db)
     assert await counters() == (5, 3, 3)
+
+
+async def test_0019_seals_the_webhook_secrets_kept_in_clear_and_opens_them_on_the_way_down(empty_database):
+    import uuid
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert, text
+
+    from oms_graph.adapters import sealing
+    from oms_graph.db.models import WebhookEndpoint
+
+    db = empty_database
+
+    def to(revision: str):  # type: ignore[no-untyped-def]
+        def step(conn):  # type: ignore[no-untyped-def]
+            command.upgrade(alembic_config(conn), revision)
+
+        return step
+
+    await migrating(db, to("0018"))
+    clear = "whsec-kept-in-clear-0123456789"
+    now = datetime.now(UTC)
+    row = {"id": uuid.uuid4(), "url": "http://127.0.0.1:1/hook", "secret": clear, "event_types": [], "active": True}
+    async with db.engine.begin() as conn:
+        await conn.execute(insert(WebhookEndpoint).values(**row, failures=0, created_at=now, updated_at=now))
+
+    async def stored() -> str:
+        async with db.engine.connect() as conn:
+            return str(await conn.scalar(text("SELECT secret FROM webhook_endpoints")))
+
+    await upgrade(db)
+    sealed = await stored()
+    assert sealed.startswith("sealed:") and clear not in sealed
+    assert sealing.unseal(sealed) == clear
+
+    def down(conn):  # type: ignore[no-untyped-def]
+        command.downgrade(alembic_config(conn), "0018")
+
+    await migrating(db, down)
+    assert await stored() == clear

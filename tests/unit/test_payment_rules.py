@@ -18,6 +18,7 @@ from oms_graph.domain.payments import (
     captured_before,
     captures_at,
     refundable,
+    unused_authorisation,
 )
 from oms_graph.domain.payments import payment_status as status_of
 from oms_graph.domain.returns import ItemCondition, condition, returnable, take_back
@@ -97,6 +98,22 @@ class Sold:
     unit_price: Decimal
     quantity_shipped: int
     quantity_returned: int
+
+
+@pytest.mark.parametrize(
+    ("calls", "expected"),
+    [
+        ([call(CAPTURE, OK, "24.90")], "10.00"),
+        ([call(CAPTURE, OK, "14.90"), call(CAPTURE, PENDING, "10.00")], "10.00"),
+        ([call(CAPTURE, OK, "24.90"), call(REFUND, OK, "24.90")], "10.00"),  # a refund gives back what was taken
+        ([call(CAPTURE, OK, "24.90"), call(VOID, PENDING, "10.00")], "0"),
+        ([call(CAPTURE, OK, "34.90")], "0"),
+        ([call(CAPTURE, FAILED, "14.90"), call(CAPTURE, OK, "14.90")], "0"),  # kept for a retried capture
+        ([], "34.90"),
+    ],
+)
+def test_what_an_authorisation_still_holds_when_the_order_ends(calls, expected):
+    assert unused_authorisation(Decimal("34.90"), calls) == Decimal(expected)
 
 
 def test_returnable_units_are_shipped_less_returned_less_on_their_way_back():

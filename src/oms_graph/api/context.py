@@ -36,6 +36,8 @@ class Context:
     buckets: Any = None
     # The id of the last event a subscription's stream handed on (a shared feed tells its members).
     followed: int | None = None
+    # A WebSocket connection's: stop watching its key (`KeyRing.hold`), when it ends.
+    let_go: Callable[[], None] | None = None
 
     @property
     def actor(self) -> str | None:

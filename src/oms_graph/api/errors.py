@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.api.context import Info
 from oms_graph.domain import errors as domain
 from oms_graph.domain.errors import DomainError
+from oms_graph.services import audit
 
 T = TypeVar("T")
 
@@ -59,6 +60,8 @@ async def command(info: Info, run: Callable[[AsyncSession], Awaitable[T]]) -> tu
     """Run a use case in one write transaction: (result, []) on commit, (None, errors) after a rollback."""
     try:
         async with info.context.db.write() as session:
+            if info.context.principal is not None:
+                audit.acting(session, info.context.principal.name)
             done = await run(session)
     except DomainError as error:
         return None, user_errors(error)

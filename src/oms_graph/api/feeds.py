@@ -29,13 +29,21 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from oms_graph.api.context import Context
 from oms_graph.api.limits import MAX_TOKENS
+from oms_graph.db.engine import UNAVAILABLE
 from oms_graph.metrics import FEED_MEMBERS, FEEDS
 
 log = logging.getLogger(__name__)
 # Root fields a feed may serve, each with the arguments that make a subscription its own when given.
 SHARED: dict[str, frozenset[str]] = {"orderEvents": frozenset({"after"})}
 MAX_SHARED_DOCUMENT = 4000  # characters
+# As HTTP's 503, the way 4401 and 4403 stand for 401 and 403.
+DATABASE_AWAY = 4503, f"UNAVAILABLE: {UNAVAILABLE}"
 TOO_SLOW = "the subscription fell too far behind and was ended; subscribe again with after: the last event id"
+
+
+class Unavailable(Exception):
+    """The database cannot be reached to check a WebSocket connection's key."""
+
 
 Start = Callable[[Context], Awaitable[AsyncGenerator[Any, None]]]  # the subscription's result stream, given a context
 
@@ -254,7 +262,20 @@ async def serve(
 
 
 class FeedingHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws as strawberry speaks it, with subscriptions alike served by one feed."""
+    """graphql-transport-ws as strawberry speaks it, with subscriptions alike served by one feed; a
+    connection whose key cannot be checked (the database away) is closed with DATABASE_AWAY."""
+
+    async def handle_connection_init(self, message: Any) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except Unavailable:
+            log.warning("a WebSocket connection was refused: the database is unavailable")
+            await self.websocket.close(code=DATABASE_AWAY[0], reason=DATABASE_AWAY[1])
+
+    async def shutdown(self) -> None:
+        if self.context.let_go is not None:
+            self.context.let_go()
+        await super().shutdown()
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         feeds = cast(Feeds | None, getattr(self.view, "feeds", None))

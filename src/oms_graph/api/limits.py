@@ -8,6 +8,7 @@ on by default only when embedded.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Iterator
 from typing import Any
 
@@ -21,7 +22,8 @@ MAX_TOKENS = 2000
 
 
 class IntrospectionGate(SchemaExtension):
-    """Refuses `__schema` and `__type` where the process's settings turn introspection off."""
+    """Refuses `__schema` and `__type` where the process's settings turn introspection off (where it also
+    answers without suggestions: `unsuggested`, in the view)."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -37,6 +39,16 @@ class IntrospectionGate(SchemaExtension):
                 ]
                 context.result = GraphQLExecutionResult(data=None, errors=refused)
         yield
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def unsuggested(answer: dict[str, Any]) -> None:
+    """Take the "Did you mean …?" out of the answer's error messages: where introspection is off, a misspelt
+    name must not be told the names near it (they would rebuild the schema piece by piece)."""
+    for error in answer.get("errors") or []:
+        error["message"] = _SUGGESTION.sub("", error["message"])
 
 
 class BodyTooLarge(Exception):

@@ -19,12 +19,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from oms_graph.api.analytics.query import AnalyticsQuery
+from oms_graph.api.audit import AuditQuery
 from oms_graph.api.catalog.mutations import CatalogMutation
 from oms_graph.api.catalog.query import CatalogQuery
 from oms_graph.api.catalog.types import Channel, Location, Product
 from oms_graph.api.cost import MAX_COST, QueryCost
 from oms_graph.api.fulfilment.options import DeliveryOptionsQuery
 from oms_graph.api.fulfilment.schema import FulfilmentMutation, FulfilmentQuery
+from oms_graph.api.input_text import InputText
+from oms_graph.api.keys import KeyMutation, KeyQuery
 from oms_graph.api.lean import LeanExecutionContext
 from oms_graph.api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, IntrospectionGate
 from oms_graph.api.node_query import NodeQuery
@@ -54,6 +57,8 @@ Query = merge_types(
         DeliveryOptionsQuery,
         RoutingQuery,
         WebhookQuery,
+        KeyQuery,
+        AuditQuery,
         AnalyticsQuery,
     ),
 )
@@ -67,6 +72,7 @@ Mutation = merge_types(
         FulfilmentMutation,
         ReturnMutation,
         WebhookMutation,
+        KeyMutation,
     ),
 )
 
@@ -127,6 +133,7 @@ def build_schema() -> strawberry.Schema:
             *[lambda limit=limit: limit for limit in limits],
             lambda: ValidationCache(maxsize=512),
             IntrospectionGate,
+            InputText,
             lambda: QueryCost(MAX_COST),
             OperationMetrics,
             lambda: MaskFaults(should_mask_error=is_fault, error_message="internal error"),

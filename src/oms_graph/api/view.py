@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -14,9 +14,12 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from oms_graph.api.context import Context
-from oms_graph.api.feeds import FeedingHandler, Feeds
+from oms_graph.api.feeds import FeedingHandler, Feeds, Unavailable
+from oms_graph.api.limits import unsuggested
 from oms_graph.api.throttle import buckets_for
 from oms_graph.config import Settings
 from oms_graph.db.engine import UNAVAILABLE, Database, database_lost
@@ -24,6 +27,7 @@ from oms_graph.services.auth import KeyRing
 
 log = logging.getLogger(__name__)
 UNAUTHORIZED = "a valid API key is required: send the header 'Authorization: Bearer <key>'"
+KEY_ENDED = 4403, "the API key was revoked or has expired"
 
 
 def bearer(value: object) -> str | None:
@@ -86,12 +90,29 @@ class GraphQLView(GraphQL):
             raise HTTPException(401, UNAUTHORIZED)
         return context
 
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:  # type: ignore[override]
+        answer = await super().process_result(request, result)
+        if not self.settings.introspection_enabled:
+            unsuggested(cast(dict[str, Any], answer))
+        return answer
+
     async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
         token = bearer((context.connection_params or {}).get("authorization"))
         if token is not None:
-            context.principal = await self.keys.principal(token)
+            try:
+                context.principal = await self.keys.principal(token)
+            except Exception as error:
+                if not database_lost(error):
+                    raise
+                raise Unavailable() from error
         if context.principal is None:
             raise ConnectionRejectionError()
+        socket = cast(WebSocket, context.request)
+
+        async def close() -> None:
+            await socket.close(code=KEY_ENDED[0], reason=KEY_ENDED[1])
+
+        context.let_go = self.keys.hold(context.principal, close)
 
     def _asks_for_graphiql(self, request: Request) -> bool:
         return (

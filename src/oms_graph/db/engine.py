@@ -42,9 +42,25 @@ def database_lost(error: BaseException | None) -> bool:
         if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
             return True
         if isinstance(error, lost) and not isinstance(error, asyncpg.exceptions.DataError):  # DataError: bad input
-            return True
+            # An OSError counts only when the database's driver met it: a resolver's own (a file, an HTTP
+            # call) says nothing about the database.
+            if not isinstance(error, OSError) or _met_by_driver(error):
+                return True
         error = error.orig if isinstance(error, exc.DBAPIError) else (error.__cause__ or error.__context__)
         seen += 1
+    return False
+
+
+_DRIVERS = ("asyncpg", "aiosqlite", "sqlalchemy")
+
+
+def _met_by_driver(error: BaseException) -> bool:
+    """Whether `error` was raised in (or passed through) the database driver's or SQLAlchemy's code."""
+    frame = error.__traceback__
+    while frame is not None:
+        if str(frame.tb_frame.f_globals.get("__name__", "")).startswith(_DRIVERS):
+            return True
+        frame = frame.tb_next
     return False
 
 

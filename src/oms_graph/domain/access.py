@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -18,6 +19,21 @@ class Role(StrEnum):
 SCOPE_OF_ROLE = {Role.STOREFRONT: "channel", Role.STORE: "location"}
 
 
+class KeyStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    REVOKED = "REVOKED"
+
+
+def key_status(*, revoked_at: datetime | None, expires_at: datetime | None, now: datetime) -> KeyStatus:
+    """A key works until it is revoked or its expiry (a rotated key's grace period ends at its expiry)."""
+    if revoked_at is not None:
+        return KeyStatus.REVOKED
+    if expires_at is not None and expires_at <= now:
+        return KeyStatus.EXPIRED
+    return KeyStatus.ACTIVE
+
+
 @dataclass(frozen=True)
 class Principal:
     """The caller behind an API key."""
@@ -29,6 +45,10 @@ class Principal:
     channel_code: str | None = None
     location_id: uuid.UUID | None = None
     location_code: str | None = None
+    expires_at: datetime | None = None  # the key stops working then
+
+    def works_at(self, now: datetime) -> bool:
+        return self.expires_at is None or now < self.expires_at
 
     def has_role(self, *roles: Role) -> bool:
         return self.role is Role.ADMIN or self.role in roles

@@ -8,6 +8,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from oms_graph.domain.errors import ErrorCode, ErrorList
+from oms_graph.domain.text import text_problem
 
 BATCH_LIMIT = 10_000
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
@@ -80,6 +81,8 @@ def check_text(errors: ErrorList, value: str, field: Sequence[str | int], *, max
         errors.add(ErrorCode.INVALID_INPUT, field, "must not be blank")
     elif len(value) > max_length:
         errors.add(ErrorCode.INVALID_INPUT, field, f"must be at most {max_length} characters")
+    elif (problem := text_problem(value)) is not None:
+        errors.add(ErrorCode.INVALID_INPUT, field, problem)
 
 
 def check_non_negative(errors: ErrorList, value: int | None, field: Sequence[str | int]) -> None:

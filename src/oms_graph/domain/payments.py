@@ -69,6 +69,20 @@ def captured_before(calls: Iterable[Call]) -> bool:
     return any(c.kind is PaymentKind.CAPTURE and c.status is not TransactionStatus.FAILED for c in calls)
 
 
+def unused_authorisation(authorised: Decimal, calls: Iterable[Call]) -> Decimal:
+    """What a card authorisation still holds once an order has ended: authorised less what was captured or
+    voided (made or being made). Nothing while a capture was declined: goods went out unpaid, and the hold
+    stays for the capture people will try again."""
+    calls = list(calls)
+    if any(c.kind is PaymentKind.CAPTURE and c.status is TransactionStatus.FAILED for c in calls):
+        return Decimal(0)
+    used = sum(
+        (c.amount for c in calls if c.kind is not PaymentKind.REFUND and c.status is not TransactionStatus.FAILED),
+        Decimal(0),
+    )
+    return max(authorised - used, Decimal(0))
+
+
 def refundable(calls: Iterable[Call]) -> Decimal:
     """What may still be refunded: captured (or being captured) less refunded (or being refunded)."""
     captured = refunded = Decimal(0)

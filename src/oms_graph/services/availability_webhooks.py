@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oms_graph.adapters.sealing import unseal
 from oms_graph.adapters.signing import sign
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import insert_for
@@ -114,7 +115,7 @@ def _delivery(endpoint: WebhookEndpoint, channel: str, items: dict[str, int]) ->
         "Content-Type": "application/json",
         EVENT_HEADER: str(event_id),
         TIMESTAMP_HEADER: stamp,
-        SIGNATURE_HEADER: sign(endpoint.secret, stamp.encode() + b"." + body),
+        SIGNATURE_HEADER: sign(unseal(endpoint.secret), stamp.encode() + b"." + body),
     }
     return Delivery(id=event_id, url=endpoint.url, body=body, headers=headers)
 

@@ -28,6 +28,7 @@ from oms_graph.domain.catalog import (
 )
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.orders import Confirmation
+from oms_graph.services import audit
 from oms_graph.services.orders.backorders import requeue_backorders
 
 M = TypeVar("M", bound=Base)
@@ -162,7 +163,15 @@ async def upsert_products(session: AsyncSession, *, inputs: Sequence[ProductFiel
 
 
 async def _upsert(session: AsyncSession, model: type[M], rows: list[dict[str, Any]], *, key: str) -> list[M]:
-    """INSERT … ON CONFLICT (key) DO UPDATE, returning the rows in input order."""
+    """INSERT … ON CONFLICT (key) DO UPDATE, returning the rows in input order; each row that changed goes to
+    the audit trail with its values before and after."""
+    names = list(rows[0])
+    columns = [getattr(model, name) for name in names]
+    keyed = getattr(model, key)
+    was = {
+        row[names.index(key)]: dict(zip(names, row, strict=True))
+        for row in await session.execute(select(*columns).where(keyed.in_([r[key] for r in rows])))
+    }
     now = utcnow()
     for row in rows:
         row["updated_at"] = now
@@ -175,7 +184,15 @@ async def _upsert(session: AsyncSession, model: type[M], rows: list[dict[str, An
         rows,
         execution_options={"populate_existing": True},
     )
-    return list(result)
+    saved = list(result)
+    await audit.record(
+        session,
+        (
+            audit.changed(model.__name__, getattr(m, key), was.get(getattr(m, key)), {n: getattr(m, n) for n in names})
+            for m in saved
+        ),
+    )
+    return saved
 
 
 async def list_channels(session: AsyncSession, *, codes: Iterable[str] | None = None) -> list[Channel]:

@@ -20,11 +20,14 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oms_graph.adapters import sealing
+from oms_graph.adapters.sealing import seal, unseal
 from oms_graph.adapters.signing import sign
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import connection_of, insert_rows, update_rows
 from oms_graph.db.models import Order, OrderEvent, WebhookDelivery, WebhookEndpoint
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.services import audit
 
 EVENT_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER = "X-OMS-Event-Id", "X-OMS-Timestamp", "X-OMS-Signature"
 PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
@@ -49,6 +52,16 @@ class Delivery:
     headers: dict[str, str]
 
 
+async def reseal_secrets(session: AsyncSession) -> int:
+    """Seal every endpoint's secret with the current key (after a key rotation); how many were resealed."""
+    ring = sealing.configured()
+    endpoints = list(await session.scalars(select(WebhookEndpoint).with_for_update()))
+    stale = [e for e in endpoints if not ring.sealed_with_current(e.secret)]
+    for endpoint in stale:
+        endpoint.secret = ring.seal(ring.open(endpoint.secret))
+    return len(stale)
+
+
 async def save_endpoint(
     session: AsyncSession, *, endpoint_id: uuid.UUID | None, fields: EndpointFields
 ) -> WebhookEndpoint:
@@ -65,22 +78,30 @@ async def save_endpoint(
             errors.add(ErrorCode.INVALID_INPUT, ["input", "eventTypes", i], "an event type such as ORDER_PLACED")
     errors.raise_if_any()
     now = utcnow()
+    before = None
     if endpoint_id is None:
-        endpoint = WebhookEndpoint(id=uuid.uuid4(), failures=0, created_at=now, secret=fields.secret)
+        endpoint = WebhookEndpoint(id=uuid.uuid4(), failures=0, created_at=now, secret=seal(str(fields.secret)))
         session.add(endpoint)
     else:
         found = await session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
         if found is None:
             raise DomainError.one(ErrorCode.NOT_FOUND, ["input", "id"], "no such webhook endpoint")
-        endpoint = found
+        endpoint, before = found, _audited(found)
         if fields.secret is not None:
-            endpoint.secret = fields.secret
+            endpoint.secret = seal(fields.secret)
     endpoint.url, endpoint.event_types = fields.url, sorted(set(fields.event_types or []))
     active = True if fields.active is None else fields.active
     if active and not endpoint.active:
         endpoint.failures, endpoint.disabled_at = 0, None
     endpoint.active, endpoint.updated_at = active, now
+    after = _audited(endpoint) | ({"secretChanged": True} if before is not None and fields.secret is not None else {})
+    await audit.record(session, [audit.changed("WebhookEndpoint", str(endpoint.id), before, after)])
     return endpoint
+
+
+def _audited(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """What the audit trail shows of an endpoint: never its secret, only that it was changed."""
+    return {"url": endpoint.url, "eventTypes": list(endpoint.event_types), "active": endpoint.active}
 
 
 async def remove_endpoint(session: AsyncSession, *, endpoint_id: uuid.UUID) -> WebhookEndpoint:
@@ -88,7 +109,9 @@ async def remove_endpoint(session: AsyncSession, *, endpoint_id: uuid.UUID) -> W
     found = await session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
     if found is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no such webhook endpoint")
+    before = _audited(found)
     found.active, found.disabled_at, found.updated_at = False, utcnow(), utcnow()
+    await audit.record(session, [audit.changed("WebhookEndpoint", str(found.id), before, _audited(found))])
     return found
 
 
@@ -184,7 +207,7 @@ async def deliveries(session: AsyncSession, *, event_ids: Sequence[int]) -> list
                     "Content-Type": "application/json",
                     EVENT_HEADER: str(event.id),
                     TIMESTAMP_HEADER: stamp,
-                    SIGNATURE_HEADER: sign(e.secret, stamp.encode() + b"." + bodies[event.id]),
+                    SIGNATURE_HEADER: sign(unseal(e.secret), stamp.encode() + b"." + bodies[event.id]),
                 },
             ),
         )

@@ -23,7 +23,7 @@ from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import ShipmentStatus
 from oms_graph.domain.notifications import Medium, NotificationStatus
 from oms_graph.domain.payments import PaymentKind
-from oms_graph.services import notifications, webhooks
+from oms_graph.services import audit, notifications, webhooks
 from oms_graph.services import outbox as events
 from oms_graph.services.analytics import summaries as sales_summary
 from oms_graph.services.fulfilment import shipping, sweep
@@ -193,9 +193,9 @@ async def send_notification(event_id: int) -> None:
 
 
 async def sweep_fulfilments() -> None:
-    """The schedule's work: assignments not accepted in time go elsewhere, uncollected pickups expire, and
-    backorders the free stock can serve go back to routing. One transaction per fulfilment; one that fails
-    is logged and left to the next sweep."""
+    """The schedule's work: assignments not accepted in time go elsewhere, uncollected pickups expire,
+    backorders the free stock can serve go back to routing, and audit entries past their retention go. One
+    transaction per fulfilment; one that fails is logged and left to the next sweep."""
     now, settings = utcnow(), runtime().settings
     accept_within = timedelta(seconds=settings.accept_timeout)
     async with database().read() as session:
@@ -208,6 +208,8 @@ async def sweep_fulfilments() -> None:
     async with database().write() as session:
         await backorders.requeue_servable(session, actor=sweep.SCHEDULE.name)
     await resend_stalled_imports()
+    async with database().write() as session:
+        await audit.forget_older_than(session, days=settings.audit_retention_days)
 
 
 async def refresh_analytics() -> None:

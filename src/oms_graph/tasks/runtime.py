@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from oms_graph.config import Settings
 from oms_graph.db.engine import Database
-from oms_graph.db.models import Order, PaymentTransaction
+from oms_graph.db.models import Order, PaymentTransaction, Shipment
+from oms_graph.domain.fulfilment import ShipmentStatus
 from oms_graph.domain.orders import OrderStatus
 from oms_graph.domain.payments import TransactionStatus
 from oms_graph.events.relay import (
@@ -63,10 +64,12 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[Backgrou
     )
     relay = OutboxRelay(db, handlers, batch_handlers=[webhook_batches(actors.dispatch_webhooks.send, endpoints.get)])
     # Messages can be lost after their event was marked relayed (the in-process broker lives in memory;
-    # a broker can lose data): on start, every order still waiting for routing and every payment call
-    # still unanswered is sent again (the actors do each once).
+    # a broker can lose data): on start, every order still waiting for routing, every shipment still being
+    # booked and every payment call still unanswered is sent again (the actors do each once).
     try:
-        await resend_waiting(db, route=actors.route_order.send, pay=actors.execute_payment.send)
+        await resend_waiting(
+            db, route=actors.route_order.send, book=actors.book_shipment.send, pay=actors.execute_payment.send
+        )
     except Exception:  # a broker that is down must not keep the API from starting; the relay retries
         log.exception("could not send waiting work at start")
     stop = asyncio.Event()
@@ -114,10 +117,14 @@ class EndpointsActive:
                 await asyncio.wait_for(stop.wait(), timeout=self.SECONDS)
 
 
-async def resend_waiting(db: Database, *, route: Callable[[str], object], pay: Callable[[str], object]) -> int:
-    """Send every PLACED order to routing and every PENDING payment call to its actor again; how many."""
+async def resend_waiting(
+    db: Database, *, route: Callable[[str], object], book: Callable[[str], object], pay: Callable[[str], object]
+) -> int:
+    """Send every PLACED order to routing, every BOOKING shipment to its carrier and every PENDING payment call
+    to its actor again; how many."""
     async with db.read() as session:
         waiting = list(await session.scalars(select(Order.id).where(Order.status == OrderStatus.PLACED)))
+        booking = list(await session.scalars(select(Shipment.id).where(Shipment.status == ShipmentStatus.BOOKING)))
         unanswered = list(
             await session.scalars(
                 select(PaymentTransaction.id).where(PaymentTransaction.status == TransactionStatus.PENDING)
@@ -125,9 +132,11 @@ async def resend_waiting(db: Database, *, route: Callable[[str], object], pay: C
         )
     for order_id in waiting:
         route(str(order_id))
+    for shipment_id in booking:
+        book(str(shipment_id))
     for transaction_id in unanswered:
         pay(str(transaction_id))
-    return len(waiting) + len(unanswered)
+    return len(waiting) + len(booking) + len(unanswered)
 
 
 async def every(seconds: float, send: Callable[[], object], stop: asyncio.Event) -> None:

@@ -3,12 +3,13 @@ id), so a retry after a timeout finds the first answer instead of moving money t
 
     POST {url}/authorizations                      {amount, currency, orderNumber} -> {id}
     POST {url}/payments/{reference}/captures       {amount, currency}              -> {id}
-    POST {url}/payments/{reference}/voids          {}                              -> {id}
+    POST {url}/payments/{reference}/voids          {amount, currency}              -> {id}
     POST {url}/payments/{reference}/refunds        {amount, currency}              -> {id}
 
-Amounts travel as decimal strings, never floats. Timeouts and 5xx answers are retried here a few times
-with backoff, then raised as a transient PaymentError (the actor retries later); a 4xx (a decline, 402)
-is permanent.
+Amounts travel as decimal strings, never floats. A void releases that much of the authorisation: all of it
+when an order is cancelled, the part not captured when an order ends smaller than it was authorised.
+Timeouts and 5xx answers are retried here a few times with backoff, then raised as a transient
+PaymentError (the actor retries later); a 4xx (a decline, 402) is permanent.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class HttpGateway:
         return await self._post(f"/payments/{_reference(request)}/captures", request, _money(request))
 
     async def void(self, request: PaymentRequest) -> str:
-        return await self._post(f"/payments/{_reference(request)}/voids", request, {})
+        return await self._post(f"/payments/{_reference(request)}/voids", request, _money(request))
 
     async def refund(self, request: PaymentRequest) -> str:
         return await self._post(f"/payments/{_reference(request)}/refunds", request, _money(request))

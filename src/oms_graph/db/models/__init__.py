@@ -1,6 +1,7 @@
 """Every model, imported so that Base.metadata knows them all."""
 
 from oms_graph.db.models.analytics import FulfilmentTimeDay, SalesDay, SummaryWatermark
+from oms_graph.db.models.audit import AuditEntry
 from oms_graph.db.models.auth import ApiKey
 from oms_graph.db.models.catalog import AvailabilityPool, Channel, ChannelPromise, Location, Product
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
@@ -15,6 +16,7 @@ from oms_graph.db.models.webhooks import AvailabilityCursor, AvailabilitySent, W
 
 __all__ = [
     "ApiKey",
+    "AuditEntry",
     "AvailabilityCursor",
     "AvailabilityPool",
     "AvailabilitySent",

@@ -18,7 +18,7 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(2000))
     # Event types it wants (ORDER_PLACED, FULFILMENT_SHIPPED, …); empty: every event.
     event_types: Mapped[list[str]] = mapped_column(PortableJSON)
-    secret: Mapped[str] = mapped_column(String(200))
+    secret: Mapped[str] = mapped_column(String(1000))  # sealed (adapters/sealing.py), never in clear
     active: Mapped[bool] = mapped_column(default=True)
     # Deliveries failed in a row; at the limit the endpoint is switched off (active false, disabled_at).
     failures: Mapped[int] = mapped_column(default=0)

@@ -163,9 +163,12 @@ async def count_shipped(session: AsyncSession, order_id: uuid.UUID, units: dict[
 
 
 async def handed_over(session: AsyncSession, work: Work, handover: Handover, principal: Principal) -> None:
+    """Goods reached the customer's side: their capture, and the void of what the authorisation holds
+    beyond the captures when this handover ended the order."""
     await payments.capture_handover(
         session, order=work.order, fulfilment=work.fulfilment, handover=handover, actor=principal.name
     )
+    await payments.release_unused(session, order=work.order, actor=principal.name)
 
 
 async def reroute_delivery_units(

@@ -26,6 +26,7 @@ from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.orders.lifecycle import close_cancelled
 from oms_graph.services.orders.locking import for_change
 from oms_graph.services.outbox import append_event
+from oms_graph.services.payments import transactions as payments
 from oms_graph.services.stock import ledger
 
 # Units may be cancelled while nothing was done with them: still a promise (or the pickup reservation),
@@ -111,6 +112,7 @@ async def cancel_lines(
         await close_cancelled(session, order=order, reason=reason.strip(), actor=principal.name, now=now)
     elif OrderStatus(order.status) not in rules.UNROUTED:  # an unrouted order stays as it is, only smaller
         await set_order_status(session, order)
+        await payments.release_unused(session, order=order, actor=principal.name)  # the rest was handed over
     return order
 
 

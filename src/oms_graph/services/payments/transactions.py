@@ -24,7 +24,13 @@ from oms_graph.db.dialect import insert_or_nothing
 from oms_graph.db.models import Fulfilment, Order, PaymentTransaction, Return
 from oms_graph.domain import payments as rules
 from oms_graph.domain.events import EventType
-from oms_graph.domain.orders import PaymentMethod, PaymentStatus, in_minor_units, initial_payment_status
+from oms_graph.domain.orders import (
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    in_minor_units,
+    initial_payment_status,
+)
 from oms_graph.domain.payments import Call, Handover, PaymentKind, TransactionStatus
 from oms_graph.domain.returns import ReturnStatus
 from oms_graph.services.orders.locking import lock_order_of_payment
@@ -113,6 +119,19 @@ async def capture_handover(
             source=f"fulfilment:{fulfilment.id}",
             actor=actor,
         )
+
+
+ENDED = (OrderStatus.SHIPPED, OrderStatus.COMPLETED)  # every unit handed over or cancelled
+
+
+async def release_unused(session: AsyncSession, *, order: Order, actor: str) -> None:
+    """A prepaid order that has ended gives back what its card authorisation holds beyond what was captured
+    (units cancelled, picked short): a VOID of the remainder, asked for once. The order is locked."""
+    if PaymentMethod(order.payment_method) is not PaymentMethod.PREPAID or OrderStatus(order.status) not in ENDED:
+        return
+    unused = rules.unused_authorisation(order.total, await _calls(session, order.id))
+    if unused > 0:
+        await request_payment(session, order=order, kind=PaymentKind.VOID, amount=unused, source="unused", actor=actor)
 
 
 async def settle_cancelled(session: AsyncSession, *, order: Order, actor: str) -> None:

@@ -14,6 +14,7 @@ from oms_graph.db.dialect import insert_for
 from oms_graph.db.models import Channel, RoutingProfile
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.routing import Profile
+from oms_graph.services import audit
 
 MAX_SPLITS_LIMIT = 20
 WEIGHTS = {
@@ -60,9 +61,14 @@ async def update_routing_profile(session: AsyncSession, *, profile: ProfileField
         max_splits=profile.max_splits,
         allow_ship_from_store=profile.allow_ship_from_store,
     )
+    stored = await session.scalar(
+        select(RoutingProfile).where(RoutingProfile.channel_id == channel.id).with_for_update()
+    )
+    before = asdict(_profile(stored)) if stored is not None else None
     row = {**asdict(values), "updated_at": utcnow()}
     stmt = insert_for(session, RoutingProfile).values(channel_id=channel.id, **row)
     await session.execute(stmt.on_conflict_do_update(index_elements=["channel_id"], set_=row))
+    await audit.record(session, [audit.changed("RoutingProfile", channel.code, before, asdict(values))])
     return channel, values
 
 

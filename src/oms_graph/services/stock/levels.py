@@ -17,6 +17,7 @@ from oms_graph.db.models import Location, Product, StockLevel
 from oms_graph.domain import stock as rules
 from oms_graph.domain.catalog import check_batch, check_non_negative, check_text
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList, Notice, WarningCode
+from oms_graph.services import audit
 from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
 
@@ -89,6 +90,20 @@ async def set_stock_levels(
         for s in inputs
     ]
     done = await apply_counts(session, counts=counts, actor=actor, now=now)
+    await audit.record(
+        session,
+        (
+            audit.changed(
+                "StockLevel",
+                f"{s.sku}@{s.location_code}",
+                {"onHand": old.on_hand, "safetyStock": old.safety_stock},
+                {"onHand": new.on_hand, "safetyStock": new.safety_stock},
+            )
+            for s, c in zip(inputs, counts, strict=True)
+            for new, old in [(done[(c.sku, c.location_id)], done[(c.sku, c.location_id)].before)]
+            if not new.stale
+        ),
+    )
     views, warnings = [], []
     for i, (s, c) in enumerate(zip(inputs, counts, strict=True)):
         result, old = done[(c.sku, c.location_id)], done[(c.sku, c.location_id)].before
@@ -136,9 +151,9 @@ async def adjust_stock(
     errors = ErrorList()
     _check_adjustment(errors, adjustment, ["input"])
     errors.raise_if_any()
-    location = (await _resolve(session, [adjustment], errors, path=["input"]))[adjustment.location_code]
+    locations = await _resolve(session, [adjustment], errors, path=["input"])
     errors.raise_if_any()
-    return await adjust_at(session, adjustment, location, actor=actor, path=["input"])
+    return await adjust_at(session, adjustment, locations[adjustment.location_code], actor=actor, path=["input"])
 
 
 async def adjust_stock_levels(
@@ -205,6 +220,7 @@ async def adjust_at(
         units = {sku: adjustment.delta}
         row = (await ledger.receive(session, location_id=location.id, units=units, movement=movement))[sku]
         await requeue_backorders(session, skus=units, actor=actor)
+        await _audit_adjustment(session, adjustment, location, row.on_hand)
         return StockLevelView(sku, location, row.on_hand, row.reserved, row.safety_stock, now)
     found = await ledger.write_off(
         session, sku=sku, location_id=location.id, units=-adjustment.delta, movement=movement
@@ -218,7 +234,16 @@ async def adjust_at(
             f"{sku} at {location.code} has {on_hand or 0} on hand; a delta of {adjustment.delta} "
             "would take it below zero",
         )
+    await _audit_adjustment(session, adjustment, location, found.on_hand)
     return StockLevelView(sku, location, found.on_hand, found.reserved, found.safety_stock, now)
+
+
+async def _audit_adjustment(
+    session: AsyncSession, adjustment: StockAdjustmentFields, location: Location, on_hand: int
+) -> None:
+    before = {"onHand": on_hand - adjustment.delta}
+    after = {"onHand": on_hand, "reason": adjustment.reason.strip()}
+    await audit.record(session, [audit.changed("StockLevel", f"{adjustment.sku}@{location.code}", before, after)])
 
 
 async def _recorded(session: AsyncSession, *, sku: str, location_id: uuid.UUID, source: str, movement_id: str) -> Any:

@@ -16,6 +16,7 @@ from oms_graph.db.models import AvailabilityPool, Channel, ChannelPromise, Locat
 from oms_graph.domain import pools as rules
 from oms_graph.domain.catalog import LocationKind
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.services import audit
 from oms_graph.services.catalog import channel_by_code
 from oms_graph.services.stock import figures
 
@@ -129,13 +130,21 @@ async def update_availability_pool(session: AsyncSession, *, pool: PoolFields) -
     )
     rules.check_pool(errors, wanted, known_kinds=[k.value for k in LocationKind], known_codes=codes)
     errors.raise_if_any()
+    held = (
+        await session.execute(
+            select(*(pools_table.c[part] for part in PARTS)).where(pools_table.c.channel_id == channel.id)
+        )
+    ).first()
+    before = dict(zip(PARTS, held, strict=True)) if held is not None else None
     if all(getattr(pool, part) is None for part in PARTS):
         await session.execute(delete(pools_table).where(pools_table.c.channel_id == channel.id))
+        await audit.record(session, [audit.changed("AvailabilityPool", channel.code, before, None)])
         return None
     values = {part: getattr(pool, part) for part in PARTS}
     for part in ("location_kinds", "regions", "location_codes"):
         if values[part] is not None:
             values[part] = sorted(set(values[part]))
+    await audit.record(session, [audit.changed("AvailabilityPool", channel.code, before, values)])
     stmt = insert_for(session, pools_table).values(channel_id=channel.id, updated_at=utcnow(), **values)
     await session.execute(
         stmt.on_conflict_do_update(index_elements=[pools_table.c.channel_id], set_={**values, "updated_at": utcnow()})
