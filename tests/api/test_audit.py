@@ -111,3 +111,17 @@ async def test_entries_past_their_retention_go(api):
         assert await audit.forget_older_than(session, days=0) == 0  # 0 keeps everything
         assert await audit.forget_older_than(session, days=30) == 1
     assert [e["key"] for e in await log(api, admin, entity="Channel")] == ["new"]
+
+
+async def test_an_inventory_file_is_one_entry_per_job_and_its_rows_stay_in_the_ledger(api):
+    from tests.api.test_stock_imports import csv_file, imported
+
+    admin = await make_key(api.db, Role.ADMIN)
+    await small_chain(api, admin)
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await imported(api, integration, csv_file(["SKU-1,WH-HAM,4", "SKU-2,WH-HAM,6"]))
+    done, queued = await log(api, admin, entity="StockImport")
+    assert (queued["action"], queued["actor"], queued["after"]["status"]) == ("CREATED", "test-integration", "QUEUED")
+    assert (done["actor"], done["before"]["status"], done["after"]["status"]) == ("test-integration", "RUNNING", "DONE")
+    assert done["after"]["rows"] == 2 and done["key"] == queued["key"]
+    assert await log(api, admin, entity="StockLevel") == []

@@ -25,6 +25,7 @@ from oms_graph.api.view import UNAUTHORIZED, bearer
 from oms_graph.db.engine import Database
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError
+from oms_graph.services import audit
 from oms_graph.services.auth import KeyRing
 from oms_graph.services.stock import imports
 
@@ -80,6 +81,7 @@ def import_routes(db: Database, keys: KeyRing, queue: ImportQueue) -> list[Route
                     yield piece
 
             async with db.write() as session:
+                audit.acting(session, principal.name)
                 job = await imports.start_import(
                     session,
                     body=body(),

@@ -38,6 +38,7 @@ from oms_graph.db.models import (
 from oms_graph.domain import imports as rules
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.imports import ImportFormat, ImportMode, ImportStatus, RowError, RowErrorCode
+from oms_graph.services import audit
 from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
 from oms_graph.services.stock.import_files import chunks_table, refuse, rows_table, stage
@@ -103,7 +104,20 @@ async def start_import(
         await insert_rows(session, chunks_table, [{"import_id": job.id, "seq": seq, "data": pending}])
     if job.bytes == 0:
         raise DomainError.one(ErrorCode.INVALID_INPUT, ["body"], "the file is empty")
+    await audit.record(session, [audit.changed("StockImport", str(job.id), None, _audited(job))])
     return job
+
+
+def _audited(job: StockImport) -> dict[str, Any]:
+    """What the audit trail shows of an inventory file: the job, not its rows (the ledger has each change)."""
+    return {
+        "status": job.status,
+        "mode": job.mode,
+        "format": job.format,
+        "bytes": job.bytes,
+        "countedAt": job.counted_at,
+        "rows": job.rows_total,
+    }
 
 
 def _choice(errors: ErrorList, enum: Any, value: str, field: str) -> Any:
@@ -173,11 +187,12 @@ async def run_import(db: Database, *, import_id: uuid.UUID, batch: int = APPLY_R
         rows = await session.scalar(select(StockImport.rows_total).where(StockImport.id == import_id))
         if dialect_of(session) == "postgresql" and (rows or 0) >= BIG_FILE:  # plans follow the new statistics
             await session.execute(text("ANALYZE stock_levels, stock_movements"))
-        await session.execute(
-            update(StockImport)
-            .where(StockImport.id == import_id)
-            .values(status=ImportStatus.DONE, finished_at=utcnow())
-        )
+        job = await session.get(StockImport, import_id, with_for_update=True)
+        assert job is not None
+        before = _audited(job)
+        job.status, job.finished_at = ImportStatus.DONE, utcnow()
+        audit.acting(session, job.actor or audit.SYSTEM)
+        await audit.record(session, [audit.changed("StockImport", str(job.id), before, _audited(job))])
 
 
 async def note_failure(session: AsyncSession, *, import_id: uuid.UUID, error: str) -> None:
