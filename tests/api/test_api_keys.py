@@ -271,3 +271,19 @@ async def test_a_websocket_connection_init_with_the_database_down_is_closed_as_u
         await away.dispose()
     assert closed.value.rcvd.code == 4503
     assert closed.value.rcvd.reason.startswith("UNAVAILABLE")
+
+
+async def test_a_subscription_ends_when_its_key_expires(api):
+    async with api.db.write() as session:
+        _, secret = await auth.create_api_key(
+            session, role=Role.ANALYST, name="brief", expires_at=utcnow() + timedelta(seconds=1.5)
+        )
+    base = str(api.client.base_url).rstrip("/")
+    live = await Live.connect(base, secret)
+    await live.subscribe("subscription { orderEvents { id } }")
+    started = time.monotonic()
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            await live.next(wait=5)
+    assert closed.value.rcvd.code == 4403
+    assert 1.0 < time.monotonic() - started < 4.0  # at its expiry, seen by the next look (each second)
