@@ -23,8 +23,8 @@ class AuditEntry:
     actor: str = strawberry.field(description="The name of the API key that made it, 'cli', or 'system'.")
     action: str = strawberry.field(description="CREATED, UPDATED or DELETED.")
     entity: str = strawberry.field(
-        description="Channel, Location, Product, StockLevel, RoutingProfile, AvailabilityPool, ApiKey or "
-        "WebhookEndpoint."
+        description="Channel, Location, Product, StockLevel, StockImport, RoutingProfile, AvailabilityPool, ApiKey "
+        "or WebhookEndpoint."
     )
     key: str = strawberry.field(description="Which one: its code, sku@location, or id.")
     before: JSON | None = strawberry.field(description="Its values before; null when it was created.")
