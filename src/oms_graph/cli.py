@@ -196,7 +196,10 @@ def _seed(args: argparse.Namespace) -> int:
     settings = Settings()
 
     async def run(db: Database) -> demo.DemoKeys:
+        from oms_graph.services import audit
+
         async with db.write() as session:
+            audit.acting(session, "seed")
             keys = await demo.seed(session)
         if args.history > 0:
             skipped = await make_history(
