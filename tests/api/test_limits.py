@@ -3,11 +3,14 @@ Each is checked just under (it runs) and just over (it is refused with a clear e
 
 from __future__ import annotations
 
+import asyncio
+import json
 import socket
 import time
 
 import httpx
 import pytest
+import websockets
 
 from oms_graph.api.cost import MAX_COST
 from oms_graph.api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
@@ -17,6 +20,7 @@ from oms_graph.domain.access import Role
 from tests.conftest import REDIS_URL, make_key, redis_available, serving
 from tests.factories import UPSERT_CHANNELS, channel
 from tests.graphql_client import Api
+from tests.live import PROTOCOL, ws_url
 
 ORDERS = "orders(first: {n}) {{ edges {{ node {{ id lines {{ sku }} }} }} }}"  # costs 1 + 3 per order
 
@@ -104,6 +108,15 @@ async def test_introspection_is_off_unless_enabled_and_typename_still_works(api:
         ):
             message = (await other.run(admin, query, variables))["errors"][0]["message"]
             assert "Did you mean" not in message and ("ordrs" in message or "'cod'" in message), message
+        ws = await websockets.connect(ws_url(url), subprotocols=[PROTOCOL])
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {admin}"}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        misspelt = {"query": "subscription { ordrEvents { id } }"}
+        await ws.send(json.dumps({"type": "subscribe", "id": "1", "payload": misspelt}))
+        answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        await ws.close()
+        assert answer["type"] == "error" and "ordrEvents" in answer["payload"][0]["message"]
+        assert "Did you mean" not in answer["payload"][0]["message"]
     suggested = (await api.run(admin, "{ ordrs { edges { node { id } } } }"))["errors"][0]["message"]
     assert "Did you mean 'orders'" in suggested  # where introspection is on, suggestions help the developer
 

@@ -28,7 +28,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from oms_graph.api.context import Context
-from oms_graph.api.limits import MAX_TOKENS
+from oms_graph.api.limits import MAX_TOKENS, unsuggested
 from oms_graph.db.engine import UNAVAILABLE
 from oms_graph.metrics import FEED_MEMBERS, FEEDS
 
@@ -263,7 +263,8 @@ async def serve(
 
 class FeedingHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws as strawberry speaks it, with subscriptions alike served by one feed; a
-    connection whose key cannot be checked (the database away) is closed with DATABASE_AWAY."""
+    connection whose key cannot be checked (the database away) is closed with DATABASE_AWAY; errors name no
+    "Did you mean" where introspection is off."""
 
     async def handle_connection_init(self, message: Any) -> None:
         try:
@@ -271,6 +272,16 @@ class FeedingHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except Unavailable:
             log.warning("a WebSocket connection was refused: the database is unavailable")
             await self.websocket.close(code=DATABASE_AWAY[0], reason=DATABASE_AWAY[1])
+
+    async def send_message(self, message: Any) -> None:
+        settings = getattr(self.view, "settings", None)
+        if settings is not None and not settings.introspection_enabled:  # no "Did you mean" here either
+            kind = message.get("type")
+            if kind == "error":
+                unsuggested({"errors": message["payload"]})
+            elif kind == "next":
+                unsuggested(message["payload"])
+        await super().send_message(message)
 
     async def shutdown(self) -> None:
         if self.context.let_go is not None:
