@@ -7,7 +7,7 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from oms_graph.config import Settings
@@ -267,7 +267,7 @@ def _api_key(args: argparse.Namespace) -> int:
                 key = await auth.revoke_api_key(session, key_id=key_id)
                 return f"revoked key {key.id} ({key.name})"
             if args.key_command == "rotate":
-                old, _, secret = await auth.rotate_api_key(session, key_id=key_id, grace=timedelta(seconds=args.grace))
+                old, _, secret = await auth.rotate_api_key(session, key_id=key_id, grace_seconds=args.grace)
                 return (
                     f"rotated key {old.id} ({old.name}); it works until {old.expires_at:%Y-%m-%dT%H:%M:%SZ}. "
                     f"The new key is shown once, keep it:\n{secret}"

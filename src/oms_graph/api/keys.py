@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -146,9 +146,8 @@ class KeyMutation:
         self, info: Info, id: strawberry.ID, grace_seconds: int = int(auth.DEFAULT_GRACE.total_seconds())
     ) -> ApiKeyPayload:
         async def rotate(session: AsyncSession) -> ApiKeyPayload:
-            grace = timedelta(seconds=max(-1, min(grace_seconds, 10**9)))
             old, new, secret = await auth.rotate_api_key(
-                session, key_id=_key_id(id), grace=grace, created_by=info.context.caller.name
+                session, key_id=_key_id(id), grace_seconds=grace_seconds, created_by=info.context.caller.name
             )
             shown_new, shown_old = await _viewed(session, new, old)
             return ApiKeyPayload(key=shown_new, secret=secret, replaced=shown_old, errors=[])

@@ -156,12 +156,17 @@ async def revoke_api_key(session: AsyncSession, *, key_id: uuid.UUID) -> ApiKey:
 
 
 async def rotate_api_key(
-    session: AsyncSession, *, key_id: uuid.UUID, grace: timedelta = DEFAULT_GRACE, created_by: str = "cli"
+    session: AsyncSession,
+    *,
+    key_id: uuid.UUID,
+    grace_seconds: int = int(DEFAULT_GRACE.total_seconds()),
+    created_by: str = "cli",
 ) -> tuple[ApiKey, ApiKey, str]:
-    """A new key with the old one's name, role, scope and note; the old key keeps working for `grace`, then
+    """A new key with the old one's name, role, scope and note; the old key keeps working for `grace_seconds`, then
     expires (sooner when it was to expire sooner). (old, new, the new secret)."""
-    if not timedelta(0) <= grace <= MAX_GRACE:
+    if not 0 <= grace_seconds <= MAX_GRACE.total_seconds():
         raise DomainError.one(ErrorCode.INVALID_INPUT, ["graceSeconds"], f"from 0 to {MAX_GRACE.days} days")
+    grace = timedelta(seconds=grace_seconds)
     old = await _key_locked(session, key_id)
     now = utcnow()
     if key_status(revoked_at=old.revoked_at, expires_at=old.expires_at, now=now) is not KeyStatus.ACTIVE:

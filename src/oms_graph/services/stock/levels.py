@@ -90,20 +90,14 @@ async def set_stock_levels(
         for s in inputs
     ]
     done = await apply_counts(session, counts=counts, actor=actor, now=now)
-    await audit.record(
-        session,
-        (
-            audit.changed(
-                "StockLevel",
-                f"{s.sku}@{s.location_code}",
-                {"onHand": old.on_hand, "safetyStock": old.safety_stock},
-                {"onHand": new.on_hand, "safetyStock": new.safety_stock},
-            )
-            for s, c in zip(inputs, counts, strict=True)
-            for new, old in [(done[(c.sku, c.location_id)], done[(c.sku, c.location_id)].before)]
-            if not new.stale
-        ),
-    )
+    changes = []
+    for s, c in zip(inputs, counts, strict=True):
+        new = done[(c.sku, c.location_id)]
+        if not new.stale:
+            before = {"onHand": new.before.on_hand, "safetyStock": new.before.safety_stock}
+            after = {"onHand": new.on_hand, "safetyStock": new.safety_stock}
+            changes.append(audit.changed("StockLevel", f"{s.sku}@{s.location_code}", before, after))
+    await audit.record(session, changes)
     views, warnings = [], []
     for i, (s, c) in enumerate(zip(inputs, counts, strict=True)):
         result, old = done[(c.sku, c.location_id)], done[(c.sku, c.location_id)].before
