@@ -41,6 +41,7 @@ from oms_graph.api.stock.imports import ImportQuery
 from oms_graph.api.stock.mutations import StockMutation
 from oms_graph.api.stock.query import StockQuery
 from oms_graph.api.subscriptions import Subscription
+from oms_graph.api.transfers.schema import TransferMutation, TransferQuery
 from oms_graph.api.webhooks import WebhookMutation, WebhookQuery
 from oms_graph.db.engine import UNAVAILABLE, database_lost
 from oms_graph.metrics import OperationMetrics
@@ -54,6 +55,7 @@ Query = merge_types(
         ImportQuery,
         OrderQuery,
         FulfilmentQuery,
+        TransferQuery,
         DeliveryOptionsQuery,
         RoutingQuery,
         WebhookQuery,
@@ -70,6 +72,7 @@ Mutation = merge_types(
         OrderMutation,
         RoutingMutation,
         FulfilmentMutation,
+        TransferMutation,
         ReturnMutation,
         WebhookMutation,
         KeyMutation,

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from oms_graph.domain.fulfilment import FulfilmentStatus, ShipmentStatus
 from oms_graph.domain.returns import ReturnStatus
+from oms_graph.domain.transfers import TransferStatus
 
 
 class EventType(StrEnum):
@@ -21,6 +22,8 @@ class EventType(StrEnum):
     ORDER_REDUCED = "ORDER_REDUCED"
     ORDER_CANCELLED = "ORDER_CANCELLED"
     STORE_SALE_RECORDED = "STORE_SALE_RECORDED"
+    FULFILMENT_AWAITING_TRANSFER = "FULFILMENT_AWAITING_TRANSFER"
+    FULFILMENT_ASSIGNED = "FULFILMENT_ASSIGNED"
     FULFILMENT_ACCEPTED = "FULFILMENT_ACCEPTED"
     FULFILMENT_PICKED = "FULFILMENT_PICKED"
     FULFILMENT_PACKED = "FULFILMENT_PACKED"
@@ -48,6 +51,16 @@ class EventType(StrEnum):
     RETURN_REJECTED = "RETURN_REJECTED"
     RETURN_REFUNDED = "RETURN_REFUNDED"
     RETURN_CANCELLED = "RETURN_CANCELLED"
+    PICKUP_DELAYED = "PICKUP_DELAYED"
+    TRANSFER_REQUESTED = "TRANSFER_REQUESTED"
+    TRANSFER_ACCEPTED = "TRANSFER_ACCEPTED"
+    TRANSFER_PICKED = "TRANSFER_PICKED"
+    TRANSFER_PACKED = "TRANSFER_PACKED"
+    TRANSFER_IN_TRANSIT = "TRANSFER_IN_TRANSIT"
+    TRANSFER_RECEIVED = "TRANSFER_RECEIVED"
+    TRANSFER_PARTLY_RECEIVED = "TRANSFER_PARTLY_RECEIVED"
+    TRANSFER_REJECTED = "TRANSFER_REJECTED"
+    TRANSFER_CANCELLED = "TRANSFER_CANCELLED"
     TASK_FAILED = "TASK_FAILED"
 
     @classmethod
@@ -59,6 +72,11 @@ class EventType(StrEnum):
     def shipment(cls, status: ShipmentStatus) -> EventType:
         """The event of a shipment moving to `status`."""
         return cls(f"SHIPMENT_{status.value}")
+
+    @classmethod
+    def transfer(cls, status: TransferStatus) -> EventType:
+        """The event of a transfer moving to `status`."""
+        return cls(f"TRANSFER_{status.value}")
 
     @classmethod
     def returned(cls, status: ReturnStatus) -> EventType:

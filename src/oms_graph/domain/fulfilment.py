@@ -13,6 +13,8 @@ PICKUP_CODE_DIGITS = 6
 
 
 class FulfilmentStatus(StrEnum):
+    # A pickup whose units (some of them) are still on their way to the store by transfer: not to prepare yet.
+    AWAITING_TRANSFER = "AWAITING_TRANSFER"
     ASSIGNED = "ASSIGNED"
     ACCEPTED = "ACCEPTED"
     PICKED = "PICKED"
@@ -41,9 +43,11 @@ class ShipmentStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-# Fulfilments whose units are still reserved at their location (nothing has left it).
+# Fulfilments whose units are still reserved at their location (nothing has left it); a pickup awaiting
+# transfers holds there what has arrived, its transfers the rest.
 HOLDING_STOCK = frozenset(
     {
+        FulfilmentStatus.AWAITING_TRANSFER,
         FulfilmentStatus.ASSIGNED,
         FulfilmentStatus.ACCEPTED,
         FulfilmentStatus.PICKED,
@@ -120,7 +124,7 @@ def order_status(fulfilments: Iterable[FulfilmentStatus], *, unallocated: bool, 
         return OrderStatus.READY_FOR_PICKUP
     if unallocated:
         return OrderStatus.BACKORDERED
-    if any(f != S.ASSIGNED for f in live):
+    if any(f not in (S.ASSIGNED, S.AWAITING_TRANSFER) for f in live):
         return OrderStatus.IN_FULFILMENT
     return OrderStatus.ROUTED
 

@@ -38,6 +38,8 @@ class Profile:
     split_penalty: float = 5.0
     max_splits: int = 3
     allow_ship_from_store: bool = True
+    # A pickup its store cannot hold whole gets the missing units by transfer from another location.
+    allow_transfer_to_pickup: bool = False
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,22 @@ async def _shipments(session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID])
     return [found.get(i) for i in fulfilment_ids]
 
 
+def transfer_lines(info: Info) -> DataLoader[uuid.UUID, list[models.TransferLine]]:
+    return _loader(info, "transfer_lines", _transfer_lines)
+
+
+async def _transfer_lines(session: AsyncSession, transfer_ids: Sequence[uuid.UUID]) -> list[list[models.TransferLine]]:
+    rows = await session.scalars(
+        select(models.TransferLine)
+        .where(models.TransferLine.transfer_id.in_(list(transfer_ids)))
+        .order_by(models.TransferLine.sku)
+    )
+    found: dict[uuid.UUID, list[models.TransferLine]] = {i: [] for i in transfer_ids}
+    for line in rows:
+        found[line.transfer_id].append(line)
+    return [found[i] for i in transfer_ids]
+
+
 def order(info: Info) -> DataLoader[uuid.UUID, models.Order]:
     return _loader(info, "orders", lambda session, ids: _by_id(session, models.Order, ids))
 

@@ -27,6 +27,11 @@ class RoutingProfileInput:
     split_penalty: float
     max_splits: int
     allow_ship_from_store: bool
+    allow_transfer_to_pickup: bool | None = strawberry.field(
+        default=None,
+        description="A pickup its store cannot hold whole gets the missing units by transfer (ship-to-store), and a "
+        "pickup the store rejects is brought from elsewhere; not given: unchanged.",
+    )
 
 
 @strawberry.type(description="How a channel's orders are routed; the defaults apply until one is set.")
@@ -38,6 +43,9 @@ class RoutingProfile:
     split_penalty: float
     max_splits: int
     allow_ship_from_store: bool
+    allow_transfer_to_pickup: bool = strawberry.field(
+        description="Ship-to-store: missing units of a pickup come to its store by transfer (off by default)."
+    )
 
     @classmethod
     def of(cls, channel: models.Channel, profile: Profile) -> RoutingProfile:
@@ -49,6 +57,7 @@ class RoutingProfile:
             split_penalty=profile.split_penalty,
             max_splits=profile.max_splits,
             allow_ship_from_store=profile.allow_ship_from_store,
+            allow_transfer_to_pickup=profile.allow_transfer_to_pickup,
         )
 
 
@@ -71,10 +80,20 @@ class RoutingAllocation:
     distance_km: float | None
     cost: Decimal | None
     location_id: strawberry.Private[uuid.UUID]
+    transfer_to_id: strawberry.Private[uuid.UUID | None] = None
 
     @strawberry.field
     async def location(self, info: Info) -> Location:
         return Location.from_model(await loaders.location(info).load(self.location_id))
+
+    @strawberry.field(
+        description="Ship-to-store: these units leave the location by transfer to this pickup store (null: the "
+        "location fulfils them itself)."
+    )
+    async def transfer_to(self, info: Info) -> Location | None:
+        if self.transfer_to_id is None:
+            return None
+        return Location.from_model(await loaders.location(info).load(self.transfer_to_id))
 
 
 @strawberry.type(description="Lower is better: the sum of each factor's value times its weight.")
@@ -94,6 +113,7 @@ class RoutingPlan:
                     lines=[FulfilmentLine(sku=line["sku"], quantity=line["quantity"]) for line in a["lines"]],
                     distance_km=a["distanceKm"],
                     cost=None if a["cost"] is None else Decimal(str(a["cost"])),
+                    transfer_to_id=uuid.UUID(a["transferToId"]) if a.get("transferToId") else None,
                 )
                 for a in stored["allocations"]
             ],
@@ -106,10 +126,14 @@ class RoutingDecision:
     profile: str
     chosen: RoutingPlan
     alternatives: list[RoutingPlan]
+    ready_by: datetime | None = strawberry.field(
+        default=None, description="Ship-to-store: when the last transfer should be at the pickup store."
+    )
 
     @classmethod
     def of(cls, stored: dict[str, Any]) -> RoutingDecision:
         return cls(
+            ready_by=datetime.fromisoformat(stored["readyBy"]) if stored.get("readyBy") else None,
             decided_at=datetime.fromisoformat(stored["decidedAt"]),
             profile=stored["profile"],
             chosen=RoutingPlan.of(stored["chosen"]),

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from sqlalchemy import select
 
 from oms_graph.api.catalog.types import Location
+from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError
 from oms_graph.api.pagination import PageInfo
+from oms_graph.db import models
 from oms_graph.domain import errors
 from oms_graph.services.stock.levels import StockLevelView
 
@@ -22,10 +25,28 @@ class StockLevel:
     safety_stock: int
     available: int = strawberry.field(description="onHand - reserved - safetyStock.")
     updated_at: datetime
+    known_in_transit: strawberry.Private[int | None] = None
+
+    @strawberry.field(
+        description="Units shipped here by transfers and not yet received: not in onHand, never available."
+    )
+    async def in_transit(self, info: Info) -> int:
+        if self.known_in_transit is not None:
+            return self.known_in_transit
+        async with info.context.db.read() as session:
+            found = await session.scalar(
+                select(models.StockLevel.in_transit).where(
+                    models.StockLevel.sku == self.sku,
+                    models.StockLevel.location_id == models.Location.id,
+                    models.Location.code == self.location.code,
+                )
+            )
+        return found or 0
 
     @classmethod
     def from_view(cls, v: StockLevelView, location: Location) -> StockLevel:
         return cls(
+            known_in_transit=v.in_transit,
             sku=v.sku,
             location=location,
             on_hand=v.on_hand,

@@ -12,6 +12,7 @@ from oms_graph.db.models.payments import PaymentTransaction
 from oms_graph.db.models.returns import Return, ReturnLine
 from oms_graph.db.models.routing import RoutingProfile
 from oms_graph.db.models.stock import StockLevel, StockMovement
+from oms_graph.db.models.transfers import Transfer, TransferLine, TransitTime
 from oms_graph.db.models.webhooks import AvailabilityCursor, AvailabilitySent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -44,6 +45,9 @@ __all__ = [
     "StockLevel",
     "StockMovement",
     "SummaryWatermark",
+    "Transfer",
+    "TransferLine",
+    "TransitTime",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

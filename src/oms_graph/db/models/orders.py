@@ -55,6 +55,9 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     origin_location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"), index=True)
     note: Mapped[str | None] = mapped_column(String(1000))
+    # A pickup order's units, per sku, that come to its store by transfer: promised network-wide until
+    # routing plans the transfer (then the transfer holds them); empty when the store holds them all.
+    transfer_units: Mapped[dict[str, Any] | None]
     # The routing decision: the chosen plan, its factors and the alternatives it beat (order.routing).
     routing: Mapped[dict[str, Any] | None]
     # When its last unit left (shipped or collected): the end of its fulfilment time.
@@ -96,7 +99,9 @@ class OrderEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
-    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
+    # An order's event; a transfer's event has the transfer, and the order too when it serves one.
+    order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("orders.id"))
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("transfers.id"), index=True)
     type: Mapped[EventType] = mapped_column(Choice(EventType, 64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str | None] = mapped_column(String(200))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey
+from sqlalchemy import CheckConstraint, ForeignKey, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms_graph.db.base import Base, updated_at
@@ -28,4 +28,6 @@ class RoutingProfile(Base):
     split_penalty: Mapped[float]
     max_splits: Mapped[int]
     allow_ship_from_store: Mapped[bool]
+    # A pickup order its store cannot hold whole gets the missing units by a transfer from another location.
+    allow_transfer_to_pickup: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = updated_at()

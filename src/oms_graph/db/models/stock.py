@@ -20,6 +20,7 @@ class StockLevel(Base):
         CheckConstraint("reserved >= 0", name="reserved_non_negative"),
         CheckConstraint("safety_stock >= 0", name="safety_stock_non_negative"),
         CheckConstraint("routed >= 0 AND routed <= reserved", name="routed_within_reserved"),
+        CheckConstraint("in_transit >= 0", name="in_transit_non_negative"),
         Index("ix_stock_levels_location_sku", "location_id", "sku"),
         Index("ix_stock_levels_updated_at", "updated_at"),  # what stockChanged subscribers look at
     )
@@ -34,6 +35,9 @@ class StockLevel(Base):
     # by raising `reserved` and `routed` together, which leaves availableToPromise as it was (see
     # Product.promised) and so never touches the product row every placement of the sku locks.
     routed: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Units shipped to this location by transfers and not yet received: not in onHand, never available, and
+    # not touched by a count here (they are not on the shelf to count).
+    in_transit: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the last count applied here was taken: an older count changes nothing (it is stale).
     counted_at: Mapped[datetime | None]

@@ -32,6 +32,7 @@ MAX_RANGE = timedelta(days=3 * 366)
 OPEN = [
     s.value
     for s in (
+        FulfilmentStatus.AWAITING_TRANSFER,
         FulfilmentStatus.ASSIGNED,
         FulfilmentStatus.ACCEPTED,
         FulfilmentStatus.PICKED,

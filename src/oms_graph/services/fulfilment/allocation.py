@@ -19,6 +19,7 @@ from oms_graph.domain.fulfilment import HOLDING_STOCK, FulfilmentStatus, Shipmen
 from oms_graph.domain.orders import FulfilmentMethod
 from oms_graph.services.outbox import append_event
 from oms_graph.services.stock import ledger
+from oms_graph.services.transfers import ship_to_store
 
 # What an order line still wants: its quantity less what was cancelled.
 ORDERED_UNITS = OrderLine.quantity - OrderLine.quantity_cancelled
@@ -83,14 +84,25 @@ async def release_fulfilments(
     the delivered units off the promise or routes them again."""
     held = (
         await session.execute(
-            select(Fulfilment.id, Fulfilment.location_id, Fulfilment.method, FulfilmentLine.sku, HELD_UNITS)
+            select(
+                Fulfilment.id,
+                Fulfilment.location_id,
+                Fulfilment.method,
+                FulfilmentLine.sku,
+                HELD_UNITS,
+                Fulfilment.status,
+            )
             .join(FulfilmentLine, FulfilmentLine.fulfilment_id == Fulfilment.id)
             .where(Fulfilment.order_id == order_id, Fulfilment.status.in_(list(HOLDING_STOCK)))
         )
     ).all()
+    waiting = {row.id for row in held if row.status == FulfilmentStatus.AWAITING_TRANSFER}
+    coming = await ship_to_store.on_the_way(session, fulfilment_ids=waiting)  # not reserved at the store yet
+    freed = await ship_to_store.stop_for(session, fulfilment_ids=waiting, actor=actor, at=now)
     released: dict[bool, Counter[tuple[str, uuid.UUID]]] = {True: Counter(), False: Counter()}
-    for _, location_id, method, sku, quantity in held:
-        released[method == FulfilmentMethod.DELIVERY][(sku, location_id)] += quantity or 0
+    for fulfilment_id, location_id, method, sku, quantity, _ in held:
+        units = (quantity or 0) - coming.get(fulfilment_id, Counter())[sku]
+        released[method == FulfilmentMethod.DELIVERY][(sku, location_id)] += units
     for routed, units in released.items():
         await ledger.release(session, units=units, routed=routed, at=now, channel_id=channel_id)
     delivered: dict[str, int] = {}
@@ -106,7 +118,7 @@ async def release_fulfilments(
             select(Shipment).where(Shipment.fulfilment_id.in_(ids), Shipment.status.in_(open_shipments))
         ):  # a booked one is cancelled with its carrier too, after commit (the relay hands on the event)
             await shipment_moved(session, shipment, order_id, ShipmentStatus.CANCELLED, actor)
-    return Released(delivered, {sku for units in released.values() for (sku, _), n in units.items() if n})
+    return Released(delivered, freed | {sku for units in released.values() for (sku, _), n in units.items() if n})
 
 
 async def unallocated(session: AsyncSession, *, order_id: uuid.UUID) -> dict[str, int]:

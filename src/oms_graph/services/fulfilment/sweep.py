@@ -27,10 +27,16 @@ SCHEDULE = Principal(key_id=uuid.UUID(int=0), name="schedule", role=Role.ADMIN)
 
 
 async def stale_assignments(session: AsyncSession, *, now: datetime, accept_within: timedelta) -> list[uuid.UUID]:
-    """Fulfilments assigned longer than `accept_within` ago and still not accepted, oldest first."""
+    """Fulfilments assigned longer than `accept_within` ago and still not accepted, oldest first (a pickup
+    that waited for a transfer was assigned when it arrived: its last change)."""
+    cutoff = now - accept_within
     rows = await session.scalars(
         select(Fulfilment.id)
-        .where(Fulfilment.status == FulfilmentStatus.ASSIGNED, Fulfilment.created_at < now - accept_within)
+        .where(
+            Fulfilment.status == FulfilmentStatus.ASSIGNED,
+            Fulfilment.created_at < cutoff,
+            Fulfilment.updated_at < cutoff,
+        )
         .order_by(Fulfilment.created_at)
         .limit(SWEEP_BATCH)
     )
@@ -42,7 +48,7 @@ async def reassign_if_stale(
 ) -> Fulfilment | None:
     """A location that did not accept in time loses the work: rejected (NO_CAPACITY) and routed elsewhere."""
     work = await steps.for_work(session, fulfilment_id, SCHEDULE)
-    if work.status is not FulfilmentStatus.ASSIGNED or work.fulfilment.created_at >= now - accept_within:
+    if work.status is not FulfilmentStatus.ASSIGNED or work.fulfilment.updated_at >= now - accept_within:
         return None  # accepted (or moved on) meanwhile
     minutes = int(accept_within.total_seconds() // 60)
     note = f"not accepted within {minutes} minutes"

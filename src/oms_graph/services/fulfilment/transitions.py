@@ -35,10 +35,12 @@ from oms_graph.domain.fulfilment import (
     RejectionReason,
     ShipmentStatus,
 )
+from oms_graph.domain.orders import FulfilmentMethod
 from oms_graph.domain.payments import Handover
 from oms_graph.services.fulfilment import work as steps
 from oms_graph.services.fulfilment.allocation import shipment_moved
 from oms_graph.services.outbox import append_event
+from oms_graph.services.stock import ledger
 
 MAX_PARCELS = 50
 
@@ -71,8 +73,12 @@ async def reject(
         raise DomainError.one(ErrorCode.INVALID_INPUT, ["note"], "at most 500 characters")
     work.fulfilment.rejection_reason, work.fulfilment.note = reason, (note or "").strip() or None
     missing = await steps.units(session, work.fulfilment)
+    if work.method is FulfilmentMethod.PICKUP:  # a rescue by transfer locks them: before any stock level
+        await ledger.lock_products(session, skus=missing)
     await steps.give_back(session, work, missing, gone=rules.STOCK_GONE.get(reason), actor=principal.name)
     work.fulfilment.status = target
+    if reason in rules.STOCK_GONE:
+        missing = await steps.rescue_pickup_units(session, work, missing, principal)
     await steps.cancel_pickup_units(session, work, missing, principal)
     await steps.done(session, work, target, principal, data={"reason": reason.value})
     await steps.reroute_delivery_units(session, work, missing, principal)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
@@ -38,6 +38,7 @@ from oms_graph.services.outbox import append_event
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.routing.plan import reroute
 from oms_graph.services.stock import ledger
+from oms_graph.services.transfers import ship_to_store as pickups
 
 
 @dataclass
@@ -178,6 +179,29 @@ async def reroute_delivery_units(
     if units and work.method is FulfilmentMethod.DELIVERY:
         await reroute(session, order_id=work.order.id, exclude=[work.fulfilment.location_id], actor=principal.name)
         await set_order_status(session, work.order)
+
+
+async def rescue_pickup_units(
+    session: AsyncSession, work: Work, units: dict[str, int], principal: Principal
+) -> dict[str, int]:
+    """A rejected pickup's missing units are brought to its store by transfer from where they are, when the
+    channel allows transfers to pickups: a new pickup fulfilment waits for them. What nowhere has is
+    returned (to cancel)."""
+    if not units or work.method is not FulfilmentMethod.PICKUP:
+        return units
+    now = utcnow()
+    store = work.fulfilment.location_id
+    waiting = await pickups.open_pickup(session, order=work.order, store_id=store, units=units, at=now)
+    missing = await pickups.rescue(
+        session, order=work.order, fulfilment=waiting, units=units, exclude=[store], actor=principal.name, at=now
+    )
+    if missing == units:  # nothing comes: no pickup waits
+        await session.execute(delete(FulfilmentLine).where(FulfilmentLine.fulfilment_id == waiting.id))
+        await session.delete(waiting)
+        await session.flush()
+    elif missing:
+        await pickups.shrink_pickup(session, fulfilment_id=waiting.id, units=missing)
+    return missing
 
 
 async def cancel_pickup_units(session: AsyncSession, work: Work, units: dict[str, int], principal: Principal) -> None:

@@ -82,10 +82,17 @@ async def cancel_lines(
         await ledger.lock_products(session, skus=wanted)
         await ledger.release_promise(session, channel_id=order.channel_id, units=wanted)
     released: Counter[tuple[str, uuid.UUID]] = Counter()
+    by_transfer = dict(order.transfer_units or {})  # an unrouted ship-to-store pickup's promised units
+    if not delivery and by_transfer:
+        await ledger.lock_products(session, skus=wanted)
     for sku, n in sorted(wanted.items()):
         from_promise = min(n, waiting.get(sku, 0))
-        if not delivery and from_promise:  # an unrouted pickup order holds a reservation at its store
-            released[(sku, cast(uuid.UUID, order.pickup_location_id))] += from_promise
+        promised = min(from_promise, int(by_transfer.get(sku, 0))) if not delivery else 0
+        if promised:  # the ones still to be brought go first: the store keeps what it holds
+            await ledger.release_promise(session, channel_id=order.channel_id, units={sku: promised})
+            by_transfer[sku] = int(by_transfer[sku]) - promised
+        if not delivery and from_promise > promised:  # an unrouted pickup order holds a reservation at its store
+            released[(sku, cast(uuid.UUID, order.pickup_location_id))] += from_promise - promised
         left = n - from_promise
         for fulfilment_id, location_id, line_sku, held in assigned:
             if line_sku != sku or not left:
@@ -94,6 +101,8 @@ async def cancel_lines(
             released[(sku, location_id)] += take
             await _shrink(session, fulfilment_id, sku, take, held)
             left -= take
+    if order.transfer_units:
+        order.transfer_units = {sku: n for sku, n in by_transfer.items() if n} or None
     await ledger.release(session, units=released, routed=delivery, at=now, channel_id=order.channel_id)
     freed = {sku for (sku, _), n in released.items() if n}  # on a shelf now: they may serve backorders
     await requeue_backorders(session, skus=freed, actor=principal.name)

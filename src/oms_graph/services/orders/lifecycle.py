@@ -44,10 +44,13 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
         # Every live delivery unit is in the promise, routed (now released) or not.
         units = Counter(unheld) + Counter(released.delivered)
         await ledger.release_promise(session, channel_id=order.channel_id, units=units)
-    elif status in rules.UNROUTED:  # reserved at the pickup location when placed
+    elif status in rules.UNROUTED:  # reserved at the pickup location when placed (ship-to-store: promised)
+        by_transfer = {sku: min(int(n), unheld.get(sku, 0)) for sku, n in (order.transfer_units or {}).items()}
+        await ledger.release_promise(session, channel_id=order.channel_id, units=by_transfer)
+        at_store = {sku: n - by_transfer.get(sku, 0) for sku, n in unheld.items()}
         pickup = cast(uuid.UUID, order.pickup_location_id)
-        await ledger.release(session, units={(sku, pickup): n for sku, n in unheld.items()}, routed=False, at=now)
-        freed |= set(unheld)
+        await ledger.release(session, units={(sku, pickup): n for sku, n in at_store.items()}, routed=False, at=now)
+        freed |= {sku for sku, n in at_store.items() if n}
     await close_cancelled(session, order=order, reason=reason.strip(), actor=principal.name, now=now)
     # Units given back on a shelf may serve backorders (a promise given up frees no shelf's units).
     await requeue_backorders(session, skus=freed, actor=principal.name)

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, or_, select
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.payments.base import is_known as payment_provider_known
@@ -93,7 +93,12 @@ async def place_order(
         raise
     placed = await _write(session, order, principal, channel, prepared, payload, digest)
     # The stock comes last: the skus' rows stay locked from there to commit, so keep that stretch short.
-    await take_stock(session, prepared.wanted)
+    by_transfer = await take_stock(session, prepared.wanted)
+    if by_transfer:  # ship-to-store: these units come to the pickup store by transfer, planned by routing
+        placed.transfer_units = by_transfer
+        await session.execute(
+            update(orders_table).where(orders_table.c.id == placed.id).values(transfer_units=by_transfer)
+        )
     return placed
 
 

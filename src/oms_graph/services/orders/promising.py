@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.models import Location
+from oms_graph.db.models import Location, RoutingProfile
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.pools import Pool
 from oms_graph.services.stock import figures, ledger
@@ -28,9 +29,11 @@ class Wanted:
     pool: Pool | None  # the channel's availability pool: its delivery promise is held to it
 
 
-async def take_stock(session: AsyncSession, wanted: Wanted) -> None:
+async def take_stock(session: AsyncSession, wanted: Wanted) -> dict[str, int]:
     """Promise (delivery) or reserve at the pickup location (pickup) every sku's demand, or raise
-    INSUFFICIENT_STOCK for each sku there are not enough of (the caller rolls back)."""
+    INSUFFICIENT_STOCK for each sku there are not enough of (the caller rolls back). A pickup whose store
+    does not hold it whole, on a channel that allows transfers to pickups, reserves what the store holds and
+    promises the rest network-wide: those units, per sku, are returned (they come by transfer)."""
     demand, first_line, pickup, now = wanted.demand, wanted.first_line, wanted.pickup, wanted.at
     promised = await ledger.lock_products(session, skus=demand)
     room = None
@@ -42,6 +45,8 @@ async def take_stock(session: AsyncSession, wanted: Wanted) -> None:
                 session, sku=sku, location=pickup, quantity=demand[sku], at=now, promised=promised[sku]
             )
         ]
+        if short and await _transfers_allowed(session, wanted.channel_id):
+            return await _ship_to_store(session, wanted, short, promised)
     else:  # a pooled channel promises within its pool too
         promised_now = await ledger.promise(session, channel_id=wanted.channel_id, units=demand, pool=wanted.pool)
         short, room = promised_now.short, promised_now.room
@@ -49,6 +54,50 @@ async def take_stock(session: AsyncSession, wanted: Wanted) -> None:
     for sku in short:
         await short_of(session, sku, demand[sku], first_line[sku], pickup, promised[sku], errors, room)
     errors.raise_if_any()
+    return {}
+
+
+async def _transfers_allowed(session: AsyncSession, channel_id: uuid.UUID) -> bool:
+    allowed = await session.scalar(
+        select(RoutingProfile.allow_transfer_to_pickup).where(RoutingProfile.channel_id == channel_id)
+    )
+    return bool(allowed)
+
+
+async def _ship_to_store(
+    session: AsyncSession, wanted: Wanted, short: list[str], promised: dict[str, int]
+) -> dict[str, int]:
+    """The skus the pickup store cannot hold whole: what it has is reserved there, the rest promised
+    network-wide (in the channel's pool when it has one), to come by transfer; INSUFFICIENT_STOCK for what
+    neither covers."""
+    pickup = cast(Location, wanted.pickup)
+    level = figures.levels.c
+    rows = await session.execute(
+        select(level.sku, figures.AVAILABLE).where(level.location_id == pickup.id, level.sku.in_(short))
+    )
+    here = {sku: max(0, int(n)) for sku, n in rows}
+    by_transfer: dict[str, int] = {}
+    for sku in short:
+        has = min(here.get(sku, 0), wanted.demand[sku])
+        if has and not await ledger.reserve(
+            session, sku=sku, location=pickup, quantity=has, at=wanted.at, promised=promised[sku]
+        ):
+            has = 0
+        by_transfer[sku] = wanted.demand[sku] - has
+    taken = await ledger.promise(session, channel_id=wanted.channel_id, units=by_transfer, pool=wanted.pool)
+    errors = ErrorList()
+    for sku in taken.short:
+        have = max(0, int(await session.scalar(select(figures.network_capacity(sku))) or 0) - promised[sku])
+        if taken.room is not None:
+            have = min(have, taken.room.get(sku, 0))
+        errors.add(
+            ErrorCode.INSUFFICIENT_STOCK,
+            ["input", "lines", wanted.first_line[sku], "quantity"],
+            f"{sku}: {wanted.demand[sku]} wanted for pickup at {pickup.code}, {here.get(sku, 0)} there and "
+            f"{have} elsewhere to bring by transfer",
+        )
+    errors.raise_if_any()
+    return by_transfer
 
 
 async def short_of(

@@ -41,6 +41,7 @@ from oms_graph.services.outbox import append_events
 from oms_graph.services.routing import earmarks
 from oms_graph.services.routing.profiles import profile_of_channel
 from oms_graph.services.stock import figures, ledger
+from oms_graph.services.transfers import routing as ship_to_store
 
 SYSTEM = "system"
 ALTERNATIVES = 3
@@ -113,9 +114,13 @@ async def route_order(
     order = await lock_order(session, order_id=order_id)
     if order is None or order.status != OrderStatus.PLACED:
         return order
+    if order.transfer_units:  # ship-to-store locks the products first: routed alone
+        await ship_to_store.route_pickup(session, order=order, actor=actor)
+        return order
     orders = [order]
     if batch > 1:
-        orders += await session.scalars(WAITING, {"b_order": order.id, "b_limit": batch - 1})
+        others = await session.scalars(WAITING, {"b_order": order.id, "b_limit": batch - 1})
+        orders += [o for o in others if not o.transfer_units]  # those are routed by their own message
         orders.sort(key=lambda o: o.seq)  # first come, first served
     demands = await unallocated_of(session, [o.id for o in orders])
     weights = await _weights(session, {sku for demand in demands.values() for sku in demand})

@@ -40,6 +40,8 @@ class ProfileFields(Protocol):
     def max_splits(self) -> int: ...
     @property
     def allow_ship_from_store(self) -> bool: ...
+    @property
+    def allow_transfer_to_pickup(self) -> bool | None: ...
 
 
 async def update_routing_profile(session: AsyncSession, *, profile: ProfileFields) -> tuple[Channel, Profile]:
@@ -53,6 +55,10 @@ async def update_routing_profile(session: AsyncSession, *, profile: ProfileField
         errors.add(ErrorCode.INVALID_INPUT, ["input", "maxSplits"], f"must be between 1 and {MAX_SPLITS_LIMIT}")
     errors.raise_if_any()
     channel = await _channel(session, profile.channel, ["input", "channel"])
+    stored = await session.scalar(
+        select(RoutingProfile).where(RoutingProfile.channel_id == channel.id).with_for_update()
+    )
+    transfers = profile.allow_transfer_to_pickup
     values = Profile(
         distance_weight=profile.distance_weight,
         cost_weight=profile.cost_weight,
@@ -60,9 +66,8 @@ async def update_routing_profile(session: AsyncSession, *, profile: ProfileField
         split_penalty=profile.split_penalty,
         max_splits=profile.max_splits,
         allow_ship_from_store=profile.allow_ship_from_store,
-    )
-    stored = await session.scalar(
-        select(RoutingProfile).where(RoutingProfile.channel_id == channel.id).with_for_update()
+        # Not given: as it was (clients that predate the switch do not turn it off).
+        allow_transfer_to_pickup=_profile(stored).allow_transfer_to_pickup if transfers is None else transfers,
     )
     before = asdict(_profile(stored)) if stored is not None else None
     row = {**asdict(values), "updated_at": utcnow()}
@@ -88,6 +93,7 @@ def _profile(stored: RoutingProfile | None) -> Profile:
         split_penalty=stored.split_penalty,
         max_splits=stored.max_splits,
         allow_ship_from_store=stored.allow_ship_from_store,
+        allow_transfer_to_pickup=stored.allow_transfer_to_pickup,
     )
 
 

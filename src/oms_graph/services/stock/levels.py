@@ -53,6 +53,7 @@ class StockLevelView:
     reserved: int
     safety_stock: int
     updated_at: datetime
+    in_transit: int | None = None  # inbound by transfer; None where the writer did not read it
 
     @property
     def available(self) -> int:
@@ -305,7 +306,10 @@ async def list_stock_levels(
     if after is not None:
         stmt = stmt.where(tuple_(StockLevel.sku, Location.code) > tuple_(*after))
     rows = (await session.execute(stmt)).all()
-    views = [StockLevelView(s.sku, loc, s.on_hand, s.reserved, s.safety_stock, s.updated_at) for s, loc in rows[:first]]
+    views = [
+        StockLevelView(s.sku, loc, s.on_hand, s.reserved, s.safety_stock, s.updated_at, s.in_transit)
+        for s, loc in rows[:first]
+    ]
     return views, len(rows) > first
 
 

@@ -1,5 +1,5 @@
 """The stock ledger: the one writer of the stock counters (`on_hand`, `reserved`, `routed` of a stock level,
-`promised` of a product, `promised` and `routed` of a channel's promise).
+`promised` of a product, `promised` and `routed` of a channel's promise, `in_transit` of a stock level).
 
 Every change is one named operation: a conditional UPDATE whose effect is checked, and for a change of
 `on_hand` a movement row in the same transaction, so the movements of a level always add up to its onHand.
@@ -30,9 +30,13 @@ from oms_graph.services.stock.ledger.promises import (
 )
 from oms_graph.services.stock.ledger.rows import LEVEL_KEY, Movement, channel_promises, levels, movements, products
 from oms_graph.services.stock.ledger.staged import StagedCounts, count_staged
+from oms_graph.services.stock.ledger.transit import call_back, land, send
 
 __all__ = [
     "LEVEL_KEY",
+    "call_back",
+    "land",
+    "send",
     "Count",
     "Counted",
     "Movement",
