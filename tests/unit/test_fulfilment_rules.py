@@ -20,6 +20,9 @@ ALLOWED = {
     (Action.READY_FOR_PICKUP, S.PICKED, P): S.READY_FOR_PICKUP,
     (Action.COLLECT, S.READY_FOR_PICKUP, P): S.COLLECTED,
     **{(Action.CANCEL, s, m): S.CANCELLED for s in HOLDING for m in (D, P)},
+    # A pickup waiting for its transfers (ship-to-store) can be cancelled, and nothing else: no step of work
+    # starts before its units are at the store. (Only pickups ever wait so; the table does not ask the method.)
+    **{(Action.CANCEL, S.AWAITING_TRANSFER, m): S.CANCELLED for m in (D, P)},
 }
 
 

@@ -77,10 +77,11 @@ async def create_transfer(
             errors.add(ErrorCode.INVALID_INPUT, ["input", name], f"{code} is not active")
     if from_code == to_code:
         errors.add(ErrorCode.INVALID_INPUT, ["input", "to"], "a transfer goes to another location")
-    known = set(await session.scalars(select(Product.sku).where(Product.sku.in_(units))))
-    for sku in units:
-        if sku not in known:
-            errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", first[sku], "sku"], f"no product with sku {sku!r}")
+    asked = {line.sku for line in lines}
+    known = set(await session.scalars(select(Product.sku).where(Product.sku.in_(asked))))
+    for i, line in enumerate(lines):
+        if line.sku not in known:
+            errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
     errors.raise_if_any()
     if principal.role is Role.STORE and not (
         principal.may_use_location(from_code) or principal.may_use_location(to_code)
