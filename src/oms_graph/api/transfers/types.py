@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -17,6 +17,9 @@ from oms_graph.api.orders import loaders
 from oms_graph.db import models
 from oms_graph.domain.fulfilment import RejectionReason
 from oms_graph.domain.transfers import TransferStatus
+
+if TYPE_CHECKING:
+    from oms_graph.api.orders.types import Order
 
 strawberry.enum(TransferStatus)
 
@@ -87,7 +90,7 @@ class Transfer:
         ]
 
     @strawberry.field(description="Ship-to-store: the pickup order whose units it brings.")
-    async def order(self, info: Info) -> Annotated[Order, strawberry.lazy("oms_graph.api.orders.types")] | None:  # noqa: F821
+    async def order(self, info: Info) -> Annotated[Order, strawberry.lazy("oms_graph.api.orders.types")] | None:
         if self.order_id is None:
             return None
         from oms_graph.api.orders.types import Order

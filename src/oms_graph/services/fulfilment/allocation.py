@@ -101,8 +101,8 @@ async def release_fulfilments(
     freed = await ship_to_store.stop_for(session, fulfilment_ids=waiting, actor=actor, at=now)
     released: dict[bool, Counter[tuple[str, uuid.UUID]]] = {True: Counter(), False: Counter()}
     for fulfilment_id, location_id, method, sku, quantity, _ in held:
-        units = (quantity or 0) - coming.get(fulfilment_id, Counter())[sku]
-        released[method == FulfilmentMethod.DELIVERY][(sku, location_id)] += units
+        here = (quantity or 0) - coming.get(fulfilment_id, Counter())[sku]
+        released[method == FulfilmentMethod.DELIVERY][(sku, location_id)] += here
     for routed, units in released.items():
         await ledger.release(session, units=units, routed=routed, at=now, channel_id=channel_id)
     delivered: dict[str, int] = {}

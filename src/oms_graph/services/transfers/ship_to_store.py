@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,7 +93,7 @@ async def on_the_way(session: AsyncSession, *, fulfilment_ids: Iterable[uuid.UUI
     way: dict[uuid.UUID, Counter[str]] = defaultdict(Counter)
     if ids:
         for fulfilment_id, sku, n in await session.execute(_ON_THE_WAY, {"b_fulfilments": ids}):
-            way[fulfilment_id][sku] += int(n)
+            way[cast(uuid.UUID, fulfilment_id)][sku] += int(n)
     return way
 
 
