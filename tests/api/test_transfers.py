@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Role
 from tests.conftest import make_key
-from tests.factories import PLACE_ORDER, SET_STOCK, atp, level, order_input
+from tests.factories import CANCEL_ORDER, PLACE_ORDER, SET_STOCK, atp, level, order_input
 from tests.fulfilment_steps import (
     ACCEPT,
     COLLECT,
@@ -280,3 +281,47 @@ async def test_a_store_key_sees_and_works_only_transfers_from_or_to_its_location
     storefront = await make_key(api.db, Role.STOREFRONT, channel="web")
     denied = await api.run(storefront, TRANSFERS, {})
     assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+COUNT = """mutation($input: [StockLevelInput!]!) { setStockLevels(input: $input) {
+  stockLevels { location { code } onHand inTransit } errors { code } } }"""
+
+
+async def test_a_count_at_the_destination_does_not_swallow_a_transfer_on_the_road(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 6)]})
+    lines = [{"sku": "SKU-1", "quantity": 3}]
+    made = await _ok(api, admin, CREATE, input={"from": "WH-HAM", "to": "ST-BER", "lines": lines, "reason": "x"})
+    on_road = await _work_at_source(api, admin, made)
+    counted = (await api.data(admin, COUNT, {"input": [level("SKU-1", "ST-BER", 2)]}))["setStockLevels"]
+    assert counted["stockLevels"] == [{"location": {"code": "ST-BER"}, "onHand": 2, "inTransit": 3}]
+    between = utcnow().isoformat()  # counted on the shelf while the units were still on the road
+    await _ok(api, admin, T_RECEIVE, id=on_road["id"], lines=[{"sku": "SKU-1", "received": 3}])
+    assert (await _levels(api, admin, "SKU-1"))["ST-BER"] == (5, 0, 0)
+    # that count, sent after they arrived: what arrived since it was taken is added on top
+    late = await api.data(admin, COUNT, {"input": [{**level("SKU-1", "ST-BER", 1), "countedAt": between}]})
+    assert late["setStockLevels"] == {
+        "stockLevels": [{"location": {"code": "ST-BER"}, "onHand": 1 + 3, "inTransit": 0}],
+        "errors": [],
+    }
+
+
+async def test_a_pickup_the_store_holds_in_part_takes_the_rest_by_transfer_and_cancelling_gives_all_back(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "ST-BER", 1), level("SKU-1", "WH-HAM", 3)]})
+    await _transfers_allowed(api, admin)
+    unrouted = await api.data(admin, PLACE_ORDER, {"input": order_input("k1", [("SKU-1", 3, "10")], pickup="ST-BER")})
+    assert unrouted["placeOrder"]["errors"] == []
+    assert await stock(api, "SKU-1", "ST-BER") == (1, 1, 0, 2)  # the store's one reserved, two promised
+    cancelled = await api.data(admin, CANCEL_ORDER, {"id": unrouted["placeOrder"]["order"]["id"], "reason": "no"})
+    assert cancelled["cancelOrder"]["errors"] == []
+    assert await stock(api, "SKU-1", "ST-BER") == (1, 0, 0, 0)
+
+    order = await placed_and_routed(api, admin, order_input("k2", [("SKU-1", 3, "10")], pickup="ST-BER"))
+    transfers = (await api.data(admin, TRANSFERS, {"loc": "ST-BER", "direction": "INBOUND"}))["transfers"]
+    assert [(t["from"]["code"], t["lines"][0]["quantity"], t["status"]) for t in transfers] == [
+        ("WH-HAM", 2, "REQUESTED")
+    ]
+    assert await stock(api, "SKU-1", "WH-HAM") == (3, 2, 0, 0)
+    await api.data(admin, CANCEL_ORDER, {"id": order["id"], "reason": "changed mind"})
+    assert [t["status"] for t in (await api.data(admin, TRANSFERS, {}))["transfers"]] == ["CANCELLED"]
+    assert await stock(api, "SKU-1", "WH-HAM") == (3, 0, 0, 0)
+    assert await stock(api, "SKU-1", "ST-BER") == (1, 0, 0, 0)

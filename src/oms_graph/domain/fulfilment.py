@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum, StrEnum
+from typing import Protocol
 
+from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 
 PICKUP_CODE_DIGITS = 6
@@ -127,6 +129,35 @@ def order_status(fulfilments: Iterable[FulfilmentStatus], *, unallocated: bool, 
     if any(f not in (S.ASSIGNED, S.AWAITING_TRANSFER) for f in live):
         return OrderStatus.IN_FULFILMENT
     return OrderStatus.ROUTED
+
+
+class PickedLine(Protocol):
+    sku: str
+    quantity: int
+
+
+def picked_units(asked: Mapping[str, int], lines: Sequence[PickedLine], *, holder: str) -> dict[str, int]:
+    """What a pick says was picked of each sku of a fulfilment or transfer (`holder`) that asked for `asked`
+    units per sku: every sku once, 0 to its quantity; INVALID_INPUT for anything else."""
+    errors = ErrorList()
+    picked: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if line.sku not in asked:
+            errors.add(ErrorCode.INVALID_INPUT, ["lines", i, "sku"], f"{line.sku} is not in this {holder}")
+        elif line.sku in picked:
+            errors.add(ErrorCode.INVALID_INPUT, ["lines", i, "sku"], f"{line.sku} is given twice")
+        elif not 0 <= line.quantity <= asked[line.sku]:
+            errors.add(
+                ErrorCode.INVALID_INPUT,
+                ["lines", i, "quantity"],
+                f"between 0 and {asked[line.sku]} units of {line.sku} can be picked",
+            )
+        else:
+            picked[line.sku] = line.quantity
+    for sku in sorted(set(asked) - {line.sku for line in lines}):
+        errors.add(ErrorCode.INVALID_INPUT, ["lines"], f"say how many units of {sku} were picked (0 if none)")
+    errors.raise_if_any()
+    return picked
 
 
 def pickup_code() -> str:

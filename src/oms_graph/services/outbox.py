@@ -29,19 +29,30 @@ async def append_event(
     transfer_id: uuid.UUID | None = None,
 ) -> None:
     """Append to the order's (or the transfer's) event log (the outbox), in the caller's transaction."""
-    event = {"order_id": order_id, "type": type, "actor": actor, "data": data, "at": at or utcnow()}
-    await append_events(session, [{**event, "transfer_id": transfer_id}])
+    await append_events(
+        session,
+        [
+            {
+                "order_id": order_id,
+                "transfer_id": transfer_id,
+                "type": type,
+                "actor": actor,
+                "data": data,
+                "at": at or utcnow(),
+            }
+        ],
+    )
 
 
 async def append_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
-    """Append events (order_id, type, actor, data, at; transfer_id when a transfer's), in the order given. In
+    """Append events (order_id, transfer_id, type, actor, data, at: every key, so one statement writes them
+    all), in the order given. In
     a write transaction they are gathered and written together just before it commits (one statement for
     all of a command's events);
     inside a savepoint, or in a session that commits otherwise, at once (a rolled-back savepoint takes its
     events with it)."""
     if not events:
         return
-    events = [event if "transfer_id" in event else {**event, "transfer_id": None} for event in events]
     later = session.info.get(BEFORE_COMMIT)
     if later is None or session.in_nested_transaction():
         await (await connection_of(session)).execute(APPEND_EVENT, events)

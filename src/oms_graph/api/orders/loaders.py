@@ -117,6 +117,24 @@ async def _shipments(session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID])
     return [found.get(i) for i in fulfilment_ids]
 
 
+def in_transit(info: Info) -> DataLoader[tuple[str, str], int]:
+    """Units in transit per (sku, location code): what StockLevel.inTransit shows where the writer did not read
+    it (one statement for every level of an answer)."""
+    return _loader(info, "in_transit", _in_transit)
+
+
+async def _in_transit(session: AsyncSession, keys: Sequence[tuple[str, str]]) -> list[int]:
+    rows = await session.execute(
+        select(models.StockLevel.sku, models.Location.code, models.StockLevel.in_transit)
+        .join(models.Location, models.Location.id == models.StockLevel.location_id)
+        .where(
+            models.StockLevel.sku.in_({sku for sku, _ in keys}), models.Location.code.in_({code for _, code in keys})
+        )
+    )
+    found = {(sku, code): n for sku, code, n in rows}
+    return [found.get(key, 0) for key in keys]
+
+
 def transfer_lines(info: Info) -> DataLoader[uuid.UUID, list[models.TransferLine]]:
     return _loader(info, "transfer_lines", _transfer_lines)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from sqlalchemy import select
 
 from oms_graph.api.catalog.types import Location
 from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError
+from oms_graph.api.orders import loaders
 from oms_graph.api.pagination import PageInfo
-from oms_graph.db import models
 from oms_graph.domain import errors
 from oms_graph.services.stock.levels import StockLevelView
 
@@ -33,15 +32,7 @@ class StockLevel:
     async def in_transit(self, info: Info) -> int:
         if self.known_in_transit is not None:
             return self.known_in_transit
-        async with info.context.db.read() as session:
-            found = await session.scalar(
-                select(models.StockLevel.in_transit).where(
-                    models.StockLevel.sku == self.sku,
-                    models.StockLevel.location_id == models.Location.id,
-                    models.Location.code == self.location.code,
-                )
-            )
-        return found or 0
+        return await loaders.in_transit(info).load((self.sku, self.location.code))
 
     @classmethod
     def from_view(cls, v: StockLevelView, location: Location) -> StockLevel:

@@ -93,25 +93,7 @@ async def pick(
     work = await steps.for_work(session, fulfilment_id, principal)
     target = steps.move(work, Action.PICK)
     ordered = {line.sku: line for line in await steps.lines(session, work.fulfilment)}
-    errors = ErrorList()
-    picked: dict[str, int] = {}
-    given = {line.sku for line in lines}
-    for i, line in enumerate(lines):
-        if line.sku not in ordered:
-            errors.add(ErrorCode.INVALID_INPUT, ["lines", i, "sku"], f"{line.sku} is not in this fulfilment")
-        elif line.sku in picked:
-            errors.add(ErrorCode.INVALID_INPUT, ["lines", i, "sku"], f"{line.sku} is given twice")
-        elif not 0 <= line.quantity <= ordered[line.sku].quantity:
-            errors.add(
-                ErrorCode.INVALID_INPUT,
-                ["lines", i, "quantity"],
-                f"between 0 and {ordered[line.sku].quantity} units of {line.sku} can be picked",
-            )
-        else:
-            picked[line.sku] = line.quantity
-    for sku in sorted(set(ordered) - given):
-        errors.add(ErrorCode.INVALID_INPUT, ["lines"], f"say how many units of {sku} were picked (0 if none)")
-    errors.raise_if_any()
+    picked = rules.picked_units({sku: line.quantity for sku, line in ordered.items()}, lines, holder="fulfilment")
     short = {sku: ordered[sku].quantity - n for sku, n in picked.items() if n < ordered[sku].quantity}
     for sku, n in picked.items():
         ordered[sku].quantity_picked = n

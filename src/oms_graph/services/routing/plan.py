@@ -330,7 +330,7 @@ def _backordered(order: Order, demand: dict[str, int], actor: str, now: datetime
 
 
 def _event(order: Order, type: str, actor: str, at: datetime, data: dict[str, Any]) -> Event:
-    return {"order_id": order.id, "type": type, "actor": actor, "at": at, "data": data}
+    return {"order_id": order.id, "transfer_id": None, "type": type, "actor": actor, "at": at, "data": data}
 
 
 def _explained(decision: scoring.Decision, *, profile_name: str, at: datetime) -> dict[str, Any]:

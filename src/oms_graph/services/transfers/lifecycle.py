@@ -19,12 +19,12 @@ from oms_graph.db.models import Fulfilment, Location, Order, Product, Transfer
 from oms_graph.domain import transfers as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
-from oms_graph.domain.fulfilment import SHORT_PICK, FulfilmentStatus, RejectionReason
+from oms_graph.domain.fulfilment import SHORT_PICK, FulfilmentStatus, RejectionReason, picked_units
 from oms_graph.domain.text import text_problem
 from oms_graph.domain.transfers import TransferAction, TransferStatus
 from oms_graph.services.fulfilment.work import cancel_units
 from oms_graph.services.orders.backorders import requeue_backorders
-from oms_graph.services.stock import ledger
+from oms_graph.services.stock import figures, ledger
 from oms_graph.services.transfers import ship_to_store as pickups
 from oms_graph.services.transfers.requesting import Request, reserve_at_source, transit_time, write_transfer
 
@@ -94,13 +94,11 @@ async def create_transfer(
     promised = await ledger.lock_products(session, skus=units)
     short = await reserve_at_source(session, request, promised)
     if short:
+        level = figures.levels.c
         available = dict(
             (
                 await session.execute(
-                    select(
-                        ledger.levels.c.sku,
-                        ledger.levels.c.on_hand - ledger.levels.c.reserved - ledger.levels.c.safety_stock,
-                    ).where(ledger.levels.c.location_id == source.id, ledger.levels.c.sku.in_(short))
+                    select(level.sku, figures.AVAILABLE).where(level.location_id == source.id, level.sku.in_(short))
                 )
             ).all()
         )
@@ -207,24 +205,7 @@ async def pick(
     work = await for_work(session, transfer_id, principal, at="source")
     target = _move(work, TransferAction.PICK)
     asked = {line.sku: line for line in await pickups.transfer_lines(session, work.transfer.id)}
-    errors = ErrorList()
-    picked: dict[str, int] = {}
-    for i, line in enumerate(lines):
-        if line.sku not in asked:
-            errors.add(ErrorCode.INVALID_INPUT, ["lines", i, "sku"], f"{line.sku} is not in this transfer")
-        elif line.sku in picked:
-            errors.add(ErrorCode.INVALID_INPUT, ["lines", i, "sku"], f"{line.sku} is given twice")
-        elif not 0 <= line.quantity <= asked[line.sku].quantity:
-            errors.add(
-                ErrorCode.INVALID_INPUT,
-                ["lines", i, "quantity"],
-                f"between 0 and {asked[line.sku].quantity} units of {line.sku} can be picked",
-            )
-        else:
-            picked[line.sku] = line.quantity
-    for sku in sorted(set(asked) - set(picked)):
-        errors.add(ErrorCode.INVALID_INPUT, ["lines"], f"say how many units of {sku} were picked (0 if none)")
-    errors.raise_if_any()
+    picked = picked_units({sku: line.quantity for sku, line in asked.items()}, lines, holder="transfer")
     now = utcnow()
     short = {sku: asked[sku].quantity - n for sku, n in picked.items() if n < asked[sku].quantity}
     await ledger.lock_products(session, skus=short)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.models import Location, Transfer, TransferLine
+from oms_graph.db.models import Location, Transfer
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.transfers import TransferStatus
@@ -59,12 +59,3 @@ async def list_transfers(
     if order_id is not None:
         query = query.where(Transfer.order_id == order_id)
     return list(await session.scalars(query.order_by(Transfer.created_at.desc(), Transfer.id).limit(first)))
-
-
-async def lines_of(session: AsyncSession, transfer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[TransferLine]]:
-    found: dict[uuid.UUID, list[TransferLine]] = {i: [] for i in transfer_ids}
-    for line in await session.scalars(
-        select(TransferLine).where(TransferLine.transfer_id.in_(list(transfer_ids))).order_by(TransferLine.sku)
-    ):
-        found[line.transfer_id].append(line)
-    return found

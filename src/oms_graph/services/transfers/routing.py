@@ -68,8 +68,10 @@ async def route_pickup(session: AsyncSession, *, order: Order, actor: str) -> No
         for t in brought.transfers
     ]
     ready_by = brought.ready_by.isoformat() if brought.ready_by else None
-    order.routing = _explained(brought.explained, store=store, at_store=at_store, profile=channel_code, now=now)
-    order.routing["readyBy"] = ready_by
+    order.routing = {
+        **_explained(brought.explained, store=store, at_store=at_store, profile=channel_code, now=now),
+        "readyBy": ready_by,
+    }
     order.transfer_units = None
     order.status, order.updated_at = OrderStatus.ROUTED, now
     await append_event(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Transfer, TransferLine
@@ -198,20 +198,16 @@ async def waiting_over(session: AsyncSession, *, fulfilment: Fulfilment, actor: 
 async def shrink_pickup(session: AsyncSession, *, fulfilment_id: uuid.UUID, units: Mapping[str, int]) -> None:
     """Take units no transfer can bring off the waiting pickup's lines (the caller cancels them on the
     order)."""
-    for sku, n in units.items():
-        line = await session.scalar(
-            select(FulfilmentLine)
-            .where(FulfilmentLine.fulfilment_id == fulfilment_id, FulfilmentLine.sku == sku)
-            .with_for_update()
-        )
-        if line is None:
-            continue
-        if line.quantity <= n:
+    lines = await session.scalars(
+        select(FulfilmentLine)
+        .where(FulfilmentLine.fulfilment_id == fulfilment_id, FulfilmentLine.sku.in_(list(units)))
+        .with_for_update()
+    )
+    for line in lines:
+        if line.quantity <= units[line.sku]:
             await session.delete(line)
         else:
-            await session.execute(
-                update(FulfilmentLine).where(FulfilmentLine.id == line.id).values(quantity=FulfilmentLine.quantity - n)
-            )
+            line.quantity -= units[line.sku]
     await session.flush()
 
 
