@@ -95,7 +95,7 @@ async def create_transfer(
     short = await reserve_at_source(session, request, promised)
     if short:
         level = figures.levels.c
-        available = dict(
+        available: dict[str, int] = dict(
             (
                 await session.execute(
                     select(level.sku, figures.AVAILABLE).where(level.location_id == source.id, level.sku.in_(short))
