@@ -42,10 +42,16 @@ def upgrade() -> None:
         sa.Column("created_at", WHEN, nullable=False),
         sa.Column("updated_at", WHEN, nullable=False),
         sa.CheckConstraint("from_location_id <> to_location_id", name=op.f("ck_transfers_two_locations")),
-        sa.ForeignKeyConstraint(["from_location_id"], ["locations.id"], name=op.f("fk_transfers_from_location_id_locations")),
-        sa.ForeignKeyConstraint(["to_location_id"], ["locations.id"], name=op.f("fk_transfers_to_location_id_locations")),
+        sa.ForeignKeyConstraint(
+            ["from_location_id"], ["locations.id"], name=op.f("fk_transfers_from_location_id_locations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_location_id"], ["locations.id"], name=op.f("fk_transfers_to_location_id_locations")
+        ),
         sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name=op.f("fk_transfers_order_id_orders")),
-        sa.ForeignKeyConstraint(["fulfilment_id"], ["fulfilments.id"], name=op.f("fk_transfers_fulfilment_id_fulfilments")),
+        sa.ForeignKeyConstraint(
+            ["fulfilment_id"], ["fulfilments.id"], name=op.f("fk_transfers_fulfilment_id_fulfilments")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transfers")),
         sa.UniqueConstraint("seq", name=op.f("uq_transfers_seq")),
         sa.UniqueConstraint("number", name=op.f("uq_transfers_number")),
@@ -73,7 +79,9 @@ def upgrade() -> None:
             "(quantity_received IS NULL OR quantity_received >= 0 AND quantity_damaged >= 0)",
             name=op.f("ck_transfer_lines_receipt_non_negative"),
         ),
-        sa.ForeignKeyConstraint(["transfer_id"], ["transfers.id"], name=op.f("fk_transfer_lines_transfer_id_transfers")),
+        sa.ForeignKeyConstraint(
+            ["transfer_id"], ["transfers.id"], name=op.f("fk_transfer_lines_transfer_id_transfers")
+        ),
         sa.ForeignKeyConstraint(["sku"], ["products.sku"], name=op.f("fk_transfer_lines_sku_products")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transfer_lines")),
     )
@@ -88,7 +96,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["from_location_id"], ["locations.id"], name=op.f("fk_transit_times_from_location_id_locations")
         ),
-        sa.ForeignKeyConstraint(["to_location_id"], ["locations.id"], name=op.f("fk_transit_times_to_location_id_locations")),
+        sa.ForeignKeyConstraint(
+            ["to_location_id"], ["locations.id"], name=op.f("fk_transit_times_to_location_id_locations")
+        ),
         sa.PrimaryKeyConstraint("from_location_id", "to_location_id", name=op.f("pk_transit_times")),
     )
     if op.get_bind().dialect.name == "postgresql":
