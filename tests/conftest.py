@@ -13,13 +13,14 @@ import os
 import socket
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -32,6 +33,8 @@ from oms_graph.db.engine import Database, create_database, database_lost
 from oms_graph.db.migrate import upgrade
 from oms_graph.domain.access import Role
 from oms_graph.services import auth
+from tests.fakes.mailbox import Inbox
+from tests.fakes.receiver import FakeReceiver
 from tests.graphql_client import Api
 
 POSTGRES_ADMIN_URL = os.environ.get("OMS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
@@ -192,3 +195,24 @@ def redis_available() -> bool:
         if os.environ.get("OMS_REQUIRE_REDIS") == "1":
             pytest.fail(f"Redis is required (OMS_REQUIRE_REDIS=1) but unreachable at {REDIS_URL}")
         return False
+
+
+@pytest.fixture
+def receiver() -> Iterator[FakeReceiver]:
+    """A system on loopback that takes POSTs (webhooks, text messages)."""
+    fake = FakeReceiver().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A mail server on loopback, set as the notifications' SMTP server."""
+    box = Inbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("OMS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("OMS_SMTP_PORT", str(port))
+    yield box
+    controller.stop()

@@ -14,7 +14,6 @@ from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
 from tests.conftest import actor_settings
 from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input
-from tests.fakes.receiver import FakeReceiver
 from tests.fulfilment_steps import chain_admin
 
 SECRET = "whsec-0123456789abcdef"
@@ -27,13 +26,6 @@ async def admin(api):  # type: ignore[no-untyped-def]
     key = await chain_admin(api)
     await api.data(key, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 50), level("SKU-2", "WH-HAM", 20)]})
     return key
-
-
-@pytest.fixture
-def receiver():  # type: ignore[no-untyped-def]
-    fake = FakeReceiver().start()
-    yield fake
-    fake.stop()
 
 
 async def endpoint(api, admin, receiver) -> None:  # type: ignore[no-untyped-def]

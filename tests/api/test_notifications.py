@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from oms_graph.db.models import OrderEvent
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
-from tests.conftest import actor_settings, free_port
+from tests.conftest import actor_settings
 from tests.factories import SET_STOCK, UPSERT_CHANNELS, channel, level, order_input
 from tests.fakes.receiver import FakeReceiver
 from tests.fulfilment_steps import ACCEPT, PICK, READY, chain_admin, ok, placed_and_routed, queue
@@ -22,30 +20,6 @@ from tests.fulfilment_steps import ACCEPT, PICK, READY, chain_admin, ok, placed_
 NOTIFICATIONS = (
     """query($id: ID) { order(id: $id) { notifications { template medium recipient subject status error } } }"""
 )
-
-
-class Inbox:
-    """What the SMTP server received."""
-
-    def __init__(self) -> None:
-        self.mails: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox(monkeypatch):  # type: ignore[no-untyped-def]
-    box = Inbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("OMS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("OMS_SMTP_PORT", str(port))
-    yield box
-    controller.stop()
-    monkeypatch.delenv("OMS_SMTP_HOST")
 
 
 @pytest.fixture

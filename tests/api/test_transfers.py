@@ -25,67 +25,19 @@ from tests.fulfilment_steps import (
     stock,
     store_key,
 )
-
-PROFILE = """mutation($input: RoutingProfileInput!) { updateRoutingProfile(input: $input) {
-  routingProfile { allowTransferToPickup } errors { code } } }"""
-TRANSFER_FIELDS = """id number status reason expectedAt from { code } to { code } order { number }
-  lines { sku quantity picked received damaged missing }"""
-PAYLOAD = f"transfer {{ {TRANSFER_FIELDS} }} errors {{ code field message }}"
-CREATE = f"mutation($input: CreateTransferInput!) {{ createTransfer(input: $input) {{ {PAYLOAD} }} }}"
-T_ACCEPT = f"mutation($id: ID!) {{ acceptTransfer(id: $id) {{ {PAYLOAD} }} }}"
-T_PICK = f"mutation($id: ID!, $lines: [PickedLineInput!]!) {{ pickTransfer(id: $id, lines: $lines) {{ {PAYLOAD} }} }}"
-T_PACK = f"mutation($id: ID!) {{ packTransfer(id: $id) {{ {PAYLOAD} }} }}"
-T_SHIP = f"mutation($id: ID!) {{ shipTransfer(id: $id) {{ {PAYLOAD} }} }}"
-T_RECEIVE = f"""mutation($id: ID!, $lines: [TransferReceivedLineInput!]!) {{
-  receiveTransfer(id: $id, lines: $lines) {{ {PAYLOAD} }} }}"""
-T_CANCEL = f"mutation($id: ID!, $reason: String!) {{ cancelTransfer(id: $id, reason: $reason) {{ {PAYLOAD} }} }}"
-TRANSFERS = f"""query($loc: String, $direction: TransferDirection) {{
-  transfers(locationCode: $loc, direction: $direction) {{ {TRANSFER_FIELDS} }} }}"""
-IN_TRANSIT = """query($sku: String) { stockLevels(sku: $sku) { edges { node { location { code } onHand reserved
-  inTransit available } } } }"""
-ROUTING = """query($id: ID) { order(id: $id) { status routing { readyBy chosen { allocations {
-  location { code } transferTo { code } lines { sku quantity } } } } } }"""
-
-
-async def _do(api, key, mutation, **variables):  # type: ignore[no-untyped-def]
-    return next(iter((await api.data(key, mutation, variables)).values()))
-
-
-async def _ok(api, key, mutation, **variables):  # type: ignore[no-untyped-def]
-    payload = await _do(api, key, mutation, **variables)
-    assert payload["errors"] == [], payload["errors"]
-    return payload["transfer"]
-
-
-async def _levels(api, admin, sku):  # type: ignore[no-untyped-def]
-    edges = (await api.data(admin, IN_TRANSIT, {"sku": sku}))["stockLevels"]["edges"]
-    return {
-        e["node"]["location"]["code"]: (e["node"]["onHand"], e["node"]["reserved"], e["node"]["inTransit"])
-        for e in edges
-    }
-
-
-async def _transfers_allowed(api, admin):  # type: ignore[no-untyped-def]
-    profile = {
-        "channel": "web",
-        "distanceWeight": 1.0,
-        "costWeight": 1.0,
-        "priorityWeight": 0.5,
-        "splitPenalty": 5.0,
-        "maxSplits": 3,
-        "allowShipFromStore": True,
-        "allowTransferToPickup": True,
-    }
-    done = (await api.data(admin, PROFILE, {"input": profile}))["updateRoutingProfile"]
-    assert done == {"routingProfile": {"allowTransferToPickup": True}, "errors": []}
-
-
-async def _work_at_source(api, key, transfer, picked=None):  # type: ignore[no-untyped-def]
-    await _ok(api, key, T_ACCEPT, id=transfer["id"])
-    lines = picked or [{"sku": li["sku"], "quantity": li["quantity"]} for li in transfer["lines"]]
-    await _ok(api, key, T_PICK, id=transfer["id"], lines=lines)
-    await _ok(api, key, T_PACK, id=transfer["id"])
-    return await _ok(api, key, T_SHIP, id=transfer["id"])
+from tests.transfer_steps import (
+    CREATE,
+    ROUTING,
+    T_ACCEPT,
+    T_CANCEL,
+    T_RECEIVE,
+    TRANSFERS,
+    attempt,
+    books,
+    step,
+    transfers_allowed,
+    work_at_source,
+)
 
 
 @pytest.fixture
@@ -97,7 +49,7 @@ async def test_a_pickup_at_a_store_without_stock_comes_by_transfer_and_is_collec
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
     refused = await api.data(admin, PLACE_ORDER, {"input": order_input("k0", [("SKU-1", 2, "10")], pickup="ST-MUC")})
     assert [e["code"] for e in refused["placeOrder"]["errors"]] == ["INSUFFICIENT_STOCK"]  # the switch is off
-    await _transfers_allowed(api, admin)
+    await transfers_allowed(api, admin)
 
     placed = await api.data(admin, PLACE_ORDER, {"input": order_input("k1", [("SKU-1", 2, "10")], pickup="ST-MUC")})
     assert placed["placeOrder"]["errors"] == []
@@ -115,7 +67,7 @@ async def test_a_pickup_at_a_store_without_stock_comes_by_transfer_and_is_collec
     ]
     fulfilments = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]["fulfilments"]
     assert [(f["status"], f["location"]["code"]) for f in fulfilments] == [("AWAITING_TRANSFER", "ST-MUC")]
-    refused = await _do(api, admin, ACCEPT, id=fulfilments[0]["id"])  # nothing to prepare yet
+    refused = await attempt(api, admin, ACCEPT, id=fulfilments[0]["id"])  # nothing to prepare yet
     assert [e["code"] for e in refused["errors"]] == ["INVALID_TRANSITION"]
 
     hamburg, munich = await store_key(api, "WH-HAM"), await store_key(api, "ST-MUC")
@@ -123,14 +75,14 @@ async def test_a_pickup_at_a_store_without_stock_comes_by_transfer_and_is_collec
     assert [(t["status"], t["from"]["code"], t["order"]["number"]) for t in inbound] == [
         ("REQUESTED", "WH-HAM", order["number"])
     ]
-    shipped = await _work_at_source(api, hamburg, inbound[0])
+    shipped = await work_at_source(api, hamburg, inbound[0])
     assert shipped["status"] == "IN_TRANSIT"
-    assert await _levels(api, admin, "SKU-1") == {"WH-HAM": (3, 0, 0), "ST-MUC": (0, 0, 2)}
+    assert await books(api, admin, "SKU-1") == {"WH-HAM": (3, 0, 0), "ST-MUC": (0, 0, 2)}
     assert await atp(api, admin, "SKU-1") == 3  # in transit is never available, nor counted twice
 
-    received = await _ok(api, munich, T_RECEIVE, id=shipped["id"], lines=[{"sku": "SKU-1", "received": 2}])
+    received = await step(api, munich, T_RECEIVE, id=shipped["id"], lines=[{"sku": "SKU-1", "received": 2}])
     assert received["status"] == "RECEIVED"
-    assert await _levels(api, admin, "SKU-1") == {"WH-HAM": (3, 0, 0), "ST-MUC": (2, 2, 0)}  # reserved for the order
+    assert await books(api, admin, "SKU-1") == {"WH-HAM": (3, 0, 0), "ST-MUC": (2, 2, 0)}  # reserved for the order
     assert await atp(api, admin, "SKU-1") == 3
     pickup = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]["fulfilments"][0]
     assert pickup["status"] == "ASSIGNED"
@@ -143,7 +95,7 @@ async def test_a_pickup_at_a_store_without_stock_comes_by_transfer_and_is_collec
         "pickupCode"
     ]
     await ok(api, munich, COLLECT, id=pickup["id"], code=code)
-    assert await _levels(api, admin, "SKU-1") == {"WH-HAM": (3, 0, 0), "ST-MUC": (0, 0, 0)}
+    assert await books(api, admin, "SKU-1") == {"WH-HAM": (3, 0, 0), "ST-MUC": (0, 0, 0)}
     assert [r for r in await ledger(api, "SKU-1", "WH-HAM") if r[0].startswith("transfer")] == [("transfer_out", -2)]
     assert await ledger(api, "SKU-1", "ST-MUC") == [("transfer_in", 2), ("collected", -2)]
     events = [e["type"] for e in (await api.data(admin, ORDER, {"id": order["id"]}))["order"]["events"]]
@@ -153,7 +105,7 @@ async def test_a_pickup_at_a_store_without_stock_comes_by_transfer_and_is_collec
 
 async def test_a_pickup_rejected_out_of_stock_becomes_a_transfer_not_a_cancellation(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "ST-BER", 1), level("SKU-1", "WH-HAM", 3)]})
-    await _transfers_allowed(api, admin)
+    await transfers_allowed(api, admin)
     order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 1, "10")], pickup="ST-BER"))
     berlin = await store_key(api, "ST-BER")
     first = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]["fulfilments"][0]
@@ -175,7 +127,7 @@ async def test_a_pickup_rejected_out_of_stock_becomes_a_transfer_not_a_cancellat
 
 async def test_a_rejected_pickup_is_cancelled_when_nowhere_has_the_units(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "ST-BER", 1)]})
-    await _transfers_allowed(api, admin)
+    await transfers_allowed(api, admin)
     order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 1, "10")], pickup="ST-BER"))
     first = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]["fulfilments"][0]
     await ok(api, await store_key(api, "ST-BER"), REJECT, id=first["id"], reason="OUT_OF_STOCK")
@@ -185,16 +137,14 @@ async def test_a_rejected_pickup_is_cancelled_when_nowhere_has_the_units(api, ad
 async def test_short_picked_short_received_and_called_back_transfers_account_for_every_unit(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 10), level("SKU-2", "WH-HAM", 4)]})
     lines = [{"sku": "SKU-1", "quantity": 6}, {"sku": "SKU-2", "quantity": 2}]
-    made = await _ok(api, admin, CREATE, input={"from": "WH-HAM", "to": "ST-BER", "lines": lines, "reason": "refill"})
+    made = await step(api, admin, CREATE, input={"from": "WH-HAM", "to": "ST-BER", "lines": lines, "reason": "refill"})
     assert made["status"] == "REQUESTED" and made["expectedAt"] is not None
     assert (await stock(api, "SKU-1", "WH-HAM"))[:2] == (10, 6)
     # short-picked: 5 of 6 found, the sixth is off the warehouse's books
-    shipped = await _work_at_source(
-        api, admin, made, [{"sku": "SKU-1", "quantity": 5}, {"sku": "SKU-2", "quantity": 2}]
-    )
-    assert await _levels(api, admin, "SKU-1") == {"WH-HAM": (4, 0, 0), "ST-BER": (0, 0, 5)}
+    shipped = await work_at_source(api, admin, made, [{"sku": "SKU-1", "quantity": 5}, {"sku": "SKU-2", "quantity": 2}])
+    assert await books(api, admin, "SKU-1") == {"WH-HAM": (4, 0, 0), "ST-BER": (0, 0, 5)}
     # short-received: 3 sellable, 1 damaged, 1 never came
-    got = await _ok(
+    got = await step(
         api,
         admin,
         T_RECEIVE,
@@ -206,7 +156,7 @@ async def test_short_picked_short_received_and_called_back_transfers_account_for
         ("SKU-1", 5, 3, 1, 1),
         ("SKU-2", 2, 2, 0, 0),
     ]
-    assert await _levels(api, admin, "SKU-1") == {"WH-HAM": (4, 0, 0), "ST-BER": (3, 0, 0)}
+    assert await books(api, admin, "SKU-1") == {"WH-HAM": (4, 0, 0), "ST-BER": (3, 0, 0)}
     assert [r for r in await ledger(api, "SKU-1", "WH-HAM") if r[0] != "sync"] == [
         ("short_pick", -1),
         ("transfer_out", -5),
@@ -214,25 +164,25 @@ async def test_short_picked_short_received_and_called_back_transfers_account_for
     assert await ledger(api, "SKU-1", "ST-BER") == [("transfer_in", 4), ("transfer_damaged", -1)]
 
     # called back on the road: the units go back on the source's shelf
-    again = await _ok(
+    again = await step(
         api,
         admin,
         CREATE,
         input={"from": "WH-HAM", "to": "ST-BER", "lines": [{"sku": "SKU-1", "quantity": 4}], "reason": "x"},
     )
-    on_road = await _work_at_source(api, admin, again)
-    assert await _levels(api, admin, "SKU-1") == {"WH-HAM": (0, 0, 0), "ST-BER": (3, 0, 4)}
-    cancelled = await _ok(api, admin, T_CANCEL, id=on_road["id"], reason="truck broke down")
+    on_road = await work_at_source(api, admin, again)
+    assert await books(api, admin, "SKU-1") == {"WH-HAM": (0, 0, 0), "ST-BER": (3, 0, 4)}
+    cancelled = await step(api, admin, T_CANCEL, id=on_road["id"], reason="truck broke down")
     assert cancelled["status"] == "CANCELLED"
-    assert await _levels(api, admin, "SKU-1") == {"WH-HAM": (4, 0, 0), "ST-BER": (3, 0, 0)}
-    refused = await _do(api, admin, T_RECEIVE, id=on_road["id"], lines=[{"sku": "SKU-1", "received": 4}])
+    assert await books(api, admin, "SKU-1") == {"WH-HAM": (4, 0, 0), "ST-BER": (3, 0, 0)}
+    refused = await attempt(api, admin, T_RECEIVE, id=on_road["id"], lines=[{"sku": "SKU-1", "received": 4}])
     assert [e["code"] for e in refused["errors"]] == ["INVALID_TRANSITION"]
 
 
 async def test_a_transfer_takes_only_free_units_and_bad_input_writes_nothing(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 3)]})
     await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 2, "10")]))  # 2 of 3 promised
-    too_many = await _do(
+    too_many = await attempt(
         api,
         admin,
         CREATE,
@@ -241,7 +191,7 @@ async def test_a_transfer_takes_only_free_units_and_bad_input_writes_nothing(api
     assert [(e["code"], e["field"]) for e in too_many["errors"]] == [
         ("INSUFFICIENT_STOCK", ["input", "lines", "0", "quantity"])
     ]
-    bad = await _do(
+    bad = await attempt(
         api,
         admin,
         CREATE,
@@ -259,7 +209,7 @@ async def test_a_transfer_takes_only_free_units_and_bad_input_writes_nothing(api
 
 async def test_a_store_key_sees_and_works_only_transfers_from_or_to_its_location(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
-    made = await _ok(
+    made = await step(
         api,
         admin,
         CREATE,
@@ -267,11 +217,11 @@ async def test_a_store_key_sees_and_works_only_transfers_from_or_to_its_location
     )
     munich, berlin = await store_key(api, "ST-MUC"), await store_key(api, "ST-BER")
     assert (await api.data(munich, TRANSFERS, {}))["transfers"] == []
-    assert [e["code"] for e in (await _do(api, munich, T_ACCEPT, id=made["id"]))["errors"]] == ["NOT_FOUND"]
+    assert [e["code"] for e in (await attempt(api, munich, T_ACCEPT, id=made["id"]))["errors"]] == ["NOT_FOUND"]
     # the destination sees it but does not work the source's steps
     assert [t["number"] for t in (await api.data(berlin, TRANSFERS, {}))["transfers"]] == [made["number"]]
-    assert [e["code"] for e in (await _do(api, berlin, T_ACCEPT, id=made["id"]))["errors"]] == ["PERMISSION_DENIED"]
-    foreign = await _do(
+    assert [e["code"] for e in (await attempt(api, berlin, T_ACCEPT, id=made["id"]))["errors"]] == ["PERMISSION_DENIED"]
+    foreign = await attempt(
         api,
         munich,
         CREATE,
@@ -290,13 +240,13 @@ COUNT = """mutation($input: [StockLevelInput!]!) { setStockLevels(input: $input)
 async def test_a_count_at_the_destination_does_not_swallow_a_transfer_on_the_road(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 6)]})
     lines = [{"sku": "SKU-1", "quantity": 3}]
-    made = await _ok(api, admin, CREATE, input={"from": "WH-HAM", "to": "ST-BER", "lines": lines, "reason": "x"})
-    on_road = await _work_at_source(api, admin, made)
+    made = await step(api, admin, CREATE, input={"from": "WH-HAM", "to": "ST-BER", "lines": lines, "reason": "x"})
+    on_road = await work_at_source(api, admin, made)
     counted = (await api.data(admin, COUNT, {"input": [level("SKU-1", "ST-BER", 2)]}))["setStockLevels"]
     assert counted["stockLevels"] == [{"location": {"code": "ST-BER"}, "onHand": 2, "inTransit": 3}]
     between = utcnow().isoformat()  # counted on the shelf while the units were still on the road
-    await _ok(api, admin, T_RECEIVE, id=on_road["id"], lines=[{"sku": "SKU-1", "received": 3}])
-    assert (await _levels(api, admin, "SKU-1"))["ST-BER"] == (5, 0, 0)
+    await step(api, admin, T_RECEIVE, id=on_road["id"], lines=[{"sku": "SKU-1", "received": 3}])
+    assert (await books(api, admin, "SKU-1"))["ST-BER"] == (5, 0, 0)
     # that count, sent after they arrived: what arrived since it was taken is added on top
     late = await api.data(admin, COUNT, {"input": [{**level("SKU-1", "ST-BER", 1), "countedAt": between}]})
     assert late["setStockLevels"] == {
@@ -307,7 +257,7 @@ async def test_a_count_at_the_destination_does_not_swallow_a_transfer_on_the_roa
 
 async def test_a_pickup_the_store_holds_in_part_takes_the_rest_by_transfer_and_cancelling_gives_all_back(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "ST-BER", 1), level("SKU-1", "WH-HAM", 3)]})
-    await _transfers_allowed(api, admin)
+    await transfers_allowed(api, admin)
     unrouted = await api.data(admin, PLACE_ORDER, {"input": order_input("k1", [("SKU-1", 3, "10")], pickup="ST-BER")})
     assert unrouted["placeOrder"]["errors"] == []
     assert await stock(api, "SKU-1", "ST-BER") == (1, 1, 0, 2)  # the store's one reserved, two promised

@@ -35,13 +35,6 @@ async def admin(api):  # type: ignore[no-untyped-def]
     return key
 
 
-@pytest.fixture
-def receiver():  # type: ignore[no-untyped-def]
-    fake = FakeReceiver().start()
-    yield fake
-    fake.stop()
-
-
 async def endpoint(api, admin, url, **fields):  # type: ignore[no-untyped-def]
     saved = (await api.data(admin, SAVE, {"input": {"url": url, "secret": SECRET, **fields}}))["saveWebhookEndpoint"]
     assert saved["errors"] == [], saved["errors"]

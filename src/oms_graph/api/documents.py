@@ -2,7 +2,8 @@
 
 - `GET /documents/shipments/{id}/label.pdf`: a booked shipment's label (the `labelUrl` of a Shipment);
 - `GET /documents/fulfilments/{id}/packing-slip.pdf`;
-- `GET /documents/manifests/{locationCode}/{carrier}/{YYYY-MM-DD}.pdf`: the handover manifest.
+- `GET /documents/manifests/{locationCode}/{carrier}/{YYYY-MM-DD}.pdf`: the handover manifest;
+- `GET /documents/transfers/{id}/manifest.pdf`: what a transfer carries (for the keys of either end).
 
 No key or a wrong key is 401, a key of another location or role 403, an unknown id 404.
 """
@@ -25,6 +26,7 @@ from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.services.auth import KeyRing
 from oms_graph.services.fulfilment import shipping
+from oms_graph.services.transfers import documents as transfer_documents
 
 Render = Callable[[AsyncSession, Request, Principal], Awaitable[bytes]]
 STATUS = {ErrorCode.PERMISSION_DENIED: 403, ErrorCode.NOT_FOUND: 404, ErrorCode.UNKNOWN_LOCATION: 404}
@@ -32,6 +34,10 @@ STATUS = {ErrorCode.PERMISSION_DENIED: 403, ErrorCode.NOT_FOUND: 404, ErrorCode.
 
 def label_url(shipment_id: uuid.UUID) -> str:
     return f"/documents/shipments/{encode_id('Shipment', shipment_id)}/label.pdf"
+
+
+def transfer_manifest_url(transfer_id: uuid.UUID) -> str:
+    return f"/documents/transfers/{encode_id('Transfer', transfer_id)}/manifest.pdf"
 
 
 def _id(request: Request, type_name: str) -> uuid.UUID:
@@ -48,6 +54,11 @@ async def _label(session: AsyncSession, request: Request, principal: Principal) 
 async def _slip(session: AsyncSession, request: Request, principal: Principal) -> bytes:
     fulfilment_id = _id(request, "Fulfilment")
     return await shipping.packing_slip_pdf(session, fulfilment_id=fulfilment_id, principal=principal)
+
+
+async def _transfer_manifest(session: AsyncSession, request: Request, principal: Principal) -> bytes:
+    transfer_id = _id(request, "Transfer")
+    return await transfer_documents.manifest_pdf(session, transfer_id=transfer_id, principal=principal)
 
 
 async def _manifest(session: AsyncSession, request: Request, principal: Principal) -> bytes:
@@ -86,4 +97,5 @@ def document_routes(db: Database, keys: KeyRing) -> list[Route]:
         Route("/documents/shipments/{id}/label.pdf", serve(_label, "label.pdf")),
         Route("/documents/fulfilments/{id}/packing-slip.pdf", serve(_slip, "packing-slip.pdf")),
         Route("/documents/manifests/{location}/{carrier}/{day}.pdf", serve(_manifest, "manifest.pdf")),
+        Route("/documents/transfers/{id}/manifest.pdf", serve(_transfer_manifest, "transfer-manifest.pdf")),
     ]

@@ -1,4 +1,4 @@
-"""Subscriptions: live order events, orders, fulfilment queues, stock and channels' availability, fed by the
+"""Subscriptions: live order events, orders, fulfilment queues, transfers, stock and channels' availability, fed by the
 event stream (events/stream.py) in every API process; scoped like the queries they mirror."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from oms_graph.api.orders.types import Order, OrderEvent
 from oms_graph.api.permissions import EVERY_ROLE, roles
 from oms_graph.api.stock.imports import StockImport, follow_import
 from oms_graph.api.stock.types import AvailabilityChange, ChannelAvailability, StockLevel
+from oms_graph.api.transfers.types import Transfer, TransferDirection
 from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
@@ -30,6 +31,7 @@ from oms_graph.events.stream import EventHub, StreamEvent, TooSlow
 from oms_graph.services import catalog
 from oms_graph.services.fulfilment import reads as fulfilments
 from oms_graph.services.orders import reads as orders
+from oms_graph.services.transfers import reads as transfers
 
 STOCK_ROLES = (Role.INTEGRATION, Role.ANALYST, Role.STORE)
 
@@ -55,11 +57,14 @@ class Subscription:
         since = _event_id(after)
 
         def wants(event: StreamEvent) -> bool:
-            return (channel_id is None or event.channel_id == channel_id) and (
-                location_id is None or location_id in event.location_ids
+            return (
+                event.order_id is not None  # a transfer's own events: transferUpdated follows them
+                and (channel_id is None or event.channel_id == channel_id)
+                and (location_id is None or location_id in event.location_ids)
             )
 
         async for event in _follow(info, wants, after=since):
+            assert event.order_id is not None and event.order_number is not None
             yield OrderEvent(
                 id=strawberry.ID(str(event.id)),
                 order_id=encode_id("Order", event.order_id),
@@ -98,7 +103,8 @@ class Subscription:
         location_id = await _location_scope(info, info.context.caller, location_code)
         assert location_id is not None
         seen: dict[uuid.UUID, tuple[str, object]] = {}
-        async for event in _follow(info, lambda e: location_id in e.location_ids):
+        async for event in _follow(info, lambda e: e.order_id is not None and location_id in e.location_ids):
+            assert event.order_id is not None
             async with info.context.db.read() as session:
                 here = await fulfilments.fulfilments_at(session, order_id=event.order_id, location_id=location_id)
             for fulfilment in here:
@@ -107,6 +113,26 @@ class Subscription:
                     seen[fulfilment.id] = state
                     info.context.cache.clear()
                     yield Fulfilment.from_model(fulfilment)
+
+    @strawberry.subscription(
+        extensions=roles(Role.STORE, Role.INTEGRATION, Role.ANALYST),
+        description="A location's transfers as they change (requested, worked, shipped, received, cancelled): "
+        "INBOUND to it, OUTBOUND from it, or both.",
+    )
+    async def transfer_updated(
+        self, info: Info, location_code: str, direction: TransferDirection | None = None
+    ) -> AsyncGenerator[Transfer, None]:
+        caller = info.context.caller
+        location_id = await _location_scope(info, caller, location_code)
+        assert location_id is not None
+        ends = {TransferDirection.OUTBOUND: "from_location_id", TransferDirection.INBOUND: "to_location_id"}
+        watched = [ends[direction]] if direction else list(ends.values())
+        async for event in _follow(info, lambda e: e.transfer_id is not None and location_id in e.location_ids):
+            assert event.transfer_id is not None
+            async with info.context.db.read() as session:
+                found = await transfers.get_transfer(session, principal=caller, transfer_id=event.transfer_id)
+            if found is not None and any(getattr(found, end) == location_id for end in watched):
+                yield Transfer.from_model(found)
 
     @strawberry.subscription(
         extensions=roles(Role.INTEGRATION, Role.STOREFRONT),

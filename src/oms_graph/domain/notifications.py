@@ -61,6 +61,16 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
             "Hallo {name},\n\nIhre Bestellung {number} liegt bis {expires} für Sie in {location} bereit.\nNennen Sie an der Kasse diesen Abholcode: {pickup_code}",
         ),
     },
+    EventType.PICKUP_DELAYED: {
+        "en": (
+            "Your order {number} will be ready later",
+            "Hello {name},\n\nsome items of your order {number} are on their way to {location} from another of our locations. Your order will be ready for pickup by {ready_by}; we will tell you when it is.",
+        ),
+        "de": (
+            "Ihre Bestellung {number} ist später abholbereit",
+            "Hallo {name},\n\neinige Artikel Ihrer Bestellung {number} sind aus einem anderen unserer Standorte auf dem Weg nach {location}. Ihre Bestellung liegt bis {ready_by} zur Abholung bereit; wir melden uns, sobald es so weit ist.",
+        ),
+    },
     EventType.FULFILMENT_SHIPPED: {
         "en": (
             "Your order {number} is on its way",

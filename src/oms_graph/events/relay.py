@@ -37,7 +37,7 @@ class Relayed:
 
     id: int
     type: str
-    order_id: uuid.UUID
+    order_id: uuid.UUID | None  # None: a transfer's own event
     data: dict[str, Any]
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import hold_lock
 from oms_graph.db.engine import Database
-from oms_graph.db.models import Fulfilment, Order, OrderEvent
+from oms_graph.db.models import Fulfilment, Order, OrderEvent, Transfer
 
 log = logging.getLogger(__name__)
 CHANNEL = "oms_events"
@@ -64,12 +64,14 @@ _SEQUENCE = (
 )
 
 
-# The stream after a position, with what subscribers filter on (read() adds the bounds).
+# The stream after a position, with what subscribers filter on (read() adds the bounds). An event belongs to
+# an order, a transfer or both (a ship-to-store transfer's).
 _STREAM = (
     select(
         _EVENTS.c.id,
         _EVENTS.c.position,
         _EVENTS.c.order_id,
+        _EVENTS.c.transfer_id,
         _EVENTS.c.type,
         _EVENTS.c.at,
         _EVENTS.c.actor,
@@ -78,8 +80,11 @@ _STREAM = (
         Order.channel_id,
         Order.pickup_location_id,
         Order.origin_location_id,
+        Transfer.from_location_id,
+        Transfer.to_location_id,
     )
-    .join(Order, Order.id == _EVENTS.c.order_id)
+    .outerjoin(Order, Order.id == _EVENTS.c.order_id)
+    .outerjoin(Transfer, Transfer.id == _EVENTS.c.transfer_id)
     .order_by(_EVENTS.c.position)
 )
 
@@ -119,17 +124,20 @@ class Sequencer:
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """An order event with what subscribers filter on."""
+    """An order's or a transfer's event (a ship-to-store transfer's: both) with what subscribers filter on:
+    the order's channel, and the locations of the order (its fulfilments, pickup store and originating store)
+    and of the transfer (both ends)."""
 
     id: int
     position: int
-    order_id: uuid.UUID
-    order_number: str
+    order_id: uuid.UUID | None
+    order_number: str | None
+    transfer_id: uuid.UUID | None
     type: str
     at: datetime
     actor: str | None
     data: dict[str, Any]
-    channel_id: uuid.UUID
+    channel_id: uuid.UUID | None
     location_ids: frozenset[uuid.UUID]
 
 
@@ -216,13 +224,14 @@ class EventHub:
         return len(events)
 
     async def read(self, *, after: int, limit: int, since: datetime | None = None) -> list[StreamEvent]:
-        """Events after a position, in stream order, with their orders' channel and locations."""
+        """Events after a position, in stream order, with their orders' channel and their orders' and
+        transfers' locations."""
         async with self.db.read() as session:
             stmt = _STREAM.where(_EVENTS.c.position > after).limit(limit)
             if since is not None:
                 stmt = stmt.where(_EVENTS.c.at >= since)
             rows = (await session.execute(stmt)).all()
-            order_ids = {row.order_id for row in rows}
+            order_ids = {row.order_id for row in rows if row.order_id is not None}
             places: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
             if order_ids:
                 for order_id, location_id in await session.execute(
@@ -235,14 +244,17 @@ class EventHub:
                 position=row.position,
                 order_id=row.order_id,
                 order_number=row.number,
+                transfer_id=row.transfer_id,
                 type=row.type,
                 at=row.at,
                 actor=row.actor,
                 data=row.data,
                 channel_id=row.channel_id,
                 location_ids=frozenset(
-                    places[row.order_id] | {x for x in (row.pickup_location_id, row.origin_location_id) if x}
-                ),
+                    (places[row.order_id] if row.order_id else set())
+                    | {row.pickup_location_id, row.origin_location_id, row.from_location_id, row.to_location_id}
+                )
+                - {None},
             )
             for row in rows
         ]

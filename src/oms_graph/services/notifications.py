@@ -64,6 +64,7 @@ async def _values(session: AsyncSession, order: Order, event: OrderEvent) -> dic
         "amount": event.data.get("amount"),
         "tracking": event.data.get("trackingNumber"),
         "expires": event.data.get("expiresAt", "")[:16].replace("T", " "),
+        "ready_by": (event.data.get("readyBy") or "")[:16].replace("T", " "),
     }
     fulfilment_id = event.data.get("fulfilment")
     if fulfilment_id:  # the pickup code is never in an event: it is read here, for the customer only

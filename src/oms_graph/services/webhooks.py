@@ -158,8 +158,17 @@ _DELIVERY = cast(Table, WebhookDelivery.__table__)
 _ENDPOINT = cast(Table, WebhookEndpoint.__table__)
 # The dispatch's statements are built once (it runs for every batch of events); b_* are bound per call.
 _EVENTS = (
-    select(_EVENT.c.id, _EVENT.c.type, _EVENT.c.order_id, _EVENT.c.at, _EVENT.c.actor, _EVENT.c.data, Order.number)
-    .join(Order, Order.id == _EVENT.c.order_id)
+    select(
+        _EVENT.c.id,
+        _EVENT.c.type,
+        _EVENT.c.order_id,
+        _EVENT.c.transfer_id,
+        _EVENT.c.at,
+        _EVENT.c.actor,
+        _EVENT.c.data,
+        Order.number,
+    )
+    .outerjoin(Order, Order.id == _EVENT.c.order_id)  # a transfer's own events have no order
     .where(_EVENT.c.id.in_(bindparam("b_events", expanding=True)))
     .order_by(_EVENT.c.id)
 )
@@ -220,8 +229,9 @@ def _body(event: Any) -> bytes:
     fields = {
         "id": str(event.id),
         "type": event.type,
-        "orderId": str(event.order_id),
+        "orderId": None if event.order_id is None else str(event.order_id),
         "orderNumber": event.number,
+        "transferId": None if event.transfer_id is None else str(event.transfer_id),
         "at": event.at.isoformat(),
         "actor": event.actor,
         "data": event.data,

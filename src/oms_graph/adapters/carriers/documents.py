@@ -1,5 +1,6 @@
-"""Shipping documents as PDF (reportlab): a label per shipment, a packing slip per fulfilment, and a
-handover manifest per location, carrier and day. Pure rendering: the caller hands in plain values."""
+"""Shipping documents as PDF (reportlab): a label per shipment, a packing slip per fulfilment, a handover
+manifest per location, carrier and day, and a transfer's manifest (it travels with the goods). Pure
+rendering: the caller hands in plain values."""
 
 from __future__ import annotations
 
@@ -88,6 +89,38 @@ def manifest(location: str, carrier: str, day: date, rows: Sequence[ManifestRow]
         pdf.setFont("Helvetica", 10)
         pdf.drawString(20 * mm, 40 * mm, "Handed over by: ______________________")
         pdf.drawString(110 * mm, 40 * mm, "Driver: ______________________")
+    return pdf.document
+
+
+@dataclass(frozen=True)
+class TransferSheet:
+    number: str
+    source: Address
+    destination: Address
+    order_number: str | None  # ship-to-store: the pickup order it serves
+    expected: str | None
+    lines: tuple[SlipLine, ...]  # the units that leave (picked, else asked for)
+
+
+def transfer_manifest(sheet: TransferSheet) -> bytes:
+    """What a transfer carries, for the driver and the receiving store: both ends, the lines, the number as
+    Code128 to scan at receipt, and room to sign at each end."""
+    with _a4(f"Transfer {sheet.number}", f"Expected {sheet.expected or '-'}") as (pdf, y):
+        _block(pdf, "From", sheet.source, 20 * mm, y, size=10)
+        y = _block(pdf, "To", sheet.destination, 110 * mm, y, size=10)
+        if sheet.order_number:
+            pdf.setFont("Helvetica", 10)
+            y -= 8 * mm
+            pdf.drawString(20 * mm, y, f"For pickup order {sheet.order_number}")
+        rows = [[ln.sku, ln.name, str(ln.quantity)] for ln in sheet.lines]
+        y = _table(pdf, ["SKU", "Item", "Qty"], rows, y - 10 * mm)
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(20 * mm, y - 6 * mm, f"{sum(ln.quantity for ln in sheet.lines)} unit(s)")
+        barcode = Code128(sheet.number, barHeight=12 * mm, barWidth=0.4 * mm)
+        barcode.drawOn(pdf, 20 * mm, 52 * mm)
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(20 * mm, 40 * mm, "Sent by: ______________________")
+        pdf.drawString(110 * mm, 40 * mm, "Received by: ______________________")
     return pdf.document
 
 

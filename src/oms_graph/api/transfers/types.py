@@ -11,6 +11,7 @@ import strawberry
 
 from oms_graph.api.catalog.types import Location
 from oms_graph.api.context import Info
+from oms_graph.api.documents import transfer_manifest_url
 from oms_graph.api.errors import UserError
 from oms_graph.api.node import encode_id
 from oms_graph.api.orders import loaders
@@ -88,6 +89,10 @@ class Transfer:
             )
             for r in rows
         ]
+
+    @strawberry.field(description="Where a key of either end downloads the manifest PDF that travels with it.")
+    def manifest_url(self) -> str:
+        return transfer_manifest_url(self.model_id)
 
     @strawberry.field(description="Ship-to-store: the pickup order whose units it brings.")
     async def order(self, info: Info) -> Annotated[Order, strawberry.lazy("oms_graph.api.orders.types")] | None:

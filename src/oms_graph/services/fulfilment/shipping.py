@@ -177,7 +177,7 @@ def _address_of(address: dict[str, Any] | None, customer: dict[str, Any] | None)
     return documents.Address(name=a.get("name") or (customer or {}).get("name") or "", lines=lines)
 
 
-def _location_address(location: Location) -> documents.Address:
+def location_address(location: Location) -> documents.Address:
     return documents.Address(name=location.name, lines=(location.code, location.region))
 
 
@@ -204,7 +204,7 @@ async def label_pdf(session: AsyncSession, *, shipment_id: uuid.UUID, principal:
             order_number=order.number,
             parcels=shipment.parcels,
             weight_grams=sum(shipment.weights_grams),
-            sender=_location_address(location),
+            sender=location_address(location),
             recipient=_address_of(order.delivery_address, order.customer),
         )
     )
