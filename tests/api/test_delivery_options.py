@@ -3,7 +3,7 @@ pickup at the stores holding the whole cart; nothing offered that placement woul
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -14,10 +14,11 @@ from oms_graph.domain.access import Role
 from oms_graph.services.routing.plan import route_order
 from tests.conftest import make_key
 from tests.factories import BERLIN_ADDRESS, PLACE_ORDER, SET_STOCK, level, order_input
-from tests.fulfilment_steps import chain_admin
+from tests.fulfilment_steps import chain_admin, routed
+from tests.transfer_steps import ROUTING, transfers_allowed
 
 OPTIONS = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
-  method carrier service price currency estimatedDeliveryDate pickupLocation { code } } }"""
+  method carrier service price currency estimatedDeliveryDate pickupLocation { code } byTransfer } }"""
 
 
 def cart(lines, address=BERLIN_ADDRESS, channel="web"):  # type: ignore[no-untyped-def]
@@ -68,6 +69,34 @@ async def test_nothing_is_offered_that_placement_would_refuse(api, admin):
     await api.data(storefront, PLACE_ORDER, {"input": order_input("k1", [("SKU-1", 1, "10")])})  # promised, unrouted
     assert (await api.data(storefront, OPTIONS, cart([("SKU-1", 2)])))["deliveryOptions"] == []
     assert len((await api.data(storefront, OPTIONS, cart([("SKU-1", 1)])))["deliveryOptions"]) == 2
+
+
+async def test_where_transfers_may_serve_pickups_stores_without_the_cart_are_offered_with_the_later_date(api, admin):
+    stock = [level("SKU-1", "WH-HAM", 5), level("SKU-1", "ST-BER", 1), level("SKU-1", "ST-MUC", 4)]
+    await api.data(admin, SET_STOCK, {"input": stock})
+    await transfers_allowed(api, admin)
+    storefront = await make_key(api.db, Role.STOREFRONT, channel="web")
+    options = (await api.data(storefront, OPTIONS, cart([("SKU-1", 2)])))["deliveryOptions"]
+    pickups = [(o["pickupLocation"]["code"], o["byTransfer"]) for o in options if o["method"] == "PICKUP"]
+    assert pickups == [("ST-BER", True), ("ST-MUC", False)]  # Berlin is nearest: its missing unit is brought
+    berlin = next(o for o in options if o["byTransfer"])
+    shelf = next(o for o in options if o["method"] == "PICKUP" and not o["byTransfer"])
+    assert shelf["estimatedDeliveryDate"] == rules.pickup_ready(utcnow()).isoformat()
+    later = rules.pickup_ready(utcnow() + timedelta(days=1))  # Hamburg to Berlin, ~255 km: a day on the road
+    assert berlin["estimatedDeliveryDate"] == later.isoformat() >= shelf["estimatedDeliveryDate"]
+
+    # the promise before purchase is the routing after it: ready on the day the transfer lands
+    placed = await api.data(
+        storefront, PLACE_ORDER, {"input": order_input("k1", [("SKU-1", 2, "10")], pickup="ST-BER")}
+    )
+    order = placed["placeOrder"]["order"]
+    assert await routed(api, order["id"]) == "ROUTED"
+    ready_by = (await api.data(admin, ROUTING, {"id": order["id"]}))["order"]["routing"]["readyBy"]
+    assert rules.pickup_ready(datetime.fromisoformat(ready_by)).isoformat() == berlin["estimatedDeliveryDate"]
+
+    # nothing by transfer that the network cannot promise
+    options = (await api.data(storefront, OPTIONS, cart([("SKU-1", 5)])))["deliveryOptions"]
+    assert options == []  # 10 on hand, 2 taken by the order: 8 left, none of the stores holds 5
 
 
 async def test_bad_carts_and_other_channels_are_refused(api, admin):

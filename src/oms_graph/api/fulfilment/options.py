@@ -34,6 +34,9 @@ class DeliveryOption:
     currency: str
     estimated_delivery_date: date
     pickup_location: Location | None
+    by_transfer: bool = strawberry.field(
+        description="A pickup whose units are brought to the store first (ship-to-store): ready on the later date."
+    )
 
 
 @strawberry.type
@@ -59,6 +62,7 @@ class DeliveryOptionsQuery:
                 currency=o.currency,
                 estimated_delivery_date=o.estimated_date,
                 pickup_location=Location.from_model(o.pickup_location) if o.pickup_location else None,
+                by_transfer=o.by_transfer,
             )
             for o in options
         ]

@@ -2,12 +2,15 @@
 
 Delivery: only when the network can promise every line (the same availableToPromise placement checks);
 the routing engine then plans the cart with the channel's profile, as routing will after placement, and
-the farthest location of that plan sets the estimated date. Pickup: active PICKUP stores that hold every
-line, nearest first.
+the farthest location of that plan sets the estimated date. Pickup: the nearest active PICKUP stores, each
+ready soon when it holds every line; where the channel's profile allows transfers to pickups and the
+network can promise the cart, also those that do not, ready once the best sources' transfers land (the
+plan ship-to-store routing will make).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +32,9 @@ from oms_graph.services.routing.plan import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
 from oms_graph.services.stock import figures
 from oms_graph.services.stock.availability import availability
+from oms_graph.services.transfers.requesting import sources, transit_time
+
+PLANS_TRIED = 2 * rules.PICKUP_OPTIONS  # stores planned for a transfer at most, per question
 
 
 class CartLine(Protocol):
@@ -45,6 +51,7 @@ class DeliveryOption:
     currency: str
     estimated_date: date
     pickup_location: Location | None = None
+    by_transfer: bool = False  # a pickup whose units come to the store first
 
 
 async def delivery_options(
@@ -88,22 +95,22 @@ async def delivery_options(
     lat, lon = address.latitude, address.longitude
     here = (lat, lon) if lat is not None and lon is not None else None
     wanted = scoring.Demand(lines=demand, weights=grams, destination=here, region=address.region)
-    options = await _deliveries(session, channel_id, currency, wanted, now, http_carriers)
-    return options + await _pickups(session, currency, wanted, now)
+    figures_now = (await availability(session, skus=list(demand), near=None, max_locations=0)).skus
+    promisable = all(a.available_to_promise >= demand[a.sku] for a in figures_now)
+    _, profile = await profile_of_channel(session, channel_id=channel_id)
+    options = await _deliveries(session, profile, currency, wanted, now, http_carriers) if promisable else []
+    by_transfer = profile if promisable and profile.allow_transfer_to_pickup else None
+    return options + await _pickups(session, currency, wanted, now, by_transfer)
 
 
 async def _deliveries(
     session: AsyncSession,
-    channel_id: object,
+    profile: scoring.Profile,
     currency: str,
     wanted: scoring.Demand,
     now: datetime,
     http_carriers: Mapping[str, str],
 ) -> list[DeliveryOption]:
-    promisable = (await availability(session, skus=list(wanted.lines), near=None, max_locations=0)).skus
-    if any(a.available_to_promise < wanted.lines[a.sku] for a in promisable):
-        return []
-    _, profile = await profile_of_channel(session, channel_id=channel_id)
     plan = scoring.route(wanted, await candidates(session, list(wanted.lines), now), profile, alternatives=0).chosen
     if plan is None:
         return []
@@ -129,26 +136,46 @@ def _km(allocation: scoring.Allocation) -> float:
     return allocation.distance_km if allocation.distance_km is not None else scoring.OTHER_REGION_KM
 
 
-async def _pickups(session: AsyncSession, currency: str, wanted: scoring.Demand, now: datetime) -> list[DeliveryOption]:
-    """Stores that can hand out the whole cart now: PICKUP, active, every line available."""
-    holding = (
-        select(StockLevel.location_id)
-        .join(Location, Location.id == StockLevel.location_id)
+async def _pickups(
+    session: AsyncSession, currency: str, wanted: scoring.Demand, now: datetime, by_transfer: scoring.Profile | None
+) -> list[DeliveryOption]:
+    """The nearest PICKUP stores that can hand out the whole cart: from their shelves soon; with `by_transfer`
+    (the channel's profile, when it allows transfers to pickups) also once the missing units are brought."""
+    rows = await session.execute(
+        select(Location, StockLevel.sku, figures.AVAILABLE)
+        .outerjoin(StockLevel, (StockLevel.location_id == Location.id) & StockLevel.sku.in_(list(wanted.lines)))
         .where(Location.active.is_(True), Location.can_pickup.is_(True))
     )
-    per_sku = [
-        holding.where(StockLevel.sku == sku, figures.AVAILABLE >= quantity).scalar_subquery()
-        for sku, quantity in wanted.lines.items()
-    ]
-    stmt = select(Location).where(*(Location.id.in_(ids) for ids in per_sku))
-    stores = list(await session.scalars(stmt))
+    stores: dict[object, Location] = {}
+    held: dict[object, dict[str, int]] = defaultdict(dict)
+    for store, sku, n in rows:
+        stores[store.id] = store
+        if sku is not None:
+            held[store.id][sku] = max(0, int(n))
+    ordered = list(stores.values())
     if wanted.destination is not None:
         lat, lon = wanted.destination
-        stores.sort(key=lambda s: (distance_km(s.latitude, s.longitude, lat, lon), s.code))
+        ordered.sort(key=lambda s: (distance_km(s.latitude, s.longitude, lat, lon), s.code))
     else:
-        stores.sort(key=lambda s: (s.region != wanted.region, s.code))
-    ready = rules.pickup_ready(now)
-    return [
-        DeliveryOption(FulfilmentMethod.PICKUP, None, None, Decimal("0.00"), currency, ready, store)
-        for store in stores[: rules.PICKUP_OPTIONS]
-    ]
+        ordered.sort(key=lambda s: (s.region != wanted.region, s.code))
+    options: list[DeliveryOption] = []
+    planned = 0
+    for store in ordered:
+        if len(options) == rules.PICKUP_OPTIONS:
+            break
+        short = {sku: n - held[store.id].get(sku, 0) for sku, n in wanted.lines.items()}
+        short = {sku: n for sku, n in short.items() if n > 0}
+        if not short:
+            ready = rules.pickup_ready(now)
+        elif by_transfer is None or planned == PLANS_TRIED:
+            continue
+        else:
+            planned += 1
+            plan = await sources(session, destination=store, units=short, exclude=set(), profile=by_transfer)
+            if plan.missing or not plan.parts:
+                continue
+            transit = [await transit_time(session, source=source, destination=store) for source, _ in plan.parts]
+            ready = rules.pickup_ready(now + max(transit))
+        price = Decimal("0.00")
+        options.append(DeliveryOption(FulfilmentMethod.PICKUP, None, None, price, currency, ready, store, bool(short)))
+    return options
