@@ -111,3 +111,15 @@ def default_transit(distance_km: float) -> timedelta:
 
 def transfer_number(seq: int) -> str:
     return f"TR-{seq:06d}"
+
+
+REPLENISHMENT_REASON = "replenishment"
+
+
+def replenishment(*, available: int, inbound: int, sold: int, threshold: int) -> int:
+    """Units to send a store of a sku: none unless what it can sell is below the threshold and the sku sold
+    there in the period; then enough for what it has plus what is already coming to hold the period's sales
+    again, and at least the threshold."""
+    if available >= threshold or sold <= 0:
+        return 0
+    return max(0, max(threshold, sold) - max(0, available) - inbound)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oms_graph.api.catalog.types import Location
 from oms_graph.api.context import Info
 from oms_graph.api.errors import command, reading, user_errors
 from oms_graph.api.fulfilment.types import PickedLineInput
@@ -16,6 +17,9 @@ from oms_graph.api.node import decode_id
 from oms_graph.api.permissions import roles
 from oms_graph.api.transfers.types import (
     CreateTransferInput,
+    ReplenishInput,
+    ReplenishmentSuggestion,
+    ReplenishPayload,
     Transfer,
     TransferDirection,
     TransferPayload,
@@ -26,7 +30,7 @@ from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.fulfilment import RejectionReason
 from oms_graph.domain.transfers import TransferStatus
-from oms_graph.services.transfers import lifecycle, reads
+from oms_graph.services.transfers import lifecycle, reads, replenishment
 
 WORKERS = (Role.STORE, Role.INTEGRATION)  # and ADMIN, which every role check lets through
 READERS = (Role.STORE, Role.INTEGRATION, Role.ANALYST)
@@ -83,9 +87,61 @@ class TransferQuery:
             found = await reads.get_transfer(session, principal=info.context.caller, transfer_id=transfer_id)
         return Transfer.from_model(found) if found else None
 
+    @strawberry.field(
+        extensions=roles(Role.ANALYST),
+        description="Stores (or one) whose sellable stock of a sku is below `threshold` while it sold there in the "
+        "last `days`: the units to send (enough for another such period, counting what is already coming) from "
+        "the nearest warehouse with free units. By store code and sku.",
+    )
+    async def replenishment_suggestions(
+        self,
+        info: Info,
+        location_code: str | None = None,
+        threshold: int = 2,
+        days: int = 30,
+        first: int = 100,
+    ) -> list[ReplenishmentSuggestion]:
+        async with reading(info, replica=True) as session:
+            found = await replenishment.suggestions(
+                session, location_code=location_code, threshold=threshold, days=days, first=first
+            )
+        return [
+            ReplenishmentSuggestion(
+                location=Location.from_model(s.store),
+                sku=s.sku,
+                available=s.available,
+                inbound=s.inbound,
+                sold=s.sold,
+                quantity=s.quantity,
+                source=Location.from_model(s.source) if s.source else None,
+                source_available=s.source_available,
+            )
+            for s in found
+        ]
+
 
 @strawberry.type
 class TransferMutation:
+    @strawberry.mutation(
+        extensions=roles(Role.INTEGRATION),
+        description="Turn a store's replenishment suggestions (of some skus, else all) into transfers, one per "
+        "warehouse, read again as they stand now.",
+    )
+    async def replenish_store(self, info: Info, input: ReplenishInput) -> ReplenishPayload:
+        caller = info.context.caller
+        done, errors = await command(
+            info,
+            lambda s: replenishment.replenish(
+                s,
+                location_code=input.location_code,
+                skus=input.skus,
+                threshold=input.threshold,
+                days=input.days,
+                principal=caller,
+            ),
+        )
+        return ReplenishPayload(transfers=[Transfer.from_model(t) for t in done or []], errors=errors)
+
     @strawberry.mutation(
         extensions=roles(*WORKERS),
         description="Request a transfer: its units are reserved at the source at once (INSUFFICIENT_STOCK when "

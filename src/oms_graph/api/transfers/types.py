@@ -150,3 +150,29 @@ class TransferReceivedLineInput:
 class TransferPayload:
     transfer: Transfer | None
     errors: list[UserError]
+
+
+@strawberry.type(description="A store low on a sku that sells there, and what to send it from which warehouse.")
+class ReplenishmentSuggestion:
+    location: Location = strawberry.field(description="The store to refill.")
+    sku: str
+    available: int = strawberry.field(description="What the store can sell now.")
+    inbound: int = strawberry.field(description="Already coming to it on open transfers that serve no order.")
+    sold: int = strawberry.field(description="Units it sold in the period asked about.")
+    quantity: int = strawberry.field(description="Units to send (capped by what the source has free).")
+    source: Location | None = strawberry.field(description="The nearest warehouse with free units; null: none.")
+    source_available: int = strawberry.field(description="The units free to send at the source.")
+
+
+@strawberry.input
+class ReplenishInput:
+    location_code: str
+    skus: list[str] | None = strawberry.field(default=None, description="Only these suggestions; null: all.")
+    threshold: int = 2
+    days: int = 30
+
+
+@strawberry.type
+class ReplenishPayload:
+    transfers: list[Transfer]
+    errors: list[UserError]
