@@ -1,12 +1,16 @@
-"""Random sequences of placements, routings, fulfilment work (rejections, short picks, shipping and
-collecting), cancellations (whole and partial), returns and stock changes (counts taken in the past, late
+"""Random sequences of placements (pickups a store cannot hold come by transfer), routings, fulfilment work
+(rejections, short picks, shipping and collecting), transfers between locations worked every way
+(short picks, rejections, damaged and missing units on receipt, cancellations at the source and on the
+road), cancellations (whole and partial), returns and stock changes (counts taken in the past, late
 or stale; adjustments sent again with their movement id), on two channels, one of them held to an
 availability pool that changes as the test goes, keep the books straight.
 
 Always: no counter below zero; every level's onHand equals the sum of its ledger; `promised` equals the
-delivery units not yet shipped or cancelled (routed or not), and per channel its share of them and of what
-is routed; a level's `routed` equals what open delivery
-fulfilments hold there and the rest of its `reserved` what pickup orders to be handed out there hold; no
+delivery units not yet shipped or cancelled (routed or not) plus the units unrouted pickups wait to get by
+transfer, and per channel its share of them and of what is routed; a level's `routed` equals what open
+delivery fulfilments hold there, and the rest of its `reserved` what pickup orders to be handed out there
+hold (less what is still coming to them by transfer) plus what transfers still at it hold; a level's
+`inTransit` equals what transfers on the road to it carry; no
 line has more units returned than shipped, or cancelled and shipped than ordered; no order has more
 refunds asked for than captures.
 After every successful placement: the skus it touched do not have more units still only promised than
@@ -18,7 +22,9 @@ placement never does).
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace as Input
@@ -44,6 +50,8 @@ from oms_graph.db.models import (
     Shipment,
     StockLevel,
     StockMovement,
+    Transfer,
+    TransferLine,
 )
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.catalog import ChannelKind, LocationCapability
@@ -51,6 +59,7 @@ from oms_graph.domain.errors import DomainError
 from oms_graph.domain.fulfilment import HOLDING_STOCK, RejectionReason
 from oms_graph.domain.orders import OrderStatus
 from oms_graph.domain.returns import ItemCondition
+from oms_graph.domain.transfers import AT_SOURCE, OPEN, TransferStatus
 from oms_graph.services import catalog
 from oms_graph.services.fulfilment import shipping
 from oms_graph.services.fulfilment import transitions as work
@@ -59,8 +68,10 @@ from oms_graph.services.orders import backorders, cancellation, placement
 from oms_graph.services.orders import lifecycle as orders
 from oms_graph.services.returns import lifecycle as returns
 from oms_graph.services.routing import plan as routing
+from oms_graph.services.routing.profiles import update_routing_profile
 from oms_graph.services.stock import imports, pools
 from oms_graph.services.stock import levels as stock
+from oms_graph.services.transfers import lifecycle as transfers
 from tests.factories import DEFAULTS, placement_fields, service_chain
 
 SKUS = ["A", "B", "C"]
@@ -112,6 +123,19 @@ operation = st.one_of(
     st.tuples(st.just("route"), st.integers(0, 50), st.integers(1, 4)),
     st.tuples(st.just("work"), st.integers(0, 50), st.sampled_from(["reject_oos", "reject_cap", "short", "ship"])),
     st.tuples(
+        st.just("transfer"),
+        st.sampled_from([c for c, _ in LOCATIONS]),
+        st.sampled_from([c for c, _ in LOCATIONS]),
+        st.sampled_from(SKUS),
+        st.integers(1, 3),
+    ),
+    st.tuples(
+        st.just("move"),
+        st.integers(0, 50),
+        st.sampled_from(["advance", "advance", "advance", "short", "reject", "cancel", "damaged", "missing"]),
+        st.integers(1, 6),  # steps taken at once, so that transfers get all the way
+    ),
+    st.tuples(
         st.just("set"),
         st.sampled_from(SKUS),
         st.sampled_from([c for c, _ in LOCATIONS]),
@@ -137,6 +161,17 @@ async def reset(db) -> None:  # type: ignore[no-untyped-def]
         market = Input(code="market", name="M", kind=ChannelKind.MARKETPLACE, currency="EUR", confirmation=None)
         await catalog.upsert_channels(s, inputs=[Input(**vars(market), language=None)])
         await pools.update_availability_pool(s, pool=pool_input(0))
+        web = Input(
+            channel="web",
+            distance_weight=1.0,
+            cost_weight=1.0,
+            priority_weight=0.5,
+            split_penalty=5.0,
+            max_splits=3,
+            allow_ship_from_store=True,
+            allow_transfer_to_pickup=True,  # a pickup the store cannot hold comes by transfer
+        )
+        await update_routing_profile(s, profile=web)
         # some stock everywhere to start from, so that orders get placed, routed and worked on
         start = [Input(sku=k, location_code=c, on_hand=3, safety_stock=None) for k in SKUS for c, _ in LOCATIONS]
         await stock.set_stock_levels(s, inputs=start, actor="p")
@@ -161,10 +196,45 @@ async def check_books(db) -> None:  # type: ignore[no-untyped-def]
                 .group_by(OrderLine.sku, Order.delivery_method, Order.pickup_location_id)
             )
         ).all()
-        held = {sku: n for sku, method, _, n in line_sums if method == "DELIVERY" and n}
-        picked = {(sku, loc): n for sku, method, loc, n in line_sums if method == "PICKUP" and n}
+        held = Counter({sku: n for sku, method, _, n in line_sums if method == "DELIVERY" and n})
+        picked = Counter({(sku, loc): n for sku, method, loc, n in line_sums if method == "PICKUP" and n})
+        # unrouted ship-to-store pickups: promised network-wide, not yet reserved anywhere
+        by_transfer = (
+            await s.execute(
+                select(Order.channel_id, Order.pickup_location_id, Order.transfer_units).where(
+                    Order.transfer_units.is_not(None)
+                )
+            )
+        ).all()
+        for _, store, units in by_transfer:
+            for sku, n in (units or {}).items():
+                held[sku] += n
+                picked[(sku, store)] -= n
+        transfer_rows = (
+            await s.execute(
+                select(
+                    Transfer.status,
+                    Transfer.from_location_id,
+                    Transfer.to_location_id,
+                    Transfer.fulfilment_id,
+                    TransferLine.sku,
+                    func.coalesce(TransferLine.quantity_picked, TransferLine.quantity),
+                ).join(TransferLine)
+            )
+        ).all()
+        in_transit: Counter[tuple[str, Any]] = Counter()
+        for status, source, destination, fulfilment_id, sku, n in transfer_rows:
+            if status in AT_SOURCE:  # held at the source
+                picked[(sku, source)] += n
+            if status == TransferStatus.IN_TRANSIT:
+                in_transit[(sku, destination)] += n
+            if status in OPEN and fulfilment_id is not None:  # a pickup's units, not at its store yet
+                picked[(sku, destination)] -= n
+        assert {(lv.sku, lv.location_id): lv.in_transit for lv, _ in levels if lv.in_transit} == {
+            k: n for k, n in in_transit.items() if n
+        }
         promised = {sku: n for sku, n in (await s.execute(select(Product.sku, Product.promised))).all() if n}
-        assert promised == held
+        assert promised == {k: n for k, n in held.items() if n}
         by_channel = (
             await s.execute(
                 select(Order.channel_id, OrderLine.sku, func.sum(unshipped))
@@ -183,6 +253,9 @@ async def check_books(db) -> None:  # type: ignore[no-untyped-def]
             .group_by(Order.channel_id, FulfilmentLine.sku)
         )
         expected = {(c, sku): [n, 0] for c, sku, n in by_channel if n}
+        for channel_id, _, units in by_transfer:
+            for sku, n in (units or {}).items():
+                expected.setdefault((channel_id, sku), [0, 0])[0] += n
         for c, sku, n in routed_by_channel:
             expected.setdefault((c, sku), [0, 0])[1] = n
         assert split == {key: tuple(v) for key, v in expected.items() if any(v)}
@@ -196,7 +269,7 @@ async def check_books(db) -> None:  # type: ignore[no-untyped-def]
             (sku, loc): n for sku, loc, n in routed_rows if n
         }
         pickup_reserved = {(lv.sku, lv.location_id): lv.reserved - lv.routed for lv, _ in levels}
-        assert {key: n for key, n in pickup_reserved.items() if n} == picked
+        assert {key: n for key, n in pickup_reserved.items() if n} == {key: n for key, n in picked.items() if n}
         lines = list(await s.scalars(select(OrderLine)))
         assert all(li.quantity_returned <= li.quantity_shipped for li in lines)
         assert all(li.quantity_cancelled + li.quantity_shipped <= li.quantity for li in lines)
@@ -371,6 +444,58 @@ async def work_on(db, index: int, what: str) -> None:  # type: ignore[no-untyped
 PLACING = ("deliver", "pickup")
 
 
+async def move_transfer(db, index: int, how: str, steps: int) -> None:  # type: ignore[no-untyped-def]
+    """One of the open transfers takes its next steps (picked short, received with damaged or missing units),
+    or is rejected or cancelled."""
+    for _ in range(steps):
+        if not await transfer_step(db, index, how):
+            return
+
+
+async def transfer_step(db, index: int, how: str) -> bool:  # type: ignore[no-untyped-def]
+    """A step of one of the open transfers; False when there is none."""
+    async with db.read() as s:
+        found = list(await s.scalars(select(Transfer).where(Transfer.status.in_(sorted(OPEN))).order_by(Transfer.seq)))
+        if not found:
+            return False
+        transfer = found[index % len(found)]
+        lines = [
+            (line.sku, line.quantity_picked if line.quantity_picked is not None else line.quantity)
+            for line in await s.scalars(
+                select(TransferLine).where(TransferLine.transfer_id == transfer.id).order_by(TransferLine.sku)
+            )
+        ]
+    tid, status = transfer.id, TransferStatus(transfer.status)
+    less = 1 if how in ("short", "missing") else 0
+    async with db.write() as s:
+        if how == "cancel":
+            await transfers.cancel(s, transfer_id=tid, reason="r", principal=ADMIN)
+        elif how == "reject":
+            reason = RejectionReason.OUT_OF_STOCK
+            await transfers.reject(s, transfer_id=tid, reason=reason, note=None, principal=ADMIN)
+        elif status == TransferStatus.REQUESTED:
+            await transfers.accept(s, transfer_id=tid, principal=ADMIN)
+        elif status == TransferStatus.ACCEPTED:
+            picks = [Input(sku=sku, quantity=n - (less if i == 0 else 0)) for i, (sku, n) in enumerate(lines)]
+            await transfers.pick(s, transfer_id=tid, lines=picks, principal=ADMIN)
+        elif status == TransferStatus.PICKED:
+            await transfers.pack(s, transfer_id=tid, principal=ADMIN)
+        elif status == TransferStatus.PACKED:
+            await transfers.ship(s, transfer_id=tid, principal=ADMIN)
+        else:
+            damaged = 1 if how == "damaged" else 0
+            got = [
+                Input(
+                    sku=sku,
+                    received=max(0, n - less - damaged) if i == 0 else n,
+                    damaged=min(n, damaged) if i == 0 else 0,
+                )
+                for i, (sku, n) in enumerate(lines)
+            ]
+            await transfers.receive(s, transfer_id=tid, lines=got, principal=ADMIN)
+    return True
+
+
 async def return_some(db, index: int, units: int, condition: str) -> None:  # type: ignore[no-untyped-def]
     """Up to `units` of one of the shipped lines come back to the warehouse (or nothing is received)."""
     async with db.read() as s:
@@ -442,11 +567,18 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                         at = None if op[4] is None else utcnow() - timedelta(minutes=op[4])
                         row = Input(sku=op[1], location_code=op[2], on_hand=op[3], safety_stock=None, counted_at=at)
                         await stock.set_stock_levels(s, inputs=[row], actor="p")
+                    elif kind == "transfer":
+                        line = Input(sku=op[3], quantity=op[4])
+                        await transfers.create_transfer(
+                            s, from_code=op[1], to_code=op[2], lines=[line], reason="r", principal=ADMIN
+                        )
                     elif kind == "adjust":
                         change = Input(sku=op[1], location_code=op[2], delta=op[3], reason="r", movement_id=op[4])
                         await stock.adjust_stock(s, adjustment=change, actor="p")
                 if kind == "work":
                     await work_on(db, op[1], op[2])
+                if kind == "move":
+                    await move_transfer(db, op[1], op[2], op[3])
                 if kind == "return":
                     await return_some(db, op[1], op[2], op[3])
                 if kind == "import":
@@ -472,7 +604,11 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
 async def test_random_operations_keep_the_books(database):
     url = database.engine.url.render_as_string(hide_password=False)
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=int(os.environ.get("OMS_PROPERTY_EXAMPLES", "25")),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(st.lists(operation, min_size=5, max_size=25))
     def scenario(operations):  # type: ignore[no-untyped-def]
         asyncio.run(run(url, operations))

@@ -47,6 +47,7 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
     elif status in rules.UNROUTED:  # reserved at the pickup location when placed (ship-to-store: promised)
         by_transfer = {sku: min(int(n), unheld.get(sku, 0)) for sku, n in (order.transfer_units or {}).items()}
         await ledger.release_promise(session, channel_id=order.channel_id, units=by_transfer)
+        order.transfer_units = None  # nothing more is to come by transfer
         at_store = {sku: n - by_transfer.get(sku, 0) for sku, n in unheld.items()}
         pickup = cast(uuid.UUID, order.pickup_location_id)
         await ledger.release(session, units={(sku, pickup): n for sku, n in at_store.items()}, routed=False, at=now)
