@@ -1,4 +1,5 @@
-"""No amount of concurrency sells a unit that is not there, and every loser hears INSUFFICIENT_STOCK."""
+"""No amount of concurrency sells a unit that is not there (to an order or a transfer), and every loser hears
+INSUFFICIENT_STOCK."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import random
 import pytest
 from sqlalchemy import select
 
-from oms_graph.db.models import Product, StockLevel
+from oms_graph.db.models import Order, Product, StockLevel
 from oms_graph.domain.access import Role
+from oms_graph.services.routing.plan import route_order
 from tests.conftest import make_key
 from tests.factories import PLACE_ORDER, SET_STOCK, atp, level, order_input, small_chain
+from tests.transfer_steps import CREATE, attempt, transfers_allowed
 
 
 @pytest.fixture
@@ -92,3 +95,39 @@ async def test_deliveries_and_pickups_racing_for_a_shipping_stores_units_share_t
     promised, reserved = await counters(api.db, "SKU-3")
     assert placed == 6 == promised + reserved and refused == 34
     assert await atp(api, keys["admin"], "SKU-3") == 0
+
+
+async def test_placements_and_transfers_racing_for_a_warehouses_units_never_oversell(api, keys):
+    admin = keys["admin"]
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 10)]})
+    await transfers_allowed(api, admin)
+    request = {"from": "WH-HAM", "to": "ST-BER", "lines": [{"sku": "SKU-1", "quantity": 1}], "reason": "refill"}
+
+    async def transfer():  # type: ignore[no-untyped-def]
+        done = await attempt(api, admin, CREATE, input=request)
+        assert done["transfer"] or {e["code"] for e in done["errors"]} == {"INSUFFICIENT_STOCK"}, done
+        return done["transfer"] is not None
+
+    deliveries = [order_input(f"d-{i}") for i in range(20)]
+    pickups = [order_input(f"p-{i}", [("SKU-1", 1, "1")], pickup="ST-MUC") for i in range(10)]  # by transfer
+    (placed, _), (collected, _), *moved = await asyncio.gather(
+        race(api, keys["web"], deliveries), race(api, keys["web"], pickups), *(transfer() for _ in range(20))
+    )
+    assert placed + collected + sum(moved) == 10  # every unit once, to an order or a transfer
+    promised, reserved = await counters(api.db, "SKU-1")
+    assert (promised, reserved) == (placed + collected, sum(moved)) and await atp(api, admin, "SKU-1") == 0
+
+    # routing the pickups (their transfers reserve the promised units) races more transfers: none gets through
+    async with api.db.read() as session:
+        waiting = list(await session.scalars(select(Order.id).where(Order.pickup_location_id.is_not(None))))
+    late = await asyncio.gather(*(route(api, order_id) for order_id in waiting), *(transfer() for _ in range(10)))
+    assert late[len(waiting) :] == [False] * 10
+    assert set(late[: len(waiting)]) <= {"ROUTED"}
+    assert await counters(api.db, "SKU-1") == (placed, 10 - placed)
+
+
+async def route(api, order_id):  # type: ignore[no-untyped-def]
+    async with api.db.write() as session:
+        await route_order(session, order_id=order_id)
+    async with api.db.read() as session:
+        return await session.scalar(select(Order.status).where(Order.id == order_id))
