@@ -100,10 +100,14 @@ def test_embedded_serve_routes_placed_orders_in_process(tmp_path):
 
 
 async def route_with_serve_and_a_worker(
-    tmp_path: Path, broker_url: str, then: Callable[[str, str, dict], dict] | None = None
+    tmp_path: Path,
+    broker_url: str,
+    then: Callable[[str, str, dict], dict] | None = None,
+    placed: Callable[[str, str], str] = place,
 ) -> dict:
-    """A PostgreSQL database, `serve` and one `worker` on the broker; an order placed and routed (and,
-    with `then`, what `then(base, key, order)` answers while the processes still run)."""
+    """A PostgreSQL database, `serve` and one `worker` on the broker; an order placed (by `placed(base, key)`,
+    which answers its id) and routed (and, with `then`, what `then(base, key, order)` answers while the
+    processes still run)."""
     url = await new_database_url("postgresql", tmp_path)
     env = clean_env(OMS_DATABASE_URL=url, OMS_BROKER_URL=broker_url)
     processes = []
@@ -115,7 +119,7 @@ async def route_with_serve_and_a_worker(
         processes.append(start(["worker", "--threads", "2"], env, tmp_path))
         base = f"http://127.0.0.1:{port}"
         await asyncio.to_thread(wait_ready, base, processes[0])
-        order_id = await asyncio.to_thread(place, base, key)
+        order_id = await asyncio.to_thread(placed, base, key)
         order = await asyncio.to_thread(wait_until_routed, base, key, order_id, WITH_FULFILMENTS)
         return order if then is None else await asyncio.to_thread(then, base, key, order)
     finally:
@@ -479,3 +483,89 @@ def wait_until_imported(base: str, key: str, job_id: str, seconds: float) -> dic
             return job
         time.sleep(0.5)
     return job
+
+
+PICKUP_STORE = "ST-BER-STE"  # a click & collect store of the demo chain
+
+
+def graphql(base: str, key: str) -> Callable[..., dict]:
+    def run(query: str, **variables: object) -> dict:
+        body = httpx.post(
+            f"{base}/graphql", json={"query": query, "variables": variables}, headers={"authorization": f"Bearer {key}"}
+        ).json()
+        assert not body.get("errors"), body
+        payload = next(iter(body["data"].values()))
+        assert not (isinstance(payload, dict) and payload.get("errors")), payload
+        return body["data"]
+
+    return run
+
+
+def place_pickup_the_store_lacks(base: str, key: str) -> str:
+    """Transfers to pickups allowed on the web channel; a pickup of 2 units its store has none of."""
+    run = graphql(base, key)
+    profile = (
+        'mutation { updateRoutingProfile(input: {channel: "web", distanceWeight: 1, costWeight: 1, '
+        "priorityWeight: 0.5, splitPenalty: 5, maxSplits: 3, allowShipFromStore: true, "
+        "allowTransferToPickup: true}) { errors { code } } }"
+    )
+    run(profile)
+    stock = "mutation($l: [StockLevelInput!]!) { setStockLevels(input: $l) { errors { code } } }"
+    run(stock, l=[{"sku": "APP-0001", "locationCode": PICKUP_STORE, "onHand": 0}])
+    order = (
+        'mutation { placeOrder(input: {channel: "web", idempotencyKey: "bg-pickup", '
+        'customer: {email: "a@example.com"}, lines: [{sku: "APP-0001", quantity: 2, unitPrice: "19.99"}], '
+        f'delivery: {{method: PICKUP, pickupLocationCode: "{PICKUP_STORE}"}}, payment: {{method: PREPAID}}}}) '
+        "{ order { id } errors { code message } } }"
+    )
+    return run(order)["placeOrder"]["order"]["id"]
+
+
+def bring_and_collect(base: str, key: str, order: dict) -> dict:
+    """The order's transfer worked at its source and received at the store over HTTP; then the pickup
+    prepared and collected. The order, its fulfilments and transfers at the end."""
+    run = graphql(base, key)
+    fields = "id status lines { sku quantity }"
+    inbound = run(
+        f"query($loc: String) {{ transfers(locationCode: $loc, direction: INBOUND) {{ {fields} }} }}", loc=PICKUP_STORE
+    )["transfers"]
+    assert [t["status"] for t in inbound] == ["REQUESTED"], inbound
+    transfer = inbound[0]
+    lines = [{"sku": x["sku"], "quantity": x["quantity"]} for x in transfer["lines"]]
+    payload = f"{{ transfer {{ {fields} }} errors {{ code }} }}"
+    run(f"mutation($id: ID!) {{ acceptTransfer(id: $id) {payload} }}", id=transfer["id"])
+    run(f"mutation($id: ID!, $l: [PickedLineInput!]!) {{ pickTransfer(id: $id, lines: $l) {payload} }}",
+        id=transfer["id"], l=lines)  # fmt: skip
+    run(f"mutation($id: ID!) {{ packTransfer(id: $id) {payload} }}", id=transfer["id"])
+    run(f"mutation($id: ID!) {{ shipTransfer(id: $id) {payload} }}", id=transfer["id"])
+    got = [{"sku": x["sku"], "received": x["quantity"], "damaged": 0} for x in transfer["lines"]]
+    run(f"mutation($id: ID!, $l: [TransferReceivedLineInput!]!) {{ receiveTransfer(id: $id, lines: $l) {payload} }}",
+        id=transfer["id"], l=got)  # fmt: skip
+    fulfilment = run("query($id: ID) { order(id: $id) { fulfilments { id status } } }", id=order["id"])
+    (pickup,) = fulfilment["order"]["fulfilments"]
+    assert pickup["status"] == "ASSIGNED", pickup  # in the store's queue once the units landed
+    run("mutation($id: ID!) { acceptFulfilment(id: $id) { errors { code } } }", id=pickup["id"])
+    run("mutation($id: ID!, $l: [PickedLineInput!]!) { pickFulfilment(id: $id, lines: $l) { errors { code } } }",
+        id=pickup["id"], l=[{"sku": "APP-0001", "quantity": 2}])  # fmt: skip
+    ready = run(
+        "mutation($id: ID!) { markReadyForPickup(id: $id) { fulfilment { pickupCode } errors { code } } }",
+        id=pickup["id"],
+    )
+    code = ready["markReadyForPickup"]["fulfilment"]["pickupCode"]
+    run("mutation($id: ID!, $c: String!) { collectFulfilment(id: $id, pickupCode: $c) { errors { code } } }",
+        id=pickup["id"], c=code)  # fmt: skip
+    final = "query($id: ID) { order(id: $id) { status fulfilments { status } transfers { status } } }"
+    return run(final, id=order["id"])["order"]
+
+
+async def test_a_pickup_at_a_store_without_the_sku_is_collected_after_a_transfer_with_serve_and_a_worker(tmp_path):
+    if not redis_available():
+        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+    done = await route_with_serve_and_a_worker(
+        tmp_path, REDIS_URL, then=bring_and_collect, placed=place_pickup_the_store_lacks
+    )
+    assert done == {
+        "status": "COMPLETED",
+        "fulfilments": [{"status": "COLLECTED"}],
+        "transfers": [{"status": "RECEIVED"}],
+    }

@@ -90,6 +90,8 @@ _returns = _children(models.Return, "order_id", "created_at", "number")
 _return_lines = _children(models.ReturnLine, "return_id", "sku")
 _payments = _children(models.PaymentTransaction, "order_id", "created_at", "id")
 _notifications = _children(models.Notification, "order_id", "created_at", "id")
+_transfer_lines = _children(models.TransferLine, "transfer_id", "sku")
+_order_transfers = _children(models.Transfer, "order_id", "created_at", "id")
 
 
 def lines(info: Info) -> DataLoader[uuid.UUID, list[models.OrderLine]]:
@@ -139,18 +141,6 @@ def transfer_lines(info: Info) -> DataLoader[uuid.UUID, list[models.TransferLine
     return _loader(info, "transfer_lines", _transfer_lines)
 
 
-async def _transfer_lines(session: AsyncSession, transfer_ids: Sequence[uuid.UUID]) -> list[list[models.TransferLine]]:
-    rows = await session.scalars(
-        select(models.TransferLine)
-        .where(models.TransferLine.transfer_id.in_(list(transfer_ids)))
-        .order_by(models.TransferLine.sku)
-    )
-    found: dict[uuid.UUID, list[models.TransferLine]] = {i: [] for i in transfer_ids}
-    for line in rows:
-        found[line.transfer_id].append(line)
-    return [found[i] for i in transfer_ids]
-
-
 def order(info: Info) -> DataLoader[uuid.UUID, models.Order]:
     return _loader(info, "orders", lambda session, ids: _by_id(session, models.Order, ids))
 
@@ -173,6 +163,10 @@ def shipment(info: Info) -> DataLoader[uuid.UUID, models.Shipment | None]:
 
 async def preload_shipments(info: Info, session: AsyncSession, fulfilment_ids: Sequence[uuid.UUID]) -> None:
     await _preload(info, "shipments", _shipments, session, fulfilment_ids)
+
+
+def order_transfers(info: Info) -> DataLoader[uuid.UUID, list[models.Transfer]]:
+    return _loader(info, "order_transfers", _order_transfers)
 
 
 def returns(info: Info) -> DataLoader[uuid.UUID, list[models.Return]]:

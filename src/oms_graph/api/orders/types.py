@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from oms_graph.api.fulfilment.types import Fulfilment
     from oms_graph.api.returns.types import Return
     from oms_graph.api.routing.types import RoutingDecision
+    from oms_graph.api.transfers.types import Transfer
 for _enum in (OrderStatus, FulfilmentMethod, PaymentMethod, PaymentStatus, PaymentKind):
     strawberry.enum(_enum)
 strawberry.enum(TransactionStatus, name="PaymentTransactionStatus")
@@ -229,6 +230,14 @@ class Order(Node):
         from oms_graph.api.fulfilment.types import Fulfilment
 
         return [Fulfilment.from_model(f) for f in await loaders.fulfilments(info).load(self.row.id)]
+
+    @strawberry.field(description="Ship-to-store: the transfers bringing a pickup's units to its store, oldest first.")
+    async def transfers(
+        self, info: Info
+    ) -> list[Annotated[Transfer, strawberry.lazy("oms_graph.api.transfers.types")]]:
+        from oms_graph.api.transfers.types import Transfer
+
+        return [Transfer.from_model(t) for t in await loaders.order_transfers(info).load(self.row.id)]
 
     @strawberry.field(description="Its returns, oldest first.")
     async def returns(self, info: Info) -> list[Annotated[Return, strawberry.lazy("oms_graph.api.returns.types")]]:
