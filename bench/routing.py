@@ -1,7 +1,9 @@
 """Routing engine plan time, printed as a table. Run on demand: .venv/bin/python bench/routing.py
 
-10 lines over 500 locations (target p95 < 20 ms): when warehouses can serve the whole order, and when
-stock is scattered so that every plan must split.
+10 lines over 500 locations (target p95 < 20 ms): when warehouses can serve the whole order, when
+stock is scattered so that every plan must split, and a transfer's sources for a pickup store that has none
+of the cart (every location may send, stores as warehouses: no ship-from-store limits, no daily capacity).
+bench/routing_transfers.py times routing with its SQL.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ LOCATIONS = 500
 SKUS = [f"S-{i}" for i in range(10)]
 
 
-def network(rng: random.Random, scattered: bool) -> list[Candidate]:
+def network(rng: random.Random, scattered: bool, transfer: bool = False) -> list[Candidate]:
     candidates = []
     for i in range(LOCATIONS):
         warehouse = i < 10
@@ -37,26 +39,27 @@ def network(rng: random.Random, scattered: bool) -> list[Candidate]:
                 region=f"R-{i % 16}",
                 priority=10 if warehouse else rng.randint(0, 5),
                 handling_cost=1.0 if warehouse else 2.5,
-                is_store=not warehouse,
-                capacity_left=None if warehouse else rng.randint(0, 40),
+                is_store=not warehouse and not transfer,
+                capacity_left=None if warehouse or transfer else rng.randint(0, 40),
                 stock=stock,
             )
         )
     return candidates
 
 
-def measure(scattered: bool, rounds: int = 200) -> tuple[float, float, float]:
+def measure(scattered: bool, rounds: int = 200, transfer: bool = False) -> tuple[float, float, float]:
     rng = random.Random(7)
     times, splits = [], []
+    profile = Profile(max_splits=5, allow_ship_from_store=True) if transfer else Profile(max_splits=5)
     for _ in range(rounds):
-        candidates = network(rng, scattered)
+        candidates = network(rng, scattered, transfer)
         demand = Demand(
             lines={sku: rng.randint(1, 3) for sku in SKUS},
             weights={s: 400 for s in SKUS},
             destination=(47.5 + rng.random() * 7, 6 + rng.random() * 9),
         )
         started = time.perf_counter()
-        decision = route(demand, candidates, Profile(max_splits=5))
+        decision = route(demand, candidates, profile)
         times.append((time.perf_counter() - started) * 1000)
         if decision.chosen:
             splits.append(len(decision.chosen.allocations))
@@ -66,11 +69,12 @@ def measure(scattered: bool, rounds: int = 200) -> tuple[float, float, float]:
 
 def main() -> None:
     rows = [("benchmark", "p50", "p95", "fulfilments per plan", "target")]
-    for label, scattered in (
-        ("10 lines, 500 locations, warehouses hold all", False),
-        ("10 lines, 500 locations, stock scattered", True),
+    for label, scattered, transfer in (
+        ("10 lines, 500 locations, warehouses hold all", False, False),
+        ("10 lines, 500 locations, stock scattered", True, False),
+        ("transfer to a store: 500 may send, scattered", True, True),
     ):
-        p50, p95, splits = measure(scattered)
+        p50, p95, splits = measure(scattered, transfer=transfer)
         rows.append((label, f"{p50:.1f} ms", f"{p95:.1f} ms", f"{splits:.1f}", "p95 < 20 ms"))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for i, row in enumerate(rows):

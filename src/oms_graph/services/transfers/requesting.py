@@ -120,8 +120,18 @@ async def transit_time(session: AsyncSession, *, source: Location, destination: 
     return rules.default_transit(km)
 
 
-_SOURCES = (
-    select(Location, StockLevel.sku, figures.AVAILABLE)
+_SOURCES = (  # plain columns: many rows per location, and only the chosen ones are loaded whole
+    select(
+        Location.id,
+        Location.code,
+        Location.latitude,
+        Location.longitude,
+        Location.region,
+        Location.priority,
+        Location.handling_cost,
+        StockLevel.sku,
+        figures.AVAILABLE.label("available"),
+    )
     .join(StockLevel, StockLevel.location_id == Location.id)
     .where(
         StockLevel.sku.in_(bindparam("b_skus", expanding=True)),
@@ -153,11 +163,11 @@ async def sources(
     a store may send to a store) by the road to the destination, cost, priority and splits. What no plan
     covers, sku by sku, is `missing`."""
     rows = await session.execute(_SOURCES, {"b_skus": sorted(units), "b_exclude": [destination.id, *exclude]})
-    found: dict[uuid.UUID, Location] = {}
+    found: dict[uuid.UUID, Any] = {}
     stock: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
-    for location, sku, available in rows:
-        found[location.id] = location
-        stock[location.id][sku] = int(available)
+    for row in rows:
+        found[row.id] = row
+        stock[row.id][row.sku] = int(row.available)
     candidates = [
         scoring.Candidate(
             id=loc.id,
@@ -193,7 +203,10 @@ async def sources(
             return Sourcing([], wanted, None)
     else:
         missing = {}
-    parts = [(found[cast(uuid.UUID, a.location.id)], dict(a.lines)) for a in decision.chosen.allocations]
+    parts = [
+        (await session.get_one(Location, cast(uuid.UUID, a.location.id)), dict(a.lines))
+        for a in decision.chosen.allocations
+    ]
     explained = {
         "score": decision.chosen.score,
         "factors": [{"name": f.name, "value": f.value, "weight": f.weight} for f in decision.chosen.factors],
