@@ -125,6 +125,28 @@ async def test_a_pickup_rejected_out_of_stock_becomes_a_transfer_not_a_cancellat
     assert await stock(api, "SKU-1", "ST-BER") == (0, 0, 0, 0)  # the store's unit was not there: written off
 
 
+async def test_a_pickup_picked_short_gets_the_missing_units_by_transfer(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "ST-BER", 3), level("SKU-1", "WH-HAM", 5)]})
+    await transfers_allowed(api, admin)
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-1", 3, "10")], pickup="ST-BER"))
+    berlin = await store_key(api, "ST-BER")
+    first = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]["fulfilments"][0]
+    await ok(api, berlin, ACCEPT, id=first["id"])
+    await ok(api, berlin, PICK, id=first["id"], lines=[{"sku": "SKU-1", "quantity": 2}])
+
+    after = (await api.data(admin, ORDER, {"id": order["id"]}))["order"]
+    assert after["lines"] == [{"sku": "SKU-1", "quantityShipped": 0, "quantityCancelled": 0}]  # nothing cancelled
+    assert sorted((f["status"], f["lines"][0]["quantity"]) for f in after["fulfilments"]) == [
+        ("AWAITING_TRANSFER", 1),
+        ("PICKED", 3),
+    ]
+    assert "PICKUP_DELAYED" in [e["type"] for e in after["events"]]
+    transfers = (await api.data(admin, TRANSFERS, {"loc": "ST-BER", "direction": "INBOUND"}))["transfers"]
+    assert [(t["from"]["code"], t["lines"][0]["quantity"]) for t in transfers] == [("WH-HAM", 1)]
+    assert await stock(api, "SKU-1", "ST-BER") == (2, 2, 0, 0)  # the unit not found was written off
+    assert await stock(api, "SKU-1", "WH-HAM") == (5, 1, 0, 0)  # reserved there for the transfer
+
+
 async def test_a_rejected_pickup_is_cancelled_when_nowhere_has_the_units(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "ST-BER", 1)]})
     await transfers_allowed(api, admin)

@@ -89,7 +89,8 @@ async def pick(
     session: AsyncSession, *, fulfilment_id: uuid.UUID, lines: Sequence[PickedLineFields], principal: Principal
 ) -> Fulfilment:
     """What was picked of each line; what was not is a short pick: off the location's onHand, routed
-    elsewhere. Nothing picked at all rejects the fulfilment as OUT_OF_STOCK."""
+    elsewhere (a pickup's: brought to its store by transfer where the channel allows it, else cancelled).
+    Nothing picked at all rejects the fulfilment as OUT_OF_STOCK."""
     work = await steps.for_work(session, fulfilment_id, principal)
     target = steps.move(work, Action.PICK)
     ordered = {line.sku: line for line in await steps.lines(session, work.fulfilment)}
@@ -97,12 +98,15 @@ async def pick(
     short = {sku: ordered[sku].quantity - n for sku, n in picked.items() if n < ordered[sku].quantity}
     for sku, n in picked.items():
         ordered[sku].quantity_picked = n
+    if short and work.method is FulfilmentMethod.PICKUP:  # a rescue by transfer locks them: before any level
+        await ledger.lock_products(session, skus=short)
     await steps.give_back(session, work, short, gone=rules.SHORT_PICK, actor=principal.name)
     if not any(picked.values()):
         work.fulfilment.rejection_reason = RejectionReason.OUT_OF_STOCK
         target = FulfilmentStatus.REJECTED
     work.fulfilment.status = target
-    await steps.cancel_pickup_units(session, work, short, principal)
+    missing = await steps.rescue_pickup_units(session, work, short, principal)
+    await steps.cancel_pickup_units(session, work, missing, principal)
     await steps.done(session, work, target, principal, data={"picked": picked, "short": short})
     await steps.reroute_delivery_units(session, work, short, principal)
     return work.fulfilment
