@@ -18,18 +18,18 @@ RoutingConflict (nothing written, the actor retries).
 from __future__ import annotations
 
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import connection_of, insert_rows
-from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Product, StockLevel
+from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Product
 from oms_graph.domain import routing as scoring
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
@@ -39,8 +39,9 @@ from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
 from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_events
 from oms_graph.services.routing import earmarks
+from oms_graph.services.routing.candidates import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
-from oms_graph.services.stock import figures, ledger
+from oms_graph.services.stock import ledger
 from oms_graph.services.transfers import routing as ship_to_store
 
 SYSTEM = "system"
@@ -51,41 +52,6 @@ fulfilment_lines_table = cast(Table, FulfilmentLine.__table__)
 
 ATTEMPTS = 3  # plans per transaction when other routings take the stock first
 
-
-_units = figures.AVAILABLE
-_assigned_today = (
-    select(func.count())
-    .where(
-        Fulfilment.location_id == Location.id,
-        Fulfilment.method == FulfilmentMethod.DELIVERY,
-        Fulfilment.created_at >= bindparam("b_midnight"),
-        Fulfilment.status.notin_([FulfilmentStatus.CANCELLED, FulfilmentStatus.REJECTED]),
-    )
-    .correlate(Location)
-    .scalar_subquery()
-)
-CANDIDATES = (
-    select(
-        Location.id,
-        Location.code,
-        Location.latitude,
-        Location.longitude,
-        Location.region,
-        Location.priority,
-        Location.handling_cost,
-        Location.kind,
-        StockLevel.sku,
-        _units,
-        case((Location.daily_ship_capacity.is_(None), None), else_=Location.daily_ship_capacity - _assigned_today),
-    )
-    .join(StockLevel, StockLevel.location_id == Location.id)
-    .where(
-        StockLevel.sku.in_(bindparam("b_skus", expanding=True)),
-        Location.active.is_(True),
-        Location.can_ship.is_(True),
-        _units > 0,
-    )
-)
 
 Part = tuple[uuid.UUID, str, dict[str, int]]  # a fulfilment to write: location id, its code, units per sku
 Event = dict[str, Any]  # an order event to append
@@ -250,32 +216,6 @@ async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
         select(Product.sku, Product.weight_grams).where(Product.sku.in_(skus))
     )
     return {sku: grams or 0 for sku, grams in rows}
-
-
-async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> list[scoring.Candidate]:
-    """Active SHIP locations holding any of the skus, with their available units and today's capacity."""
-    midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
-    rows = await (await connection_of(session)).execute(CANDIDATES, {"b_skus": skus, "b_midnight": midnight})
-    stock: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
-    found: dict[uuid.UUID, Any] = {}
-    for row in rows:
-        found[row[0]] = row
-        stock[row[0]][row[8]] = row[9]
-    return [
-        scoring.Candidate(
-            id=loc_id,
-            code=row[1],
-            latitude=row[2],
-            longitude=row[3],
-            region=row[4],
-            priority=row[5],
-            handling_cost=row[6],
-            is_store=row[7] == "STORE",
-            capacity_left=row[10],
-            stock=stock[loc_id],
-        )
-        for loc_id, row in found.items()
-    ]
 
 
 async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]], now: datetime) -> None:

@@ -21,6 +21,7 @@ from oms_graph.domain.events import EventType
 from oms_graph.domain.geo import distance_km
 from oms_graph.domain.transfers import TransferStatus
 from oms_graph.services.outbox import append_event
+from oms_graph.services.routing.candidates import CANDIDATE_FIELDS, candidate
 from oms_graph.services.stock import figures, ledger
 
 transfers_table = cast(Table, Transfer.__table__)
@@ -121,17 +122,7 @@ async def transit_time(session: AsyncSession, *, source: Location, destination: 
 
 
 _SOURCES = (  # plain columns: many rows per location, and only the chosen ones are loaded whole
-    select(
-        Location.id,
-        Location.code,
-        Location.latitude,
-        Location.longitude,
-        Location.region,
-        Location.priority,
-        Location.handling_cost,
-        StockLevel.sku,
-        figures.AVAILABLE.label("available"),
-    )
+    select(*CANDIDATE_FIELDS, StockLevel.sku, figures.AVAILABLE.label("available"))
     .join(StockLevel, StockLevel.location_id == Location.id)
     .where(
         StockLevel.sku.in_(bindparam("b_skus", expanding=True)),
@@ -168,19 +159,7 @@ async def sources(
     for row in rows:
         found[row.id] = row
         stock[row.id][row.sku] = int(row.available)
-    candidates = [
-        scoring.Candidate(
-            id=loc.id,
-            code=loc.code,
-            latitude=loc.latitude,
-            longitude=loc.longitude,
-            region=loc.region,
-            priority=loc.priority,
-            handling_cost=loc.handling_cost,
-            stock=stock[loc.id],
-        )
-        for loc in found.values()
-    ]
+    candidates = [candidate(row, stock[location_id]) for location_id, row in found.items()]
     wanted = dict(units)
     demand = scoring.Demand(
         lines=wanted, destination=(destination.latitude, destination.longitude), region=destination.region
