@@ -4,6 +4,8 @@ called back on the road, and a store key's scope."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from oms_graph.db.base import utcnow
@@ -297,3 +299,50 @@ async def test_a_pickup_the_store_holds_in_part_takes_the_rest_by_transfer_and_c
     assert [t["status"] for t in (await api.data(admin, TRANSFERS, {}))["transfers"]] == ["CANCELLED"]
     assert await stock(api, "SKU-1", "WH-HAM") == (3, 0, 0, 0)
     assert await stock(api, "SKU-1", "ST-BER") == (1, 0, 0, 0)
+
+
+TRANSIT = """mutation($input: [TransitTimeInput!]!) { setTransitTimes(input: $input) {
+  transitTimes { from { code } to { code } hours } errors { code field } } }"""
+TRANSIT_TIMES = "query($loc: String) { transitTimes(locationCode: $loc) { from { code } to { code } hours } }"
+
+
+async def test_a_pairs_own_transit_time_sets_the_expected_arrival_and_can_be_forgotten(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 10)]})
+    lines = [{"sku": "SKU-1", "quantity": 1}]
+    request = {"from": "WH-HAM", "to": "ST-BER", "lines": lines, "reason": "refill"}
+    integration = await make_key(api.db, Role.INTEGRATION)
+    done = await api.data(integration, TRANSIT, {"input": [{"from": "WH-HAM", "to": "ST-BER", "hours": 6}]})
+    assert done["setTransitTimes"] == {
+        "transitTimes": [{"from": {"code": "WH-HAM"}, "to": {"code": "ST-BER"}, "hours": 6}],
+        "errors": [],
+    }
+    before = utcnow()
+    made = await step(api, admin, CREATE, input=request)
+    hours = (datetime.fromisoformat(made["expectedAt"]) - before).total_seconds() / 3600
+    assert 5.9 < hours < 6.1
+    analyst = await make_key(api.db, Role.ANALYST)
+    assert len((await api.data(analyst, TRANSIT_TIMES, {"loc": "ST-BER"}))["transitTimes"]) == 1
+
+    forgotten = await api.data(integration, TRANSIT, {"input": [{"from": "WH-HAM", "to": "ST-BER", "hours": None}]})
+    assert forgotten["setTransitTimes"] == {"transitTimes": [], "errors": []}
+    made = await step(api, admin, CREATE, input=request)
+    hours = (datetime.fromisoformat(made["expectedAt"]) - utcnow()).total_seconds() / 3600
+    assert 23.9 < hours < 24.1  # Hamburg to Berlin, ~255 km: the default of a day
+
+    bad = [
+        {"from": "WH-HAM", "to": "ST-MUC", "hours": 8},  # fine, but the rest is not: nothing is written
+        {"from": "NOPE", "to": "ST-BER", "hours": 5},
+        {"from": "ST-BER", "to": "ST-BER", "hours": 5},
+        {"from": "ST-BER", "to": "ST-MUC", "hours": 0},
+        {"from": "WH-HAM", "to": "ST-MUC", "hours": 9},
+    ]
+    refused = (await api.data(integration, TRANSIT, {"input": bad}))["setTransitTimes"]
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [
+        ("UNKNOWN_LOCATION", ["input", "1", "from"]),
+        ("INVALID_INPUT", ["input", "2", "to"]),
+        ("INVALID_INPUT", ["input", "3", "hours"]),
+        ("INVALID_INPUT", ["input", "4"]),
+    ]
+    assert (await api.data(analyst, TRANSIT_TIMES, {}))["transitTimes"] == []
+    store = await store_key(api, "WH-HAM")
+    assert (await api.run(store, TRANSIT, {"input": bad[:1]}))["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"

@@ -24,13 +24,16 @@ from oms_graph.api.transfers.types import (
     TransferDirection,
     TransferPayload,
     TransferReceivedLineInput,
+    TransitTime,
+    TransitTimeInput,
+    TransitTimesPayload,
 )
 from oms_graph.db import models
 from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.fulfilment import RejectionReason
 from oms_graph.domain.transfers import TransferStatus
-from oms_graph.services.transfers import lifecycle, reads, replenishment
+from oms_graph.services.transfers import lifecycle, reads, replenishment, transit
 
 WORKERS = (Role.STORE, Role.INTEGRATION)  # and ADMIN, which every role check lets through
 READERS = (Role.STORE, Role.INTEGRATION, Role.ANALYST)
@@ -119,9 +122,27 @@ class TransferQuery:
             for s in found
         ]
 
+    @strawberry.field(
+        extensions=roles(Role.INTEGRATION, Role.ANALYST),
+        description="The pairs of locations with a transit time of their own (from or to a location).",
+    )
+    async def transit_times(self, info: Info, location_code: str | None = None) -> list[TransitTime]:
+        async with reading(info) as session:
+            found = await transit.transit_times(session, location_code=location_code)
+        return [TransitTime.from_model(t) for t in found]
+
 
 @strawberry.type
 class TransferMutation:
+    @strawberry.mutation(
+        extensions=roles(Role.INTEGRATION),
+        description="Set how long transfers between pairs of locations take (hours null: back to the default by "
+        "distance); all or none.",
+    )
+    async def set_transit_times(self, info: Info, input: list[TransitTimeInput]) -> TransitTimesPayload:
+        done, errors = await command(info, lambda s: transit.set_transit_times(s, inputs=input))
+        return TransitTimesPayload(transit_times=[TransitTime.from_model(t) for t in done or []], errors=errors)
+
     @strawberry.mutation(
         extensions=roles(Role.INTEGRATION),
         description="Turn a store's replenishment suggestions (of some skus, else all) into transfers, one per "

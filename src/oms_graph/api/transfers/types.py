@@ -176,3 +176,40 @@ class ReplenishInput:
 class ReplenishPayload:
     transfers: list[Transfer]
     errors: list[UserError]
+
+
+@strawberry.type(
+    description="How long a transfer between two locations takes, request to shelf (the pair's own time; "
+    "other pairs take a day per started 500 km)."
+)
+class TransitTime:
+    hours: int
+    from_id: strawberry.Private[uuid.UUID]
+    to_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(name="from")
+    async def from_(self, info: Info) -> Location:
+        return Location.from_model(await loaders.location(info).load(self.from_id))
+
+    @strawberry.field
+    async def to(self, info: Info) -> Location:
+        return Location.from_model(await loaders.location(info).load(self.to_id))
+
+    @classmethod
+    def from_model(cls, m: models.TransitTime) -> TransitTime:
+        return cls(hours=m.hours, from_id=m.from_location_id, to_id=m.to_location_id)
+
+
+@strawberry.input
+class TransitTimeInput:
+    from_: str = strawberry.field(name="from", description="Source location code.")
+    to: str = strawberry.field(description="Destination location code.")
+    hours: int | None = strawberry.field(
+        default=None, description="Null: forget the pair's own time (the default applies)."
+    )
+
+
+@strawberry.type
+class TransitTimesPayload:
+    transit_times: list[TransitTime]
+    errors: list[UserError]

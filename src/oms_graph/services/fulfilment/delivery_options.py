@@ -32,7 +32,8 @@ from oms_graph.services.routing.candidates import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
 from oms_graph.services.stock import figures
 from oms_graph.services.stock.availability import availability
-from oms_graph.services.transfers.requesting import sources, transit_time
+from oms_graph.services.transfers.requesting import sources
+from oms_graph.services.transfers.transit import transit_time
 
 PLANS_TRIED = 2 * rules.PICKUP_OPTIONS  # stores planned for a transfer at most, per question
 

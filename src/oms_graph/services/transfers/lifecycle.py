@@ -26,7 +26,8 @@ from oms_graph.services.fulfilment.work import cancel_units
 from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import figures, ledger
 from oms_graph.services.transfers import ship_to_store as pickups
-from oms_graph.services.transfers.requesting import Request, reserve_at_source, transit_time, write_transfer
+from oms_graph.services.transfers.requesting import Request, reserve_at_source, write_transfer
+from oms_graph.services.transfers.transit import transit_time
 
 
 class TransferLineFields(Protocol):

@@ -7,18 +7,17 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.dialect import insert_rows, next_in_sequence
-from oms_graph.db.models import Location, StockLevel, Transfer, TransferLine, TransitTime
+from oms_graph.db.models import Location, StockLevel, Transfer, TransferLine
 from oms_graph.domain import routing as scoring
 from oms_graph.domain import transfers as rules
 from oms_graph.domain.events import EventType
-from oms_graph.domain.geo import distance_km
 from oms_graph.domain.transfers import TransferStatus
 from oms_graph.services.outbox import append_event
 from oms_graph.services.routing.candidates import CANDIDATE_FIELDS, candidate
@@ -106,19 +105,6 @@ async def write_transfer(session: AsyncSession, request: Request, *, expected_at
         },
     )
     return transfer
-
-
-async def transit_time(session: AsyncSession, *, source: Location, destination: Location) -> timedelta:
-    """How long a transfer between the two takes: the pair's own time, else one by distance."""
-    hours = await session.scalar(
-        select(TransitTime.hours).where(
-            TransitTime.from_location_id == source.id, TransitTime.to_location_id == destination.id
-        )
-    )
-    if hours is not None:
-        return timedelta(hours=hours)
-    km = distance_km(source.latitude, source.longitude, destination.latitude, destination.longitude)
-    return rules.default_transit(km)
 
 
 _SOURCES = (  # plain columns: many rows per location, and only the chosen ones are loaded whole

@@ -30,7 +30,8 @@ from oms_graph.domain.routing import Profile
 from oms_graph.domain.transfers import TransferStatus
 from oms_graph.services.outbox import append_event
 from oms_graph.services.stock import ledger
-from oms_graph.services.transfers.requesting import Request, reserve_at_source, sources, transit_time, write_transfer
+from oms_graph.services.transfers.requesting import Request, reserve_at_source, sources, write_transfer
+from oms_graph.services.transfers.transit import transit_time
 
 SHIP_TO_STORE = "ship-to-store"
 
