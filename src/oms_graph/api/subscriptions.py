@@ -1,5 +1,5 @@
-"""Subscriptions: live order events, orders, fulfilment queues, transfers, stock and channels' availability, fed by the
-event stream (events/stream.py) in every API process; scoped like the queries they mirror."""
+"""Subscriptions: live order events, orders, fulfilment queues, transfers, stock and channels' availability,
+fed by the event stream (events/stream.py) in every API process; scoped like the queries they mirror."""
 
 from __future__ import annotations
 

@@ -46,11 +46,9 @@ async def append_event(
 
 async def append_events(session: AsyncSession, events: list[dict[str, Any]]) -> None:
     """Append events (order_id, transfer_id, type, actor, data, at: every key, so one statement writes them
-    all), in the order given. In
-    a write transaction they are gathered and written together just before it commits (one statement for
-    all of a command's events);
-    inside a savepoint, or in a session that commits otherwise, at once (a rolled-back savepoint takes its
-    events with it)."""
+    all), in the order given. In a write transaction they are gathered and written together just before it
+    commits (one statement for all of a command's events); inside a savepoint, or in a session that commits
+    otherwise, at once (a rolled-back savepoint takes its events with it)."""
     if not events:
         return
     later = session.info.get(BEFORE_COMMIT)
