@@ -41,6 +41,7 @@ from oms_graph.api.stock.imports import ImportQuery
 from oms_graph.api.stock.mutations import StockMutation
 from oms_graph.api.stock.query import StockQuery
 from oms_graph.api.subscriptions import Subscription
+from oms_graph.api.supply.schema import SupplyMutation, SupplyQuery
 from oms_graph.api.transfers.schema import TransferMutation, TransferQuery
 from oms_graph.api.webhooks import WebhookMutation, WebhookQuery
 from oms_graph.db.engine import UNAVAILABLE, database_lost
@@ -56,6 +57,7 @@ Query = merge_types(
         OrderQuery,
         FulfilmentQuery,
         TransferQuery,
+        SupplyQuery,
         DeliveryOptionsQuery,
         RoutingQuery,
         WebhookQuery,
@@ -73,6 +75,7 @@ Mutation = merge_types(
         RoutingMutation,
         FulfilmentMutation,
         TransferMutation,
+        SupplyMutation,
         ReturnMutation,
         WebhookMutation,
         KeyMutation,

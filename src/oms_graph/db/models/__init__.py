@@ -12,6 +12,7 @@ from oms_graph.db.models.payments import PaymentTransaction
 from oms_graph.db.models.returns import Return, ReturnLine
 from oms_graph.db.models.routing import RoutingProfile
 from oms_graph.db.models.stock import StockLevel, StockMovement
+from oms_graph.db.models.supply import InboundSupply
 from oms_graph.db.models.transfers import Transfer, TransferLine, TransitTime
 from oms_graph.db.models.webhooks import AvailabilityCursor, AvailabilitySent, WebhookDelivery, WebhookEndpoint
 
@@ -26,6 +27,7 @@ __all__ = [
     "Fulfilment",
     "FulfilmentTimeDay",
     "FulfilmentLine",
+    "InboundSupply",
     "Location",
     "Notification",
     "Order",

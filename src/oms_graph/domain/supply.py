@@ -1,0 +1,46 @@
+"""Inbound supply: stock on its way from outside the network (a supplier's purchase order, a carrier's
+advance shipping notice), due at a location on a date. Pure rules: what a change may do, and what is still
+to come."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+MAX_QUANTITY = 10_000_000
+RECEIVED_REASON = "supply_received"  # the ledger's reason for supply arriving on a shelf
+
+
+class SupplyKind(StrEnum):
+    PURCHASE_ORDER = "PURCHASE_ORDER"
+    ADVANCE_SHIPPING_NOTICE = "ADVANCE_SHIPPING_NOTICE"
+
+
+class SupplyStatus(StrEnum):
+    OPEN = "OPEN"  # some or all of it still to come
+    RECEIVED = "RECEIVED"  # all of it arrived
+    CLOSED = "CLOSED"  # cut to what arrived, or cancelled: the rest never comes
+
+
+def still_due(quantity: int, received: int) -> int:
+    return max(0, quantity - received)
+
+
+def quantity_problem(quantity: int, received: int) -> str | None:
+    """Why a supply cannot have this quantity: never below what already arrived."""
+    if not 0 <= quantity <= MAX_QUANTITY:
+        return f"0 to {MAX_QUANTITY} units"
+    if quantity < received:
+        return f"{received} units arrived already: the quantity cannot be less"
+    return None
+
+
+def status_after(quantity: int, received: int) -> SupplyStatus:
+    """A supply whose every unit arrived is RECEIVED; one cut to what arrived (or to nothing) is CLOSED."""
+    if received >= quantity:
+        return SupplyStatus.RECEIVED if received and received == quantity else SupplyStatus.CLOSED
+    return SupplyStatus.OPEN
+
+
+def overdue(expected_at: datetime, now: datetime, status: SupplyStatus) -> bool:
+    return status is SupplyStatus.OPEN and expected_at < now

@@ -1,0 +1,165 @@
+"""Inbound supply: purchase orders and advance shipping notices as data (sent again with the same external id,
+they move the date or the quantity), received onto a location's shelf in one or more receipts. Supply is
+never stock: only a receipt puts units on `onHand` (through the ledger), and backordered orders of the sku
+are then requeued."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.db.base import utcnow
+from oms_graph.db.models import InboundSupply, Location, Product
+from oms_graph.domain import supply as rules
+from oms_graph.domain.access import Principal, Role
+from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
+from oms_graph.domain.supply import SupplyKind, SupplyStatus
+from oms_graph.services.orders.backorders import requeue_backorders
+from oms_graph.services.stock import ledger
+
+MAX_BATCH, MAX_PAGE = 500, 200
+
+
+class SupplyFields(Protocol):
+    external_id: str
+    kind: SupplyKind
+    location_code: str
+    sku: str
+    quantity: int
+    expected_at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Supply:
+    """A supply as read: the row, its location's code, and whether it is overdue now."""
+
+    row: InboundSupply
+    location_code: str
+    overdue: bool
+
+
+async def upsert_inbound_supply(
+    session: AsyncSession, *, inputs: Sequence[SupplyFields], actor: str
+) -> list[InboundSupply]:
+    """Create supply, or change it by its external id (its date, its quantity: never below what arrived, and
+    0 closes it); all or none. Where and what it brings cannot change."""
+    errors = ErrorList()
+    if not 0 < len(inputs) <= MAX_BATCH:
+        errors.add(ErrorCode.INVALID_INPUT, ["input"], f"1 to {MAX_BATCH} supplies")
+    ids = [i.external_id.strip() for i in inputs]
+    locations = {
+        loc.code: loc
+        for loc in await session.scalars(select(Location).where(Location.code.in_({i.location_code for i in inputs})))
+    }
+    known = set(await session.scalars(select(Product.sku).where(Product.sku.in_({i.sku for i in inputs}))))
+    existing = {
+        s.external_id: s
+        for s in await session.scalars(
+            select(InboundSupply).where(InboundSupply.external_id.in_(ids)).order_by(InboundSupply.id).with_for_update()
+        )
+    }
+    seen: set[str] = set()
+    for n, (given, external_id) in enumerate(zip(inputs, ids, strict=True)):
+        at: list[str | int] = ["input", n]
+        if not external_id or len(external_id) > 200:
+            errors.add(ErrorCode.INVALID_INPUT, [*at, "externalId"], "1 to 200 characters")
+        elif external_id in seen:
+            errors.add(ErrorCode.INVALID_INPUT, [*at, "externalId"], f"{external_id} is given twice")
+        seen.add(external_id)
+        location = locations.get(given.location_code)
+        if location is None:
+            errors.add(ErrorCode.UNKNOWN_LOCATION, [*at, "locationCode"], f"no location {given.location_code!r}")
+        if given.sku not in known:
+            errors.add(ErrorCode.UNKNOWN_SKU, [*at, "sku"], f"no product with sku {given.sku!r}")
+        if given.note is not None and len(given.note) > 500:
+            errors.add(ErrorCode.INVALID_INPUT, [*at, "note"], "at most 500 characters")
+        before = existing.get(external_id)
+        received = before.quantity_received if before is not None else 0
+        problem = rules.quantity_problem(given.quantity, received)
+        if problem is None and before is None and given.quantity == 0:
+            problem = "new supply brings at least one unit"
+        if problem:
+            errors.add(ErrorCode.INVALID_INPUT, [*at, "quantity"], problem)
+        if before is not None and location is not None and (before.location_id, before.sku) != (location.id, given.sku):
+            errors.add(ErrorCode.INVALID_INPUT, [*at, "sku"], "a supply's location and sku stay as they were sent")
+    errors.raise_if_any()
+    now, done = utcnow(), []
+    for given, external_id in zip(inputs, ids, strict=True):
+        row = existing.get(external_id)
+        if row is None:
+            row = InboundSupply(
+                external_id=external_id,
+                kind=given.kind,
+                location_id=locations[given.location_code].id,
+                sku=given.sku,
+                quantity_received=0,
+                created_at=now,
+            )
+            session.add(row)
+        row.kind, row.quantity, row.expected_at, row.note = given.kind, given.quantity, given.expected_at, given.note
+        row.status, row.updated_at = rules.status_after(given.quantity, row.quantity_received), now
+        done.append(row)
+    await session.flush()
+    return done
+
+
+async def receive_inbound_supply(
+    session: AsyncSession, *, external_id: str, quantity: int, principal: Principal
+) -> InboundSupply:
+    """Units of a supply arrive: onto its location's onHand (ledger reason `supply_received`); the supply is
+    RECEIVED once all came. Backordered orders of the sku go back to routing. A STORE key receives at its
+    own location only."""
+    supply = await session.scalar(
+        select(InboundSupply).where(InboundSupply.external_id == external_id).with_for_update()
+    )
+    if supply is None:
+        raise DomainError.one(ErrorCode.NOT_FOUND, ["externalId"], f"no supply {external_id!r}")
+    location = await session.get_one(Location, supply.location_id)
+    if principal.role is Role.STORE and not principal.may_use_location(location.code):
+        raise DomainError.one(ErrorCode.NOT_FOUND, ["externalId"], f"no supply {external_id!r}")
+    due = rules.still_due(supply.quantity, supply.quantity_received)
+    if supply.status is not SupplyStatus.OPEN:
+        raise DomainError.one(ErrorCode.INVALID_TRANSITION, ["externalId"], f"the supply is {supply.status.value}")
+    if not 0 < quantity <= due:
+        raise DomainError.one(ErrorCode.INVALID_INPUT, ["quantity"], f"1 to {due} units (still to come)")
+    now = utcnow()
+    movement = ledger.Movement(rules.RECEIVED_REASON, principal.name, now)
+    await ledger.receive(session, location_id=location.id, units={supply.sku: quantity}, movement=movement)
+    supply.quantity_received += quantity
+    supply.status, supply.updated_at = rules.status_after(supply.quantity, supply.quantity_received), now
+    await requeue_backorders(session, skus=[supply.sku], actor=principal.name)
+    return supply
+
+
+async def list_inbound_supply(
+    session: AsyncSession,
+    *,
+    location_code: str | None,
+    sku: str | None,
+    statuses: Sequence[SupplyStatus] | None,
+    overdue: bool | None,
+    first: int,
+    now: datetime | None = None,
+) -> list[Supply]:
+    """By expected date (then external id): of a location, of a sku, of some statuses, overdue or not."""
+    if not 0 < first <= MAX_PAGE:
+        raise DomainError.one(ErrorCode.INVALID_INPUT, ["first"], f"1 to {MAX_PAGE}")
+    now = now or utcnow()
+    query = select(InboundSupply, Location.code).join(Location, Location.id == InboundSupply.location_id)
+    if location_code is not None:
+        query = query.where(Location.code == location_code)
+    if sku is not None:
+        query = query.where(InboundSupply.sku == sku)
+    if statuses:
+        query = query.where(InboundSupply.status.in_(list(statuses)))
+    if overdue is not None:
+        late = (InboundSupply.status == SupplyStatus.OPEN) & (InboundSupply.expected_at < now)
+        query = query.where(late if overdue else ~late)
+    rows = await session.execute(query.order_by(InboundSupply.expected_at, InboundSupply.external_id).limit(first))
+    return [Supply(row, code, rules.overdue(row.expected_at, now, row.status)) for row, code in rows]
