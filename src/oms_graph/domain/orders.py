@@ -17,6 +17,7 @@ class OrderStatus(StrEnum):
     PLACED = "PLACED"
     ON_HOLD = "ON_HOLD"
     BACKORDERED = "BACKORDERED"
+    AWAITING_SUPPLY = "AWAITING_SUPPLY"  # promised against inbound supply: routed once it arrives
     ROUTED = "ROUTED"
     IN_FULFILMENT = "IN_FULFILMENT"
     PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED"
@@ -57,8 +58,9 @@ class Confirmation(StrEnum):
 
 # Until routed, an order's units are a network promise (delivery) or a reservation at the pickup
 # location; once routed, reservations held by its fulfilments. Cancelling releases either.
-UNROUTED = frozenset({OrderStatus.PLACED, OrderStatus.ON_HOLD, OrderStatus.BACKORDERED})
-# Until anything shipped or was collected; the fulfilments' reservations are given back.
+UNROUTED = frozenset({OrderStatus.PLACED, OrderStatus.ON_HOLD, OrderStatus.BACKORDERED, OrderStatus.AWAITING_SUPPLY})
+# Until anything shipped or was collected; the fulfilments' reservations are given back (an order awaiting
+# supply gives back its promise against supply too).
 CANCELLABLE = UNROUTED | {OrderStatus.ROUTED, OrderStatus.IN_FULFILMENT, OrderStatus.READY_FOR_PICKUP}
 HOLDABLE = frozenset({OrderStatus.PLACED, OrderStatus.BACKORDERED})
 

@@ -44,3 +44,30 @@ def status_after(quantity: int, received: int) -> SupplyStatus:
 
 def overdue(expected_at: datetime, now: datetime, status: SupplyStatus) -> bool:
     return status is SupplyStatus.OPEN and expected_at < now
+
+
+class SupplyPolicy(StrEnum):
+    """Whether a sku may be sold against inbound supply when no stock can promise it."""
+
+    NONE = "NONE"  # only what is on a shelf
+    PREORDER = "PREORDER"  # before launch: up to the inbound quantity, at most the product's preorder limit
+    BACKORDER = "BACKORDER"  # beyond stock: up to the inbound quantity
+
+
+def supply_cover(policy: SupplyPolicy, *, due: int, limit: int | None) -> int:
+    """How many units orders may be promised against supply in all: none without a policy, never more than
+    is due to come, and for pre-orders never more than the limit."""
+    if policy is SupplyPolicy.NONE:
+        return 0
+    return due if policy is SupplyPolicy.BACKORDER or limit is None else min(due, limit)
+
+
+def due_date(supply: list[tuple[datetime, int]], *, before: int, units: int) -> datetime | None:
+    """When the units promised after `before` others are covered: the supply (date, units due) taken in date
+    order, first promised first served. None when the supply does not cover them."""
+    covered = 0
+    for expected_at, due in sorted(supply):
+        covered += due
+        if covered >= before + units:
+            return expected_at
+    return None

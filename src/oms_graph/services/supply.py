@@ -1,7 +1,8 @@
 """Inbound supply: purchase orders and advance shipping notices as data (sent again with the same external id,
 they move the date or the quantity), received onto a location's shelf in one or more receipts. Supply is
-never stock: only a receipt puts units on `onHand` (through the ledger), and backordered orders of the sku
-are then requeued."""
+never stock: only a receipt puts units on `onHand` (through the ledger); backordered orders of the sku are
+then requeued, and orders promised against supply get their units from the shelf (services.future_promises).
+A cut that leaves less to come than was promised against it owes the newest of those orders their units."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from oms_graph.domain import supply as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.supply import SupplyKind, SupplyStatus
+from oms_graph.services import future_promises
 from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
 
@@ -58,6 +60,8 @@ async def upsert_inbound_supply(
         for loc in await session.scalars(select(Location).where(Location.code.in_({i.location_code for i in inputs})))
     }
     known = set(await session.scalars(select(Product.sku).where(Product.sku.in_({i.sku for i in inputs}))))
+    # Supply backs promises: the products are locked first (the ledger's lock order), then the supply.
+    await ledger.lock_products(session, skus={i.sku for i in inputs if i.sku in known})
     existing = {
         s.external_id: s
         for s in await session.scalars(
@@ -106,6 +110,8 @@ async def upsert_inbound_supply(
         row.status, row.updated_at = rules.status_after(given.quantity, row.quantity_received), now
         done.append(row)
     await session.flush()
+    # Less to come than orders were promised against it: the newest of them are owed from stock.
+    await future_promises.supply_cut(session, skus={row.sku for row in done}, actor=actor)
     return done
 
 
@@ -115,6 +121,9 @@ async def receive_inbound_supply(
     """Units of a supply arrive: onto its location's onHand (ledger reason `supply_received`); the supply is
     RECEIVED once all came. Backordered orders of the sku go back to routing. A STORE key receives at its
     own location only."""
+    sku = await session.scalar(select(InboundSupply.sku).where(InboundSupply.external_id == external_id))
+    if sku is not None:
+        await ledger.lock_products(session, skus=[sku])  # the ledger's lock order: products first
     supply = await session.scalar(
         select(InboundSupply).where(InboundSupply.external_id == external_id).with_for_update()
     )
@@ -134,6 +143,7 @@ async def receive_inbound_supply(
     supply.quantity_received += quantity
     supply.status, supply.updated_at = rules.status_after(supply.quantity, supply.quantity_received), now
     await requeue_backorders(session, skus=[supply.sku], actor=principal.name)
+    await future_promises.supply_arrived(session, skus=[supply.sku], actor=principal.name)
     return supply
 
 

@@ -15,9 +15,10 @@ from oms_graph.api.node import Node, encode_id
 from oms_graph.db import models
 from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind
 from oms_graph.domain.orders import Confirmation
+from oms_graph.domain.supply import SupplyPolicy
 from oms_graph.services.stock import pools
 
-for _enum in (ChannelKind, LocationKind, LocationCapability):
+for _enum in (ChannelKind, LocationKind, LocationCapability, SupplyPolicy):
     strawberry.enum(_enum)
 strawberry.enum(
     Confirmation,
@@ -124,6 +125,11 @@ class Product(Node):
     category: str
     weight_grams: int | None
     unit_cost: Decimal | None = strawberry.field(description="What one unit is worth; values stock differences.")
+    supply_policy: SupplyPolicy = strawberry.field(
+        description="Whether it may be sold against inbound supply when stock cannot promise it (a channel may "
+        "have its own: setSupplyPolicy)."
+    )
+    preorder_limit: int | None = strawberry.field(description="PREORDER: the most sold against supply.")
 
     @classmethod
     def from_model(cls, m: models.Product) -> Product:
@@ -134,6 +140,8 @@ class Product(Node):
             category=m.category,
             weight_grams=m.weight_grams,
             unit_cost=m.unit_cost,
+            supply_policy=SupplyPolicy(m.supply_policy),
+            preorder_limit=m.preorder_limit,
         )
 
 

@@ -132,6 +132,12 @@ class Notification:
 
 
 @strawberry.type
+class SkuQuantity:
+    sku: str
+    quantity: int
+
+
+@strawberry.type
 class Order(Node):
     number: str
     status: OrderStatus
@@ -193,6 +199,14 @@ class Order(Node):
     @strawberry.field
     async def channel(self, info: Info) -> Channel:
         return Channel.from_model(await loaders.channel(info).load(self.row.channel_id))
+
+    @strawberry.field(description="AWAITING_SUPPLY: the units promised against inbound supply, per sku.")
+    def awaiting_supply(self) -> list[SkuQuantity]:
+        return [SkuQuantity(sku=sku, quantity=int(n)) for sku, n in sorted((self.row.future_units or {}).items())]
+
+    @strawberry.field(description="AWAITING_SUPPLY: when the supply its units were promised against is due.")
+    def supply_due_at(self) -> datetime | None:
+        return self.row.supply_due_at
 
     @strawberry.field
     async def origin_location(self, info: Info) -> Location | None:

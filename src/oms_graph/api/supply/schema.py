@@ -8,7 +8,7 @@ from datetime import datetime
 
 import strawberry
 
-from oms_graph.api.catalog.types import Location
+from oms_graph.api.catalog.types import Location, Product
 from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError, command, reading
 from oms_graph.api.node import encode_id
@@ -18,8 +18,8 @@ from oms_graph.db import models
 from oms_graph.db.base import utcnow
 from oms_graph.domain import supply as rules
 from oms_graph.domain.access import Role
-from oms_graph.domain.supply import SupplyKind, SupplyStatus
-from oms_graph.services import supply
+from oms_graph.domain.supply import SupplyKind, SupplyPolicy, SupplyStatus
+from oms_graph.services import future_promises, supply
 
 strawberry.enum(SupplyKind)
 strawberry.enum(SupplyStatus)
@@ -86,6 +86,24 @@ class InboundSupplyPayload:
     errors: list[UserError]
 
 
+@strawberry.input
+class SupplyPolicyInput:
+    sku: str
+    channel: str | None = strawberry.field(
+        default=None, description="A channel's own policy for the sku; null: the product's."
+    )
+    policy: SupplyPolicy
+    preorder_limit: int | None = strawberry.field(
+        default=None, description="The product's: the most sold as pre-orders."
+    )
+
+
+@strawberry.type
+class SupplyPolicyPayload:
+    product: Product | None
+    errors: list[UserError]
+
+
 @strawberry.type
 class SupplyQuery:
     @strawberry.field(
@@ -110,6 +128,20 @@ class SupplyQuery:
 
 @strawberry.type
 class SupplyMutation:
+    @strawberry.mutation(
+        extensions=roles(Role.INTEGRATION),
+        description="Whether a sku may be sold against inbound supply: the product's policy (PREORDER with its "
+        "limit, BACKORDER, NONE), or a channel's own over it.",
+    )
+    async def set_supply_policy(self, info: Info, input: SupplyPolicyInput) -> SupplyPolicyPayload:
+        done, errors = await command(
+            info,
+            lambda s: future_promises.set_supply_policy(
+                s, sku=input.sku, channel_code=input.channel, policy=input.policy, preorder_limit=input.preorder_limit
+            ),
+        )
+        return SupplyPolicyPayload(product=Product.from_model(done) if done else None, errors=errors)
+
     @strawberry.mutation(
         extensions=roles(Role.INTEGRATION),
         description="Send purchase orders and advance shipping notices (by external id: sent again, they move the "

@@ -3,7 +3,14 @@
 from oms_graph.db.models.analytics import FulfilmentTimeDay, SalesDay, SummaryWatermark
 from oms_graph.db.models.audit import AuditEntry
 from oms_graph.db.models.auth import ApiKey
-from oms_graph.db.models.catalog import AvailabilityPool, Channel, ChannelPromise, Location, Product
+from oms_graph.db.models.catalog import (
+    AvailabilityPool,
+    Channel,
+    ChannelPromise,
+    ChannelSupplyPolicy,
+    Location,
+    Product,
+)
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
 from oms_graph.db.models.imports import StockImport, StockImportChunk, StockImportDifference, StockImportRow
 from oms_graph.db.models.notifications import Notification
@@ -24,6 +31,7 @@ __all__ = [
     "AvailabilitySent",
     "Channel",
     "ChannelPromise",
+    "ChannelSupplyPolicy",
     "Fulfilment",
     "FulfilmentTimeDay",
     "FulfilmentLine",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from oms_graph.db.base import Base, Choice, PortableJSON, created_at, updated_at, uuid_pk
 from oms_graph.domain.catalog import ChannelKind, LocationKind
 from oms_graph.domain.orders import Confirmation
+from oms_graph.domain.supply import SupplyPolicy
 
 
 class Channel(Base):
@@ -66,6 +67,7 @@ class Product(Base):
     __table_args__ = (
         CheckConstraint("weight_grams IS NULL OR weight_grams >= 0", name="weight_non_negative"),
         CheckConstraint("promised >= 0", name="promised_non_negative"),
+        CheckConstraint("promised_future >= 0", name="promised_future_non_negative"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -79,7 +81,25 @@ class Product(Base):
     # counter behind availableToPromise, changed only by conditional SQL. What is still only a promise
     # (not yet reserved at a location) is `promised` minus the sku's StockLevel.routed.
     promised: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Units of orders awaiting supply promised against inbound supply (never more than is due to come),
+    # changed only by the ledger; and whether, and how far, the sku may be sold that way.
+    promised_future: Mapped[int] = mapped_column(default=0, server_default="0")
+    supply_policy: Mapped[SupplyPolicy] = mapped_column(
+        Choice(SupplyPolicy, 16), default=SupplyPolicy.NONE, server_default=SupplyPolicy.NONE.value
+    )
+    preorder_limit: Mapped[int | None]
     created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class ChannelSupplyPolicy(Base):
+    """A channel's own supply policy for a sku, over the product's."""
+
+    __tablename__ = "channel_supply_policies"
+
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), primary_key=True)
+    policy: Mapped[SupplyPolicy] = mapped_column(Choice(SupplyPolicy, 16))
     updated_at: Mapped[datetime] = updated_at()
 
 

@@ -58,6 +58,10 @@ class Order(Base):
     # A pickup order's units, per sku, that come to its store by transfer: promised network-wide until
     # routing plans the transfer (then the transfer holds them); empty when the store holds them all.
     transfer_units: Mapped[dict[str, Any] | None]
+    # A delivery order's units, per sku, promised against inbound supply (AWAITING_SUPPLY until they are
+    # on a shelf), and when that supply is due.
+    future_units: Mapped[dict[str, Any] | None]
+    supply_due_at: Mapped[datetime | None]
     # The routing decision: the chosen plan, its factors and the alternatives it beat (order.routing).
     routing: Mapped[dict[str, Any] | None]
     # When its last unit left (shipped or collected): the end of its fulfilment time.

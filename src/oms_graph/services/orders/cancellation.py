@@ -78,9 +78,16 @@ async def cancel_lines(
 
     now = utcnow()
     delivery = order.delivery_method == FulfilmentMethod.DELIVERY
-    if delivery:  # every live delivery unit is in the promise, routed or not
+    if delivery:  # every live delivery unit is in the promise, routed or not, or promised against supply
         await ledger.lock_products(session, skus=wanted)
-        await ledger.release_promise(session, channel_id=order.channel_id, units=wanted)
+        future = {sku: int(n) for sku, n in (order.future_units or {}).items()}
+        from_supply = {sku: min(n, future.get(sku, 0)) for sku, n in wanted.items()}
+        present = {sku: n - from_supply[sku] for sku, n in wanted.items()}
+        await ledger.release_promise(session, channel_id=order.channel_id, units=present)
+        await ledger.release_future(session, units=from_supply)
+        if future:
+            order.future_units = {sku: n - from_supply.get(sku, 0) for sku, n in future.items()}
+            order.future_units = {sku: n for sku, n in order.future_units.items() if n} or None
     released: Counter[tuple[str, uuid.UUID]] = Counter()
     by_transfer = dict(order.transfer_units or {})  # an unrouted ship-to-store pickup's promised units
     if not delivery and by_transfer:
@@ -119,6 +126,16 @@ async def cancel_lines(
     await session.flush()
     if not await _units_left(session, order.id):  # nothing shipped, nothing left to ship
         await close_cancelled(session, order=order, reason=reason.strip(), actor=principal.name, now=now)
+    elif order.status == OrderStatus.AWAITING_SUPPLY and not order.future_units:  # nothing more to wait for
+        order.status = OrderStatus.PLACED
+        await append_event(
+            session,
+            order_id=order.id,
+            type=EventType.ORDER_REQUEUED,
+            actor=principal.name,
+            at=now,
+            data={"number": order.number},
+        )
     elif OrderStatus(order.status) not in rules.UNROUTED:  # an unrouted order stays as it is, only smaller
         await set_order_status(session, order)
         await payments.release_unused(session, order=order, actor=principal.name)  # the rest was handed over

@@ -41,9 +41,12 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
     )
     freed = set(released.skus)
     if order.delivery_method == FulfilmentMethod.DELIVERY:
-        # Every live delivery unit is in the promise, routed (now released) or not.
-        units = Counter(unheld) + Counter(released.delivered)
+        # Every live delivery unit is in the promise, routed (now released) or not; or promised against supply.
+        future = {sku: int(n) for sku, n in (order.future_units or {}).items()}
+        units = Counter(unheld) + Counter(released.delivered) - Counter(future)
         await ledger.release_promise(session, channel_id=order.channel_id, units=units)
+        await ledger.release_future(session, units=future)
+        order.future_units = None
     elif status in rules.UNROUTED:  # reserved at the pickup location when placed (ship-to-store: promised)
         by_transfer = {sku: min(int(n), unheld.get(sku, 0)) for sku, n in (order.transfer_units or {}).items()}
         await ledger.release_promise(session, channel_id=order.channel_id, units=by_transfer)
@@ -96,7 +99,8 @@ async def release_order(session: AsyncSession, *, order_id: uuid.UUID, principal
             ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {order.status}, not ON_HOLD"
         )
     held_for = order.hold_reason
-    order.status, order.hold_reason, order.updated_at = OrderStatus.PLACED, None, utcnow()
+    waits = OrderStatus.AWAITING_SUPPLY if order.future_units else OrderStatus.PLACED  # placed against supply
+    order.status, order.hold_reason, order.updated_at = waits, None, utcnow()
     await append_event(
         session,
         order_id=order.id,

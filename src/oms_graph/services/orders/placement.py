@@ -93,11 +93,28 @@ async def place_order(
         raise
     placed = await _write(session, order, principal, channel, prepared, payload, digest)
     # The stock comes last: the skus' rows stay locked from there to commit, so keep that stretch short.
-    by_transfer = await take_stock(session, prepared.wanted)
-    if by_transfer:  # ship-to-store: these units come to the pickup store by transfer, planned by routing
-        placed.transfer_units = by_transfer
+    taken = await take_stock(session, prepared.wanted)
+    if taken.by_transfer:  # ship-to-store: these units come to the pickup store by transfer, planned by routing
+        placed.transfer_units = taken.by_transfer
         await session.execute(
-            update(orders_table).where(orders_table.c.id == placed.id).values(transfer_units=by_transfer)
+            update(orders_table).where(orders_table.c.id == placed.id).values(transfer_units=taken.by_transfer)
+        )
+    if taken.awaiting is not None:  # promised against inbound supply: it waits for it (after a hold, if held)
+        awaiting = taken.awaiting
+        waits = OrderStatus.ON_HOLD if placed.status == OrderStatus.ON_HOLD else OrderStatus.AWAITING_SUPPLY
+        placed.future_units, placed.supply_due_at, placed.status = awaiting.units, awaiting.due_at, waits
+        await session.execute(
+            update(orders_table)
+            .where(orders_table.c.id == placed.id)
+            .values(future_units=awaiting.units, supply_due_at=awaiting.due_at, status=waits.value)
+        )
+        await append_event(
+            session,
+            order_id=placed.id,
+            type=EventType.ORDER_AWAITING_SUPPLY,
+            actor=principal.name,
+            at=prepared.at,
+            data={"number": placed.number, "lines": awaiting.units, "dueAt": awaiting.due_at.isoformat()},
         )
     return placed
 

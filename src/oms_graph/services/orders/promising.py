@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.db.models import Location, RoutingProfile
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.domain.pools import Pool
+from oms_graph.services.future_promises import Awaited, promise_against_supply
 from oms_graph.services.stock import figures, ledger
 
 
@@ -29,11 +30,21 @@ class Wanted:
     pool: Pool | None  # the channel's availability pool: its delivery promise is held to it
 
 
-async def take_stock(session: AsyncSession, wanted: Wanted) -> dict[str, int]:
+@dataclass(frozen=True)
+class Taken:
+    """What a placement took besides the plain promise or reservation: a pickup's units to come by transfer,
+    per sku; a delivery's units promised against inbound supply (the order awaits it)."""
+
+    by_transfer: dict[str, int]
+    awaiting: Awaited | None = None
+
+
+async def take_stock(session: AsyncSession, wanted: Wanted) -> Taken:
     """Promise (delivery) or reserve at the pickup location (pickup) every sku's demand, or raise
     INSUFFICIENT_STOCK for each sku there are not enough of (the caller rolls back). A pickup whose store
     does not hold it whole, on a channel that allows transfers to pickups, reserves what the store holds and
-    promises the rest network-wide: those units, per sku, are returned (they come by transfer)."""
+    promises the rest network-wide (those units come by transfer). A delivery whose skus stock cannot promise
+    is promised against inbound supply where their policy allows it and supply covers them."""
     demand, first_line, pickup, now = wanted.demand, wanted.first_line, wanted.pickup, wanted.at
     promised = await ledger.lock_products(session, skus=demand)
     room = None
@@ -46,15 +57,20 @@ async def take_stock(session: AsyncSession, wanted: Wanted) -> dict[str, int]:
             )
         ]
         if short and await _transfers_allowed(session, wanted.channel_id):
-            return await _ship_to_store(session, wanted, short, promised)
+            return Taken(await _ship_to_store(session, wanted, short, promised))
     else:  # a pooled channel promises within its pool too
         promised_now = await ledger.promise(session, channel_id=wanted.channel_id, units=demand, pool=wanted.pool)
         short, room = promised_now.short, promised_now.room
+        if short:
+            later = {sku: demand[sku] for sku in short}
+            awaited = await promise_against_supply(session, channel_id=wanted.channel_id, units=later)
+            if awaited is not None:
+                return Taken({}, awaited)
     errors = ErrorList()
     for sku in short:
         await short_of(session, sku, demand[sku], first_line[sku], pickup, promised[sku], errors, room)
     errors.raise_if_any()
-    return {}
+    return Taken({})
 
 
 async def _transfers_allowed(session: AsyncSession, channel_id: uuid.UUID) -> bool:

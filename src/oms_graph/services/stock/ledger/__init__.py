@@ -1,5 +1,6 @@
-"""The stock ledger: the one writer of the stock counters (`on_hand`, `reserved`, `routed` of a stock level,
-`promised` of a product, `promised` and `routed` of a channel's promise, `in_transit` of a stock level).
+"""The stock ledger: the one writer of the stock counters (`on_hand`, `reserved`, `routed` and `in_transit` of
+a stock level, `promised` and `promised_future` of a product, `promised` and `routed` of a channel's
+promise).
 
 Every change is one named operation: a conditional UPDATE whose effect is checked, and for a change of
 `on_hand` a movement row in the same transaction, so the movements of a level always add up to its onHand.
@@ -25,7 +26,10 @@ from oms_graph.services.stock.ledger.promises import (
     Promised,
     lock_channels,
     lock_products,
+    owe,
     promise,
+    promise_from_supply,
+    release_future,
     release_promise,
 )
 from oms_graph.services.stock.ledger.rows import LEVEL_KEY, Movement, channel_promises, levels, movements, products
@@ -51,7 +55,10 @@ __all__ = [
     "Promised",
     "StagedCounts",
     "products",
+    "owe",
     "promise",
+    "promise_from_supply",
+    "release_future",
     "receive",
     "release",
     "release_promise",

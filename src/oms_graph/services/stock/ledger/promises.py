@@ -230,3 +230,52 @@ async def _count_for_channel(session: AsyncSession, changes: Sequence[tuple[uuid
         await conn.execute(_add_to_channel(dialect_of(session)), up)
     if down:
         await conn.execute(_TAKE_FROM_CHANNEL, down)
+
+
+_PROMISE_FUTURE = (
+    update(products)
+    .where(
+        _product.sku == bindparam("b_sku"), _product.promised_future + bindparam("b_quantity") <= bindparam("b_cover")
+    )
+    .values(promised_future=_product.promised_future + bindparam("b_quantity"), updated_at=_product.updated_at)
+    .returning(_product.promised_future)
+)
+_RELEASE_FUTURE = (
+    update(products)
+    .where(_product.sku == bindparam("b_sku"))
+    .values(promised_future=_product.promised_future - bindparam("b_quantity"), updated_at=_product.updated_at)
+)
+
+
+async def promise_from_supply(
+    session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int], cover: Mapping[str, int]
+) -> dict[str, int] | None:
+    """The skus `promise` found short are promised against inbound supply instead: off the channel's rows
+    (where `promise` counted them) and onto the skus' `promised_future`, never past `cover` (what supply may
+    back, per sku). The units promised against supply before these, per sku; None when a sku did not fit
+    (the caller rolls back)."""
+    await _count_for_channel(session, [(channel_id, sku, -n, 0) for sku, n in units.items()])
+    conn = await connection_of(session)
+    before: dict[str, int] = {}
+    for sku, n in sorted(units.items()):
+        taken = (await conn.execute(_PROMISE_FUTURE, {"b_sku": sku, "b_quantity": n, "b_cover": cover[sku]})).first()
+        if taken is None:
+            return None
+        before[sku] = int(taken[0]) - n
+    return before
+
+
+async def release_future(session: AsyncSession, *, units: Mapping[str, int]) -> None:
+    """Units promised against supply leave that promise (cancelled, on a shelf now, or owed: see `owe`)."""
+    wanted = [{"b_sku": sku, "b_quantity": n} for sku, n in sorted(units.items()) if n]
+    if wanted:
+        await session.execute(_RELEASE_FUTURE, wanted)
+
+
+async def owe(session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int]) -> None:
+    """Units an order was promised against supply that fell through join the present promise whatever stock
+    there is (the order waits BACKORDERED, as when stock vanishes); the caller released them from supply."""
+    wanted = [{"b_sku": sku, "b_quantity": -n} for sku, n in sorted(units.items()) if n]
+    if wanted:
+        await session.execute(_RELEASE_PROMISE, wanted)
+        await _count_for_channel(session, [(channel_id, sku, n, 0) for sku, n in units.items()])
