@@ -1,0 +1,149 @@
+"""Selling against inbound supply on both databases: pre-orders up to what is due (and the product's limit),
+none on a channel that says NONE, receipt hands the units to the oldest orders first, a cut owes the newest,
+a race for stock and supply sells exactly both, and cancelling gives the supply promise back."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from oms_graph.db.models import Order, Product
+from oms_graph.domain.access import Role
+from oms_graph.services.routing.plan import route_order
+from tests.api.test_inbound_supply import RECEIVE, UPSERT, supply
+from tests.conftest import make_key
+from tests.factories import CANCEL_ORDER, PLACE_ORDER, SET_STOCK, atp, level, order_input
+from tests.fulfilment_steps import chain_admin
+
+POLICY = """mutation($input: SupplyPolicyInput!) { setSupplyPolicy(input: $input) {
+  product { sku supplyPolicy preorderLimit } errors { code field } } }"""
+WAITING = """query($id: ID) { order(id: $id) { number status supplyDueAt awaitingSupply { sku quantity }
+  events { type } } }"""
+
+
+@pytest.fixture
+async def admin(api):  # type: ignore[no-untyped-def]
+    return await chain_admin(api)
+
+
+async def policy(api, key, **fields):  # type: ignore[no-untyped-def]
+    done = (await api.data(key, POLICY, {"input": {"sku": "SKU-1", **fields}}))["setSupplyPolicy"]
+    assert done["errors"] == [], done["errors"]
+    return done["product"]
+
+
+async def place(api, key, n, quantity=1, channel="web"):  # type: ignore[no-untyped-def]
+    placed = await api.data(
+        key, PLACE_ORDER, {"input": order_input(f"o{n}", [("SKU-1", quantity, "10")], channel=channel)}
+    )
+    return placed["placeOrder"]
+
+
+async def status_of(api, key, order_id):  # type: ignore[no-untyped-def]
+    return (await api.data(key, WAITING, {"id": order_id}))["order"]
+
+
+async def promised(api):  # type: ignore[no-untyped-def]
+    async with api.db.read() as session:
+        return (
+            await session.execute(select(Product.promised, Product.promised_future).where(Product.sku == "SKU-1"))
+        ).one()
+
+
+async def test_pre_orders_sell_what_is_due_and_receipt_serves_the_oldest_first(api, admin):
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(integration, UPSERT, {"input": [supply("PO-1/1", 50, days=3)]})
+    refused = await place(api, admin, 0)
+    assert [e["code"] for e in refused["errors"]] == ["INSUFFICIENT_STOCK"]  # NONE: today's behaviour
+    assert await policy(api, integration, policy="PREORDER") == {
+        "sku": "SKU-1",
+        "supplyPolicy": "PREORDER",
+        "preorderLimit": None,
+    }
+    await policy(api, integration, channel="pos", policy="NONE")
+
+    orders = [await place(api, admin, n, quantity=10) for n in range(1, 6)]
+    assert all(o["errors"] == [] for o in orders)
+    last = await place(api, admin, 6)
+    assert [e["code"] for e in last["errors"]] == ["INSUFFICIENT_STOCK"]  # the 51st unit
+    assert [e["code"] for e in (await place(api, admin, 7, channel="pos"))["errors"]] == ["INSUFFICIENT_STOCK"]
+    first = await status_of(api, admin, orders[0]["order"]["id"])
+    assert first["status"] == "AWAITING_SUPPLY" and first["awaitingSupply"] == [{"sku": "SKU-1", "quantity": 10}]
+    assert first["supplyDueAt"] is not None and "ORDER_AWAITING_SUPPLY" in [e["type"] for e in first["events"]]
+    assert tuple(await promised(api)) == (0, 50) and await atp(api, admin, "SKU-1") == 0
+
+    received = (await api.data(integration, RECEIVE, {"id": "PO-1/1", "n": 20}))["receiveInboundSupply"]
+    assert received["errors"] == []
+    statuses = [(await status_of(api, admin, o["order"]["id"]))["status"] for o in orders]
+    assert statuses == ["PLACED", "PLACED", "AWAITING_SUPPLY", "AWAITING_SUPPLY", "AWAITING_SUPPLY"]
+    assert tuple(await promised(api)) == (20, 30)
+    async with api.db.write() as session:  # what the routing actor does on ORDER_REQUEUED
+        routed = await route_order(session, order_id=(await _order_id(api, orders[0])))
+    assert routed is not None and routed.status == "ROUTED"
+
+
+async def test_a_supply_cut_owes_the_newest_orders_and_tells_them(api, admin):
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(integration, UPSERT, {"input": [supply("PO-2/1", 50, days=3)]})
+    await policy(api, integration, policy="BACKORDER")
+    orders = [await place(api, admin, n, quantity=10) for n in range(5)]
+    cut = (await api.data(integration, UPSERT, {"input": [supply("PO-2/1", 40, days=3)]}))["upsertInboundSupply"]
+    assert cut["errors"] == []
+    after = [await status_of(api, admin, o["order"]["id"]) for o in orders]
+    assert [o["status"] for o in after] == ["AWAITING_SUPPLY"] * 4 + ["BACKORDERED"]
+    assert "ORDER_BACKORDERED" in [e["type"] for e in after[-1]["events"]] and after[-1]["awaitingSupply"] == []
+    assert tuple(await promised(api)) == (10, 40)  # owed from stock, which has none yet: it waits as a backorder
+
+
+async def test_cancelling_an_order_awaiting_supply_gives_the_supply_back(api, admin):
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(integration, UPSERT, {"input": [supply("PO-3/1", 5, days=2)]})
+    await policy(api, integration, policy="PREORDER", preorderLimit=4)
+    first = await place(api, admin, 1, quantity=4)
+    assert first["errors"] == [] and [e["code"] for e in (await place(api, admin, 2))["errors"]] == [
+        "INSUFFICIENT_STOCK"  # the limit, not the supply
+    ]
+    cancelled = await api.data(admin, CANCEL_ORDER, {"id": first["order"]["id"], "reason": "changed mind"})
+    assert cancelled["cancelOrder"]["errors"] == []
+    assert tuple(await promised(api)) == (0, 0)
+    assert (await place(api, admin, 3, quantity=4))["errors"] == []
+
+
+async def test_a_race_for_stock_and_supply_sells_exactly_both(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 10)]})
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(integration, UPSERT, {"input": [supply("PO-4/1", 10, days=4)]})
+    await policy(api, integration, policy="BACKORDER")
+    web = await make_key(api.db, Role.STOREFRONT, channel="web")
+    answers = await asyncio.gather(*(place(api, web, n) for n in range(100)))
+    placed = [a for a in answers if a["order"]]
+    assert len(placed) == 20
+    assert all([e["code"] for e in a["errors"]] == ["INSUFFICIENT_STOCK"] for a in answers if not a["order"])
+    async with api.db.read() as session:
+        rows = (await session.execute(select(Order.status, Order.supply_due_at))).all()
+    assert sorted(status for status, _ in rows) == ["AWAITING_SUPPLY"] * 10 + ["PLACED"] * 10
+    dates = {due for status, due in rows if status == "AWAITING_SUPPLY"}
+    assert len(dates) == 1 and None not in dates
+    assert tuple(await promised(api)) == (10, 10)
+
+
+async def _order_id(api, placed):  # type: ignore[no-untyped-def]
+    from oms_graph.api.node import decode_id
+
+    return decode_id(placed["order"]["id"])[1]
+
+
+def test_due_dates_serve_the_earliest_supply_first():
+    from datetime import datetime
+
+    from oms_graph.domain.supply import due_date
+
+    monday, thursday = datetime(2026, 12, 7), datetime(2026, 12, 10)
+    supply_ = [(thursday, 5), (monday, 5)]
+    assert due_date(supply_, before=0, units=5) == monday
+    assert due_date(supply_, before=3, units=3) == thursday
+    assert due_date(supply_, before=8, units=3) is None
+    assert timedelta(days=3) == thursday - monday
