@@ -1,16 +1,18 @@
 """Random sequences of placements (pickups a store cannot hold come by transfer), routings, fulfilment work
 (rejections, short picks, shipping and collecting), transfers between locations worked every way
 (short picks, rejections, damaged and missing units on receipt, cancellations at the source and on the
-road), cancellations (whole and partial), returns and stock changes (counts taken in the past, late
+road), inbound supply sent, moved, cut and received (one sku sold against all of it, one as pre-orders up to
+a limit), cancellations (whole and partial), returns and stock changes (counts taken in the past, late
 or stale; adjustments sent again with their movement id), on two channels, one of them held to an
 availability pool that changes as the test goes, keep the books straight.
 
 Always: no counter below zero; every level's onHand equals the sum of its ledger; `promised` equals the
-delivery units not yet shipped or cancelled (routed or not) plus the units unrouted pickups wait to get by
-transfer, and per channel its share of them and of what is routed; a level's `routed` equals what open
-delivery fulfilments hold there, and the rest of its `reserved` what pickup orders to be handed out there
-hold (less what is still coming to them by transfer) plus what transfers still at it hold; a level's
-`inTransit` equals what transfers on the road to it carry; no
+delivery units not yet shipped or cancelled (routed or not), less those promised against supply, plus the
+units unrouted pickups wait to get by transfer, and per channel its share of them and of what is routed; a
+level's `routed` equals what open delivery fulfilments hold there, and the rest of its `reserved` what
+pickup orders to be handed out there hold (less what is still coming to them by transfer) plus what
+transfers still at it hold; a level's `inTransit` equals what transfers on the road to it carry;
+`promisedFuture` equals what orders awaiting supply wait for, and never exceeds the supply due; no
 line has more units returned than shipped, or cancelled and shipped than ordered; no order has more
 refunds asked for than captures.
 After every successful placement: the skus it touched do not have more units still only promised than
@@ -42,6 +44,7 @@ from oms_graph.db.models import (
     ChannelPromise,
     Fulfilment,
     FulfilmentLine,
+    InboundSupply,
     Location,
     Order,
     OrderLine,
@@ -59,8 +62,9 @@ from oms_graph.domain.errors import DomainError
 from oms_graph.domain.fulfilment import HOLDING_STOCK, RejectionReason
 from oms_graph.domain.orders import OrderStatus
 from oms_graph.domain.returns import ItemCondition
+from oms_graph.domain.supply import SupplyKind, SupplyPolicy, SupplyStatus
 from oms_graph.domain.transfers import AT_SOURCE, OPEN, TransferStatus
-from oms_graph.services import catalog
+from oms_graph.services import catalog, future_promises, supply
 from oms_graph.services.fulfilment import shipping
 from oms_graph.services.fulfilment import transitions as work
 from oms_graph.services.fulfilment.allocation import HELD_UNITS
@@ -136,6 +140,14 @@ operation = st.one_of(
         st.integers(1, 6),  # steps taken at once, so that transfers get all the way
     ),
     st.tuples(
+        st.just("supply"),
+        st.sampled_from(SKUS),
+        st.integers(0, 2),  # which of the sku's supplies: sent again, it moves or is cut
+        st.integers(0, 6),
+        st.integers(-1, 5),  # due in that many days
+    ),
+    st.tuples(st.just("receive_supply"), st.sampled_from(SKUS), st.integers(0, 2), st.integers(1, 4)),
+    st.tuples(
         st.just("set"),
         st.sampled_from(SKUS),
         st.sampled_from([c for c, _ in LOCATIONS]),
@@ -172,6 +184,13 @@ async def reset(db) -> None:  # type: ignore[no-untyped-def]
             allow_transfer_to_pickup=True,  # a pickup the store cannot hold comes by transfer
         )
         await update_routing_profile(s, profile=web)
+        # A sells against all supply due, B as pre-orders up to 3; C only from a shelf
+        await future_promises.set_supply_policy(
+            s, sku="A", channel_code=None, policy=SupplyPolicy.BACKORDER, preorder_limit=None
+        )
+        await future_promises.set_supply_policy(
+            s, sku="B", channel_code=None, policy=SupplyPolicy.PREORDER, preorder_limit=3
+        )
         # some stock everywhere to start from, so that orders get placed, routed and worked on
         start = [Input(sku=k, location_code=c, on_hand=3, safety_stock=None) for k in SKUS for c, _ in LOCATIONS]
         await stock.set_stock_levels(s, inputs=start, actor="p")
@@ -210,6 +229,24 @@ async def check_books(db) -> None:  # type: ignore[no-untyped-def]
             for sku, n in (units or {}).items():
                 held[sku] += n
                 picked[(sku, store)] -= n
+        # orders awaiting supply: their units are promised against it, not from stock
+        awaiting = (
+            await s.execute(select(Order.channel_id, Order.future_units).where(Order.future_units.is_not(None)))
+        ).all()
+        future: Counter[str] = Counter()
+        for _, units in awaiting:
+            for sku, n in (units or {}).items():
+                held[sku] -= n
+                future[sku] += n
+        products = (await s.execute(select(Product.sku, Product.promised_future))).all()
+        assert {sku: n for sku, n in products if n} == {sku: n for sku, n in future.items() if n}
+        due_rows = await s.execute(
+            select(InboundSupply.sku, func.sum(InboundSupply.quantity - InboundSupply.quantity_received))
+            .where(InboundSupply.status == SupplyStatus.OPEN)
+            .group_by(InboundSupply.sku)
+        )
+        due = {sku: int(n) for sku, n in due_rows}
+        assert all(n <= due.get(sku, 0) for sku, n in future.items()), (future, due)  # never past what is due
         transfer_rows = (
             await s.execute(
                 select(
@@ -256,6 +293,9 @@ async def check_books(db) -> None:  # type: ignore[no-untyped-def]
         for channel_id, _, units in by_transfer:
             for sku, n in (units or {}).items():
                 expected.setdefault((channel_id, sku), [0, 0])[0] += n
+        for channel_id, units in awaiting:
+            for sku, n in (units or {}).items():
+                expected.setdefault((channel_id, sku), [0, 0])[0] -= n
         for c, sku, n in routed_by_channel:
             expected.setdefault((c, sku), [0, 0])[1] = n
         assert split == {key: tuple(v) for key, v in expected.items() if any(v)}
@@ -571,6 +611,21 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                         line = Input(sku=op[3], quantity=op[4])
                         await transfers.create_transfer(
                             s, from_code=op[1], to_code=op[2], lines=[line], reason="r", principal=ADMIN
+                        )
+                    elif kind == "supply":
+                        sent = Input(
+                            external_id=f"{op[1]}-{op[2]}",
+                            kind=SupplyKind.PURCHASE_ORDER,
+                            location_code="WH",
+                            sku=op[1],
+                            quantity=op[3],
+                            expected_at=utcnow() + timedelta(days=op[4]),
+                            note=None,
+                        )
+                        await supply.upsert_inbound_supply(s, inputs=[sent], actor="p")
+                    elif kind == "receive_supply":
+                        await supply.receive_inbound_supply(
+                            s, external_id=f"{op[1]}-{op[2]}", quantity=op[3], principal=ADMIN
                         )
                     elif kind == "adjust":
                         change = Input(sku=op[1], location_code=op[2], delta=op[3], reason="r", movement_id=op[4])

@@ -47,13 +47,16 @@ _CONNECTION = "oms.connection"
 
 async def connection_of(session: AsyncSession) -> AsyncConnection:
     """The connection of the session's transaction (beginning one when there is none), as
-    `session.connection()` gives it, asked for once per transaction: each ask costs a greenlet and a proxy."""
+    `session.connection()` gives it, asked for once per transaction: each ask costs a greenlet and a proxy.
+    Inside a savepoint it is asked for again, which is what starts the savepoint (SQLAlchemy emits SAVEPOINT
+    when the nested transaction first takes its connection): without that, a rollback to it undoes nothing."""
     held = session.info.get(_CONNECTION)
-    transaction = session.sync_session.get_transaction()
+    sync = session.sync_session
+    transaction = sync.get_nested_transaction() or sync.get_transaction()
     if held is not None and transaction is not None and held[0] is transaction:
         return held[1]  # type: ignore[no-any-return]
     conn = await session.connection()
-    session.info[_CONNECTION] = (session.sync_session.get_transaction(), conn)
+    session.info[_CONNECTION] = (transaction, conn)
     return conn
 
 

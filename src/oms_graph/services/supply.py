@@ -144,6 +144,8 @@ async def receive_inbound_supply(
     supply.status, supply.updated_at = rules.status_after(supply.quantity, supply.quantity_received), now
     await requeue_backorders(session, skus=[supply.sku], actor=principal.name)
     await future_promises.supply_arrived(session, skus=[supply.sku], actor=principal.name)
+    # What the arrived units could not serve (others took the stock first) no longer has supply to wait for.
+    await future_promises.supply_cut(session, skus=[supply.sku], actor=principal.name)
     return supply
 
 

@@ -61,7 +61,7 @@ async def take_stock(session: AsyncSession, wanted: Wanted) -> Taken:
     else:  # a pooled channel promises within its pool too
         promised_now = await ledger.promise(session, channel_id=wanted.channel_id, units=demand, pool=wanted.pool)
         short, room = promised_now.short, promised_now.room
-        if short:
+        if short and room is None:  # the network had too few (a pool's room short: the network promise stands)
             later = {sku: demand[sku] for sku in short}
             awaited = await promise_against_supply(session, channel_id=wanted.channel_id, units=later)
             if awaited is not None:
