@@ -14,9 +14,11 @@ from oms_graph.domain.access import Role
 from oms_graph.services.routing.plan import route_order
 from tests.conftest import make_key
 from tests.factories import BERLIN_ADDRESS, PLACE_ORDER, SET_STOCK, level, order_input
-from tests.fulfilment_steps import chain_admin, routed
+from tests.fulfilment_steps import REJECT, chain_admin, routed
 from tests.transfer_steps import ROUTING, transfers_allowed
 
+DATES = """query($id: ID) { order(id: $id) { promisedDate expectedDate
+  fulfilments { id status expectedDate } } }"""
 OPTIONS = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
   method carrier service price currency estimatedDeliveryDate pickupLocation { code } byTransfer } }"""
 
@@ -60,6 +62,22 @@ async def test_options_come_from_the_location_routing_will_choose(api, admin):
     async with api.db.write() as session:
         routed = await route_order(session, order_id=decode_id(order["placeOrder"]["order"]["id"])[1])
     assert routed is not None and routed.routing["chosen"]["allocations"][0]["locationCode"] == "WH-HAM"
+    # and the order keeps the date it was offered; its fulfilment is expected then too
+    order_id = order["placeOrder"]["order"]["id"]
+    dated = (await api.data(admin, DATES, {"id": order_id}))["order"]
+    standard = deliveries[0]["estimatedDeliveryDate"]
+    assert (dated["promisedDate"], dated["expectedDate"]) == (standard, standard)
+    assert [f["expectedDate"] for f in dated["fulfilments"]] == [standard]
+
+    # re-routed to Frankfurt (Hamburg cannot take it): expected anew, promised as before
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-FRA", 5)]})
+    fid = dated["fulfilments"][0]["id"]
+    rejected = await api.data(admin, REJECT, {"id": fid, "reason": "NO_CAPACITY"})
+    assert rejected["rejectFulfilment"]["errors"] == []
+    again = (await api.data(admin, DATES, {"id": order_id}))["order"]
+    live = [f for f in again["fulfilments"] if f["status"] == "ASSIGNED"]
+    assert live and again["promisedDate"] == standard
+    assert again["expectedDate"] == max(f["expectedDate"] for f in live)
 
 
 async def test_nothing_is_offered_that_placement_would_refuse(api, admin):

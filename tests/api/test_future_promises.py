@@ -5,12 +5,14 @@ a race for stock and supply sells exactly both, and cancelling gives the supply 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from oms_graph.db.models import Order, Product
+from oms_graph.domain import delivery
+from oms_graph.domain import routing as scoring
 from oms_graph.domain.access import Role
 from oms_graph.services.routing.plan import route_order
 from tests.api.test_inbound_supply import RECEIVE, UPSERT, supply
@@ -20,7 +22,8 @@ from tests.fulfilment_steps import chain_admin
 
 POLICY = """mutation($input: SupplyPolicyInput!) { setSupplyPolicy(input: $input) {
   product { sku supplyPolicy preorderLimit } errors { code field } } }"""
-WAITING = """query($id: ID) { order(id: $id) { number status supplyDueAt awaitingSupply { sku quantity }
+WAITING = """query($id: ID) { order(id: $id) { number status supplyDueAt promisedDate
+  awaitingSupply { sku quantity }
   events { type } } }"""
 
 
@@ -72,6 +75,10 @@ async def test_pre_orders_sell_what_is_due_and_receipt_serves_the_oldest_first(a
     assert [e["code"] for e in (await place(api, admin, 7, channel="pos"))["errors"]] == ["INSUFFICIENT_STOCK"]
     first = await status_of(api, admin, orders[0]["order"]["id"])
     assert first["status"] == "AWAITING_SUPPLY" and first["awaitingSupply"] == [{"sku": "SKU-1", "quantity": 10}]
+    # promised at placement: the supply's day, then the longest road
+    due_day = datetime.fromisoformat(first["supplyDueAt"]).date()
+    promise = delivery.estimated_delivery(due_day, scoring.OTHER_REGION_KM, delivery.STANDARD).isoformat()
+    assert first["promisedDate"] == promise
     assert first["supplyDueAt"] is not None and "ORDER_AWAITING_SUPPLY" in [e["type"] for e in first["events"]]
     assert tuple(await promised(api)) == (0, 50) and await atp(api, admin, "SKU-1") == 0
 
@@ -137,8 +144,6 @@ async def _order_id(api, placed):  # type: ignore[no-untyped-def]
 
 
 def test_due_dates_serve_the_earliest_supply_first():
-    from datetime import datetime
-
     from oms_graph.domain.supply import due_date
 
     monday, thursday = datetime(2026, 12, 7), datetime(2026, 12, 10)

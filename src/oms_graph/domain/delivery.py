@@ -52,3 +52,8 @@ def price(service: Service, weight_grams: int) -> Decimal:
 
 def pickup_ready(now: datetime) -> date:
     return now.date() if now.hour < PICKUP_CUTOFF_HOUR else working_days_after(now.date(), 1)
+
+
+def service_named(name: str | None) -> Service:
+    """An order's service by its name: express when asked for, else standard."""
+    return EXPRESS if name == EXPRESS.name else STANDARD

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -64,6 +64,9 @@ class Fulfilment(Node):
     status: FulfilmentStatus
     pickup_ready_at: datetime | None
     pickup_expires_at: datetime | None
+    expected_date: date | None = strawberry.field(
+        description="When its part should be delivered (or ready for pickup), as routing planned it."
+    )
     created_at: datetime
     updated_at: datetime
     row: strawberry.Private[models.Fulfilment]
@@ -76,6 +79,7 @@ class Fulfilment(Node):
             status=FulfilmentStatus(m.status),
             pickup_ready_at=m.pickup_ready_at,
             pickup_expires_at=m.pickup_expires_at,
+            expected_date=m.expected_date,
             created_at=m.created_at,
             updated_at=m.updated_at,
             row=m,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
@@ -199,6 +199,17 @@ class Order(Node):
     @strawberry.field
     async def channel(self, info: Info) -> Channel:
         return Channel.from_model(await loaders.channel(info).load(self.row.channel_id))
+
+    @strawberry.field(
+        description="The date the customer was promised (delivered, or ready for pickup): set once, when first "
+        "known (placement against supply, else the first routing); re-routing never moves it."
+    )
+    def promised_date(self) -> date | None:
+        return self.row.promised_date
+
+    @strawberry.field(description="The date it is expected now (each routing plans it again).")
+    def expected_date(self) -> date | None:
+        return self.row.expected_date
 
     @strawberry.field(description="AWAITING_SUPPLY: the units promised against inbound supply, per sku.")
     def awaiting_supply(self) -> list[SkuQuantity]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms_graph.db.base import Base, Choice, PortableJSON, created_at, updated_at, uuid_pk
@@ -35,6 +35,8 @@ class Fulfilment(Base):
     pickup_code: Mapped[str | None] = mapped_column(String(12))
     pickup_ready_at: Mapped[datetime | None]
     pickup_expires_at: Mapped[datetime | None]
+    # When its part should be delivered (or ready for pickup), as routing planned it.
+    expected_date: Mapped[date | None] = mapped_column(Date)
     # What the units that left (shipped, collected) are worth: the capture for them.
     value: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = created_at()

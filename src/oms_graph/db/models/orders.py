@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms_graph.db.base import Base, Choice, created_at, updated_at, utcnow, uuid_pk
@@ -62,6 +62,10 @@ class Order(Base):
     # on a shelf), and when that supply is due.
     future_units: Mapped[dict[str, Any] | None]
     supply_due_at: Mapped[datetime | None]
+    # The date the customer was promised (delivered, or ready for pickup): set once, when it is first known
+    # (placement against supply, else the first routing); and the date it is expected now (each routing).
+    promised_date: Mapped[date | None] = mapped_column(Date)
+    expected_date: Mapped[date | None] = mapped_column(Date)
     # The routing decision: the chosen plan, its factors and the alternatives it beat (order.routing).
     routing: Mapped[dict[str, Any] | None]
     # When its last unit left (shipped or collected): the end of its fulfilment time.

@@ -23,7 +23,9 @@ from oms_graph.config import Settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import connection_of, insert_or_nothing, insert_rows, next_in_sequence
 from oms_graph.db.models import Channel, Location, Order, OrderLine, Product
+from oms_graph.domain import delivery
 from oms_graph.domain import orders as rules
+from oms_graph.domain import routing as scoring
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.events import EventType
@@ -102,11 +104,22 @@ async def place_order(
     if taken.awaiting is not None:  # promised against inbound supply: it waits for it (after a hold, if held)
         awaiting = taken.awaiting
         waits = OrderStatus.ON_HOLD if placed.status == OrderStatus.ON_HOLD else OrderStatus.AWAITING_SUPPLY
+        # the promise: the supply's day, then the road from wherever it lands (not known yet: the longest)
+        promise = delivery.estimated_delivery(
+            awaiting.due_at.date(), scoring.OTHER_REGION_KM, delivery.service_named(order.delivery.service)
+        )
         placed.future_units, placed.supply_due_at, placed.status = awaiting.units, awaiting.due_at, waits
+        placed.promised_date = placed.expected_date = promise
         await session.execute(
             update(orders_table)
             .where(orders_table.c.id == placed.id)
-            .values(future_units=awaiting.units, supply_due_at=awaiting.due_at, status=waits.value)
+            .values(
+                future_units=awaiting.units,
+                supply_due_at=awaiting.due_at,
+                status=waits.value,
+                promised_date=promise,
+                expected_date=promise,
+            )
         )
         await append_event(
             session,

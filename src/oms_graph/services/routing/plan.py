@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import connection_of, insert_rows
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Product
+from oms_graph.domain import delivery
 from oms_graph.domain import routing as scoring
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
@@ -219,11 +220,14 @@ async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
 
 
 async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]], now: datetime) -> None:
-    """One ASSIGNED fulfilment per part of each order, with its lines."""
+    """One ASSIGNED fulfilment per part of each order, with its lines and the date it should be delivered
+    (or ready for pickup); the order is expected by the latest, and promised that the first time."""
     fulfilments, lines = [], []
     for order, parts in routed:
+        dates = _expected(order, now)
         for location_id, _, part in parts:
             fulfilment_id = uuid.uuid4()
+            expected = dates(location_id)
             fulfilments.append(
                 {
                     "id": fulfilment_id,
@@ -231,10 +235,13 @@ async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]],
                     "location_id": location_id,
                     "method": order.delivery_method,
                     "status": FulfilmentStatus.ASSIGNED,
+                    "expected_date": expected,
                     "created_at": now,
                     "updated_at": now,
                 }
             )
+            order.expected_date = max(expected, order.expected_date or expected)
+            order.promised_date = order.promised_date or order.expected_date
             lines += [
                 {
                     "id": uuid.uuid4(),
@@ -247,6 +254,24 @@ async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]],
             ]
     await insert_rows(session, fulfilments_table, fulfilments)
     await insert_rows(session, fulfilment_lines_table, lines)
+
+
+def _expected(order: Order, now: datetime) -> Callable[[uuid.UUID], date]:
+    """When a part routed now should reach the customer, by its location: a pickup when the store has it
+    ready, a delivery by the road from the location (as the routing decision measured it) and the order's
+    service; the rules deliveryOptions offers dates by."""
+    if order.delivery_method == FulfilmentMethod.PICKUP:
+        ready = delivery.pickup_ready(now)
+        return lambda _: ready
+    chosen = (order.routing or {}).get("chosen") or {}
+    km = {a["locationId"]: a.get("distanceKm") for a in chosen.get("allocations", [])}
+    service = delivery.service_named(order.service)
+
+    def dated(location_id: uuid.UUID) -> date:
+        road = km.get(str(location_id))
+        return delivery.estimated_delivery(now.date(), scoring.OTHER_REGION_KM if road is None else road, service)
+
+    return dated
 
 
 def _routed(

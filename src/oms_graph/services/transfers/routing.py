@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import Location, Order
+from oms_graph.domain.delivery import pickup_ready
 from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import OrderStatus
 from oms_graph.services.fulfilment.allocation import unallocated
@@ -68,6 +69,9 @@ async def route_pickup(session: AsyncSession, *, order: Order, actor: str) -> No
         for t in brought.transfers
     ]
     ready_by = brought.ready_by.isoformat() if brought.ready_by else None
+    fulfilment.expected_date = pickup_ready(brought.ready_by or now)  # ready once the last transfer landed
+    order.expected_date = fulfilment.expected_date
+    order.promised_date = order.promised_date or order.expected_date
     order.routing = {
         **_explained(brought.explained, store=store, at_store=at_store, profile=channel_code, now=now),
         "readyBy": ready_by,

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Transfer, TransferLine
 from oms_graph.domain import transfers as rules
+from oms_graph.domain.delivery import pickup_ready
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.routing import Profile
@@ -271,6 +272,8 @@ async def rescue(
     )
     if brought.transfers:
         fulfilment.status, fulfilment.updated_at = FulfilmentStatus.AWAITING_TRANSFER, at
+        fulfilment.expected_date = pickup_ready(brought.ready_by or at)  # later now; the promise stays
+        order.expected_date = max(fulfilment.expected_date, order.expected_date or fulfilment.expected_date)
         await append_event(
             session,
             order_id=order.id,
