@@ -152,3 +152,31 @@ def test_due_dates_serve_the_earliest_supply_first():
     assert due_date(supply_, before=3, units=3) == thursday
     assert due_date(supply_, before=8, units=3) is None
     assert timedelta(days=3) == thursday - monday
+
+
+OPTIONS = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
+  method service estimatedDeliveryDate awaitingSupply } }"""
+
+
+async def test_delivery_options_offer_the_supplys_date_and_the_order_keeps_it(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-2", "WH-HAM", 5)]})
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(integration, UPSERT, {"input": [supply("PO-5/1", 20, days=4)]})
+    web = await make_key(api.db, Role.STOREFRONT, channel="web")
+    cart = {
+        "channel": "web",
+        "lines": [{"sku": "SKU-1", "quantity": 2, "unitPrice": "1"}, {"sku": "SKU-2", "quantity": 1, "unitPrice": "1"}],
+        "address": order_input("x")["delivery"]["address"],
+    }
+    assert (await api.data(web, OPTIONS, {"input": cart}))["deliveryOptions"] == []  # NONE: nothing to offer
+    await policy(api, integration, policy="BACKORDER")
+    offered = (await api.data(web, OPTIONS, {"input": cart}))["deliveryOptions"]
+    assert {o["awaitingSupply"] for o in offered} == {True} and len(offered) == 2
+    standard = next(o for o in offered if o["service"] == "standard")
+
+    lines = [("SKU-1", 2, "1"), ("SKU-2", 1, "1")]
+    placed = (await api.data(web, PLACE_ORDER, {"input": order_input("k1", lines)}))["placeOrder"]
+    assert placed["errors"] == []
+    order = await status_of(api, admin, placed["order"]["id"])
+    assert order["status"] == "AWAITING_SUPPLY" and order["awaitingSupply"] == [{"sku": "SKU-1", "quantity": 2}]
+    assert order["promisedDate"] == standard["estimatedDeliveryDate"]

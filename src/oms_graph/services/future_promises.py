@@ -73,6 +73,32 @@ async def promise_against_supply(
     """Promise a delivery order's units that stock could not (`ledger.promise` found them short) against
     inbound supply, where every sku's policy allows it and supply covers them; None otherwise (the caller
     refuses the order and rolls back). The caller locked the products."""
+    cover, supply = await _cover(session, channel_id, units)
+    if cover is None:
+        return None
+    before = await ledger.promise_from_supply(session, channel_id=channel_id, units=units, cover=cover)
+    return None if before is None else _awaited(units, supply, before)
+
+
+async def supply_date(session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int]) -> datetime | None:
+    """When units stock cannot promise would be due if an order were promised them against supply now (what
+    deliveryOptions offers); None when their policy or the supply does not allow it. Reads only."""
+    cover, supply = await _cover(session, channel_id, units)
+    if cover is None:
+        return None
+    rows = await session.execute(select(Product.sku, Product.promised_future).where(Product.sku.in_(sorted(units))))
+    before = {sku: int(n) for sku, n in rows}
+    if any(before[sku] + n > cover[sku] for sku, n in units.items()):
+        return None
+    awaited = _awaited(units, supply, before)
+    return None if awaited is None else awaited.due_at
+
+
+async def _cover(
+    session: AsyncSession, channel_id: uuid.UUID, units: Mapping[str, int]
+) -> tuple[dict[str, int] | None, dict[str, list[tuple[datetime, int]]]]:
+    """What supply may back per sku on the channel (None when a sku may not be sold against it), and the
+    supply due per sku."""
     allowed = await policies(session, channel_id=channel_id, skus=units)
     supply = await due_supply(session, skus=units)
     cover = {}
@@ -80,10 +106,14 @@ async def promise_against_supply(
         policy, limit = allowed[sku]
         cover[sku] = rules.supply_cover(policy, due=sum(due for _, due in supply[sku]), limit=limit)
         if not cover[sku]:
-            return None
-    before = await ledger.promise_from_supply(session, channel_id=channel_id, units=units, cover=cover)
-    if before is None:
-        return None
+            return None, supply
+    return cover, supply
+
+
+def _awaited(
+    units: Mapping[str, int], supply: dict[str, list[tuple[datetime, int]]], before: Mapping[str, int]
+) -> Awaited | None:
+    """The units and the day the last of them is due, after `before` units promised earlier per sku."""
     dates = [rules.due_date(supply[sku], before=before[sku], units=n) for sku, n in units.items()]
     if any(d is None for d in dates):
         return None

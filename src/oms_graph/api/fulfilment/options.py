@@ -34,6 +34,9 @@ class DeliveryOption:
     currency: str
     estimated_delivery_date: date
     pickup_location: Location | None
+    awaiting_supply: bool = strawberry.field(
+        description="A delivery sold against inbound supply (the skus' policy allows it): dated from its day."
+    )
     by_transfer: bool = strawberry.field(
         description="A pickup whose units are brought to the store first (ship-to-store): ready on the later date."
     )
@@ -63,6 +66,7 @@ class DeliveryOptionsQuery:
                 estimated_delivery_date=o.estimated_date,
                 pickup_location=Location.from_model(o.pickup_location) if o.pickup_location else None,
                 by_transfer=o.by_transfer,
+                awaiting_supply=o.awaiting_supply,
             )
             for o in options
         ]

@@ -28,6 +28,7 @@ from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
 from oms_graph.domain.orders import MAX_LINES, FulfilmentMethod
 from oms_graph.domain.placement import AddressFields, check_address
+from oms_graph.services import future_promises
 from oms_graph.services.routing.candidates import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
 from oms_graph.services.stock import figures
@@ -53,6 +54,7 @@ class DeliveryOption:
     estimated_date: date
     pickup_location: Location | None = None
     by_transfer: bool = False  # a pickup whose units come to the store first
+    awaiting_supply: bool = False  # a delivery that waits for inbound supply
 
 
 async def delivery_options(
@@ -97,9 +99,14 @@ async def delivery_options(
     here = (lat, lon) if lat is not None and lon is not None else None
     wanted = scoring.Demand(lines=demand, weights=grams, destination=here, region=address.region)
     figures_now = (await availability(session, skus=list(demand), near=None, max_locations=0)).skus
-    promisable = all(a.available_to_promise >= demand[a.sku] for a in figures_now)
+    short = {a.sku: demand[a.sku] for a in figures_now if a.available_to_promise < demand[a.sku]}
+    promisable = not short
     _, profile = await profile_of_channel(session, channel_id=channel_id)
-    options = await _deliveries(session, profile, currency, wanted, now, http_carriers) if promisable else []
+    if promisable:
+        options = await _deliveries(session, profile, currency, wanted, now, http_carriers)
+    else:  # sold against inbound supply where the skus' policy allows it: one shipment once it is in
+        due = await future_promises.supply_date(session, channel_id=channel_id, units=short)
+        options = [] if due is None else _awaiting_supply(currency, wanted, due, http_carriers)
     by_transfer = profile if promisable and profile.allow_transfer_to_pickup else None
     return options + await _pickups(session, currency, wanted, now, by_transfer)
 
@@ -127,6 +134,29 @@ async def _deliveries(
             price=rules.price(service, weight),
             currency=currency,
             estimated_date=rules.estimated_delivery(now.date(), km, service),
+        )
+        for carrier, service in offered
+    ]
+    return sorted(options, key=lambda o: (o.price, o.estimated_date, o.carrier or ""))
+
+
+def _awaiting_supply(
+    currency: str, wanted: scoring.Demand, due: datetime, http_carriers: Mapping[str, str]
+) -> list[DeliveryOption]:
+    """Delivery of a cart that waits for supply: each service from the supply's day, by the longest road
+    (where the supply lands is not known yet), as placement promises it."""
+    weight = sum(wanted.weights.get(sku, 0) * qty for sku, qty in wanted.lines.items())
+    offered = [("courier", s) for s in rules.SERVICES_OF_COURIER]
+    offered += [(name, s) for name in sorted(http_carriers) for s in rules.SERVICES_OF_HTTP_CARRIER]
+    options = [
+        DeliveryOption(
+            method=FulfilmentMethod.DELIVERY,
+            carrier=carrier,
+            service=service.name,
+            price=rules.price(service, weight),
+            currency=currency,
+            estimated_date=rules.estimated_delivery(due.date(), scoring.OTHER_REGION_KM, service),
+            awaiting_supply=True,
         )
         for carrier, service in offered
     ]
