@@ -27,7 +27,7 @@ from oms_graph.services import audit, notifications, webhooks
 from oms_graph.services import outbox as events
 from oms_graph.services.analytics import summaries as sales_summary
 from oms_graph.services.fulfilment import shipping, sweep
-from oms_graph.services.orders import backorders
+from oms_graph.services.orders import backorders, promises
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.routing import plan as routing
 from oms_graph.tasks.context import database, runtime, use_settings
@@ -194,7 +194,8 @@ async def send_notification(event_id: int) -> None:
 
 async def sweep_fulfilments() -> None:
     """The schedule's work: assignments not accepted in time go elsewhere, uncollected pickups expire,
-    backorders the free stock can serve go back to routing, and audit entries past their retention go. One
+    backorders the free stock can serve go back to routing, orders that may miss their promised date are
+    flagged, and audit entries past their retention go. One
     transaction per fulfilment; one that fails is logged and left to the next sweep."""
     now, settings = utcnow(), runtime().settings
     accept_within = timedelta(seconds=settings.accept_timeout)
@@ -207,6 +208,8 @@ async def sweep_fulfilments() -> None:
         await _each(sweep.expire_pickup, fulfilment_id=fulfilment_id, now=now)
     async with database().write() as session:
         await backorders.requeue_servable(session, actor=sweep.SCHEDULE.name)
+    async with database().write() as session:  # after the rest: what they changed counts
+        await promises.watch(session, now=now, accept_within=accept_within, actor=sweep.SCHEDULE.name)
     await resend_stalled_imports()
     async with database().write() as session:
         await audit.forget_older_than(session, days=settings.audit_retention_days)

@@ -99,3 +99,6 @@ class OrderFilter:
     location_code: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    at_risk: bool | None = strawberry.field(
+        default=None, description="Orders the promise sweep flagged as likely to miss their date (or not)."
+    )

@@ -46,6 +46,7 @@ class OrderQuery:
                     location_code=wanted.location_code,
                     created_after=wanted.created_after,
                     created_before=wanted.created_before,
+                    at_risk=wanted.at_risk,
                 ),
                 first=size,
                 after=int(key[0]) if key else None,

@@ -18,6 +18,7 @@ from oms_graph.api.pagination import PageInfo
 from oms_graph.db import models
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, PaymentStatus, in_minor_units
 from oms_graph.domain.payments import PaymentKind, TransactionStatus
+from oms_graph.domain.promises import RiskCause
 
 if TYPE_CHECKING:
     from oms_graph.api.fulfilment.types import Fulfilment
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 for _enum in (OrderStatus, FulfilmentMethod, PaymentMethod, PaymentStatus, PaymentKind):
     strawberry.enum(_enum)
 strawberry.enum(TransactionStatus, name="PaymentTransactionStatus")
+strawberry.enum(RiskCause)
 
 
 @strawberry.type
@@ -206,6 +208,14 @@ class Order(Node):
     )
     def promised_date(self) -> date | None:
         return self.row.promised_date
+
+    @strawberry.field(description="The promise sweep found it may miss its promised date.")
+    def at_risk(self) -> bool:
+        return bool(self.row.at_risk)
+
+    @strawberry.field(description="Every cause the promise sweep flagged it for, each once (ORDER_AT_RISK).")
+    def risk_causes(self) -> list[RiskCause]:
+        return [RiskCause(c) for c in self.row.risk_causes or []]
 
     @strawberry.field(description="The date it is expected now (each routing plans it again).")
     def expected_date(self) -> date | None:

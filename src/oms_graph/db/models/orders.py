@@ -7,10 +7,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oms_graph.db.base import Base, Choice, created_at, updated_at, utcnow, uuid_pk
+from oms_graph.db.base import Base, Choice, PortableJSON, created_at, updated_at, utcnow, uuid_pk
 from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, PaymentStatus
 
@@ -66,6 +77,9 @@ class Order(Base):
     # (placement against supply, else the first routing); and the date it is expected now (each routing).
     promised_date: Mapped[date | None] = mapped_column(Date)
     expected_date: Mapped[date | None] = mapped_column(Date)
+    # The promise sweep: whether it may miss its date now, and every cause it was flagged for (each once).
+    at_risk: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    risk_causes: Mapped[list[str] | None] = mapped_column(PortableJSON)
     # The routing decision: the chosen plan, its factors and the alternatives it beat (order.routing).
     routing: Mapped[dict[str, Any] | None]
     # When its last unit left (shipped or collected): the end of its fulfilment time.

@@ -24,6 +24,7 @@ class OrderFilter:
     location_code: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    at_risk: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -103,4 +104,6 @@ async def _conditions(session: AsyncSession, principal: Principal, filter: Order
         conditions.append(Order.created_at >= filter.created_after)
     if filter.created_before is not None:
         conditions.append(Order.created_at < filter.created_before)
+    if filter.at_risk is not None:
+        conditions.append(Order.at_risk.is_(filter.at_risk))
     return conditions
