@@ -209,7 +209,8 @@ async def sweep_fulfilments() -> None:
     async with database().write() as session:
         await backorders.requeue_servable(session, actor=sweep.SCHEDULE.name)
     async with database().write() as session:  # after the rest: what they changed counts
-        await promises.watch(session, now=now, accept_within=accept_within, actor=sweep.SCHEDULE.name)
+        # a part half way to its accept timeout is flagged (at the timeout it is taken away and routed again)
+        await promises.watch(session, now=now, accept_within=accept_within / 2, actor=sweep.SCHEDULE.name)
     await resend_stalled_imports()
     async with database().write() as session:
         await audit.forget_older_than(session, days=settings.audit_retention_days)
