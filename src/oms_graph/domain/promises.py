@@ -67,3 +67,45 @@ def causes(
         if part.status is FulfilmentStatus.SHIPPED and part.expected is not None and part.expected < now.date():
             found.add(RiskCause.CARRIER_LATE)
     return found
+
+
+class PromiseDimension(StrEnum):
+    """What the on-time figures can be grouped by."""
+
+    CHANNEL = "CHANNEL"
+    LOCATION = "LOCATION"
+    CARRIER = "CARRIER"
+    WEEK = "WEEK"  # of the promised date, ISO (2026-W49)
+
+
+@dataclass
+class Kept:
+    """Of the parts done (delivered, or ready for pickup) of orders with a promise: how many, how many by the
+    promised date, and the days the others were late, summed."""
+
+    parts: int = 0
+    on_time: int = 0
+    days_late: int = 0
+
+    def add(self, done: date, promised: date) -> None:
+        self.parts += 1
+        late = (done - promised).days
+        if late <= 0:
+            self.on_time += 1
+        else:
+            self.days_late += late
+
+    @property
+    def rate(self) -> float | None:
+        return None if not self.parts else self.on_time / self.parts
+
+    @property
+    def average_days_late(self) -> float | None:
+        """Over the late ones."""
+        late = self.parts - self.on_time
+        return None if not late else self.days_late / late
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"

@@ -7,12 +7,20 @@ from typing import Annotated
 
 import strawberry
 
-from oms_graph.api.analytics.types import FulfilmentTimes, InventoryTurnoverRow, ReturnReason, SalesRow, StoreLoad
+from oms_graph.api.analytics.types import (
+    FulfilmentTimes,
+    InventoryTurnoverRow,
+    PromiseRow,
+    ReturnReason,
+    SalesRow,
+    StoreLoad,
+)
 from oms_graph.api.context import Info
 from oms_graph.api.errors import reading
 from oms_graph.api.permissions import roles
 from oms_graph.domain.access import Role
 from oms_graph.domain.analytics import Dimension
+from oms_graph.domain.promises import PromiseDimension
 from oms_graph.services.analytics import reports as analytics
 
 From = Annotated[datetime, strawberry.argument(name="from")]
@@ -41,6 +49,17 @@ class Analytics:
         async with reading(info, replica=True) as session:
             rows = await analytics.sales(session, start=from_, end=to, group_by=group_by)
         return [SalesRow.of(key, figures) for key, figures in rows]
+
+    @strawberry.field(
+        description=f"Promises kept: of promised orders' parts done (delivered, or ready for pickup), how many by "
+        f"the promised date and how late the others were, by channel, location, carrier and/or week. {RANGE}"
+    )
+    async def promises_kept(
+        self, info: Info, from_: From, to: datetime, group_by: list[PromiseDimension]
+    ) -> list[PromiseRow]:
+        async with reading(info, replica=True) as session:
+            rows = await analytics.promises_kept(session, start=from_, end=to, group_by=group_by)
+        return [PromiseRow.of(row.key, row.kept) for row in rows]
 
     @strawberry.field(description="Every location's load on a UTC day (today when not given).")
     async def store_load(self, info: Info, date: date | None = None) -> list[StoreLoad]:

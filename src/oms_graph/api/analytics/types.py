@@ -9,6 +9,7 @@ import strawberry
 
 from oms_graph.api.catalog.types import Location
 from oms_graph.domain.analytics import Dimension, Figures, Key
+from oms_graph.domain.promises import Kept, PromiseDimension
 from oms_graph.services.analytics import reports as analytics
 
 strawberry.enum(
@@ -124,3 +125,34 @@ class ReturnReason:
     returns: int
     units: int = strawberry.field(description="Units asked back.")
     received_units: int
+
+
+strawberry.enum(PromiseDimension)
+
+
+@strawberry.type(
+    description="Parts of promised orders done (delivered, or ready for pickup) in a group: how many by the "
+    "promised date. A dimension not grouped by is null."
+)
+class PromiseRow:
+    channel: str | None
+    location: str | None
+    carrier: str | None
+    week: str | None = strawberry.field(description="Of the promised date, ISO: 2026-W49.")
+    parts: int
+    on_time: int
+    on_time_rate: float | None
+    average_days_late: float | None = strawberry.field(description="Over the late parts.")
+
+    @classmethod
+    def of(cls, key: dict[PromiseDimension, str | None], kept: Kept) -> PromiseRow:
+        return cls(
+            channel=key.get(PromiseDimension.CHANNEL),
+            location=key.get(PromiseDimension.LOCATION),
+            carrier=key.get(PromiseDimension.CARRIER),
+            week=key.get(PromiseDimension.WEEK),
+            parts=kept.parts,
+            on_time=kept.on_time,
+            on_time_rate=kept.rate,
+            average_days_late=kept.average_days_late,
+        )

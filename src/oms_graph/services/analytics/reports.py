@@ -18,12 +18,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import UTCDateTime, utcnow
 from oms_graph.db.dialect import seconds_between
-from oms_graph.db.models import Fulfilment, Location, Product, Return, ReturnLine, StockMovement
+from oms_graph.db.models import (
+    Channel,
+    Fulfilment,
+    Location,
+    Order,
+    Product,
+    Return,
+    ReturnLine,
+    Shipment,
+    StockMovement,
+)
 from oms_graph.domain import analytics as rules
 from oms_graph.domain.analytics import Dimension, Figures, Key
-from oms_graph.domain.errors import ErrorCode, ErrorList
+from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.fulfilment import SALE_REASONS, FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.domain.promises import Kept, PromiseDimension, iso_week
 from oms_graph.domain.returns import ReturnStatus
 from oms_graph.services.analytics import summaries as sales_summary
 from oms_graph.services.analytics.summaries import DAY, midnight
@@ -270,3 +281,55 @@ async def return_reasons(session: AsyncSession, *, start: datetime, end: datetim
     )
     rows = await session.execute(query)
     return [ReturnReason(reason, int(n), int(asked), int(got)) for reason, n, asked, got in rows]
+
+
+@dataclass(frozen=True)
+class KeptRow:
+    key: dict[PromiseDimension, str | None]
+    kept: Kept
+
+
+async def promises_kept(
+    session: AsyncSession, *, start: datetime, end: datetime, group_by: Sequence[PromiseDimension]
+) -> list[KeptRow]:
+    """Of orders placed in [start, end) with a promised date, their parts done (delivered, or ready for
+    pickup): how many were done by the promise, grouped by channel, location, carrier and/or the promised
+    date's week; the most parts first."""
+    start, end = checked_range(start, end)
+    if len(set(group_by)) != len(group_by):
+        raise DomainError.one(ErrorCode.INVALID_INPUT, ["groupBy"], "each dimension once")
+    done = (FulfilmentStatus.DELIVERED, FulfilmentStatus.READY_FOR_PICKUP, FulfilmentStatus.COLLECTED)
+    rows = await session.execute(
+        select(
+            Fulfilment.method,
+            Fulfilment.updated_at,
+            Fulfilment.pickup_ready_at,
+            Order.promised_date,
+            Channel.code,
+            Location.code,
+            Shipment.carrier,
+        )
+        .join(Order, Order.id == Fulfilment.order_id)
+        .join(Channel, Channel.id == Order.channel_id)
+        .join(Location, Location.id == Fulfilment.location_id)
+        .outerjoin(Shipment, Shipment.fulfilment_id == Fulfilment.id)
+        .where(
+            Order.created_at >= start,
+            Order.created_at < end,
+            Order.promised_date.is_not(None),
+            Fulfilment.status.in_(done),
+        )
+    )
+    groups: dict[tuple[str | None, ...], Kept] = defaultdict(Kept)
+    for method, changed, ready, promised, channel, location, carrier in rows:
+        assert promised is not None  # filtered
+        finished = (ready if method == FulfilmentMethod.PICKUP and ready is not None else changed).date()
+        values = {
+            PromiseDimension.CHANNEL: channel,
+            PromiseDimension.LOCATION: location,
+            PromiseDimension.CARRIER: carrier,
+            PromiseDimension.WEEK: iso_week(promised),
+        }
+        groups[tuple(values[d] for d in group_by)].add(finished, promised)
+    found = [KeptRow(dict(zip(group_by, key, strict=True)), kept) for key, kept in groups.items()]
+    return sorted(found, key=lambda r: (-r.kept.parts, [v or "" for v in r.key.values()]))
