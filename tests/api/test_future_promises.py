@@ -19,6 +19,7 @@ from tests.api.test_inbound_supply import RECEIVE, UPSERT, supply
 from tests.conftest import make_key
 from tests.factories import CANCEL_ORDER, PLACE_ORDER, SET_STOCK, atp, level, order_input
 from tests.fulfilment_steps import chain_admin
+from tests.transfer_steps import CREATE
 
 POLICY = """mutation($input: SupplyPolicyInput!) { setSupplyPolicy(input: $input) {
   product { sku supplyPolicy preorderLimit } errors { code field } } }"""
@@ -180,3 +181,36 @@ async def test_delivery_options_offer_the_supplys_date_and_the_order_keeps_it(ap
     order = await status_of(api, admin, placed["order"]["id"])
     assert order["status"] == "AWAITING_SUPPLY" and order["awaitingSupply"] == [{"sku": "SKU-1", "quantity": 2}]
     assert order["promisedDate"] == standard["estimatedDeliveryDate"]
+
+
+DATED = """query($skus: [String!]!, $n: Int) { availability(skus: $skus, quantity: $n) {
+  sku availableToPromise availableFrom incoming { at units supply } } }"""
+
+
+async def test_availability_dates_a_quantity_by_what_is_on_its_way(api, admin):
+    stock = [level("SKU-1", "WH-HAM", 3), level("SKU-1", "WH-FRA", 2)]
+    await api.data(admin, SET_STOCK, {"input": stock})
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(integration, UPSERT, {"input": [supply("PO-6/1", 10, days=2)]})
+    move = {"from": "WH-FRA", "to": "ST-BER", "lines": [{"sku": "SKU-1", "quantity": 2}], "reason": "rebalance"}
+    made = (await api.data(admin, CREATE, {"input": move}))["createTransfer"]["transfer"]  # lands in a day
+
+    async def dated(n):  # type: ignore[no-untyped-def]
+        (found,) = (await api.data(integration, DATED, {"skus": ["SKU-1"], "n": n}))["availability"]
+        return found
+
+    now = await dated(3)
+    assert now["availableToPromise"] == 3 and now["availableFrom"] is not None  # on a shelf: now
+    assert [(i["units"], i["supply"]) for i in now["incoming"]] == [(2, False), (10, True)]
+    supply_at = now["incoming"][1]["at"]
+    assert (await dated(5))["availableFrom"] == made["expectedAt"]  # once the transfer lands
+    assert (await dated(15))["availableFrom"] == supply_at
+    assert (await dated(16))["availableFrom"] is None  # more than is known to come
+
+    await policy(api, integration, policy="BACKORDER")
+    placed = await place(api, admin, 1, quantity=7)  # 3 from the shelf are not enough: 7 against supply
+    assert placed["errors"] == []
+    assert (await dated(8))["availableFrom"] == supply_at  # 3 + 2 + (10 - 7)
+    assert (await dated(9))["availableFrom"] is None
+    refused = await api.run(integration, DATED, {"skus": ["SKU-1"], "n": 0})
+    assert refused["errors"][0]["extensions"]["code"] == "INVALID_INPUT"

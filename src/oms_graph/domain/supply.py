@@ -71,3 +71,28 @@ def due_date(supply: list[tuple[datetime, int]], *, before: int, units: int) -> 
         if covered >= before + units:
             return expected_at
     return None
+
+
+def available_from(
+    *,
+    now: datetime,
+    available: int,
+    supply: list[tuple[datetime, int]],
+    transfers: list[tuple[datetime, int]],
+    promised_future: int,
+    quantity: int,
+) -> datetime | None:
+    """The earliest time `quantity` units can be promised: now when stock has them, else when enough arrives
+    (supply due and free transfers landing at locations that ship), the supply's first units going to the
+    orders already promised against it. None when what is known to come is not enough."""
+    if available >= quantity:
+        return now
+    arrivals = sorted([(at, n, True) for at, n in supply] + [(at, n, False) for at, n in transfers])
+    owed, have = promised_future, available
+    for at, units, from_supply in arrivals:
+        taken = min(owed, units) if from_supply else 0
+        owed -= taken
+        have += units - taken
+        if have >= quantity:
+            return max(at, now)
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -16,17 +17,21 @@ from oms_graph.api.stock.types import (
     AvailabilitySnapshot,
     ChannelAvailability,
     GeoPointInput,
+    Incoming,
     LocationAvailability,
     StockLevel,
     StockLevelConnection,
     StockLevelEdge,
 )
+from oms_graph.db.base import utcnow
+from oms_graph.domain import supply as supply_rules
 from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.services import catalog
 from oms_graph.services.stock import availability as network
 from oms_graph.services.stock import levels as stock
 from oms_graph.services.stock import pools
+from oms_graph.services.stock.arrivals import arrivals
 
 
 @strawberry.type
@@ -77,6 +82,10 @@ class StockQuery:
             int | None,
             strawberry.argument(description="At most this many locations per sku, nearest first when `near` is given."),
         ] = None,
+        quantity: Annotated[
+            int | None,
+            strawberry.argument(description="Units wanted per sku: answers `availableFrom` and `incoming` too."),
+        ] = None,
     ) -> list[Availability]:
         caller = info.context.caller
         if caller.role is Role.STOREFRONT:
@@ -94,6 +103,27 @@ class StockQuery:
                 channel_id=found.id if found is not None else None,
                 pool=pools.pool_from_row(found),
             )
+            if quantity is not None:
+                if not 0 < quantity <= supply_rules.MAX_QUANTITY:
+                    raise DomainError.one(ErrorCode.INVALID_INPUT, ["quantity"], f"1 to {supply_rules.MAX_QUANTITY}")
+                coming = await arrivals(session, skus=skus)
+        dated: dict[str, tuple[datetime | None, list[Incoming]]] = {}
+        if quantity is not None:
+            now = utcnow()
+            for v in answer.skus:
+                on_way = [Incoming(at=at, units=n, supply=True) for at, n in coming.supply[v.sku]]
+                on_way += [Incoming(at=at, units=n, supply=False) for at, n in coming.transfers[v.sku]]
+                dated[v.sku] = (
+                    supply_rules.available_from(
+                        now=now,
+                        available=v.available_to_promise,
+                        supply=coming.supply[v.sku],
+                        transfers=coming.transfers[v.sku],
+                        promised_future=coming.promised_future.get(v.sku, 0),
+                        quantity=quantity,
+                    ),
+                    sorted(on_way, key=lambda i: (i.at, not i.supply)),
+                )
         # One schema object per location met, then one small object per (sku, location): up to 100,000.
         location, ranked = LocationShapes(), answer.ranked
         met = {
@@ -108,6 +138,8 @@ class StockQuery:
                     LocationAvailability(location=met[p][0], available=n, distance_km=met[p][1])
                     for p, n in zip(v.places, v.units, strict=True)
                 ],
+                available_from=dated[v.sku][0] if v.sku in dated else None,
+                incoming=dated[v.sku][1] if v.sku in dated else [],
             )
             for v in answer.skus
         ]

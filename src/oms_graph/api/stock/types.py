@@ -136,6 +136,22 @@ class Availability:
         description="Units that a new delivery order can be promised now, network-wide."
     )
     locations: list[LocationAvailability]
+    available_from: datetime | None = strawberry.field(
+        default=None,
+        description="With `quantity`: the earliest time that many units can be promised (now when stock has "
+        "them; else when enough supply or free transfers land at locations that ship, supply going first to "
+        "the orders already promised against it); null when what is known to come is not enough.",
+    )
+    incoming: list[Incoming] = strawberry.field(
+        default_factory=list, description="With `quantity`: what is on its way to locations that ship, by time."
+    )
+
+
+@strawberry.type(description="Units on their way: inbound supply due, or a transfer landing.")
+class Incoming:
+    at: datetime
+    units: int
+    supply: bool = strawberry.field(description="Inbound supply (else a transfer).")
 
 
 @strawberry.type(description="A sku's figure as sent out to a channel (0 under its low-stock threshold).")
