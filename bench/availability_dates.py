@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/availability_dates.py [--rounds 60]
 
-A network of 200 locations (20 warehouses, 180 stores that ship) and 50 skus, each held at about a third of
-the locations, with two open inbound supplies per sku. On a throwaway
+A network of 200 locations that ship and 50 skus, each held at about a third of the locations, with two
+open inbound supplies per sku. On a throwaway
 PostgreSQL database (and SQLite for comparison), the `availability` query's work for 50 skus near a point
 with a quantity (the network figures and locations nearest first, what is on its way, and the earliest date
 per sku) is timed in one read transaction, as the resolver runs it, without HTTP.
