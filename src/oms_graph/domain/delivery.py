@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from oms_graph.domain.routing import OTHER_REGION_KM
+
 HANDLING_DAYS = 1  # a day to pick and pack before the carrier takes it
 PICKUP_CUTOFF_HOUR = 16  # UTC: orders placed later are ready for pickup the next day
 PICKUP_OPTIONS = 5  # nearest stores offered
@@ -57,3 +59,9 @@ def pickup_ready(now: datetime) -> date:
 def service_named(name: str | None) -> Service:
     """An order's service by its name: express when asked for, else standard."""
     return EXPRESS if name == EXPRESS.name else STANDARD
+
+
+def after_supply(due: date, service: Service) -> date:
+    """When a delivery waiting for supply arrives: from the supply's day, by the road the routing engine
+    assumes for a place it cannot measure (where it will ship from is not known when it is promised)."""
+    return estimated_delivery(due, OTHER_REGION_KM, service)

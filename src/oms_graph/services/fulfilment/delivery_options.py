@@ -11,7 +11,7 @@ plan ship-to-store routing will make).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -123,28 +123,28 @@ async def _deliveries(
     if plan is None:
         return []
     km = max(_km(a) for a in plan.allocations)
-    weight = sum(wanted.weights.get(sku, 0) * qty for sku, qty in wanted.lines.items())
-    offered = [("courier", s) for s in rules.SERVICES_OF_COURIER]
-    offered += [(name, s) for name in sorted(http_carriers) for s in rules.SERVICES_OF_HTTP_CARRIER]
-    options = [
-        DeliveryOption(
-            method=FulfilmentMethod.DELIVERY,
-            carrier=carrier,
-            service=service.name,
-            price=rules.price(service, weight),
-            currency=currency,
-            estimated_date=rules.estimated_delivery(now.date(), km, service),
-        )
-        for carrier, service in offered
-    ]
-    return sorted(options, key=lambda o: (o.price, o.estimated_date, o.carrier or ""))
+    return _services(currency, wanted, http_carriers, lambda service: rules.estimated_delivery(now.date(), km, service))
 
 
 def _awaiting_supply(
     currency: str, wanted: scoring.Demand, due: datetime, http_carriers: Mapping[str, str]
 ) -> list[DeliveryOption]:
-    """Delivery of a cart that waits for supply: each service from the supply's day, by the longest road
-    (where the supply lands is not known yet), as placement promises it."""
+    """Delivery of a cart that waits for supply: each service dated as placement will promise it."""
+    return _services(
+        currency, wanted, http_carriers, lambda service: rules.after_supply(due.date(), service), awaiting_supply=True
+    )
+
+
+def _services(
+    currency: str,
+    wanted: scoring.Demand,
+    http_carriers: Mapping[str, str],
+    dated: Callable[[rules.Service], date],
+    *,
+    awaiting_supply: bool = False,
+) -> list[DeliveryOption]:
+    """The courier's services and each HTTP carrier's, priced by the cart's weight and dated by `dated`;
+    cheapest first."""
     weight = sum(wanted.weights.get(sku, 0) * qty for sku, qty in wanted.lines.items())
     offered = [("courier", s) for s in rules.SERVICES_OF_COURIER]
     offered += [(name, s) for name in sorted(http_carriers) for s in rules.SERVICES_OF_HTTP_CARRIER]
@@ -155,8 +155,8 @@ def _awaiting_supply(
             service=service.name,
             price=rules.price(service, weight),
             currency=currency,
-            estimated_date=rules.estimated_delivery(due.date(), scoring.OTHER_REGION_KM, service),
-            awaiting_supply=True,
+            estimated_date=dated(service),
+            awaiting_supply=awaiting_supply,
         )
         for carrier, service in offered
     ]

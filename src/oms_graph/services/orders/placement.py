@@ -25,7 +25,6 @@ from oms_graph.db.dialect import connection_of, insert_or_nothing, insert_rows, 
 from oms_graph.db.models import Channel, Location, Order, OrderLine, Product
 from oms_graph.domain import delivery
 from oms_graph.domain import orders as rules
-from oms_graph.domain import routing as scoring
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.events import EventType
@@ -104,10 +103,7 @@ async def place_order(
     if taken.awaiting is not None:  # promised against inbound supply: it waits for it (after a hold, if held)
         awaiting = taken.awaiting
         waits = OrderStatus.ON_HOLD if placed.status == OrderStatus.ON_HOLD else OrderStatus.AWAITING_SUPPLY
-        # the promise: the supply's day, then the road from wherever it lands (not known yet: the longest)
-        promise = delivery.estimated_delivery(
-            awaiting.due_at.date(), scoring.OTHER_REGION_KM, delivery.service_named(order.delivery.service)
-        )
+        promise = delivery.after_supply(awaiting.due_at.date(), delivery.service_named(order.delivery.service))
         placed.future_units, placed.supply_due_at, placed.status = awaiting.units, awaiting.due_at, waits
         placed.promised_date = placed.expected_date = promise
         await session.execute(
