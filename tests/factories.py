@@ -195,6 +195,7 @@ def placement_fields(key: str, lines: list[tuple[str, int, str]], pickup: str | 
             carrier=None,
             service=None,
             price=None,
+            promised_date=None,
         ),
         payment=Input(method=PaymentMethod.PREPAID, provider=None, reference=None),
     )

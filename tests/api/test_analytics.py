@@ -99,6 +99,7 @@ def order(key: str, channel: str, lines: list[tuple[str, int, str]], *, region: 
             carrier=None,
             service=None,
             price=None,
+            promised_date=None,
         ),
         payment=Fields(method=PaymentMethod.PREPAID, provider=None, reference=None),
     )

@@ -80,6 +80,35 @@ async def test_options_come_from_the_location_routing_will_choose(api, admin):
     assert again["expectedDate"] == max(f["expectedDate"] for f in live)
 
 
+async def test_the_promise_is_kept_from_placement_a_channel_may_send_its_own(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "ST-MUC", 4)]})
+    storefront = await make_key(api.db, Role.STOREFRONT, channel="web")
+    # a pickup from the store's shelf is promised at placement, by the rule deliveryOptions offers it
+    pickup = await api.data(storefront, PLACE_ORDER, {"input": order_input("p", pickup="ST-MUC")})
+    placed = (await api.data(admin, DATES, {"id": pickup["placeOrder"]["order"]["id"]}))["order"]
+    assert placed["promisedDate"] == rules.pickup_ready(utcnow()).isoformat()
+
+    # the channel's own date (the one its checkout showed) is stored at placement and outlives routing
+    own = (utcnow() + timedelta(days=9)).date().isoformat()
+    sent = order_input("own", [("SKU-1", 2, "10")])
+    sent["delivery"]["promisedDate"] = own
+    order_id = (await api.data(storefront, PLACE_ORDER, {"input": sent}))["placeOrder"]["order"]["id"]
+    assert (await api.data(admin, DATES, {"id": order_id}))["order"]["promisedDate"] == own
+    assert await routed(api, order_id) == "ROUTED"
+    dated = (await api.data(admin, DATES, {"id": order_id}))["order"]
+    hamburg = rules.estimated_delivery(utcnow().date(), 255, rules.STANDARD).isoformat()
+    assert (dated["promisedDate"], dated["expectedDate"]) == (own, hamburg)
+
+    # a promise in the past, or more than a year ahead, is refused and writes nothing
+    for bad in ((utcnow() - timedelta(days=1)).date(), (utcnow() + timedelta(days=400)).date()):
+        refused = order_input(f"bad-{bad}", [("SKU-1", 1, "10")])
+        refused["delivery"]["promisedDate"] = bad.isoformat()
+        errors = (await api.data(storefront, PLACE_ORDER, {"input": refused}))["placeOrder"]["errors"]
+        assert [(e["code"], e["field"]) for e in errors] == [("INVALID_INPUT", ["input", "delivery", "promisedDate"])]
+    orders = await api.data(admin, "{ orders(first: 10) { edges { node { number } } } }")
+    assert len(orders["orders"]["edges"]) == 2
+
+
 async def test_nothing_is_offered_that_placement_would_refuse(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 2)]})
     storefront = await make_key(api.db, Role.STOREFRONT, channel="web")

@@ -5,7 +5,7 @@ a race for stock and supply sells exactly both, and cancelling gives the supply 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from tests.transfer_steps import CREATE
 
 POLICY = """mutation($input: SupplyPolicyInput!) { setSupplyPolicy(input: $input) {
   product { sku supplyPolicy preorderLimit } errors { code field } } }"""
-WAITING = """query($id: ID) { order(id: $id) { number status supplyDueAt promisedDate
+WAITING = """query($id: ID) { order(id: $id) { number status supplyDueAt promisedDate expectedDate
   awaitingSupply { sku quantity }
   events { type } } }"""
 
@@ -212,3 +212,34 @@ async def test_availability_dates_a_quantity_by_what_is_on_its_way(api, admin):
     assert (await dated(9))["availableFrom"] is None
     refused = await api.run(integration, DATED, {"skus": ["SKU-1"], "n": 0})
     assert refused["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_moving_supply_dates_the_waiting_orders_anew_and_a_count_can_take_it_in(api, admin):
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(integration, UPSERT, {"input": [supply("PO-7/1", 50, days=3)]})
+    await policy(api, integration, policy="BACKORDER")
+    orders = [(await place(api, admin, n, quantity=10))["order"]["id"] for n in range(2)]
+    before = [await status_of(api, admin, o) for o in orders]
+
+    def dated(order):  # type: ignore[no-untyped-def]
+        due = datetime.fromisoformat(order["supplyDueAt"])
+        return due.date(), order["expectedDate"], order["promisedDate"]
+
+    # the supply slips a week: both are due then, expected later, and keep the date they were promised
+    await api.data(integration, UPSERT, {"input": [supply("PO-7/1", 50, days=10)]})
+    slipped = [await status_of(api, admin, o) for o in orders]
+    for was, now in zip(before, slipped, strict=True):
+        due, expected, promise = dated(now)
+        assert due == dated(was)[0] + timedelta(days=7)
+        assert expected == delivery.after_supply(due, delivery.STANDARD).isoformat() > promise == was["promisedDate"]
+
+    # earlier supply of 10 elsewhere in the network: the oldest order is due with it, the next one still waits
+    await api.data(integration, UPSERT, {"input": [supply("PO-7/2", 10, days=1, location="WH-FRA")]})
+    first, second = [await status_of(api, admin, o) for o in orders]
+    assert dated(first)[0] == dated(before[0])[0] - timedelta(days=2) and dated(second) == dated(slipped[1])
+
+    # a count at Frankfurt finds the 10: PO-7/2 is received and the oldest order goes to routing
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-FRA", 10)]})
+    first, second = [await status_of(api, admin, o) for o in orders]
+    assert (first["status"], second["status"]) == ("PLACED", "AWAITING_SUPPLY")
+    assert tuple(await promised(api)) == (10, 10)

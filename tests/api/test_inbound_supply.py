@@ -9,8 +9,9 @@ import pytest
 
 from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Role
+from tests.api.test_stock_imports import csv_file, imported
 from tests.conftest import make_key
-from tests.factories import PLACE_ORDER, atp, order_input
+from tests.factories import PLACE_ORDER, SET_STOCK, atp, level, order_input
 from tests.fulfilment_steps import chain_admin, ledger, stock
 
 FIELDS = "externalId kind location { code } sku quantity received due expectedAt status overdue"
@@ -110,3 +111,30 @@ async def test_bad_supply_is_refused_whole_and_roles_hold(api, admin):
     store = await make_key(api.db, Role.STORE, location="WH-HAM")
     denied = await api.run(store, UPSERT, {"input": [supply("PO-5/1", 5)]})
     assert denied["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+async def test_a_count_that_finds_more_takes_in_the_supply_due_there(api, admin):
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
+    due = [supply("PO-6/1", 20, days=2), supply("PO-6/2", 10, days=1), supply("PO-6/3", 10, days=20)]
+    await api.data(integration, UPSERT, {"input": due})
+
+    async def dues():  # type: ignore[no-untyped-def]
+        found = (await api.data(integration, LIST, {"sku": "SKU-1"}))["inboundSupply"]
+        return {s["externalId"]: (s["received"], s["status"]) for s in found}
+
+    # 17 counted where the books had 5: the earliest due (PO-6/2) takes 10, the next 2
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 17)]})
+    assert await dues() == {"PO-6/2": (10, "RECEIVED"), "PO-6/1": (2, "OPEN"), "PO-6/3": (0, "OPEN")}
+    # a count that finds less, or nothing more, takes in nothing
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 16)]})
+    assert await dues() == {"PO-6/2": (10, "RECEIVED"), "PO-6/1": (2, "OPEN"), "PO-6/3": (0, "OPEN")}
+    # a stock file counts as a count: 40 where the books had 16 takes PO-6/1's last 18; supply due in three
+    # weeks is not taken in by a count (the other 6 found are a difference, not PO-6/3)
+    job_id, job = await imported(api, admin, csv_file(["SKU-1,WH-HAM,40"]))
+    assert job["status"] == "DONE"
+    assert await dues() == {"PO-6/2": (10, "RECEIVED"), "PO-6/1": (20, "RECEIVED"), "PO-6/3": (0, "OPEN")}
+    assert (await stock(api, "SKU-1", "WH-HAM"))[0] == 40
+    # another location's count is not this supply
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "ST-BER", 50)]})
+    assert (await dues())["PO-6/3"] == (0, "OPEN")

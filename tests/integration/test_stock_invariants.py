@@ -1,8 +1,8 @@
 """Random sequences of placements (pickups a store cannot hold come by transfer), routings, fulfilment work
 (rejections, short picks, shipping and collecting), transfers between locations worked every way
 (short picks, rejections, damaged and missing units on receipt, cancellations at the source and on the
-road), inbound supply sent, moved, cut and received (one sku sold against all of it, one as pre-orders up to
-a limit), cancellations (whole and partial), returns and stock changes (counts taken in the past, late
+road), inbound supply sent, moved, cut and received (by a receipt, or by a count that finds it; one sku
+sold against all of it, one as pre-orders up to a limit), cancellations (whole and partial), returns and stock changes (counts taken in the past, late
 or stale; adjustments sent again with their movement id), on two channels, one of them held to an
 availability pool that changes as the test goes, keep the books straight.
 

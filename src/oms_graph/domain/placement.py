@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -53,6 +54,8 @@ class DeliveryFields(Protocol):
     def service(self) -> str | None: ...
     @property
     def price(self) -> Decimal | None: ...
+    @property
+    def promised_date(self) -> date | None: ...
 
 
 class CustomerFields(Protocol):
@@ -143,6 +146,19 @@ def check_shape(order: PlaceOrderFields, errors: ErrorList) -> None:
         errors.add(ErrorCode.INVALID_INPUT, ["input", "note"], "must be at most 1000 characters")
 
 
+PROMISE_HORIZON = timedelta(days=366)  # the latest date a channel may promise, from today
+
+
+def check_promised_date(promised: date | None, today: date, errors: ErrorList) -> None:
+    """A date a channel promised its customer itself: from today to a year ahead."""
+    if promised is not None and not today <= promised <= today + PROMISE_HORIZON:
+        errors.add(
+            ErrorCode.INVALID_INPUT,
+            ["input", "delivery", "promisedDate"],
+            f"{promised.isoformat()} is not between today ({today.isoformat()}) and a year ahead",
+        )
+
+
 def check_address(
     address: AddressFields, errors: ErrorList, path: Sequence[str | int] = ("input", "delivery", "address")
 ) -> None:
@@ -190,6 +206,12 @@ def payload_of(order: PlaceOrderFields) -> dict[str, Any]:
             "carrier": order.delivery.carrier,
             "service": order.delivery.service,
             "price": None if order.delivery.price is None else str(order.delivery.price),
+            # only when sent: the replay digest of a placement without one stays what it was
+            **(
+                {"promisedDate": order.delivery.promised_date.isoformat()}
+                if order.delivery.promised_date is not None
+                else {}
+            ),
         },
         "payment": {
             "method": order.payment.method.value,

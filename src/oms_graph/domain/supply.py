@@ -4,11 +4,16 @@ to come."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 MAX_QUANTITY = 10_000_000
 RECEIVED_REASON = "supply_received"  # the ledger's reason for supply arriving on a shelf
+EARLY_ARRIVAL = timedelta(days=7)  # a count takes in supply due up to this long after it
+
+Key = TypeVar("Key")
 
 
 class SupplyKind(StrEnum):
@@ -40,6 +45,20 @@ def status_after(quantity: int, received: int) -> SupplyStatus:
     if received >= quantity:
         return SupplyStatus.RECEIVED if received and received == quantity else SupplyStatus.CLOSED
     return SupplyStatus.OPEN
+
+
+def counted_in(found: int, due: Sequence[tuple[Key, int]]) -> list[tuple[Key, int]]:
+    """A count found `found` units more than the books had: they are the supply due there (earliest first,
+    each up to what is still to come) arriving; what each supply received. A count that finds nothing more
+    receives nothing."""
+    received = []
+    for key, still in due:
+        units = min(max(found, 0), still)
+        if units <= 0:
+            break
+        received.append((key, units))
+        found -= units
+    return received
 
 
 def overdue(expected_at: datetime, now: datetime, status: SupplyStatus) -> bool:

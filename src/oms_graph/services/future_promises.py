@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import insert_for
 from oms_graph.db.models import Channel, ChannelSupplyPolicy, InboundSupply, Order, Product
+from oms_graph.domain import delivery
 from oms_graph.domain import supply as rules
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.events import EventType
@@ -211,6 +212,35 @@ async def supply_cut(session: AsyncSession, *, skus: Iterable[str], actor: str) 
         if all(n <= 0 for n in excess.values()):
             break
     return moved
+
+
+async def redate(session: AsyncSession, *, skus: Iterable[str]) -> int:
+    """Supply of the skus moved, arrived or was cut: the waiting orders promised against it are due anew,
+    served oldest first as supply arrives (the rule placement dated them by). Each keeps its promise; its
+    expected date follows the supply (the promise sweep tells when that is late). How many changed.
+    The caller locked the products."""
+    wanted = set(skus)
+    if not wanted:
+        return 0
+    waiting = list(await session.scalars(_WAITING.with_for_update()))
+    everything = {sku for order in waiting for sku in order.future_units or {}}
+    if not everything & wanted:
+        return 0
+    supply = await due_supply(session, skus=everything)
+    before: dict[str, int] = defaultdict(int)
+    changed = 0
+    for order in waiting:
+        units = {sku: int(n) for sku, n in (order.future_units or {}).items()}
+        awaited = _awaited(units, supply, before) if units.keys() & wanted else None
+        for sku, n in units.items():
+            before[sku] += n
+        if awaited is None or awaited.due_at == order.supply_due_at:
+            continue  # not its supply, or not covered any more (supply_cut owes it its units)
+        order.supply_due_at = awaited.due_at
+        order.expected_date = delivery.after_supply(awaited.due_at.date(), delivery.service_named(order.service))
+        order.updated_at = utcnow()
+        changed += 1
+    return changed
 
 
 async def set_supply_policy(

@@ -6,12 +6,14 @@ A cut that leaves less to come than was promised against it owes the newest of t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
@@ -25,6 +27,7 @@ from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
 
 MAX_BATCH, MAX_PAGE = 500, 200
+COUNT_CHUNK = 1000  # levels per statement when a count looks for supply
 
 
 class SupplyFields(Protocol):
@@ -112,6 +115,7 @@ async def upsert_inbound_supply(
     await session.flush()
     # Less to come than orders were promised against it: the newest of them are owed from stock.
     await future_promises.supply_cut(session, skus={row.sku for row in done}, actor=actor)
+    await future_promises.redate(session, skus={row.sku for row in done})  # a date moved moves their dates
     return done
 
 
@@ -140,13 +144,80 @@ async def receive_inbound_supply(
     now = utcnow()
     movement = ledger.Movement(rules.RECEIVED_REASON, principal.name, now)
     await ledger.receive(session, location_id=location.id, units={supply.sku: quantity}, movement=movement)
-    supply.quantity_received += quantity
-    supply.status, supply.updated_at = rules.status_after(supply.quantity, supply.quantity_received), now
+    _received(supply, quantity, now)
     await requeue_backorders(session, skus=[supply.sku], actor=principal.name)
-    await future_promises.supply_arrived(session, skus=[supply.sku], actor=principal.name)
-    # What the arrived units could not serve (others took the stock first) no longer has supply to wait for.
-    await future_promises.supply_cut(session, skus=[supply.sku], actor=principal.name)
+    await _arrived(session, skus={supply.sku}, actor=principal.name)
     return supply
+
+
+def _received(supply: InboundSupply, units: int, now: datetime) -> None:
+    supply.quantity_received += units
+    supply.status, supply.updated_at = rules.status_after(supply.quantity, supply.quantity_received), now
+
+
+async def _arrived(session: AsyncSession, *, skus: set[str], actor: str | None) -> None:
+    """Supply of the skus reached a shelf: the orders waiting for it get it, oldest first; what the arrived
+    units could not serve (others took the stock first) no longer has supply to wait for; the rest are
+    dated anew by the supply still to come."""
+    await future_promises.supply_arrived(session, skus=skus, actor=actor or "system")
+    await future_promises.supply_cut(session, skus=skus, actor=actor or "system")
+    await future_promises.redate(session, skus=skus)
+
+
+async def supplied_levels(
+    session: AsyncSession, *, levels: Sequence[tuple[str, uuid.UUID]] | Select[tuple[str, uuid.UUID]]
+) -> set[str]:
+    """Before a count of these (sku, location id) levels (given, or selected): the skus with OPEN supply at
+    any of them, their products locked (the ledger's lock order: products before levels), for `counted_in`."""
+    pair = tuple_(InboundSupply.sku, InboundSupply.location_id)
+    find = select(InboundSupply.sku).distinct().where(InboundSupply.status == SupplyStatus.OPEN)
+    if isinstance(levels, Select):
+        skus = set(await session.scalars(find.where(pair.in_(levels))))
+    else:
+        keys = sorted(set(levels))
+        chunks = [keys[start : start + COUNT_CHUNK] for start in range(0, len(keys), COUNT_CHUNK)]
+        skus = {sku for chunk in chunks for sku in await session.scalars(find.where(pair.in_(chunk)))}
+    if skus:
+        await ledger.lock_products(session, skus=skus)
+    return skus
+
+
+async def counted_in(
+    session: AsyncSession,
+    *,
+    locked: set[str],
+    found: Mapping[tuple[str, uuid.UUID], int],
+    at: datetime,
+    actor: str | None,
+) -> list[InboundSupply]:
+    """After counts: where a count found more than the books had (`found`, by level), that is the level's
+    OPEN supply (due by a week after `at`, earliest first) arriving: received as a receipt would, the count
+    having put the units on the shelf already. Only skus of `locked` (see `supplied_levels`)."""
+    rises = {key: n for key, n in found.items() if n > 0 and key[0] in locked}
+    if not rises:
+        return []
+    pair = tuple_(InboundSupply.sku, InboundSupply.location_id)
+    rows = await session.scalars(
+        select(InboundSupply)
+        .where(
+            InboundSupply.status == SupplyStatus.OPEN,
+            pair.in_(sorted(rises)),
+            InboundSupply.expected_at <= at + rules.EARLY_ARRIVAL,
+        )
+        .order_by(InboundSupply.expected_at, InboundSupply.external_id)
+        .with_for_update()
+    )
+    due: dict[tuple[str, uuid.UUID], list[tuple[InboundSupply, int]]] = defaultdict(list)
+    for row in rows:
+        due[(row.sku, row.location_id)].append((row, rules.still_due(row.quantity, row.quantity_received)))
+    received = []
+    for key, supplies in due.items():
+        for supply, units in rules.counted_in(rises[key], supplies):
+            _received(supply, units, at)
+            received.append(supply)
+    if received:
+        await _arrived(session, skus={s.sku for s in received}, actor=actor)
+    return received
 
 
 async def list_inbound_supply(

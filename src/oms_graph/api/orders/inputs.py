@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
@@ -45,6 +45,11 @@ class DeliveryInput:
     carrier: str | None = None
     service: str | None = None
     price: Decimal | None = None
+    promised_date: date | None = strawberry.field(
+        default=None,
+        description="The delivery (or ready-for-pickup) date the channel showed its customer, kept as the order's "
+        "promise; without it oms-graph promises by the rules of deliveryOptions.",
+    )
 
 
 @strawberry.input

@@ -54,6 +54,7 @@ def order_fields(
             carrier=None,
             service=None,
             price=None,
+            promised_date=None,
         ),
         payment=Fields(
             method=PaymentMethod.CASH_ON_DELIVERY if cash else PaymentMethod.PREPAID, provider=None, reference=None

@@ -29,7 +29,7 @@ from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
-from oms_graph.domain.placement import PlaceOrderFields, check_shape, payload_of
+from oms_graph.domain.placement import PlaceOrderFields, check_promised_date, check_shape, payload_of
 from oms_graph.services.orders.promising import Wanted, take_stock
 from oms_graph.services.outbox import append_event
 from oms_graph.services.stock import pools
@@ -95,17 +95,21 @@ async def place_order(
     placed = await _write(session, order, principal, channel, prepared, payload, digest)
     # The stock comes last: the skus' rows stay locked from there to commit, so keep that stretch short.
     taken = await take_stock(session, prepared.wanted)
-    if taken.by_transfer:  # ship-to-store: these units come to the pickup store by transfer, planned by routing
-        placed.transfer_units = taken.by_transfer
+    sent = order.delivery.promised_date
+    if taken.by_transfer:  # ship-to-store: the units come by transfer, planned (and so dated) by routing
+        placed.transfer_units, placed.promised_date = taken.by_transfer, sent
         await session.execute(
-            update(orders_table).where(orders_table.c.id == placed.id).values(transfer_units=taken.by_transfer)
+            update(orders_table)
+            .where(orders_table.c.id == placed.id)
+            .values(transfer_units=taken.by_transfer, promised_date=sent)
         )
     if taken.awaiting is not None:  # promised against inbound supply: it waits for it (after a hold, if held)
         awaiting = taken.awaiting
         waits = OrderStatus.ON_HOLD if placed.status == OrderStatus.ON_HOLD else OrderStatus.AWAITING_SUPPLY
-        promise = delivery.after_supply(awaiting.due_at.date(), delivery.service_named(order.delivery.service))
+        expected = delivery.after_supply(awaiting.due_at.date(), delivery.service_named(order.delivery.service))
+        promise = sent or expected
         placed.future_units, placed.supply_due_at, placed.status = awaiting.units, awaiting.due_at, waits
-        placed.promised_date = placed.expected_date = promise
+        placed.promised_date, placed.expected_date = promise, expected
         await session.execute(
             update(orders_table)
             .where(orders_table.c.id == placed.id)
@@ -114,7 +118,7 @@ async def place_order(
                 supply_due_at=awaiting.due_at,
                 status=waits.value,
                 promised_date=promise,
-                expected_date=promise,
+                expected_date=expected,
             )
         )
         await append_event(
@@ -179,6 +183,8 @@ async def _prepare(
 ) -> Prepared:
     """Every check that needs the database but locks nothing."""
     errors = ErrorList()
+    now = utcnow()
+    check_promised_date(order.delivery.promised_date, now.date(), errors)
     prices = [(i, line.unit_price) for i, line in enumerate(order.lines)]
     for i, price in prices:
         if not rules.fits_currency(price, channel.currency):
@@ -220,7 +226,6 @@ async def _prepare(
             errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
     errors.raise_if_any()
     payment_provider = provider or settings.default_payment_provider
-    now = utcnow()
     wanted = Wanted(demand, first_line, pickup, now, channel.id, pool)
     return Prepared(pickup, origin, names, demand, first_line, delivery_price, payment_provider, now, wanted)
 
@@ -265,6 +270,10 @@ async def _write(
         carrier=order.delivery.carrier,
         service=order.delivery.service,
         delivery_price=delivery_price,
+        # the channel's own promise, else a pickup's from its store's shelf (the rule deliveryOptions offers);
+        # a delivery is promised when first routed, from the plan deliveryOptions foresaw, dated from today
+        promised_date=order.delivery.promised_date
+        or (delivery.pickup_ready(now) if method is FulfilmentMethod.PICKUP else None),
         payment_method=order.payment.method.value,
         payment_provider=prepared.payment_provider,
         payment_reference=order.payment.reference,

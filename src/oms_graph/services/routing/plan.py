@@ -221,10 +221,14 @@ async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
 
 async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]], now: datetime) -> None:
     """One ASSIGNED fulfilment per part of each order, with its lines and the date it should be delivered
-    (or ready for pickup); the order is expected by the latest, and promised that the first time."""
+    (or ready for pickup); the order is expected by the latest. The first time, the order is promised the
+    latest part's date as from the day it was placed (the date deliveryOptions showed for this plan)."""
     fulfilments, lines = [], []
     for order, parts in routed:
         dates = _expected(order, now)
+        if order.promised_date is None:  # first routed: promised by this plan, as from the day it was placed
+            promised = _expected(order, order.created_at)
+            order.promised_date = max(promised(location_id) for location_id, _, _ in parts)
         for location_id, _, part in parts:
             fulfilment_id = uuid.uuid4()
             expected = dates(location_id)
@@ -241,7 +245,6 @@ async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]],
                 }
             )
             order.expected_date = max(expected, order.expected_date or expected)
-            order.promised_date = order.promised_date or order.expected_date
             lines += [
                 {
                     "id": uuid.uuid4(),

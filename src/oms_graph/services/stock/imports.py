@@ -38,7 +38,7 @@ from oms_graph.db.models import (
 from oms_graph.domain import imports as rules
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.imports import ImportFormat, ImportMode, ImportStatus, RowError, RowErrorCode
-from oms_graph.services import audit
+from oms_graph.services import audit, supply
 from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
 from oms_graph.services.stock.import_files import chunks_table, refuse, rows_table, stage
@@ -282,11 +282,18 @@ async def _apply_batch(
 async def _apply_staged_counts(
     session: AsyncSession, import_id: uuid.UUID, lines: tuple[int, int], actor: str | None
 ) -> list[RowError]:
-    """PostgreSQL: the counts of the staged lines, set-based in the ledger; stale ones refused."""
+    """PostgreSQL: the counts of the staged lines, set-based in the ledger; stale ones refused; what they
+    found more of takes in supply due there, as a count does."""
+    staged = select(rows_table.c.sku, rows_table.c.location_id).where(
+        rows_table.c.import_id == import_id, rows_table.c.line > lines[0], rows_table.c.line <= lines[1]
+    )
+    locked = await supply.supplied_levels(session, levels=staged)
+    now = utcnow()
     done = await ledger.count_staged(
-        session, import_id=import_id, lines=lines, movement=ledger.Movement(SYNC_REASON, actor, utcnow())
+        session, import_id=import_id, lines=lines, movement=ledger.Movement(SYNC_REASON, actor, now)
     )
     await requeue_backorders(session, skus=done.arrived, actor=actor)
+    await supply.counted_in(session, locked=locked, found=done.found, at=now, actor=actor)
     return [RowError(line, RowErrorCode.STALE_COUNT, STALE.format(sku=sku)) for line, sku in done.stale]
 
 

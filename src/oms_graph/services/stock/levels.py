@@ -17,7 +17,7 @@ from oms_graph.db.models import Location, Product, StockLevel
 from oms_graph.domain import stock as rules
 from oms_graph.domain.catalog import check_batch, check_non_negative, check_text
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList, Notice, WarningCode
-from oms_graph.services import audit
+from oms_graph.services import audit, supply
 from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
 
@@ -121,7 +121,9 @@ async def set_stock_levels(
 async def apply_counts(
     session: AsyncSession, *, counts: Sequence[ledger.Count], actor: str | None, now: datetime
 ) -> dict[tuple[str, uuid.UUID], ledger.Counted]:
-    """Apply checked counts (see `ledger.count`); backorders of skus a count made more of go back to routing."""
+    """Apply checked counts (see `ledger.count`); backorders of skus a count made more of go back to routing,
+    and what a count found more of takes in the level's supply due (`supply.counted_in`)."""
+    locked = await supply.supplied_levels(session, levels=[(c.sku, c.location_id) for c in counts])
     done = await ledger.count(session, counts=counts, movement=ledger.Movement(SYNC_REASON, actor, now))
     arrived = {
         sku
@@ -129,6 +131,8 @@ async def apply_counts(
         if not c.stale and c.on_hand - c.safety_stock > c.before.on_hand - c.before.safety_stock
     }
     await requeue_backorders(session, skus=arrived, actor=actor)
+    found = {key: c.on_hand - c.before.on_hand for key, c in done.items() if not c.stale}
+    await supply.counted_in(session, locked=locked, found=found, at=now, actor=actor)
     return done
 
 

@@ -114,8 +114,9 @@ _APPLY = text(
         RETURNING 1
     )
     -- data-modifying CTEs run to completion whether read or not (PostgreSQL)
-    SELECT line, sku, stale, (after - safety_after > before - safety_before) AS arrived
-    FROM calc WHERE stale OR after - safety_after > before - safety_before
+    SELECT line, sku, location_id, stale, (after - safety_after > before - safety_before) AS arrived,
+           after - before AS found
+    FROM calc WHERE stale OR after - safety_after > before - safety_before OR after > before
     """
 )
 
@@ -124,6 +125,7 @@ _APPLY = text(
 class StagedCounts:
     stale: list[tuple[int, str]]  # (line, sku) of counts older than the last one applied: nothing changed
     arrived: set[str]  # skus a count made more of (their backorders may be served)
+    found: dict[tuple[str, uuid.UUID], int]  # units counts found more than the books had, by level
 
 
 async def count_staged(
@@ -145,6 +147,7 @@ async def count_staged(
     await conn.execute(_LOCK, params)
     rows = (await conn.execute(_APPLY, params)).all()
     return StagedCounts(
-        stale=[(line, sku) for line, sku, stale, _ in rows if stale],
-        arrived=made | {sku for _, sku, stale, arrived in rows if arrived and not stale},
+        stale=[(r.line, r.sku) for r in rows if r.stale],
+        arrived=made | {r.sku for r in rows if r.arrived and not r.stale},
+        found={(r.sku, r.location_id): r.found for r in rows if not r.stale and r.found > 0},
     )
