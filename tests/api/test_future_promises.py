@@ -5,7 +5,7 @@ a race for stock and supply sells exactly both, and cancelling gives the supply 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,8 +16,8 @@ from oms_graph.domain.access import Role
 from oms_graph.services.routing.plan import route_order
 from tests.api.test_inbound_supply import RECEIVE, UPSERT, supply
 from tests.conftest import make_key
-from tests.factories import CANCEL_ORDER, PLACE_ORDER, SET_STOCK, atp, level, order_input
-from tests.fulfilment_steps import chain_admin
+from tests.factories import BERLIN_ADDRESS, CANCEL_ORDER, PLACE_ORDER, SET_STOCK, atp, level, order_input
+from tests.fulfilment_steps import ORDER, chain_admin, routed, shipped
 from tests.transfer_steps import CREATE
 
 POLICY = """mutation($input: SupplyPolicyInput!) { setSupplyPolicy(input: $input) {
@@ -243,3 +243,102 @@ async def test_moving_supply_dates_the_waiting_orders_anew_and_a_count_can_take_
     first, second = [await status_of(api, admin, o) for o in orders]
     assert (first["status"], second["status"]) == ("PLACED", "AWAITING_SUPPLY")
     assert tuple(await promised(api)) == (10, 10)
+
+
+SPLIT_PROFILE = """mutation($input: RoutingProfileInput!) { updateRoutingProfile(input: $input) {
+  routingProfile { splitForSupply allowTransferToPickup } errors { code } } }"""
+SPLIT_OPTIONS = """query($input: DeliveryOptionsInput!) { deliveryOptions(input: $input) {
+  method service estimatedDeliveryDate awaitingSupply
+  parts { estimatedDeliveryDate awaitingSupply lines { sku quantity } } } }"""
+
+
+async def split_for_supply(api, admin):  # type: ignore[no-untyped-def]
+    profile = {
+        "channel": "web",
+        "distanceWeight": 1.0,
+        "costWeight": 1.0,
+        "priorityWeight": 0.5,
+        "splitPenalty": 5.0,
+        "maxSplits": 3,
+        "allowShipFromStore": True,
+        "splitForSupply": True,
+    }
+    done = (await api.data(admin, SPLIT_PROFILE, {"input": profile}))["updateRoutingProfile"]
+    assert done == {"routingProfile": {"splitForSupply": True, "allowTransferToPickup": False}, "errors": []}
+
+
+async def test_a_split_profile_ships_what_stock_has_now_and_the_rest_with_its_supply(api, admin):
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 4)]})
+    await api.data(integration, UPSERT, {"input": [supply("PO-9/1", 10, days=3)]})
+    await policy(api, integration, policy="BACKORDER")
+    cart = {"channel": "web", "lines": [{"sku": "SKU-1", "quantity": 6, "unitPrice": "1"}], "address": BERLIN_ADDRESS}
+
+    # without the switch: one shipment once the supply is in
+    whole = (await api.data(admin, SPLIT_OPTIONS, {"input": cart}))["deliveryOptions"]
+    standard = next(o for o in whole if o["service"] == "standard")
+    assert standard["awaitingSupply"] and standard["parts"] == []
+
+    await split_for_supply(api, admin)
+    options = (await api.data(admin, SPLIT_OPTIONS, {"input": cart}))["deliveryOptions"]
+    standard = next(o for o in options if o["service"] == "standard")
+    now_part, later_part = standard["parts"]
+    # Hamburg to Berlin (~255 km) for the 4 on a shelf; the 2 to come from the supply's day
+    today = datetime.now(UTC).date()
+    assert now_part == {
+        "estimatedDeliveryDate": delivery.estimated_delivery(today, 255, delivery.STANDARD).isoformat(),
+        "awaitingSupply": False,
+        "lines": [{"sku": "SKU-1", "quantity": 4}],
+    }
+    assert later_part["lines"] == [{"sku": "SKU-1", "quantity": 2}] and later_part["awaitingSupply"]
+    assert standard["estimatedDeliveryDate"] == later_part["estimatedDeliveryDate"] > now_part["estimatedDeliveryDate"]
+
+    # placed: promised the later date, routed at once for the 4, the 2 promised against supply
+    placed = await place(api, admin, 1, quantity=6)
+    order_id = placed["order"]["id"]
+    order = await status_of(api, admin, order_id)
+    assert (order["status"], order["awaitingSupply"]) == ("PLACED", [{"sku": "SKU-1", "quantity": 2}])
+    assert order["promisedDate"] == standard["estimatedDeliveryDate"]
+    assert tuple(await promised(api)) == (4, 2)
+    assert await routed(api, order_id) == "ROUTED"
+    work = (await api.data(admin, ORDER, {"id": order_id}))["order"]["fulfilments"]
+    assert [(f["location"]["code"], f["lines"][0]["quantity"]) for f in work] == [("WH-HAM", 4)]
+
+    # the first part leaves: the order is shipped in part, not done
+    await shipped(api, admin, order_id)
+    assert (await status_of(api, admin, order_id))["status"] == "PARTIALLY_SHIPPED"
+
+    # the supply comes: its 2 units are promised from the shelf and routed beside the first part
+    assert (await api.data(integration, RECEIVE, {"id": "PO-9/1", "n": 10}))["receiveInboundSupply"]["errors"] == []
+    order = await status_of(api, admin, order_id)
+    assert order["awaitingSupply"] == [] and "ORDER_REQUEUED" in [e["type"] for e in order["events"]]
+    assert await routed(api, order_id) == "PARTIALLY_SHIPPED"
+    work = (await api.data(admin, ORDER, {"id": order_id}))["order"]["fulfilments"]
+    assert sorted((f["status"], f["lines"][0]["quantity"]) for f in work) == [("ASSIGNED", 2), ("SHIPPED", 4)]
+    await shipped(api, admin, order_id)
+    assert (await status_of(api, admin, order_id))["status"] == "SHIPPED"
+    assert tuple(await promised(api)) == (0, 0)
+
+
+async def test_a_split_orders_supply_cut_routes_what_it_is_owed_or_backorders_it(api, admin):
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 4)]})
+    await api.data(integration, UPSERT, {"input": [supply("PO-10/1", 10, days=3)]})
+    await policy(api, integration, policy="BACKORDER")
+    await split_for_supply(api, admin)
+    order_id = (await place(api, admin, 1, quantity=6))["order"]["id"]
+    assert await routed(api, order_id) == "ROUTED"
+    # the supply is cancelled: the 2 units are owed from stock, which has none; the customer is told
+    await api.data(integration, UPSERT, {"input": [supply("PO-10/1", 0, days=3)]})
+    order = await status_of(api, admin, order_id)
+    assert order["awaitingSupply"] == [] and [e["type"] for e in order["events"]][-2:] == [
+        "ORDER_BACKORDERED",
+        "ORDER_REQUEUED",
+    ]
+    assert tuple(await promised(api)) == (6, 0)
+    assert await routed(api, order_id) == "BACKORDERED"
+    # stock comes: the backorder is served beside the part routed before
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-FRA", 5)]})
+    assert await routed(api, order_id) == "ROUTED"
+    work = (await api.data(admin, ORDER, {"id": order_id}))["order"]["fulfilments"]
+    assert sorted((f["location"]["code"], f["lines"][0]["quantity"]) for f in work) == [("WH-FRA", 2), ("WH-HAM", 4)]

@@ -2,9 +2,10 @@
 (rejections, short picks, shipping and collecting), transfers between locations worked every way
 (short picks, rejections, damaged and missing units on receipt, cancellations at the source and on the
 road), inbound supply sent, moved, cut and received (by a receipt, or by a count that finds it; one sku
-sold against all of it, one as pre-orders up to a limit), cancellations (whole and partial), returns and stock changes (counts taken in the past, late
-or stale; adjustments sent again with their movement id), on two channels, one of them held to an
-availability pool that changes as the test goes, keep the books straight.
+sold against all of it, one as pre-orders up to a limit; the unpooled channel ships what stock has at once
+and the rest with its supply), cancellations (whole and partial), returns and stock changes (counts taken in
+the past, late or stale; adjustments sent again with their movement id), on two channels, one of them held to
+an availability pool that changes as the test goes, keep the books straight.
 
 Always: no counter below zero; every level's onHand equals the sum of its ledger; `promised` equals the
 delivery units not yet shipped or cancelled (routed or not), less those promised against supply, plus the
@@ -100,12 +101,15 @@ def pool_input(n: int) -> Input:
     return Input(channel="market", **{part: POOLS[n].get(part) for part in POOL_PARTS})
 
 
+deliver = st.tuples(
+    st.just("deliver"),
+    st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 4)), min_size=1, max_size=3),
+    st.sampled_from(["web", "market"]),
+)
 operation = st.one_of(
-    st.tuples(
-        st.just("deliver"),
-        st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 4)), min_size=1, max_size=3),
-        st.sampled_from(["web", "market"]),
-    ),
+    deliver,
+    deliver,  # placements are the most of what happens: three times as likely as any other step
+    deliver,
     st.tuples(st.just("pool"), st.sampled_from(range(len(POOLS)))),
     st.tuples(
         st.just("import"),
@@ -182,6 +186,7 @@ async def reset(db) -> None:  # type: ignore[no-untyped-def]
             max_splits=3,
             allow_ship_from_store=True,
             allow_transfer_to_pickup=True,  # a pickup the store cannot hold comes by transfer
+            split_for_supply=True,  # what stock has of an order ships now, the rest with its supply
         )
         await update_routing_profile(s, profile=web)
         # A sells against all supply due, B as pre-orders up to 3; C only from a shelf
@@ -191,9 +196,28 @@ async def reset(db) -> None:  # type: ignore[no-untyped-def]
         await future_promises.set_supply_policy(
             s, sku="B", channel_code=None, policy=SupplyPolicy.PREORDER, preorder_limit=3
         )
-        # some stock everywhere to start from, so that orders get placed, routed and worked on
-        start = [Input(sku=k, location_code=c, on_hand=3, safety_stock=None) for k in SKUS for c, _ in LOCATIONS]
+        # some stock everywhere to start from, so that orders get placed, routed and worked on; little of A,
+        # and supply of A and B on its way, so that orders are sold against it (and split) from the start
+        start = [
+            Input(sku=k, location_code=c, on_hand=1 if k == "A" else 3, safety_stock=None)
+            for k in SKUS
+            for c, _ in LOCATIONS
+        ]
         await stock.set_stock_levels(s, inputs=start, actor="p")
+        due = [("A", 8, 2), ("B", 4, 1)]
+        coming = [
+            Input(
+                external_id=f"{sku}-0",
+                kind=SupplyKind.PURCHASE_ORDER,
+                location_code="WH",
+                sku=sku,
+                quantity=n,
+                expected_at=utcnow() + timedelta(days=days),
+                note=None,
+            )
+            for sku, n, days in due
+        ]
+        await supply.upsert_inbound_supply(s, inputs=coming, actor="p")
 
 
 async def check_books(db) -> None:  # type: ignore[no-untyped-def]

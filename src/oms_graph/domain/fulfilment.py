@@ -110,19 +110,23 @@ SHIPPED_REASON, COLLECTED_REASON, SOLD_IN_STORE_REASON = "shipped", "collected",
 SALE_REASONS = (SHIPPED_REASON, COLLECTED_REASON, SOLD_IN_STORE_REASON)
 
 
-def order_status(fulfilments: Iterable[FulfilmentStatus], *, unallocated: bool, current: OrderStatus) -> OrderStatus:
+def order_status(
+    fulfilments: Iterable[FulfilmentStatus], *, unallocated: bool, current: OrderStatus, awaiting_supply: bool = False
+) -> OrderStatus:
     """What an order's status is once routed, from its fulfilments. `unallocated`: some units are still
-    waiting for stock (a rejection or short pick found no other location)."""
+    waiting for stock (a rejection or short pick found no other location); `awaiting_supply`: some are
+    promised against inbound supply (a split order's rest), so the order is not done with what it has."""
     live = [f for f in fulfilments if f not in DROPPED]
     if not live:
         return OrderStatus.BACKORDERED if unallocated else current
+    more = unallocated or awaiting_supply  # units no fulfilment holds yet
     done = {S.DELIVERED, S.COLLECTED}
-    if all(f in done for f in live) and not unallocated:
+    if all(f in done for f in live) and not more:
         return OrderStatus.COMPLETED
     gone = [f for f in live if f in (S.SHIPPED, S.DELIVERED, S.COLLECTED)]
     if gone:
-        return OrderStatus.SHIPPED if len(gone) == len(live) and not unallocated else OrderStatus.PARTIALLY_SHIPPED
-    if all(f == S.READY_FOR_PICKUP for f in live) and not unallocated:
+        return OrderStatus.SHIPPED if len(gone) == len(live) and not more else OrderStatus.PARTIALLY_SHIPPED
+    if all(f == S.READY_FOR_PICKUP for f in live) and not more:
         return OrderStatus.READY_FOR_PICKUP
     if unallocated:
         return OrderStatus.BACKORDERED

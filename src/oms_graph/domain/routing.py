@@ -40,6 +40,9 @@ class Profile:
     allow_ship_from_store: bool = True
     # A pickup its store cannot hold whole gets the missing units by transfer from another location.
     allow_transfer_to_pickup: bool = False
+    # A delivery order stock can promise only in part, the rest sold against inbound supply, ships what
+    # stock has at once and the rest when the supply arrives (else all of it then).
+    split_for_supply: bool = False
 
 
 @dataclass(frozen=True)

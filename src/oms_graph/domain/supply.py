@@ -4,10 +4,10 @@ to come."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 MAX_QUANTITY = 10_000_000
 RECEIVED_REASON = "supply_received"  # the ledger's reason for supply arriving on a shelf
@@ -59,6 +59,13 @@ def counted_in(found: int, due: Sequence[tuple[Key, int]]) -> list[tuple[Key, in
         received.append((key, units))
         found -= units
     return received
+
+
+def routable(unallocated: Mapping[str, int], awaiting: Mapping[str, Any] | None) -> dict[str, int]:
+    """Of an order's units no fulfilment holds, those that may be routed: not the ones promised against
+    supply (`awaiting`, the order's future units), which wait for it."""
+    left = {sku: n - int((awaiting or {}).get(sku, 0)) for sku, n in unallocated.items()}
+    return {sku: n for sku, n in left.items() if n > 0}
 
 
 def overdue(expected_at: datetime, now: datetime, status: SupplyStatus) -> bool:

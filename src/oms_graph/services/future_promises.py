@@ -121,17 +121,15 @@ def _awaited(
     return Awaited(dict(units), max(d for d in dates if d is not None))
 
 
-_WAITING = (
-    select(Order)
-    .where(Order.status.in_([OrderStatus.AWAITING_SUPPLY, OrderStatus.ON_HOLD]), Order.future_units.is_not(None))
-    .order_by(Order.seq)
-)
+# Orders with units promised against supply (AWAITING_SUPPLY, held, or split and routed in part), oldest first.
+_WAITING = select(Order).where(Order.future_units.is_not(None)).order_by(Order.seq)
 
 
 async def supply_arrived(session: AsyncSession, *, skus: Iterable[str], actor: str) -> int:
     """Units of the skus reached a shelf: orders waiting for them get them from the shelf, oldest first, as
     far as stock can promise them (the first that cannot stops the rest: they keep their place); an order with
-    nothing more to wait for goes to routing (ORDER_REQUEUED). How many orders went on."""
+    nothing more to wait for goes to routing (ORDER_REQUEUED), and so do the units of a split order (routed
+    in part) as they arrive. How many orders went on."""
     wanted = set(skus)
     if not wanted:
         return 0
@@ -152,8 +150,9 @@ async def supply_arrived(session: AsyncSession, *, skus: Iterable[str], actor: s
         await ledger.release_future(session, units=now_here)
         left = {sku: n for sku, n in units.items() if sku not in now_here}
         order.future_units, order.updated_at = left or None, utcnow()
-        if not left and order.status == OrderStatus.AWAITING_SUPPLY:
-            order.status = OrderStatus.PLACED
+        waited = order.status == OrderStatus.AWAITING_SUPPLY
+        if (waited and not left) or order.status not in (OrderStatus.AWAITING_SUPPLY, OrderStatus.ON_HOLD):
+            order.status = OrderStatus.PLACED if waited else order.status
             await append_event(
                 session,
                 order_id=order.id,
@@ -168,7 +167,8 @@ async def supply_arrived(session: AsyncSession, *, skus: Iterable[str], actor: s
 async def supply_cut(session: AsyncSession, *, skus: Iterable[str], actor: str) -> int:
     """Supply of the skus was cut or closed: where what orders were promised against it exceeds what is still
     due, the newest of them are owed their units from stock (BACKORDERED, ORDER_BACKORDERED tells the
-    customer) until the rest fits. How many orders were moved."""
+    customer) until the rest fits; a split order (routed in part) keeps its status and its owed units go to
+    routing (ORDER_REQUEUED), which backorders them when no stock has them. How many orders were moved."""
     wanted = sorted(set(skus))
     if not wanted:
         return 0
@@ -199,6 +199,7 @@ async def supply_cut(session: AsyncSession, *, skus: Iterable[str], actor: str) 
             if sku in excess:
                 excess[sku] -= n
         order.future_units, order.supply_due_at, order.updated_at = None, None, utcnow()
+        split = order.status not in (OrderStatus.AWAITING_SUPPLY, OrderStatus.ON_HOLD)
         if order.status == OrderStatus.AWAITING_SUPPLY:
             order.status = OrderStatus.BACKORDERED
         await append_event(
@@ -208,6 +209,14 @@ async def supply_cut(session: AsyncSession, *, skus: Iterable[str], actor: str) 
             actor=actor,
             data={"number": order.number, "lines": units, "reason": "its supply was cut"},
         )
+        if split:  # routed now if stock has them, else backordered by routing
+            await append_event(
+                session,
+                order_id=order.id,
+                type=EventType.ORDER_REQUEUED,
+                actor=actor,
+                data={"number": order.number, "owed": units},
+            )
         moved += 1
         if all(n <= 0 for n in excess.values()):
             break

@@ -27,6 +27,7 @@ from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.stock import ledger
 
 MAX_BATCH, MAX_PAGE = 500, 200
+SYSTEM = "system"  # who a count without an actor is
 COUNT_CHUNK = 1000  # levels per statement when a count looks for supply
 
 
@@ -159,8 +160,8 @@ async def _arrived(session: AsyncSession, *, skus: set[str], actor: str | None) 
     """Supply of the skus reached a shelf: the orders waiting for it get it, oldest first; what the arrived
     units could not serve (others took the stock first) no longer has supply to wait for; the rest are
     dated anew by the supply still to come."""
-    await future_promises.supply_arrived(session, skus=skus, actor=actor or "system")
-    await future_promises.supply_cut(session, skus=skus, actor=actor or "system")
+    await future_promises.supply_arrived(session, skus=skus, actor=actor or SYSTEM)
+    await future_promises.supply_cut(session, skus=skus, actor=actor or SYSTEM)
     await future_promises.redate(session, skus=skus)
 
 

@@ -11,6 +11,7 @@ from oms_graph.api.catalog.types import Location
 from oms_graph.api.context import Info
 from oms_graph.api.errors import reading
 from oms_graph.api.orders.inputs import AddressInput, OrderLineInput
+from oms_graph.api.orders.types import SkuQuantity
 from oms_graph.api.permissions import roles
 from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Role
@@ -23,6 +24,13 @@ class DeliveryOptionsInput:
     channel: str
     lines: list[OrderLineInput]
     address: AddressInput
+
+
+@strawberry.type(description="One shipment of a split delivery.")
+class DeliveryPart:
+    estimated_delivery_date: date
+    lines: list[SkuQuantity]
+    awaiting_supply: bool = strawberry.field(description="These units come with inbound supply.")
 
 
 @strawberry.type
@@ -39,6 +47,10 @@ class DeliveryOption:
     )
     by_transfer: bool = strawberry.field(
         description="A pickup whose units are brought to the store first (ship-to-store): ready on the later date."
+    )
+    parts: list[DeliveryPart] = strawberry.field(
+        description="A split delivery (the channel's routing profile has splitForSupply): what stock has ships "
+        "at once, the rest once its supply is in; the option's date is the later. Empty for one shipment."
     )
 
 
@@ -67,6 +79,14 @@ class DeliveryOptionsQuery:
                 pickup_location=Location.from_model(o.pickup_location) if o.pickup_location else None,
                 by_transfer=o.by_transfer,
                 awaiting_supply=o.awaiting_supply,
+                parts=[
+                    DeliveryPart(
+                        estimated_delivery_date=p.estimated_date,
+                        lines=[SkuQuantity(sku=sku, quantity=n) for sku, n in sorted(p.lines.items())],
+                        awaiting_supply=p.awaiting_supply,
+                    )
+                    for p in o.parts
+                ],
             )
             for o in options
         ]

@@ -32,6 +32,11 @@ class RoutingProfileInput:
         description="A pickup its store cannot hold whole gets the missing units by transfer (ship-to-store), and a "
         "pickup the store rejects is brought from elsewhere; not given: unchanged.",
     )
+    split_for_supply: bool | None = strawberry.field(
+        default=None,
+        description="A delivery order stock can promise only in part, the rest sold against inbound supply, ships "
+        "what stock has at once and the rest when the supply arrives (else all of it then); not given: unchanged.",
+    )
 
 
 @strawberry.type(description="How a channel's orders are routed; the defaults apply until one is set.")
@@ -46,6 +51,9 @@ class RoutingProfile:
     allow_transfer_to_pickup: bool = strawberry.field(
         description="Ship-to-store: missing units of a pickup come to its store by transfer (off by default)."
     )
+    split_for_supply: bool = strawberry.field(
+        description="What stock has ships at once, the rest when its supply arrives (off by default)."
+    )
 
     @classmethod
     def of(cls, channel: models.Channel, profile: Profile) -> RoutingProfile:
@@ -58,6 +66,7 @@ class RoutingProfile:
             max_splits=profile.max_splits,
             allow_ship_from_store=profile.allow_ship_from_store,
             allow_transfer_to_pickup=profile.allow_transfer_to_pickup,
+            split_for_supply=profile.split_for_supply,
         )
 
 

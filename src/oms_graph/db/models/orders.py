@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,6 +27,7 @@ from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, PaymentStatus
 
 Money = Numeric(18, 4)
+WAITING = text("future_units IS NOT NULL")  # an order with units promised against inbound supply
 
 
 class Order(Base):
@@ -37,6 +39,8 @@ class Order(Base):
         # Orders placed in a range, and how long they took to leave (analytics reads the index alone).
         Index("ix_orders_created_fulfilled", "created_at", "fulfilled_at"),
         Index("ix_orders_status_seq", "status", "seq"),  # the orders waiting for routing, oldest first
+        # the orders with units promised against inbound supply, oldest first (a few among many)
+        Index("ix_orders_awaiting_supply", "seq", postgresql_where=WAITING, sqlite_where=WAITING),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -30,4 +30,6 @@ class RoutingProfile(Base):
     allow_ship_from_store: Mapped[bool]
     # A pickup order its store cannot hold whole gets the missing units by a transfer from another location.
     allow_transfer_to_pickup: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A delivery order partly on a shelf and partly sold against inbound supply ships in two parts.
+    split_for_supply: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = updated_at()

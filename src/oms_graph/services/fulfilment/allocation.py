@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from oms_graph.db.models import Fulfilment, FulfilmentLine, OrderLine, Shipment
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import HOLDING_STOCK, FulfilmentStatus, ShipmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.domain.supply import routable
 from oms_graph.services.outbox import append_event
 from oms_graph.services.stock import ledger
 from oms_graph.services.transfers import ship_to_store
@@ -52,14 +54,19 @@ _STANDING = union_all(
 
 @dataclass(frozen=True)
 class Standing:
-    """Where an order's fulfilments stand, and whether units of it wait that no live fulfilment holds."""
+    """Where an order's fulfilments stand, whether units of it wait for stock that no live fulfilment holds,
+    and whether some wait for inbound supply (a split order's rest)."""
 
     statuses: list[FulfilmentStatus]
     waiting: bool
+    awaiting_supply: bool = False
 
 
-async def standing(session: AsyncSession, *, order_id: uuid.UUID) -> Standing:
-    """The order's `Standing`, in one statement (its changes flushed first)."""
+async def standing(
+    session: AsyncSession, *, order_id: uuid.UUID, future_units: Mapping[str, Any] | None = None
+) -> Standing:
+    """The order's `Standing`, in one statement (its changes flushed first); `future_units`: its units
+    promised against supply, which wait for that, not for stock."""
     await session.flush()
     statuses, demand = [], Counter[str]()
     for kind, value, units in await (await connection_of(session)).execute(_STANDING, {"b_order": order_id}):
@@ -67,7 +74,8 @@ async def standing(session: AsyncSession, *, order_id: uuid.UUID) -> Standing:
             statuses.append(FulfilmentStatus(value))
         else:
             demand[value] += int(units) if kind == "O" else -int(units)
-    return Standing(statuses, waiting=any(units > 0 for units in demand.values()))
+    unheld = {sku: units for sku, units in demand.items() if units > 0}
+    return Standing(statuses, waiting=bool(routable(unheld, future_units)), awaiting_supply=bool(future_units))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
@@ -31,7 +31,7 @@ from oms_graph.domain.placement import AddressFields, check_address
 from oms_graph.services import future_promises
 from oms_graph.services.routing.candidates import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
-from oms_graph.services.stock import figures
+from oms_graph.services.stock import figures, pools
 from oms_graph.services.stock.availability import availability
 from oms_graph.services.transfers.requesting import sources
 from oms_graph.services.transfers.transit import transit_time
@@ -45,6 +45,15 @@ class CartLine(Protocol):
 
 
 @dataclass(frozen=True)
+class Part:
+    """One shipment of a split delivery: its units per sku and the day they arrive."""
+
+    estimated_date: date
+    lines: dict[str, int]
+    awaiting_supply: bool
+
+
+@dataclass(frozen=True)
 class DeliveryOption:
     method: FulfilmentMethod
     carrier: str | None
@@ -54,7 +63,8 @@ class DeliveryOption:
     estimated_date: date
     pickup_location: Location | None = None
     by_transfer: bool = False  # a pickup whose units come to the store first
-    awaiting_supply: bool = False  # a delivery that waits for inbound supply
+    awaiting_supply: bool = False  # a delivery that waits for inbound supply (all of it, or its last part)
+    parts: tuple[Part, ...] = ()  # a split delivery's shipments: what stock has now, the rest with its supply
 
 
 async def delivery_options(
@@ -104,9 +114,17 @@ async def delivery_options(
     _, profile = await profile_of_channel(session, channel_id=channel_id)
     if promisable:
         options = await _deliveries(session, profile, currency, wanted, now, http_carriers)
-    else:  # sold against inbound supply where the skus' policy allows it: one shipment once it is in
+    elif not profile.split_for_supply or await pools.pool_of(session, channel_id) is not None:
+        # sold against inbound supply where the skus' policy allows it: one shipment once it is in
         due = await future_promises.supply_date(session, channel_id=channel_id, units=short)
         options = [] if due is None else _awaiting_supply(currency, wanted, due, http_carriers)
+    else:  # split: what stock has ships now, the rest once its supply is in (as placement will promise)
+        atp = {a.sku: max(0, a.available_to_promise) for a in figures_now}
+        later = {sku: n - min(n, atp[sku]) for sku, n in short.items()}
+        due = await future_promises.supply_date(session, channel_id=channel_id, units=later)
+        options = (
+            [] if due is None else await _split(session, profile, currency, wanted, later, due, now, http_carriers)
+        )
     by_transfer = profile if promisable and profile.allow_transfer_to_pickup else None
     return options + await _pickups(session, currency, wanted, now, by_transfer)
 
@@ -126,6 +144,41 @@ async def _deliveries(
     return _services(currency, wanted, http_carriers, lambda service: rules.estimated_delivery(now.date(), km, service))
 
 
+async def _split(
+    session: AsyncSession,
+    profile: scoring.Profile,
+    currency: str,
+    wanted: scoring.Demand,
+    later: dict[str, int],
+    due: datetime,
+    now: datetime,
+    http_carriers: Mapping[str, str],
+) -> list[DeliveryOption]:
+    """A cart stock has in part: each service with two shipments, the part stock has (dated by the plan
+    routing will make of it) and the rest (dated from its supply's day); the option's date is the later."""
+    present = {sku: n - later.get(sku, 0) for sku, n in wanted.lines.items() if n > later.get(sku, 0)}
+    if not present:
+        return _awaiting_supply(currency, wanted, due, http_carriers)
+    shelf = replace(wanted, lines=present)
+    plan = scoring.route(shelf, await candidates(session, list(present), now), profile, alternatives=0).chosen
+    if plan is None:
+        return []
+    km = max(_km(a) for a in plan.allocations)
+
+    def parts(service: rules.Service) -> tuple[Part, ...]:
+        first = Part(rules.estimated_delivery(now.date(), km, service), present, awaiting_supply=False)
+        return first, Part(rules.after_supply(due.date(), service), later, awaiting_supply=True)
+
+    return _services(
+        currency,
+        wanted,
+        http_carriers,
+        lambda service: parts(service)[-1].estimated_date,
+        awaiting_supply=True,
+        parts=parts,
+    )
+
+
 def _awaiting_supply(
     currency: str, wanted: scoring.Demand, due: datetime, http_carriers: Mapping[str, str]
 ) -> list[DeliveryOption]:
@@ -142,9 +195,10 @@ def _services(
     dated: Callable[[rules.Service], date],
     *,
     awaiting_supply: bool = False,
+    parts: Callable[[rules.Service], tuple[Part, ...]] | None = None,
 ) -> list[DeliveryOption]:
-    """The courier's services and each HTTP carrier's, priced by the cart's weight and dated by `dated`;
-    cheapest first."""
+    """The courier's services and each HTTP carrier's, priced by the cart's weight and dated by `dated`
+    (a split delivery's shipments by `parts`); cheapest first."""
     weight = sum(wanted.weights.get(sku, 0) * qty for sku, qty in wanted.lines.items())
     offered = [("courier", s) for s in rules.SERVICES_OF_COURIER]
     offered += [(name, s) for name in sorted(http_carriers) for s in rules.SERVICES_OF_HTTP_CARRIER]
@@ -157,6 +211,7 @@ def _services(
             currency=currency,
             estimated_date=dated(service),
             awaiting_supply=awaiting_supply,
+            parts=parts(service) if parts is not None else (),
         )
         for carrier, service in offered
     ]

@@ -236,8 +236,10 @@ async def set_order_status(session: AsyncSession, order: Order) -> None:
     current = OrderStatus(order.status)
     if current in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
         return
-    now = await standing(session, order_id=order.id)
-    status = rules.order_status(now.statuses, unallocated=now.waiting, current=current)
+    now = await standing(session, order_id=order.id, future_units=order.future_units)
+    status = rules.order_status(
+        now.statuses, unallocated=now.waiting, awaiting_supply=now.awaiting_supply, current=current
+    )
     if status is not current:
         order.status, order.updated_at = status, utcnow()
         if status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED) and order.fulfilled_at is None:

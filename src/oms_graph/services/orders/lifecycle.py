@@ -17,6 +17,7 @@ from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
+from oms_graph.domain.supply import routable
 from oms_graph.services.fulfilment.allocation import release_fulfilments, unallocated
 from oms_graph.services.orders.backorders import requeue_backorders
 from oms_graph.services.orders.locking import for_change
@@ -99,7 +100,10 @@ async def release_order(session: AsyncSession, *, order_id: uuid.UUID, principal
             ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {order.status}, not ON_HOLD"
         )
     held_for = order.hold_reason
-    waits = OrderStatus.AWAITING_SUPPLY if order.future_units else OrderStatus.PLACED  # placed against supply
+    # placed against supply: it waits for it, unless (split) some of it can be routed now
+    waits = OrderStatus.PLACED
+    if order.future_units and not routable(await unallocated(session, order_id=order.id), order.future_units):
+        waits = OrderStatus.AWAITING_SUPPLY
     order.status, order.hold_reason, order.updated_at = waits, None, utcnow()
     await append_event(
         session,

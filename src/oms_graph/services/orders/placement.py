@@ -103,9 +103,10 @@ async def place_order(
             .where(orders_table.c.id == placed.id)
             .values(transfer_units=taken.by_transfer, promised_date=sent)
         )
-    if taken.awaiting is not None:  # promised against inbound supply: it waits for it (after a hold, if held)
-        awaiting = taken.awaiting
-        waits = OrderStatus.ON_HOLD if placed.status == OrderStatus.ON_HOLD else OrderStatus.AWAITING_SUPPLY
+    if taken.awaiting is not None:  # promised against inbound supply: it waits for it (after a hold, if held),
+        awaiting = taken.awaiting  # or, split, what stock has is routed now and only the rest waits
+        held = placed.status == OrderStatus.ON_HOLD
+        waits = OrderStatus(placed.status) if held or taken.split else OrderStatus.AWAITING_SUPPLY
         expected = delivery.after_supply(awaiting.due_at.date(), delivery.service_named(order.delivery.service))
         promise = sent or expected
         placed.future_units, placed.supply_due_at, placed.status = awaiting.units, awaiting.due_at, waits
@@ -127,7 +128,12 @@ async def place_order(
             type=EventType.ORDER_AWAITING_SUPPLY,
             actor=principal.name,
             at=prepared.at,
-            data={"number": placed.number, "lines": awaiting.units, "dueAt": awaiting.due_at.isoformat()},
+            data={
+                "number": placed.number,
+                "lines": awaiting.units,
+                "dueAt": awaiting.due_at.isoformat(),
+                "split": taken.split,
+            },
         )
     return placed
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +37,7 @@ class Taken:
 
     by_transfer: dict[str, int]
     awaiting: Awaited | None = None
+    split: bool = False  # some of a delivery's units are promised from stock, routed now; the rest await supply
 
 
 async def take_stock(session: AsyncSession, wanted: Wanted) -> Taken:
@@ -56,16 +57,21 @@ async def take_stock(session: AsyncSession, wanted: Wanted) -> Taken:
                 session, sku=sku, location=pickup, quantity=demand[sku], at=now, promised=promised[sku]
             )
         ]
-        if short and await _transfers_allowed(session, wanted.channel_id):
+        if short and await _switched_on(session, wanted.channel_id, RoutingProfile.allow_transfer_to_pickup):
             return Taken(await _ship_to_store(session, wanted, short, promised))
     else:  # a pooled channel promises within its pool too
         promised_now = await ledger.promise(session, channel_id=wanted.channel_id, units=demand, pool=wanted.pool)
         short, room = promised_now.short, promised_now.room
         if short and room is None:  # the network had too few (a pool's room short: the network promise stands)
             later = {sku: demand[sku] for sku in short}
+            split = wanted.pool is None and await _switched_on(
+                session, wanted.channel_id, RoutingProfile.split_for_supply
+            )
+            if split:  # what stock has of them ships now, only the rest waits
+                later = await _what_stock_lacks(session, later, promised)
             awaited = await promise_against_supply(session, channel_id=wanted.channel_id, units=later)
             if awaited is not None:
-                return Taken({}, awaited)
+                return Taken({}, awaited, split=sum(later.values()) < sum(demand.values()))
     errors = ErrorList()
     for sku in short:
         await short_of(session, sku, demand[sku], first_line[sku], pickup, promised[sku], errors, room)
@@ -73,11 +79,21 @@ async def take_stock(session: AsyncSession, wanted: Wanted) -> Taken:
     return Taken({})
 
 
-async def _transfers_allowed(session: AsyncSession, channel_id: uuid.UUID) -> bool:
-    allowed = await session.scalar(
-        select(RoutingProfile.allow_transfer_to_pickup).where(RoutingProfile.channel_id == channel_id)
-    )
-    return bool(allowed)
+async def _switched_on(session: AsyncSession, channel_id: uuid.UUID, switch: Any) -> bool:
+    """Whether the channel's routing profile has this switch on (off without a profile)."""
+    return bool(await session.scalar(select(switch).where(RoutingProfile.channel_id == channel_id)))
+
+
+async def _what_stock_lacks(session: AsyncSession, short: dict[str, int], promised: dict[str, int]) -> dict[str, int]:
+    """Of skus a delivery's promise found short, promise what the network has (already counted on the
+    channel's rows); the units it lacks, per sku."""
+    has = {}
+    for sku, wanted in short.items():
+        free = int(await session.scalar(select(figures.network_capacity(sku))) or 0) - promised[sku]
+        if free > 0:
+            has[sku] = min(free, wanted)
+    still_short = set(await ledger.promise_counted(session, units=has))  # stock lost since it was read
+    return {sku: n - (0 if sku in still_short else has.get(sku, 0)) for sku, n in short.items()}
 
 
 async def _ship_to_store(

@@ -36,6 +36,7 @@ from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.pools import spend, within_earmarks
+from oms_graph.domain.supply import routable
 from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
 from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_events
@@ -52,6 +53,8 @@ fulfilment_lines_table = cast(Table, FulfilmentLine.__table__)
 
 
 ATTEMPTS = 3  # plans per transaction when other routings take the stock first
+# Routed (in part): an order here whose units no fulfilment holds is a split one whose supply came.
+SPLIT_ROUTED = frozenset({OrderStatus.ROUTED, OrderStatus.IN_FULFILMENT, OrderStatus.PARTIALLY_SHIPPED})
 
 
 Part = tuple[uuid.UUID, str, dict[str, int]]  # a fulfilment to write: location id, its code, units per sku
@@ -79,6 +82,9 @@ async def route_order(
     the same transaction, all of them oldest first: under load the skus' product rows are locked once for many orders
     instead of once per order, which is what lets routing keep up with placement on hot skus."""
     order = await lock_order(session, order_id=order_id)
+    if order is not None and order.status in SPLIT_ROUTED and order.delivery_method == FulfilmentMethod.DELIVERY:
+        # a split order routed in part: the units its supply brought (or the ones it was owed) join it
+        return await reroute(session, order_id=order.id, exclude=(), actor=actor)
     if order is None or order.status != OrderStatus.PLACED:
         return order
     if order.transfer_units:  # ship-to-store locks the products first: routed alone
@@ -89,7 +95,8 @@ async def route_order(
         others = await session.scalars(WAITING, {"b_order": order.id, "b_limit": batch - 1})
         orders += [o for o in others if not o.transfer_units]  # those are routed by their own message
         orders.sort(key=lambda o: o.seq)  # first come, first served
-    demands = await unallocated_of(session, [o.id for o in orders])
+    unheld = await unallocated_of(session, [o.id for o in orders])
+    demands = {o.id: routable(unheld[o.id], o.future_units) for o in orders}  # a split order's rest waits
     weights = await _weights(session, {sku for demand in demands.values() for sku in demand})
     now = utcnow()
     pickups = [o for o in orders if o.delivery_method == FulfilmentMethod.PICKUP]
@@ -122,7 +129,7 @@ async def reroute(
         return order
     if order.delivery_method == FulfilmentMethod.PICKUP:
         raise ValueError(f"{order.number} is a pickup order: its units are not re-routed")
-    demand = await unallocated(session, order_id=order.id)
+    demand = routable(await unallocated(session, order_id=order.id), order.future_units)
     if not demand:
         return order
     if order.status == OrderStatus.ON_HOLD:

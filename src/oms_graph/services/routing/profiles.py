@@ -42,6 +42,8 @@ class ProfileFields(Protocol):
     def allow_ship_from_store(self) -> bool: ...
     @property
     def allow_transfer_to_pickup(self) -> bool | None: ...
+    @property
+    def split_for_supply(self) -> bool | None: ...
 
 
 async def update_routing_profile(session: AsyncSession, *, profile: ProfileFields) -> tuple[Channel, Profile]:
@@ -58,7 +60,7 @@ async def update_routing_profile(session: AsyncSession, *, profile: ProfileField
     stored = await session.scalar(
         select(RoutingProfile).where(RoutingProfile.channel_id == channel.id).with_for_update()
     )
-    transfers = profile.allow_transfer_to_pickup
+    transfers, split = profile.allow_transfer_to_pickup, profile.split_for_supply
     values = Profile(
         distance_weight=profile.distance_weight,
         cost_weight=profile.cost_weight,
@@ -68,6 +70,7 @@ async def update_routing_profile(session: AsyncSession, *, profile: ProfileField
         allow_ship_from_store=profile.allow_ship_from_store,
         # Not given: as it was (clients that predate the switch do not turn it off).
         allow_transfer_to_pickup=_profile(stored).allow_transfer_to_pickup if transfers is None else transfers,
+        split_for_supply=_profile(stored).split_for_supply if split is None else split,
     )
     before = asdict(_profile(stored)) if stored is not None else None
     row = {**asdict(values), "updated_at": utcnow()}
@@ -94,6 +97,7 @@ def _profile(stored: RoutingProfile | None) -> Profile:
         max_splits=stored.max_splits,
         allow_ship_from_store=stored.allow_ship_from_store,
         allow_transfer_to_pickup=stored.allow_transfer_to_pickup,
+        split_for_supply=stored.split_for_supply,
     )
 
 

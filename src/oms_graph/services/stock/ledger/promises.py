@@ -106,6 +106,19 @@ async def promise(
     return Promised([sku for sku in sorted(units) if units[sku] > room[sku]], room)
 
 
+async def promise_counted(session: AsyncSession, *, units: Mapping[str, int]) -> list[str]:
+    """Take units from the skus' availableToPromise that a `promise` of the same order already counted on
+    its channel's rows (and found short): the part of a split order stock has. The skus still short (nothing
+    taken of them). The caller locked the products."""
+    conn = await connection_of(session)
+    statement = _promise_statement(None)
+    return [
+        sku
+        for sku, quantity in sorted(units.items())
+        if (await conn.execute(statement, {"b_sku": sku, "b_quantity": quantity})).first() is None
+    ]
+
+
 async def release_promise(
     session: AsyncSession, *, channel_id: uuid.UUID, units: Mapping[str, int], routed: bool = False
 ) -> None:
