@@ -34,11 +34,11 @@ from oms_graph.db.base import utcnow  # noqa: E402
 from oms_graph.db.engine import Database, create_database  # noqa: E402
 from oms_graph.db.migrate import upgrade  # noqa: E402
 from oms_graph.domain.catalog import LocationCapability  # noqa: E402
-from oms_graph.domain.supply import SupplyKind, available_from  # noqa: E402
+from oms_graph.domain.supply import SupplyKind  # noqa: E402
 from oms_graph.services import supply  # noqa: E402
 from oms_graph.services.stock import availability as network  # noqa: E402
 from oms_graph.services.stock import levels as stock  # noqa: E402
-from oms_graph.services.stock.arrivals import arrivals  # noqa: E402
+from oms_graph.services.stock.arrivals import dated  # noqa: E402
 
 LOCATIONS, SKUS = 200, [f"P-{i:02d}" for i in range(50)]
 
@@ -92,17 +92,9 @@ async def timed(db: Database, rounds: int, dates: bool) -> tuple[float, float]:
         started = time.perf_counter()
         async with db.read() as session:
             answer = await network.availability(session, skus=SKUS, near=(52.52, 13.40), max_locations=10)
-            coming = await arrivals(session, skus=SKUS) if dates else None
-        now = utcnow()
-        for v in answer.skus if coming is not None else []:
-            available_from(
-                now=now,
-                available=v.available_to_promise,
-                supply=coming.supply[v.sku],
-                transfers=coming.transfers[v.sku],
-                promised_future=coming.promised_future.get(v.sku, 0),
-                quantity=200,
-            )
+            if dates:
+                figures = {v.sku: v.available_to_promise for v in answer.skus}
+                await dated(session, available=figures, quantity=200, pool=None, now=utcnow())
         if n >= 5:  # the first rounds warm the caches
             times.append((time.perf_counter() - started) * 1000)
     times.sort()

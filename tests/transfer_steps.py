@@ -41,8 +41,9 @@ async def books(api, admin, sku):  # type: ignore[no-untyped-def]
     }
 
 
-async def transfers_allowed(api, admin):  # type: ignore[no-untyped-def]
-    profile = {
+def web_profile(**switches):  # type: ignore[no-untyped-def]
+    """The web channel's routing profile with the engine's default weights, and these switches."""
+    return {
         "channel": "web",
         "distanceWeight": 1.0,
         "costWeight": 1.0,
@@ -50,8 +51,12 @@ async def transfers_allowed(api, admin):  # type: ignore[no-untyped-def]
         "splitPenalty": 5.0,
         "maxSplits": 3,
         "allowShipFromStore": True,
-        "allowTransferToPickup": True,
+        **switches,
     }
+
+
+async def transfers_allowed(api, admin):  # type: ignore[no-untyped-def]
+    profile = web_profile(allowTransferToPickup=True)
     done = (await api.data(admin, PROFILE, {"input": profile}))["updateRoutingProfile"]
     assert done == {"routingProfile": {"allowTransferToPickup": True}, "errors": []}
 

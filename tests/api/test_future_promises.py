@@ -18,7 +18,7 @@ from tests.api.test_inbound_supply import RECEIVE, UPSERT, supply
 from tests.conftest import make_key
 from tests.factories import BERLIN_ADDRESS, CANCEL_ORDER, PLACE_ORDER, SET_STOCK, atp, level, order_input
 from tests.fulfilment_steps import ORDER, chain_admin, routed, shipped
-from tests.transfer_steps import CREATE
+from tests.transfer_steps import CREATE, web_profile
 
 POLICY = """mutation($input: SupplyPolicyInput!) { setSupplyPolicy(input: $input) {
   product { sku supplyPolicy preorderLimit } errors { code field } } }"""
@@ -181,8 +181,10 @@ async def test_delivery_options_offer_the_supplys_date_and_the_order_keeps_it(ap
     assert order["promisedDate"] == standard["estimatedDeliveryDate"]
 
 
-DATED = """query($skus: [String!]!, $n: Int) { availability(skus: $skus, quantity: $n) {
-  sku availableToPromise availableFrom incoming { at units supply } } }"""
+DATED = """query($skus: [String!]!, $n: Int, $channel: String) {
+  availability(skus: $skus, quantity: $n, channel: $channel) {
+  sku availableToPromise availableFrom incoming { at units supply locationCode } } }"""
+POOL = """mutation($input: AvailabilityPoolInput!) { updateAvailabilityPool(input: $input) { errors { code } } }"""
 
 
 async def test_availability_dates_a_quantity_by_what_is_on_its_way(api, admin):
@@ -193,17 +195,28 @@ async def test_availability_dates_a_quantity_by_what_is_on_its_way(api, admin):
     move = {"from": "WH-FRA", "to": "ST-BER", "lines": [{"sku": "SKU-1", "quantity": 2}], "reason": "rebalance"}
     made = (await api.data(admin, CREATE, {"input": move}))["createTransfer"]["transfer"]  # lands in a day
 
-    async def dated(n):  # type: ignore[no-untyped-def]
-        (found,) = (await api.data(integration, DATED, {"skus": ["SKU-1"], "n": n}))["availability"]
+    async def dated(n, channel=None):  # type: ignore[no-untyped-def]
+        asked = {"skus": ["SKU-1"], "n": n, "channel": channel}
+        (found,) = (await api.data(integration, DATED, asked))["availability"]
         return found
 
     now = await dated(3)
     assert now["availableToPromise"] == 3 and now["availableFrom"] is not None  # on a shelf: now
-    assert [(i["units"], i["supply"]) for i in now["incoming"]] == [(2, False), (10, True)]
+    assert [(i["units"], i["supply"], i["locationCode"]) for i in now["incoming"]] == [
+        (2, False, "ST-BER"),
+        (10, True, "WH-HAM"),
+    ]
     supply_at = now["incoming"][1]["at"]
     assert (await dated(5))["availableFrom"] == made["expectedAt"]  # once the transfer lands
     assert (await dated(15))["availableFrom"] == supply_at
     assert (await dated(16))["availableFrom"] is None  # more than is known to come
+    # a channel held to its stores sees what lands there only: the transfer to Berlin, not Hamburg's supply
+    await api.data(admin, POOL, {"input": {"channel": "web", "locationKinds": ["STORE"]}})
+    pooled = await dated(2, channel="web")
+    assert pooled["availableToPromise"] == 0 and pooled["availableFrom"] == made["expectedAt"]
+    assert [i["locationCode"] for i in pooled["incoming"]] == ["ST-BER"]
+    assert (await dated(3, channel="web"))["availableFrom"] is None
+    await api.data(admin, POOL, {"input": {"channel": "web"}})
 
     await policy(api, integration, policy="BACKORDER")
     placed = await place(api, admin, 1, quantity=7)  # 3 from the shelf are not enough: 7 against supply
@@ -253,16 +266,7 @@ SPLIT_OPTIONS = """query($input: DeliveryOptionsInput!) { deliveryOptions(input:
 
 
 async def split_for_supply(api, admin):  # type: ignore[no-untyped-def]
-    profile = {
-        "channel": "web",
-        "distanceWeight": 1.0,
-        "costWeight": 1.0,
-        "priorityWeight": 0.5,
-        "splitPenalty": 5.0,
-        "maxSplits": 3,
-        "allowShipFromStore": True,
-        "splitForSupply": True,
-    }
+    profile = web_profile(splitForSupply=True)
     done = (await api.data(admin, SPLIT_PROFILE, {"input": profile}))["updateRoutingProfile"]
     assert done == {"routingProfile": {"splitForSupply": True, "allowTransferToPickup": False}, "errors": []}
 

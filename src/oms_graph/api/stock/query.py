@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -31,7 +30,7 @@ from oms_graph.services import catalog
 from oms_graph.services.stock import availability as network
 from oms_graph.services.stock import levels as stock
 from oms_graph.services.stock import pools
-from oms_graph.services.stock.arrivals import arrivals
+from oms_graph.services.stock.arrivals import Dated, dated
 
 
 @strawberry.type
@@ -95,35 +94,21 @@ class StockQuery:
             found = await pools.channel_with_pool(session, channel) if channel is not None else None
             if channel is not None and found is None:
                 raise DomainError.one(ErrorCode.UNKNOWN_CHANNEL, ["channel"], f"no channel with code {channel!r}")
+            pool = pools.pool_from_row(found)
             answer = await network.availability(
                 session,
                 skus=skus,
                 near=(near.latitude, near.longitude) if near else None,
                 max_locations=max_locations,
                 channel_id=found.id if found is not None else None,
-                pool=pools.pool_from_row(found),
+                pool=pool,
             )
+            dates: dict[str, Dated] = {}
             if quantity is not None:
                 if not 0 < quantity <= supply_rules.MAX_QUANTITY:
                     raise DomainError.one(ErrorCode.INVALID_INPUT, ["quantity"], f"1 to {supply_rules.MAX_QUANTITY}")
-                coming = await arrivals(session, skus=skus)
-        dated: dict[str, tuple[datetime | None, list[Incoming]]] = {}
-        if quantity is not None:
-            now = utcnow()
-            for v in answer.skus:
-                on_way = [Incoming(at=at, units=n, supply=True) for at, n in coming.supply[v.sku]]
-                on_way += [Incoming(at=at, units=n, supply=False) for at, n in coming.transfers[v.sku]]
-                dated[v.sku] = (
-                    supply_rules.available_from(
-                        now=now,
-                        available=v.available_to_promise,
-                        supply=coming.supply[v.sku],
-                        transfers=coming.transfers[v.sku],
-                        promised_future=coming.promised_future.get(v.sku, 0),
-                        quantity=quantity,
-                    ),
-                    sorted(on_way, key=lambda i: (i.at, not i.supply)),
-                )
+                figures = {v.sku: v.available_to_promise for v in answer.skus}
+                dates = await dated(session, available=figures, quantity=quantity, pool=pool, now=utcnow())
         # One schema object per location met, then one small object per (sku, location): up to 100,000.
         location, ranked = LocationShapes(), answer.ranked
         met = {
@@ -138,8 +123,11 @@ class StockQuery:
                     LocationAvailability(location=met[p][0], available=n, distance_km=met[p][1])
                     for p, n in zip(v.places, v.units, strict=True)
                 ],
-                available_from=dated[v.sku][0] if v.sku in dated else None,
-                incoming=dated[v.sku][1] if v.sku in dated else [],
+                available_from=dates[v.sku].available_from if v.sku in dates else None,
+                incoming=[
+                    Incoming(at=a.at, units=a.units, supply=a.supply, location_code=a.location_code)
+                    for a in (dates[v.sku].incoming if v.sku in dates else [])
+                ],
             )
             for v in answer.skus
         ]

@@ -143,7 +143,9 @@ class Availability:
         "the orders already promised against it); null when what is known to come is not enough.",
     )
     incoming: list[Incoming] = strawberry.field(
-        default_factory=list, description="With `quantity`: what is on its way to locations that ship, by time."
+        default_factory=list,
+        description="With `quantity`: what is on its way to locations that ship (with `channel`, into its "
+        "availability pool), by time.",
     )
 
 
@@ -152,6 +154,7 @@ class Incoming:
     at: datetime
     units: int
     supply: bool = strawberry.field(description="Inbound supply (else a transfer).")
+    location_code: str = strawberry.field(description="Where the units land.")
 
 
 @strawberry.type(description="A sku's figure as sent out to a channel (0 under its low-stock threshold).")

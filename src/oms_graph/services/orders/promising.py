@@ -71,7 +71,7 @@ async def take_stock(session: AsyncSession, wanted: Wanted) -> Taken:
                 later = await _what_stock_lacks(session, later, promised)
             awaited = await promise_against_supply(session, channel_id=wanted.channel_id, units=later)
             if awaited is not None:
-                return Taken({}, awaited, split=sum(later.values()) < sum(demand.values()))
+                return Taken({}, awaited, split=split and sum(later.values()) < sum(demand.values()))
     errors = ErrorList()
     for sku in short:
         await short_of(session, sku, demand[sku], first_line[sku], pickup, promised[sku], errors, room)
