@@ -51,7 +51,9 @@ async def seed(url: str, skus: int, locations: int) -> tuple[str, list[str], lis
     names = [f"S{n:07d}" for n in range(skus)]
     async with db.write() as s:
         channels = [Input(code="market", name="M", kind=ChannelKind.MARKETPLACE, currency="EUR")]
-        await catalog.upsert_channels(s, inputs=[Input(**vars(c), confirmation=None, language=None) for c in channels])
+        await catalog.upsert_channels(
+            s, inputs=[Input(**vars(c), confirmation=None, language=None, default_region=None) for c in channels]
+        )
         await catalog.upsert_locations(
             s,
             inputs=[

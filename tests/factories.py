@@ -215,7 +215,17 @@ async def service_chain(
 
     await catalog.upsert_channels(
         session,
-        inputs=[Input(code="web", name="Web", kind=ChannelKind.WEB, currency="EUR", confirmation=None, language=None)],
+        inputs=[
+            Input(
+                code="web",
+                name="Web",
+                kind=ChannelKind.WEB,
+                currency="EUR",
+                confirmation=None,
+                language=None,
+                default_region=None,
+            )
+        ],
     )
     await catalog.upsert_locations(
         session,

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     default_payment_provider: str = "manual"
     # Card gateways with a REST API: name -> base URL, e.g. {"cards": "https://pay.example/v1"}.
     http_payment_providers: dict[str, str] = {}
+    # An HTTP geocoder for addresses without coordinates, by geopy's name for it (e.g. "nominatim"), with
+    # geopy's options for it (e.g. {"domain": "nominatim.example", "user_agent": "oms-graph"}); unset: the
+    # city list that ships with the package.
+    geocoder: str | None = None
+    geocoder_options: dict[str, str] = {}
+    geocoder_timeout: float = 2.0
 
     @property
     def embedded(self) -> bool:

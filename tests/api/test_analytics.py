@@ -135,7 +135,15 @@ async def make_history(db: Database) -> dict[str, uuid.UUID]:
         await catalog.upsert_channels(
             session,
             inputs=[
-                Fields(code=c, name=c, kind=ChannelKind.WEB, currency=cur, confirmation=None, language=None)
+                Fields(
+                    code=c,
+                    name=c,
+                    kind=ChannelKind.WEB,
+                    currency=cur,
+                    confirmation=None,
+                    language=None,
+                    default_region=None,
+                )
                 for c, cur in (("web", "EUR"), ("ch", "CHF"))
             ],
         )

@@ -175,7 +175,7 @@ async def reset(db) -> None:  # type: ignore[no-untyped-def]
     async with db.write() as s:
         await service_chain(s, locations=[(c, 50.0, 8.0, caps) for c, caps in LOCATIONS], skus=SKUS)
         market = Input(code="market", name="M", kind=ChannelKind.MARKETPLACE, currency="EUR", confirmation=None)
-        await catalog.upsert_channels(s, inputs=[Input(**vars(market), language=None)])
+        await catalog.upsert_channels(s, inputs=[Input(**vars(market), language=None, default_region=None)])
         await pools.update_availability_pool(s, pool=pool_input(0))
         web = Input(
             channel="web",

@@ -155,7 +155,17 @@ async def seed(session: AsyncSession) -> DemoKeys:
     await catalog.upsert_channels(
         session,
         inputs=[
-            Row({"code": c, "name": n, "kind": k, "currency": "EUR", "confirmation": confirm, "language": "de"})
+            Row(
+                {
+                    "code": c,
+                    "name": n,
+                    "kind": k,
+                    "currency": "EUR",
+                    "confirmation": confirm,
+                    "language": "de",
+                    "default_region": "DE-HE",  # the middle of the country, for addresses nothing can place
+                }
+            )
             for c, n, k, confirm in CHANNELS
         ],
     )

@@ -42,6 +42,7 @@ class ChannelFields(Protocol):
     currency: str
     confirmation: Confirmation | None
     language: str | None
+    default_region: str | None
 
 
 class LocationFields(Protocol):
@@ -85,6 +86,7 @@ async def upsert_channels(session: AsyncSession, *, inputs: Sequence[ChannelFiel
             "currency": c.currency,
             "confirmation": (c.confirmation or Confirmation.NONE).value,
             "language": c.language or "en",
+            "default_region": c.default_region.strip() if c.default_region and c.default_region.strip() else None,
         }
         for c in inputs
     ]

@@ -35,6 +35,9 @@ class Channel(Node):
     currency: str
     confirmation: Confirmation
     language: str = strawberry.field(description="The language of customer messages of its orders (en, de).")
+    default_region: str | None = strawberry.field(
+        description="Where routing ranks locations from for a delivery address nothing can place."
+    )
     channel_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="What the channel may see and promise; null: the whole network.")
@@ -54,6 +57,7 @@ class Channel(Node):
             currency=m.currency,
             confirmation=Confirmation(m.confirmation),
             language=m.language,
+            default_region=m.default_region,
         )
 
 
@@ -153,6 +157,11 @@ class ChannelInput:
     currency: str
     confirmation: Confirmation | None = Confirmation.NONE
     language: str | None = strawberry.field(default=None, description="Customer messages' language; default en.")
+    default_region: str | None = strawberry.field(
+        default=None,
+        description="Where routing ranks locations from for a delivery address nothing can place (no "
+        "coordinates, no region, not found by the geocoder).",
+    )
 
 
 @strawberry.input

@@ -16,6 +16,7 @@ from oms_graph.api.permissions import roles
 from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Role
 from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.services import geocoding
 from oms_graph.services.fulfilment.delivery_options import delivery_options
 
 
@@ -58,6 +59,7 @@ class DeliveryOption:
 class DeliveryOptionsQuery:
     @strawberry.field(extensions=roles(Role.STOREFRONT, Role.INTEGRATION, Role.STORE))
     async def delivery_options(self, info: Info, input: DeliveryOptionsInput) -> list[DeliveryOption]:
+        where = await geocoding.locate(input.address, info.context.settings)  # before the database is asked
         async with reading(info) as session:
             options = await delivery_options(
                 session,
@@ -67,6 +69,7 @@ class DeliveryOptionsQuery:
                 address=input.address,
                 now=utcnow(),
                 http_carriers=info.context.settings.http_carriers,
+                where=where,
             )
         return [
             DeliveryOption(

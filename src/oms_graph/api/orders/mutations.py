@@ -18,6 +18,7 @@ from oms_graph.db import models
 from oms_graph.domain.access import Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.orders import MAX_IMPORT
+from oms_graph.services import geocoding
 from oms_graph.services.orders import cancellation, placement
 from oms_graph.services.orders import lifecycle as orders
 from oms_graph.services.orders import till_sales as store_sales
@@ -27,8 +28,11 @@ async def place(info: Info, order: PlaceOrderInput) -> PlaceOrderPayload:
     """Place in one transaction; a replay (same key, or same external id) answers the order placed before."""
     principal = info.context.caller
     settings = info.context.settings
+    # An HTTP geocoder is asked before the transaction, never inside it.
+    where = await geocoding.locate(order.delivery.address, settings)
     placed, errors = await command(
-        info, lambda s: placement.place_or_replay(s, order=order, principal=principal, settings=settings)
+        info,
+        lambda s: placement.place_or_replay(s, order=order, principal=principal, settings=settings, geocode=where),
     )
     if placed is None:
         return PlaceOrderPayload(order=None, errors=errors)

@@ -14,6 +14,7 @@ from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError
 from oms_graph.api.fulfilment.types import FulfilmentLine
 from oms_graph.api.orders import loaders
+from oms_graph.api.orders.types import Geocode
 from oms_graph.db import models
 from oms_graph.domain.routing import Profile
 
@@ -138,11 +139,17 @@ class RoutingDecision:
     ready_by: datetime | None = strawberry.field(
         default=None, description="Ship-to-store: when the last transfer should be at the pickup store."
     )
+    destination: Geocode | None = strawberry.field(
+        default=None,
+        description="Where the engine measured distances to: the address's coordinates (GIVEN), where the "
+        "geocoder placed it (with its precision), or, placed nowhere, the region it ranked by.",
+    )
 
     @classmethod
     def of(cls, stored: dict[str, Any]) -> RoutingDecision:
         return cls(
             ready_by=datetime.fromisoformat(stored["readyBy"]) if stored.get("readyBy") else None,
+            destination=Geocode.of(stored["destination"]) if stored.get("destination") else None,
             decided_at=datetime.fromisoformat(stored["decidedAt"]),
             profile=stored["profile"],
             chosen=RoutingPlan.of(stored["chosen"]),

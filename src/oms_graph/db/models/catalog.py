@@ -29,6 +29,9 @@ class Channel(Base):
     )
     # The language customer messages of its orders are written in (ISO 639-1), e.g. en, de.
     language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # Where routing ranks locations from for a delivery address nothing can place (no coordinates, no
+    # region, no match).
+    default_region: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

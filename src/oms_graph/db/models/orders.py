@@ -77,6 +77,9 @@ class Order(Base):
     # on a shelf), and when that supply is due.
     future_units: Mapped[dict[str, Any] | None]
     supply_due_at: Mapped[datetime | None]
+    # A delivery whose address came without coordinates: where it was found, how precisely and by what
+    # (domain.geocoding.Geocode.stored); routing ranks locations from there.
+    geocode: Mapped[dict[str, Any] | None]
     # The date the customer was promised (delivered, or ready for pickup): set once, when it is first known
     # (placement against supply, else the first routing); and the date it is expected now (each routing).
     promised_date: Mapped[date | None] = mapped_column(Date)

@@ -26,9 +26,10 @@ from oms_graph.domain import routing as scoring
 from oms_graph.domain.access import Principal
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
+from oms_graph.domain.geocoding import Geocode
 from oms_graph.domain.orders import MAX_LINES, FulfilmentMethod
 from oms_graph.domain.placement import AddressFields, check_address
-from oms_graph.services import future_promises
+from oms_graph.services import future_promises, geocoding
 from oms_graph.services.routing.candidates import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
 from oms_graph.services.stock import figures, pools
@@ -76,11 +77,17 @@ async def delivery_options(
     address: AddressFields,
     now: datetime,
     http_carriers: Mapping[str, str],
+    where: Geocode | None = None,
 ) -> list[DeliveryOption]:
     """Carrier services (the built-in courier's and those of `http_carriers`; cheapest first) and pickup
-    stores (nearest first) for the cart."""
+    stores (nearest first) for the cart. `where`: the address located as placement will locate it
+    (`services.geocoding.locate`); not given, by its coordinates or the packaged city list."""
     errors = ErrorList()
-    found = (await session.execute(select(Channel.id, Channel.currency).where(Channel.code == channel))).first()
+    found = (
+        await session.execute(
+            select(Channel.id, Channel.currency, Channel.default_region).where(Channel.code == channel)
+        )
+    ).first()
     if found is None:
         errors.add(ErrorCode.UNKNOWN_CHANNEL, ["input", "channel"], f"no channel with code {channel!r}")
     elif not principal.may_use_channel(channel):
@@ -103,11 +110,13 @@ async def delivery_options(
             errors.add(ErrorCode.UNKNOWN_SKU, ["input", "lines", i, "sku"], f"no product with sku {line.sku!r}")
     errors.raise_if_any()
     assert found is not None
-    channel_id, currency = found
+    channel_id, currency, default_region = found
     grams = {sku: weight or 0 for sku, weight in weights.items()}
-    lat, lon = address.latitude, address.longitude
+    located = where or geocoding.offline(address)
+    lat, lon = located.latitude, located.longitude
     here = (lat, lon) if lat is not None and lon is not None else None
-    wanted = scoring.Demand(lines=demand, weights=grams, destination=here, region=address.region)
+    region = address.region or (default_region if here is None else None)
+    wanted = scoring.Demand(lines=demand, weights=grams, destination=here, region=region)
     figures_now = (await availability(session, skus=list(demand), near=None, max_locations=0)).skus
     short = {a.sku: demand[a.sku] for a in figures_now if a.available_to_promise < demand[a.sku]}
     promisable = not short

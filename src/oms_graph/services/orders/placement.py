@@ -10,7 +10,7 @@ READ COMMITTED each statement takes a fresh snapshot), and multi-sku orders cann
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -28,8 +28,10 @@ from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.events import EventType
+from oms_graph.domain.geocoding import Geocode, Precision
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_promised_date, check_shape, payload_of
+from oms_graph.services import geocoding
 from oms_graph.services.orders.promising import Wanted, take_stock
 from oms_graph.services.outbox import append_event
 from oms_graph.services.stock import pools
@@ -65,9 +67,16 @@ class AlreadyPlaced(Exception):
 
 
 async def place_order(
-    session: AsyncSession, *, order: PlaceOrderFields, principal: Principal, settings: Settings
+    session: AsyncSession,
+    *,
+    order: PlaceOrderFields,
+    principal: Principal,
+    settings: Settings,
+    geocode: Geocode | None = None,
 ) -> Order:
-    """Write the order and its promise (or pickup reservation) and ORDER_PLACED, or nothing.
+    """Write the order and its promise (or pickup reservation) and ORDER_PLACED, or nothing. `geocode`:
+    where a delivery address without coordinates is (`services.geocoding.locate`, asked before the
+    transaction); not given, the packaged city list is asked.
 
     Returns the order as written (built from the inserted values, not read back)."""
     errors = ErrorList()
@@ -92,7 +101,9 @@ async def place_order(
         if await _existing_order(session, channel.id, order.idempotency_key, order.external_id) is not None:
             raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest) from None
         raise
-    placed = await _write(session, order, principal, channel, prepared, payload, digest)
+    placed = await _write(
+        session, order, principal, channel, prepared, payload, digest, _located(order, channel, geocode)
+    )
     # The stock comes last: the skus' rows stay locked from there to commit, so keep that stretch short.
     taken = await take_stock(session, prepared.wanted)
     sent = order.delivery.promised_date
@@ -139,12 +150,17 @@ async def place_order(
 
 
 async def place_or_replay(
-    session: AsyncSession, *, order: PlaceOrderFields, principal: Principal, settings: Settings
+    session: AsyncSession,
+    *,
+    order: PlaceOrderFields,
+    principal: Principal,
+    settings: Settings,
+    geocode: Geocode | None = None,
 ) -> Order:
     """Place the order, or answer the order placed before with the same key (or external id), in the one
     transaction: nothing was written when the key turned out to be taken."""
     try:
-        return await place_order(session, order=order, principal=principal, settings=settings)
+        return await place_order(session, order=order, principal=principal, settings=settings, geocode=geocode)
     except AlreadyPlaced as already:
         order_id = await replayed_order(session, already=already)
         return await session.get_one(Order, order_id)
@@ -236,6 +252,20 @@ async def _prepare(
     return Prepared(pickup, origin, names, demand, first_line, delivery_price, payment_provider, now, wanted)
 
 
+def _located(order: PlaceOrderFields, channel: Any, geocode: Geocode | None) -> dict[str, Any] | None:
+    """Where a delivery whose address came without coordinates is, as kept on the order (None otherwise):
+    not found and without a region, routing ranks by the channel's default region."""
+    address = order.delivery.address
+    if order.delivery.method is not FulfilmentMethod.DELIVERY or address is None:
+        return None
+    located = geocode or geocoding.offline(address)
+    if located.precision is Precision.GIVEN:
+        return None
+    if located.precision is Precision.NONE and not address.region:
+        located = replace(located, region=channel.default_region)
+    return located.stored()
+
+
 async def _write(
     session: AsyncSession,
     order: PlaceOrderFields,
@@ -244,6 +274,7 @@ async def _write(
     prepared: Prepared,
     payload: dict[str, Any],
     digest: str,
+    geocode: dict[str, Any] | None,
 ) -> Order:
     """The order, its lines and ORDER_PLACED; AlreadyPlaced when its key or external id is taken."""
     now, pickup, origin, delivery_price = prepared.at, prepared.pickup, prepared.origin, prepared.delivery_price
@@ -272,6 +303,7 @@ async def _write(
         customer_email=(customer.get("email") or None),
         delivery_method=method.value,
         delivery_address=payload["delivery"]["address"],
+        geocode=geocode,
         pickup_location_id=pickup.id if pickup is not None else None,
         carrier=order.delivery.carrier,
         service=order.delivery.service,

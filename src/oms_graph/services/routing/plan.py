@@ -34,6 +34,7 @@ from oms_graph.domain import delivery
 from oms_graph.domain import routing as scoring
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
+from oms_graph.domain.geocoding import Geocode, Precision
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.pools import spend, within_earmarks
 from oms_graph.domain.supply import routable
@@ -201,7 +202,7 @@ async def _allocate(
             for location_id, _, lines in parts:
                 reserve.update({(sku, location_id): quantity for sku, quantity in lines.items()})
                 channels.update({(order.channel_id, sku): quantity for sku, quantity in lines.items()})
-            order.routing = _explained(decision, profile_name=channel_code, at=now)
+            order.routing = _explained(decision, profile_name=channel_code, at=now, destination=_destination(order))
             allocated[order.id] = parts
         if await ledger.route(session, units=reserve, channels=channels, at=now):
             return allocated
@@ -209,13 +210,28 @@ async def _allocate(
 
 
 def _wanted(order: Order, demand: dict[str, int], weights: dict[str, int]) -> scoring.Demand:
-    address = order.delivery_address or {}
+    """What the engine is asked: the units, and where they go (the address's coordinates, else where the
+    geocoder found it; else its region, else the channel's default region)."""
+    where = _destination(order)
     destination = (
-        (address["latitude"], address["longitude"])
-        if address.get("latitude") is not None and address.get("longitude") is not None
+        (where["latitude"], where["longitude"])
+        if where.get("latitude") is not None and where.get("longitude") is not None
         else None
     )
-    return scoring.Demand(lines=demand, weights=weights, destination=destination, region=address.get("region"))
+    return scoring.Demand(lines=demand, weights=weights, destination=destination, region=where.get("region"))
+
+
+def _destination(order: Order) -> dict[str, Any]:
+    """Where the order goes, as its routing explanation says: coordinates (GIVEN with the address, else as
+    geocoded, with the precision), or a region to rank by."""
+    address = order.delivery_address or {}
+    if address.get("latitude") is not None and address.get("longitude") is not None:
+        located = Geocode(address["latitude"], address["longitude"], Precision.GIVEN, "given")
+    elif order.geocode:
+        located = Geocode.of(order.geocode)
+    else:
+        located = Geocode(None, None, Precision.NONE, "none")
+    return {**located.stored(), "region": address.get("region") or located.region}
 
 
 async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
@@ -308,7 +324,9 @@ def _event(order: Order, type: str, actor: str, at: datetime, data: dict[str, An
     return {"order_id": order.id, "transfer_id": None, "type": type, "actor": actor, "at": at, "data": data}
 
 
-def _explained(decision: scoring.Decision, *, profile_name: str, at: datetime) -> dict[str, Any]:
+def _explained(
+    decision: scoring.Decision, *, profile_name: str, at: datetime, destination: dict[str, Any]
+) -> dict[str, Any]:
     """The decision as stored on the order, for order.routing."""
 
     def plan(p: scoring.Plan) -> dict[str, Any]:
@@ -331,6 +349,7 @@ def _explained(decision: scoring.Decision, *, profile_name: str, at: datetime) -
     return {
         "decidedAt": at.isoformat(),
         "profile": profile_name,
+        "destination": destination,
         "chosen": plan(decision.chosen),
         "alternatives": [plan(p) for p in decision.alternatives],
     }

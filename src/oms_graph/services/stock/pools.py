@@ -65,6 +65,7 @@ CHANNEL_WITH_POOL = (
         _channels.c.code,
         _channels.c.currency,
         _channels.c.confirmation,
+        _channels.c.default_region,
         *[c for c in pools_table.c if c.name != "channel_id"],  # its availability pool, when it has one
     )
     .outerjoin(pools_table, pools_table.c.channel_id == _channels.c.id)
@@ -73,8 +74,8 @@ CHANNEL_WITH_POOL = (
 
 
 async def channel_with_pool(session: AsyncSession, code: str) -> Any:
-    """The channel of that code (id, code, currency, confirmation) with its pool's columns, NULL when it has
-    none (`pool_from_row`), in one statement; None when there is no such channel."""
+    """The channel of that code (id, code, currency, confirmation, default region) with its pool's columns,
+    NULL when it has none (`pool_from_row`), in one statement; None when there is no such channel."""
     return (await (await connection_of(session)).execute(CHANNEL_WITH_POOL, {"b_code": code})).first()
 
 
