@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from oms_graph.domain.geo import distance_km
 
@@ -131,6 +132,58 @@ def route(demand: Demand, candidates: Iterable[Candidate], profile: Profile, *, 
     if not best:
         return Decision(chosen=None, alternatives=())
     return Decision(chosen=best[0], alternatives=tuple(best[1 : 1 + alternatives]))
+
+
+class DecisionKind(StrEnum):
+    """What a routing decision in an order's history did."""
+
+    ROUTED = "ROUTED"  # first routed: its fulfilments made
+    REROUTED = "REROUTED"  # units a location gave back (rejected, picked short) routed elsewhere
+    TRANSFERS = "TRANSFERS"  # a pickup's missing units planned as transfers to its store
+    BACKORDERED = "BACKORDERED"  # nowhere could serve it: it waits for stock
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why one location could not serve an order whole."""
+
+    code: str
+    reasons: tuple[str, ...]
+
+
+def refusals(
+    demand: Demand,
+    candidates: Iterable[Candidate],
+    profile: Profile,
+    *,
+    excluded: frozenset[Hashable] = frozenset(),
+    outside_pool: frozenset[Hashable] = frozenset(),
+) -> list[Refusal]:
+    """A backorder's explanation: each location that holds any of the skus, and why it could not serve the
+    order (excluded after giving it back, outside the channel's pool, a store with ship-from-store off, no
+    capacity left today, short of units; else only together with others, beyond the profile's splits)."""
+    found = []
+    for candidate in sorted(candidates, key=lambda c: c.code):
+        reasons = []
+        if candidate.id in excluded:
+            reasons.append("excluded: it gave these units back")
+        if candidate.id in outside_pool:
+            reasons.append("outside the channel's availability pool")
+        if candidate.is_store and not profile.allow_ship_from_store:
+            reasons.append("a store, and ship-from-store is off for the channel")
+        if candidate.capacity_left is not None and candidate.capacity_left <= 0:
+            reasons.append("no shipping capacity left today")
+        short = [
+            f"{sku} {candidate.stock.get(sku, 0)} of {quantity}"
+            for sku, quantity in sorted(demand.lines.items())
+            if candidate.stock.get(sku, 0) < quantity
+        ]
+        if short:
+            reasons.append("short: " + ", ".join(short))
+        if not reasons:
+            reasons.append(f"only with others, in more than {profile.max_splits} fulfilments")
+        found.append(Refusal(candidate.code, tuple(reasons)))
+    return found
 
 
 def after(candidates: Iterable[Candidate], plan: Plan) -> list[Candidate]:

@@ -92,6 +92,7 @@ _payments = _children(models.PaymentTransaction, "order_id", "created_at", "id")
 _notifications = _children(models.Notification, "order_id", "created_at", "id")
 _transfer_lines = _children(models.TransferLine, "transfer_id", "sku")
 _order_transfers = _children(models.Transfer, "order_id", "created_at", "id")
+_routing_history = _children(models.RoutingRecord, "order_id", "id")
 
 
 def lines(info: Info) -> DataLoader[uuid.UUID, list[models.OrderLine]]:
@@ -167,6 +168,10 @@ async def preload_shipments(info: Info, session: AsyncSession, fulfilment_ids: S
 
 def order_transfers(info: Info) -> DataLoader[uuid.UUID, list[models.Transfer]]:
     return _loader(info, "order_transfers", _order_transfers)
+
+
+def routing_history(info: Info) -> DataLoader[uuid.UUID, list[models.RoutingRecord]]:
+    return _loader(info, "routing_history", _routing_history)
 
 
 def returns(info: Info) -> DataLoader[uuid.UUID, list[models.Return]]:

@@ -25,7 +25,7 @@ from oms_graph.domain.promises import RiskCause
 if TYPE_CHECKING:
     from oms_graph.api.fulfilment.types import Fulfilment
     from oms_graph.api.returns.types import Return
-    from oms_graph.api.routing.types import RoutingDecision
+    from oms_graph.api.routing.types import RoutingDecision, RoutingHistoryEntry
     from oms_graph.api.transfers.types import Transfer
 for _enum in (OrderStatus, FulfilmentMethod, PaymentMethod, PaymentStatus, PaymentKind):
     strawberry.enum(_enum)
@@ -307,6 +307,17 @@ class Order(Node):
         from oms_graph.api.transfers.types import Transfer
 
         return [Transfer.from_model(t) for t in await loaders.order_transfers(info).load(self.row.id)]
+
+    @strawberry.field(
+        description="Every routing decision, oldest first: routed, re-routed, transfers planned, backordered "
+        "(with each location considered and why it could not serve)."
+    )
+    async def routing_history(
+        self, info: Info
+    ) -> list[Annotated[RoutingHistoryEntry, strawberry.lazy("oms_graph.api.routing.types")]]:
+        from oms_graph.api.routing.types import RoutingHistoryEntry
+
+        return [RoutingHistoryEntry.of(r) for r in await loaders.routing_history(info).load(self.row.id)]
 
     @strawberry.field(description="Its returns, oldest first.")
     async def returns(self, info: Info) -> list[Annotated[Return, strawberry.lazy("oms_graph.api.returns.types")]]:

@@ -14,9 +14,9 @@ from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError
 from oms_graph.api.fulfilment.types import FulfilmentLine
 from oms_graph.api.orders import loaders
-from oms_graph.api.orders.types import Geocode
+from oms_graph.api.orders.types import Geocode, SkuQuantity
 from oms_graph.db import models
-from oms_graph.domain.routing import Profile
+from oms_graph.domain.routing import DecisionKind, Profile
 
 
 @strawberry.input
@@ -154,4 +154,64 @@ class RoutingDecision:
             profile=stored["profile"],
             chosen=RoutingPlan.of(stored["chosen"]),
             alternatives=[RoutingPlan.of(p) for p in stored["alternatives"]],
+        )
+
+
+strawberry.enum(DecisionKind, name="RoutingDecisionKind")
+
+
+@strawberry.type(description="Why a location could not serve a backordered order.")
+class RoutingRefusal:
+    location_code: str
+    reasons: list[str]
+
+
+@strawberry.type(description="One routing decision of an order, as it was made.")
+class RoutingHistoryEntry:
+    kind: DecisionKind
+    at: datetime
+    actor: str
+    decision: RoutingDecision | None = strawberry.field(
+        description="ROUTED, REROUTED, TRANSFERS: the plan chosen then, with its alternatives."
+    )
+    lines: list[SkuQuantity] = strawberry.field(
+        description="BACKORDERED: the units nowhere could serve; a pickup: the units reserved at its store."
+    )
+    considered: list[RoutingRefusal] = strawberry.field(
+        description="BACKORDERED: every location holding any of them, and why it could not serve them."
+    )
+    nowhere: list[str] = strawberry.field(description="BACKORDERED: the skus no location holds at all.")
+    enough_together: bool | None = strawberry.field(
+        description="BACKORDERED: whether the locations together held enough (then splits, capacity or "
+        "ship-from-store stood in the way)."
+    )
+    pickup_at: str | None = strawberry.field(description="A pickup: the store its units were reserved at.")
+    transfer_to: str | None = strawberry.field(description="TRANSFERS: the store the transfers bring units to.")
+    transfers: list[str] = strawberry.field(description="TRANSFERS after a rejection: the transfers' numbers.")
+
+    @classmethod
+    def of(cls, row: models.RoutingRecord) -> RoutingHistoryEntry:
+        said = row.explanation
+        decided = None
+        if said.get("chosen"):  # a plan with the ones it beat
+            decided = RoutingDecision.of({"profile": "", **said})
+        elif said.get("plan"):  # transfers after a rejection: the sources' plan
+            decided = RoutingDecision.of(
+                {"decidedAt": said["decidedAt"], "profile": "", "chosen": said["plan"], "alternatives": []}
+            )
+        considered = [
+            RoutingRefusal(location_code=c["locationCode"], reasons=c["reasons"]) for c in said.get("considered", [])
+        ]
+        return cls(
+            kind=DecisionKind(row.kind),
+            at=row.at,
+            actor=row.actor,
+            decision=decided,
+            lines=[SkuQuantity(sku=line["sku"], quantity=line["quantity"]) for line in said.get("lines", [])],
+            considered=considered,
+            nowhere=said.get("nowhere", []),
+            enough_together=said.get("enoughTogether"),
+            pickup_at=said.get("pickupAt"),
+            transfer_to=said.get("transferTo"),
+            transfers=said.get("transfers", []),
         )

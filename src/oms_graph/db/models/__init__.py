@@ -17,7 +17,7 @@ from oms_graph.db.models.notifications import Notification
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
 from oms_graph.db.models.payments import PaymentTransaction
 from oms_graph.db.models.returns import Return, ReturnLine
-from oms_graph.db.models.routing import RoutingProfile
+from oms_graph.db.models.routing import RoutingProfile, RoutingRecord
 from oms_graph.db.models.stock import StockLevel, StockMovement
 from oms_graph.db.models.supply import InboundSupply
 from oms_graph.db.models.transfers import Transfer, TransferLine, TransitTime
@@ -46,6 +46,7 @@ __all__ = [
     "Return",
     "ReturnLine",
     "RoutingProfile",
+    "RoutingRecord",
     "SalesDay",
     "Shipment",
     "StockImport",

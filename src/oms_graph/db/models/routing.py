@@ -1,11 +1,12 @@
-"""Routing preferences per sales channel."""
+"""Routing preferences per sales channel, and every routing decision kept per order."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, false
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms_graph.db.base import Base, updated_at
@@ -33,3 +34,20 @@ class RoutingProfile(Base):
     # A delivery order partly on a shelf and partly sold against inbound supply ships in two parts.
     split_for_supply: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = updated_at()
+
+
+class RoutingRecord(Base):
+    """One routing decision of an order (routed, re-routed, transfers planned, backordered), with its
+    explanation as it was then; ids grow, so they order an order's history."""
+
+    __tablename__ = "routing_history"
+    __table_args__ = (Index("ix_routing_history_order_id", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # domain.routing.DecisionKind
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    # ROUTED, REROUTED, TRANSFERS: the decision as order.routing had it; BACKORDERED: the lines, and each
+    # location considered with why it could not serve them.
+    explanation: Mapped[dict[str, Any]]

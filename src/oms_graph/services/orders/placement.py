@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.payments.base import is_known as payment_provider_known
@@ -33,6 +33,7 @@ from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_promised_date, check_shape, payload_of
 from oms_graph.services import geocoding
 from oms_graph.services.orders.promising import Wanted, take_stock
+from oms_graph.services.orders.replays import AlreadyPlaced, existing_order, replayed_order
 from oms_graph.services.outbox import append_event
 from oms_graph.services.stock import pools
 
@@ -51,19 +52,6 @@ NAMES = select(products_table.c.sku, products_table.c.name).where(
 def insert_order(session: AsyncSession) -> Any:
     """INSERT of an order row that does nothing (returns no id) when its key or external id is taken."""
     return insert_or_nothing(session, orders_table, orders_table.c.id)
-
-
-class AlreadyPlaced(Exception):
-    """The channel already has an order with this idempotency key or external id; roll back and replay."""
-
-    def __init__(self, channel_id: uuid.UUID, idempotency_key: str, external_id: str | None, digest: str) -> None:
-        super().__init__(idempotency_key)
-        self.channel_id, self.idempotency_key, self.external_id, self.digest = (
-            channel_id,
-            idempotency_key,
-            external_id,
-            digest,
-        )
 
 
 async def place_order(
@@ -98,7 +86,7 @@ async def place_order(
         prepared = await _prepare(session, order, principal, channel, settings)
     except DomainError:
         # A replay of an earlier placement must get that order back, even if it would not pass now.
-        if await _existing_order(session, channel.id, order.idempotency_key, order.external_id) is not None:
+        if await existing_order(session, channel.id, order.idempotency_key, order.external_id) is not None:
             raise AlreadyPlaced(channel.id, order.idempotency_key, order.external_id, digest) from None
         raise
     placed = await _write(
@@ -164,25 +152,6 @@ async def place_or_replay(
     except AlreadyPlaced as already:
         order_id = await replayed_order(session, already=already)
         return await session.get_one(Order, order_id)
-
-
-async def replayed_order(session: AsyncSession, *, already: AlreadyPlaced) -> uuid.UUID:
-    """The order an AlreadyPlaced points at; IDEMPOTENCY_CONFLICT when the same key came with other input."""
-    found = await _existing_order(session, already.channel_id, already.idempotency_key, already.external_id)
-    if found is None:  # the other placement rolled back after all
-        raise DomainError.one(
-            ErrorCode.IDEMPOTENCY_CONFLICT,
-            ["input", "idempotencyKey"],
-            "a concurrent placement with this key did not complete; retry",
-        )
-    order_id, key, digest = found
-    if key == already.idempotency_key and digest != already.digest:
-        raise DomainError.one(
-            ErrorCode.IDEMPOTENCY_CONFLICT,
-            ["input", "idempotencyKey"],
-            f"idempotency key {already.idempotency_key!r} was used for a different order",
-        )
-    return order_id
 
 
 @dataclass(frozen=True)
@@ -408,23 +377,3 @@ async def _locations(
             "a STORE key places endless-aisle orders with its own location as origin",
         )
     return pickup, origin
-
-
-async def _existing_order(
-    session: AsyncSession, channel_id: uuid.UUID, idempotency_key: str, external_id: str | None
-) -> tuple[uuid.UUID, str, str] | None:
-    """(id, idempotency key, request hash) of the channel's order with this key (or external id)."""
-    match = orders_table.c.idempotency_key == idempotency_key
-    if external_id is not None:
-        match = or_(match, orders_table.c.external_id == external_id)
-    rows = (
-        await session.execute(
-            select(orders_table.c.id, orders_table.c.idempotency_key, orders_table.c.request_hash).where(
-                orders_table.c.channel_id == channel_id, match
-            )
-        )
-    ).all()
-    if not rows:
-        return None
-    found = next((r for r in rows if r.idempotency_key == idempotency_key), rows[0])
-    return found.id, found.idempotency_key, found.request_hash

@@ -37,11 +37,12 @@ from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.geocoding import Geocode, Precision
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.pools import spend, within_earmarks
+from oms_graph.domain.routing import DecisionKind
 from oms_graph.domain.supply import routable
 from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
 from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_events
-from oms_graph.services.routing import earmarks
+from oms_graph.services.routing import earmarks, history
 from oms_graph.services.routing.candidates import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
 from oms_graph.services.stock import ledger
@@ -92,10 +93,12 @@ async def route_order(
         await ship_to_store.route_pickup(session, order=order, actor=actor)
         return order
     orders = [order]
+    seqs = {order.id: order.seq}
     if batch > 1:
         others = await session.scalars(WAITING, {"b_order": order.id, "b_limit": batch - 1})
         orders += [o for o in others if not o.transfer_units]  # those are routed by their own message
         orders.sort(key=lambda o: o.seq)  # first come, first served
+        seqs = {o.id: o.seq for o in orders}
     unheld = await unallocated_of(session, [o.id for o in orders])
     demands = {o.id: routable(unheld[o.id], o.future_units) for o in orders}  # a split order's rest waits
     weights = await _weights(session, {sku for demand in demands.values() for sku in demand})
@@ -103,17 +106,23 @@ async def route_order(
     pickups = [o for o in orders if o.delivery_method == FulfilmentMethod.PICKUP]
     routed = await _at_pickup(session, pickups, demands)
     deliveries = [o for o in orders if o.delivery_method != FulfilmentMethod.PICKUP]
-    allocated = await _allocate(session, deliveries, demands, weights, frozenset(), now)
+    allocated, refused = await _allocate(session, deliveries, demands, weights, frozenset(), now)
     events: dict[uuid.UUID, Event] = {}
+    decisions: list[history.Entry] = []
     for o in deliveries:
         parts = allocated[o.id]
         if parts is None:
             events[o.id] = _backordered(o, demands[o.id], actor, now)
+            decisions.append(history.entry(o.id, DecisionKind.BACKORDERED, refused[o.id], at=now, actor=actor))
         else:
             routed.append((o, parts))
     await _fulfil(session, routed, now)
     events |= {o.id: _routed(o, parts, EventType.ORDER_ROUTED, actor, now) for o, parts in routed}
+    decisions += [
+        history.entry(o.id, DecisionKind.ROUTED, _decided(o, parts, now), at=now, actor=actor) for o, parts in routed
+    ]
     await append_events(session, [events[o.id] for o in orders])
+    await history.keep(session, sorted(decisions, key=lambda d: seqs[d["order_id"]]))
     return order
 
 
@@ -137,16 +146,20 @@ async def reroute(
         return order  # a held order is not routed; its unallocated units are still promised
     weights = await _weights(session, set(demand))
     now = utcnow()
-    parts = (await _allocate(session, [order], {order.id: demand}, weights, frozenset(exclude), now))[order.id]
+    allocated, refused = await _allocate(session, [order], {order.id: demand}, weights, frozenset(exclude), now)
+    parts = allocated[order.id]
     if parts is None:
         event = _backordered(order, demand, actor, now)
+        decision = history.entry(order.id, DecisionKind.BACKORDERED, refused[order.id], at=now, actor=actor)
     else:
         await _fulfil(session, [(order, parts)], now)
         # Before routing (PLACED, BACKORDERED) the order becomes ROUTED; later states stay as they are.
         unrouted = order.status in (OrderStatus.PLACED, OrderStatus.BACKORDERED)
         status = OrderStatus.ROUTED if unrouted else OrderStatus(order.status)
         event = _routed(order, parts, EventType.ORDER_REROUTED, actor, now, status=status)
+        decision = history.entry(order.id, DecisionKind.REROUTED, _decided(order, parts, now), at=now, actor=actor)
     await append_events(session, [event])
+    await history.keep(session, [decision])
     return order
 
 
@@ -168,20 +181,23 @@ async def _allocate(
     weights: dict[str, int],
     exclude: frozenset[uuid.UUID],
     now: datetime,
-) -> dict[uuid.UUID, list[Part] | None]:
+) -> tuple[dict[uuid.UUID, list[Part] | None], dict[uuid.UUID, dict[str, Any]]]:
     """Plan the orders' demand one after the other (each against the stock the ones before it left) and
-    reserve it; per order its parts, or None when no plan serves it. The plans go on the orders."""
+    reserve it; per order its parts, or None when no plan serves it (and then why not: the second
+    mapping). The plans go on the orders."""
     if not orders:
-        return {}
+        return {}, {}
     profiles = {}
     for channel_id in {o.channel_id for o in orders}:
         profiles[channel_id] = await profile_of_channel(session, channel_id=channel_id)
     skus = sorted({sku for o in orders for sku in demands[o.id]})
     claimed = await earmarks.claims(session, channels=profiles, skus=skus)
     for _ in range(ATTEMPTS):
-        network = [c for c in await candidates(session, skus, now) if c.id not in exclude]
+        everyone = await candidates(session, skus, now)
+        network = [c for c in everyone if c.id not in exclude]
         marks = [replace(mark, slack=dict(mark.slack)) for mark in claimed.earmarks]  # spent as orders are planned
         allocated: dict[uuid.UUID, list[Part] | None] = {}
+        refused: dict[uuid.UUID, dict[str, Any]] = {}
         reserve: Counter[tuple[str, uuid.UUID]] = Counter()
         channels: Counter[tuple[uuid.UUID, str]] = Counter()
         for order in orders:
@@ -193,6 +209,17 @@ async def _allocate(
             decision = scoring.route(wanted, offered, profile, alternatives=ALTERNATIVES)
             if decision.chosen is None:
                 allocated[order.id] = None
+                unfed = frozenset(c.id for c in everyone if feeding is not None and c.id not in feeding)
+                refused[order.id] = history.backorder(  # what it was offered, and the locations it may not use
+                    wanted,
+                    offered + [c for c in everyone if c.id in exclude | unfed],
+                    profile,
+                    profile_name=channel_code,
+                    at=now,
+                    destination=_destination(order),
+                    excluded=exclude,
+                    outside_pool=unfed,
+                )
                 continue
             network = scoring.after(network, decision.chosen)
             spend(marks, order.channel_id, {a.location.id: a.lines for a in decision.chosen.allocations})
@@ -205,7 +232,7 @@ async def _allocate(
             order.routing = _explained(decision, profile_name=channel_code, at=now, destination=_destination(order))
             allocated[order.id] = parts
         if await ledger.route(session, units=reserve, channels=channels, at=now):
-            return allocated
+            return allocated, refused
     raise RoutingConflict(f"the stock of {', '.join(skus)} kept changing while routing")
 
 
@@ -298,6 +325,18 @@ def _expected(order: Order, now: datetime) -> Callable[[uuid.UUID], date]:
         return delivery.estimated_delivery(now.date(), scoring.OTHER_REGION_KM if road is None else road, service)
 
     return dated
+
+
+def _decided(order: Order, parts: list[Part], now: datetime) -> dict[str, Any]:
+    """A routing decision as the history keeps it: a delivery's plan (order.routing), or where a pickup's
+    units were reserved when it was placed."""
+    if order.delivery_method == FulfilmentMethod.PICKUP:
+        return {"decidedAt": now.isoformat(), "pickupAt": parts[0][1], "lines": _lines(parts[0][2])}
+    return dict(order.routing or {})
+
+
+def _lines(units: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"sku": sku, "quantity": n} for sku, n in sorted(units.items())]
 
 
 def _routed(

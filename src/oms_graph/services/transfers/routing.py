@@ -14,8 +14,10 @@ from oms_graph.db.models import Location, Order
 from oms_graph.domain.delivery import pickup_ready
 from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import OrderStatus
+from oms_graph.domain.routing import DecisionKind
 from oms_graph.services.fulfilment.allocation import unallocated
 from oms_graph.services.outbox import append_event
+from oms_graph.services.routing import history
 from oms_graph.services.routing.profiles import profile_of_channel
 from oms_graph.services.stock import ledger
 from oms_graph.services.transfers.ship_to_store import bring, open_pickup
@@ -55,6 +57,16 @@ async def route_pickup(session: AsyncSession, *, order: Order, actor: str) -> No
             at=now,
             data={"number": order.number, "lines": brought.missing, "transferTo": store.code},
         )
+        why = {
+            "decidedAt": now.isoformat(),
+            "profile": channel_code,
+            "transferTo": store.code,
+            "lines": [{"sku": sku, "quantity": n} for sku, n in sorted(brought.missing.items())],
+            "considered": [],
+            "nowhere": sorted(brought.missing),  # no location can spare them for a transfer now
+            "enoughTogether": False,
+        }
+        await history.keep(session, [history.entry(order.id, DecisionKind.BACKORDERED, why, at=now, actor=actor)])
         return
     await savepoint.commit()
     at_store = {sku: n - units.get(sku, 0) for sku, n in demand.items() if n > units.get(sku, 0)}
@@ -78,6 +90,9 @@ async def route_pickup(session: AsyncSession, *, order: Order, actor: str) -> No
     }
     order.transfer_units = None
     order.status, order.updated_at = OrderStatus.ROUTED, now
+    await history.keep(
+        session, [history.entry(order.id, DecisionKind.TRANSFERS, dict(order.routing), at=now, actor=actor)]
+    )
     await append_event(
         session,
         order_id=order.id,

@@ -27,9 +27,10 @@ from oms_graph.domain import transfers as rules
 from oms_graph.domain.delivery import pickup_ready
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
-from oms_graph.domain.routing import Profile
+from oms_graph.domain.routing import DecisionKind, Profile
 from oms_graph.domain.transfers import TransferStatus
 from oms_graph.services.outbox import append_event
+from oms_graph.services.routing import history
 from oms_graph.services.stock import ledger
 from oms_graph.services.transfers.requesting import Request, reserve_at_source, sources, write_transfer
 from oms_graph.services.transfers.transit import transit_time
@@ -271,6 +272,14 @@ async def rescue(
         at=at,
     )
     if brought.transfers:
+        rescue = {
+            "decidedAt": at.isoformat(),
+            "transferTo": store.code,
+            "plan": brought.explained,
+            "transfers": [t.number for t in brought.transfers],
+            "readyBy": brought.ready_by.isoformat() if brought.ready_by else None,
+        }
+        await history.keep(session, [history.entry(order.id, DecisionKind.TRANSFERS, rescue, at=at, actor=actor)])
         fulfilment.status, fulfilment.updated_at = FulfilmentStatus.AWAITING_TRANSFER, at
         fulfilment.expected_date = pickup_ready(brought.ready_by or at)  # later now; the promise stays
         order.expected_date = max(fulfilment.expected_date, order.expected_date or fulfilment.expected_date)
