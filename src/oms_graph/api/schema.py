@@ -36,6 +36,7 @@ from oms_graph.api.orders.query import OrderQuery
 from oms_graph.api.orders.types import Order
 from oms_graph.api.returns.schema import ReturnMutation
 from oms_graph.api.routing.schema import RoutingMutation, RoutingQuery
+from oms_graph.api.routing.strategies import StrategyMutation, StrategyQuery
 from oms_graph.api.scalars import DECIMAL
 from oms_graph.api.stock.imports import ImportQuery
 from oms_graph.api.stock.mutations import StockMutation
@@ -60,6 +61,7 @@ Query = merge_types(
         SupplyQuery,
         DeliveryOptionsQuery,
         RoutingQuery,
+        StrategyQuery,
         WebhookQuery,
         KeyQuery,
         AuditQuery,
@@ -73,6 +75,7 @@ Mutation = merge_types(
         StockMutation,
         OrderMutation,
         RoutingMutation,
+        StrategyMutation,
         FulfilmentMutation,
         TransferMutation,
         SupplyMutation,

@@ -243,6 +243,10 @@ class Order(Node):
     def geocode(self) -> Geocode | None:
         return None if self.row.geocode is None else Geocode.of(self.row.geocode)
 
+    @strawberry.field(description="The version of its channel's routing strategy that first routed it.")
+    def strategy_version(self) -> int | None:
+        return self.row.strategy_version
+
     @strawberry.field(description="The promise sweep found it may miss its promised date.")
     def at_risk(self) -> bool:
         return bool(self.row.at_risk)

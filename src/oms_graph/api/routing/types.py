@@ -139,6 +139,12 @@ class RoutingDecision:
     ready_by: datetime | None = strawberry.field(
         default=None, description="Ship-to-store: when the last transfer should be at the pickup store."
     )
+    strategy_version: int | None = strawberry.field(
+        default=None, description="The channel's routing strategy version it was routed by (none: the profile)."
+    )
+    strategy_rule: str | None = strawberry.field(
+        default=None, description="The strategy's rule that matched the order (none: no rule did)."
+    )
     destination: Geocode | None = strawberry.field(
         default=None,
         description="Where the engine measured distances to: the address's coordinates (GIVEN), where the "
@@ -150,6 +156,8 @@ class RoutingDecision:
         return cls(
             ready_by=datetime.fromisoformat(stored["readyBy"]) if stored.get("readyBy") else None,
             destination=Geocode.of(stored["destination"]) if stored.get("destination") else None,
+            strategy_version=(stored.get("strategy") or {}).get("version"),
+            strategy_rule=(stored.get("strategy") or {}).get("rule"),
             decided_at=datetime.fromisoformat(stored["decidedAt"]),
             profile=stored["profile"],
             chosen=RoutingPlan.of(stored["chosen"]),

@@ -17,7 +17,13 @@ from oms_graph.db.models.notifications import Notification
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
 from oms_graph.db.models.payments import PaymentTransaction
 from oms_graph.db.models.returns import Return, ReturnLine
-from oms_graph.db.models.routing import RoutingProfile, RoutingRecord
+from oms_graph.db.models.routing import (
+    LocationGroup,
+    RoutingProfile,
+    RoutingRecord,
+    RoutingStrategy,
+    StrategyActivation,
+)
 from oms_graph.db.models.stock import StockLevel, StockMovement
 from oms_graph.db.models.supply import InboundSupply
 from oms_graph.db.models.transfers import Transfer, TransferLine, TransitTime
@@ -47,6 +53,9 @@ __all__ = [
     "ReturnLine",
     "RoutingProfile",
     "RoutingRecord",
+    "RoutingStrategy",
+    "StrategyActivation",
+    "LocationGroup",
     "SalesDay",
     "Shipment",
     "StockImport",

@@ -80,6 +80,8 @@ class Order(Base):
     # A delivery whose address came without coordinates: where it was found, how precisely and by what
     # (domain.geocoding.Geocode.stored); routing ranks locations from there.
     geocode: Mapped[dict[str, Any] | None]
+    # The version of its channel's routing strategy that first routed it (None: no strategy, the profile).
+    strategy_version: Mapped[int | None]
     # The date the customer was promised (delivered, or ready for pickup): set once, when it is first known
     # (placement against supply, else the first routing); and the date it is expected now (each routing).
     promised_date: Mapped[date | None] = mapped_column(Date)

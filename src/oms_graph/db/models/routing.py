@@ -51,3 +51,42 @@ class RoutingRecord(Base):
     # ROUTED, REROUTED, TRANSFERS: the decision as order.routing had it; BACKORDERED: the lines, and each
     # location considered with why it could not serve them.
     explanation: Mapped[dict[str, Any]]
+
+
+class LocationGroup(Base):
+    """A named set of locations that routing rules allow or exclude (e.g. WAREHOUSES, BERLIN-STORES)."""
+
+    __tablename__ = "location_groups"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    location_codes: Mapped[dict[str, Any]]  # {"codes": [...]}, in code order
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class RoutingStrategy(Base):
+    """A version of a channel's routing strategy: its rules in order (domain.strategies). Versions are never
+    changed; saving makes the next one."""
+
+    __tablename__ = "routing_strategies"
+
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    rules: Mapped[dict[str, Any]]  # {"rules": [...]}
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class StrategyActivation(Base):
+    """From `activates_at` on, the channel's orders are routed by this version (until a later activation)."""
+
+    __tablename__ = "routing_strategy_activations"
+    __table_args__ = (Index("ix_routing_strategy_activations_channel", "channel_id", "activates_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id"))
+    version: Mapped[int]
+    activates_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))

@@ -10,8 +10,9 @@ plan ship-to-store routing will make).
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,7 +30,9 @@ from oms_graph.domain.geo import distance_km
 from oms_graph.domain.geocoding import Geocode
 from oms_graph.domain.orders import MAX_LINES, FulfilmentMethod
 from oms_graph.domain.placement import AddressFields, check_address
+from oms_graph.domain.strategies import Facts
 from oms_graph.services import future_promises, geocoding
+from oms_graph.services.routing import strategies
 from oms_graph.services.routing.candidates import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
 from oms_graph.services.stock import figures, pools
@@ -43,6 +46,10 @@ PLANS_TRIED = 2 * rules.PICKUP_OPTIONS  # stores planned for a transfer at most,
 class CartLine(Protocol):
     sku: str
     quantity: int
+    unit_price: Decimal
+
+
+Planner = Callable[[scoring.Demand], Awaitable[scoring.Plan | None]]
 
 
 @dataclass(frozen=True)
@@ -121,8 +128,10 @@ async def delivery_options(
     short = {a.sku: demand[a.sku] for a in figures_now if a.available_to_promise < demand[a.sku]}
     promisable = not short
     _, profile = await profile_of_channel(session, channel_id=channel_id)
+    value = sum((line.unit_price * line.quantity for line in lines), Decimal(0))
+    plan_of = await _planner(session, channel_id, profile, address, value, now)
     if promisable:
-        options = await _deliveries(session, profile, currency, wanted, now, http_carriers)
+        options = await _deliveries(plan_of, currency, wanted, now, http_carriers)
     elif not profile.split_for_supply or await pools.pool_of(session, channel_id) is not None:
         # sold against inbound supply where the skus' policy allows it: one shipment once it is in
         due = await future_promises.supply_date(session, channel_id=channel_id, units=short)
@@ -131,22 +140,52 @@ async def delivery_options(
         atp = {a.sku: max(0, a.available_to_promise) for a in figures_now}
         later = {sku: n - min(n, atp[sku]) for sku, n in short.items()}
         due = await future_promises.supply_date(session, channel_id=channel_id, units=later)
-        options = (
-            [] if due is None else await _split(session, profile, currency, wanted, later, due, now, http_carriers)
-        )
+        options = [] if due is None else await _split(plan_of, currency, wanted, later, due, now, http_carriers)
     by_transfer = profile if promisable and profile.allow_transfer_to_pickup else None
     return options + await _pickups(session, currency, wanted, now, by_transfer)
 
 
-async def _deliveries(
+async def _planner(
     session: AsyncSession,
+    channel_id: uuid.UUID,
     profile: scoring.Profile,
+    address: AddressFields,
+    value: Decimal,
+    now: datetime,
+) -> Planner:
+    """How routing would plan a demand of this cart: from the candidates it would get, by the channel's
+    profile, and by the rule of its strategy that matches the cart when one is in force."""
+    in_force = await strategies.in_force(session, channel_ids=[channel_id], skus=[], at=now)
+    where = {"country": address.country, "region": address.region, "postalCode": address.postal_code}
+
+    async def plan(demand: scoring.Demand) -> scoring.Plan | None:
+        offered = await candidates(session, list(demand.lines), now)
+        categories = await strategies.categories_of(session, skus=demand.lines) if in_force.versions else {}
+
+        def facts() -> Facts:
+            return replace(in_force, categories=categories).facts(
+                address=where,
+                lines=demand.lines,
+                weights=demand.weights,
+                value=value,
+                method=FulfilmentMethod.DELIVERY,
+                placed=now,
+            )
+
+        applied = in_force.apply(channel_id, facts, profile, offered)
+        return scoring.route(demand, applied.candidates, applied.profile, alternatives=0).chosen
+
+    return plan
+
+
+async def _deliveries(
+    plan_of: Planner,
     currency: str,
     wanted: scoring.Demand,
     now: datetime,
     http_carriers: Mapping[str, str],
 ) -> list[DeliveryOption]:
-    plan = scoring.route(wanted, await candidates(session, list(wanted.lines), now), profile, alternatives=0).chosen
+    plan = await plan_of(wanted)
     if plan is None:
         return []
     km = max(_km(a) for a in plan.allocations)
@@ -154,8 +193,7 @@ async def _deliveries(
 
 
 async def _split(
-    session: AsyncSession,
-    profile: scoring.Profile,
+    plan_of: Planner,
     currency: str,
     wanted: scoring.Demand,
     later: dict[str, int],
@@ -169,7 +207,7 @@ async def _split(
     if not present:
         return _awaiting_supply(currency, wanted, due, http_carriers)
     shelf = replace(wanted, lines=present)
-    plan = scoring.route(shelf, await candidates(session, list(present), now), profile, alternatives=0).chosen
+    plan = await plan_of(shelf)
     if plan is None:
         return []
     km = max(_km(a) for a in plan.allocations)

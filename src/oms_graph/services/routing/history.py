@@ -34,6 +34,7 @@ def backorder(
     destination: dict[str, Any],
     excluded: frozenset[Any] = frozenset(),
     outside_pool: frozenset[Any] = frozenset(),
+    strategy: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Why nowhere could serve the order: its lines; each location holding any of them, with its reasons;
     the skus no location holds at all; and whether all of them together hold enough (then the profile's
@@ -45,6 +46,7 @@ def backorder(
         "decidedAt": at.isoformat(),
         "profile": profile_name,
         "destination": destination,
+        "strategy": strategy,
         "lines": [{"sku": sku, "quantity": n} for sku, n in sorted(demand.lines.items())],
         "considered": [{"locationCode": r.code, "reasons": list(r.reasons)} for r in refused],
         "nowhere": sorted(sku for sku, n in held.items() if n == 0),

@@ -34,7 +34,6 @@ from oms_graph.domain import delivery
 from oms_graph.domain import routing as scoring
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
-from oms_graph.domain.geocoding import Geocode, Precision
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.pools import spend, within_earmarks
 from oms_graph.domain.routing import DecisionKind
@@ -42,7 +41,7 @@ from oms_graph.domain.supply import routable
 from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
 from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_events
-from oms_graph.services.routing import earmarks, history
+from oms_graph.services.routing import earmarks, explaining, history, strategies
 from oms_graph.services.routing.candidates import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
 from oms_graph.services.stock import ledger
@@ -119,7 +118,8 @@ async def route_order(
     await _fulfil(session, routed, now)
     events |= {o.id: _routed(o, parts, EventType.ORDER_ROUTED, actor, now) for o, parts in routed}
     decisions += [
-        history.entry(o.id, DecisionKind.ROUTED, _decided(o, parts, now), at=now, actor=actor) for o, parts in routed
+        history.entry(o.id, DecisionKind.ROUTED, explaining.decided(o, parts, now), at=now, actor=actor)
+        for o, parts in routed
     ]
     await append_events(session, [events[o.id] for o in orders])
     await history.keep(session, sorted(decisions, key=lambda d: seqs[d["order_id"]]))
@@ -157,7 +157,9 @@ async def reroute(
         unrouted = order.status in (OrderStatus.PLACED, OrderStatus.BACKORDERED)
         status = OrderStatus.ROUTED if unrouted else OrderStatus(order.status)
         event = _routed(order, parts, EventType.ORDER_REROUTED, actor, now, status=status)
-        decision = history.entry(order.id, DecisionKind.REROUTED, _decided(order, parts, now), at=now, actor=actor)
+        decision = history.entry(
+            order.id, DecisionKind.REROUTED, explaining.decided(order, parts, now), at=now, actor=actor
+        )
     await append_events(session, [event])
     await history.keep(session, [decision])
     return order
@@ -192,6 +194,7 @@ async def _allocate(
         profiles[channel_id] = await profile_of_channel(session, channel_id=channel_id)
     skus = sorted({sku for o in orders for sku in demands[o.id]})
     claimed = await earmarks.claims(session, channels=profiles, skus=skus)
+    in_force = await strategies.in_force(session, channel_ids=profiles, skus=skus, at=now)
     for _ in range(ATTEMPTS):
         everyone = await candidates(session, skus, now)
         network = [c for c in everyone if c.id not in exclude]
@@ -202,10 +205,14 @@ async def _allocate(
         channels: Counter[tuple[uuid.UUID, str]] = Counter()
         for order in orders:
             channel_code, profile = profiles[order.channel_id]
-            wanted = _wanted(order, demands[order.id], weights)
+            wanted = explaining.wanted(order, demands[order.id], weights)
             feeding = claimed.feeding.get(order.channel_id)
             offered = network if feeding is None else [c for c in network if c.id in feeding]
             offered = within_earmarks(offered, marks, order.channel_id)
+            applied = in_force.apply(
+                order.channel_id, explaining.facts_of(in_force, order, demands[order.id], weights), profile, offered
+            )
+            profile, offered = applied.profile, applied.candidates
             decision = scoring.route(wanted, offered, profile, alternatives=ALTERNATIVES)
             if decision.chosen is None:
                 allocated[order.id] = None
@@ -216,9 +223,10 @@ async def _allocate(
                     profile,
                     profile_name=channel_code,
                     at=now,
-                    destination=_destination(order),
+                    destination=explaining.destination(order),
                     excluded=exclude,
                     outside_pool=unfed,
+                    strategy=applied.explained(),
                 )
                 continue
             network = scoring.after(network, decision.chosen)
@@ -229,36 +237,18 @@ async def _allocate(
             for location_id, _, lines in parts:
                 reserve.update({(sku, location_id): quantity for sku, quantity in lines.items()})
                 channels.update({(order.channel_id, sku): quantity for sku, quantity in lines.items()})
-            order.routing = _explained(decision, profile_name=channel_code, at=now, destination=_destination(order))
+            order.routing = explaining.explained(
+                decision,
+                profile_name=channel_code,
+                at=now,
+                destination=explaining.destination(order),
+                strategy=applied.explained(),
+            )
+            explaining.follow(order, applied)
             allocated[order.id] = parts
         if await ledger.route(session, units=reserve, channels=channels, at=now):
             return allocated, refused
     raise RoutingConflict(f"the stock of {', '.join(skus)} kept changing while routing")
-
-
-def _wanted(order: Order, demand: dict[str, int], weights: dict[str, int]) -> scoring.Demand:
-    """What the engine is asked: the units, and where they go (the address's coordinates, else where the
-    geocoder found it; else its region, else the channel's default region)."""
-    where = _destination(order)
-    destination = (
-        (where["latitude"], where["longitude"])
-        if where.get("latitude") is not None and where.get("longitude") is not None
-        else None
-    )
-    return scoring.Demand(lines=demand, weights=weights, destination=destination, region=where.get("region"))
-
-
-def _destination(order: Order) -> dict[str, Any]:
-    """Where the order goes, as its routing explanation says: coordinates (GIVEN with the address, else as
-    geocoded, with the precision), or a region to rank by."""
-    address = order.delivery_address or {}
-    if address.get("latitude") is not None and address.get("longitude") is not None:
-        located = Geocode(address["latitude"], address["longitude"], Precision.GIVEN, "given")
-    elif order.geocode:
-        located = Geocode.of(order.geocode)
-    else:
-        located = Geocode(None, None, Precision.NONE, "none")
-    return {**located.stored(), "region": address.get("region") or located.region}
 
 
 async def _weights(session: AsyncSession, skus: set[str]) -> dict[str, int]:
@@ -327,18 +317,6 @@ def _expected(order: Order, now: datetime) -> Callable[[uuid.UUID], date]:
     return dated
 
 
-def _decided(order: Order, parts: list[Part], now: datetime) -> dict[str, Any]:
-    """A routing decision as the history keeps it: a delivery's plan (order.routing), or where a pickup's
-    units were reserved when it was placed."""
-    if order.delivery_method == FulfilmentMethod.PICKUP:
-        return {"decidedAt": now.isoformat(), "pickupAt": parts[0][1], "lines": _lines(parts[0][2])}
-    return dict(order.routing or {})
-
-
-def _lines(units: dict[str, int]) -> list[dict[str, Any]]:
-    return [{"sku": sku, "quantity": n} for sku, n in sorted(units.items())]
-
-
 def _routed(
     order: Order,
     parts: list[Part],
@@ -361,34 +339,3 @@ def _backordered(order: Order, demand: dict[str, int], actor: str, now: datetime
 
 def _event(order: Order, type: str, actor: str, at: datetime, data: dict[str, Any]) -> Event:
     return {"order_id": order.id, "transfer_id": None, "type": type, "actor": actor, "at": at, "data": data}
-
-
-def _explained(
-    decision: scoring.Decision, *, profile_name: str, at: datetime, destination: dict[str, Any]
-) -> dict[str, Any]:
-    """The decision as stored on the order, for order.routing."""
-
-    def plan(p: scoring.Plan) -> dict[str, Any]:
-        return {
-            "score": p.score,
-            "factors": [{"name": f.name, "value": f.value, "weight": f.weight} for f in p.factors],
-            "allocations": [
-                {
-                    "locationId": str(a.location.id),
-                    "locationCode": a.location.code,
-                    "lines": [{"sku": s, "quantity": q} for s, q in sorted(a.lines.items())],
-                    "distanceKm": a.distance_km,
-                    "cost": a.cost,
-                }
-                for a in p.allocations
-            ],
-        }
-
-    assert decision.chosen is not None
-    return {
-        "decidedAt": at.isoformat(),
-        "profile": profile_name,
-        "destination": destination,
-        "chosen": plan(decision.chosen),
-        "alternatives": [plan(p) for p in decision.alternatives],
-    }
