@@ -69,6 +69,9 @@ async def seed(url: str, skus: int, locations: int) -> tuple[str, list[str], lis
                     daily_ship_capacity=None,
                     handling_cost=None,
                     active=True,
+                    time_zone=None,
+                    cutoff_hour=None,
+                    open_days=None,
                 )
                 for n, code in enumerate(codes)
             ],

@@ -242,6 +242,9 @@ async def service_chain(
                 daily_ship_capacity=None,
                 handling_cost=None,
                 active=True,
+                time_zone=None,
+                cutoff_hour=None,
+                open_days=None,
             )
             for code, lat, lon, caps in locations
         ],

@@ -162,6 +162,9 @@ async def make_history(db: Database) -> dict[str, uuid.UUID]:
                     daily_ship_capacity=capacity,
                     handling_cost=None,
                     active=True,
+                    time_zone=None,
+                    cutoff_hour=None,
+                    open_days=None,
                 )
                 for code, kind, region, lat, lon, caps, capacity in (
                     ("WH-A", LocationKind.WAREHOUSE, "DE-HH", *HAMBURG, [SHIP, RETURNS], None),

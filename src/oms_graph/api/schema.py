@@ -20,6 +20,7 @@ from strawberry.tools import merge_types
 
 from oms_graph.api.analytics.query import AnalyticsQuery
 from oms_graph.api.audit import AuditQuery
+from oms_graph.api.catalog.calendars import CalendarMutation, CalendarQuery
 from oms_graph.api.catalog.mutations import CatalogMutation
 from oms_graph.api.catalog.query import CatalogQuery
 from oms_graph.api.catalog.types import Channel, Location, Product
@@ -62,6 +63,7 @@ Query = merge_types(
         DeliveryOptionsQuery,
         RoutingQuery,
         StrategyQuery,
+        CalendarQuery,
         WebhookQuery,
         KeyQuery,
         AuditQuery,
@@ -76,6 +78,7 @@ Mutation = merge_types(
         OrderMutation,
         RoutingMutation,
         StrategyMutation,
+        CalendarMutation,
         FulfilmentMutation,
         TransferMutation,
         SupplyMutation,

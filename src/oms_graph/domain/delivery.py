@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from oms_graph.domain.calendars import Calendar
 from oms_graph.domain.routing import OTHER_REGION_KM
 
 HANDLING_DAYS = 1  # a day to pick and pack before the carrier takes it
-PICKUP_CUTOFF_HOUR = 16  # UTC: orders placed later are ready for pickup the next day
 PICKUP_OPTIONS = 5  # nearest stores offered
 
 
@@ -53,7 +53,9 @@ def price(service: Service, weight_grams: int) -> Decimal:
 
 
 def pickup_ready(now: datetime) -> date:
-    return now.date() if now.hour < PICKUP_CUTOFF_HOUR else working_days_after(now.date(), 1)
+    """When a store with the default calendar (UTC, the 16:00 cut-off, open every day) has a pickup ready; a
+    store's own: `Calendar.ready_by`."""
+    return Calendar().ready_by(now)
 
 
 def service_named(name: str | None) -> Service:

@@ -185,6 +185,9 @@ async def seed(session: AsyncSession) -> DemoKeys:
                     "daily_ship_capacity": cap,
                     "handling_cost": 1.2 if k is WAREHOUSE else 3.5,
                     "active": True,
+                    "time_zone": "Europe/Berlin",
+                    "cutoff_hour": 16 if k is WAREHOUSE else 18,
+                    "open_days": None if k is WAREHOUSE else [1, 2, 3, 4, 5, 6],  # stores close on Sundays
                 }
             )
             for c, n, k, r, lat, lon, p, caps, cap in LOCATIONS

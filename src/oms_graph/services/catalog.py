@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.db.base import Base, utcnow
 from oms_graph.db.dialect import insert_for
 from oms_graph.db.models import Channel, Location, Product, StockLevel
+from oms_graph.domain import calendars as calendar_rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.catalog import (
     ChannelKind,
@@ -57,6 +58,9 @@ class LocationFields(Protocol):
     daily_ship_capacity: int | None
     handling_cost: float | None
     active: bool | None
+    time_zone: str | None
+    cutoff_hour: int | None
+    open_days: list[int] | None
 
 
 class ProductFields(Protocol):
@@ -105,6 +109,9 @@ async def upsert_locations(session: AsyncSession, *, inputs: Sequence[LocationFi
             check_non_negative(errors, loc.daily_ship_capacity, ["input", i, "dailyShipCapacity"])
             if loc.handling_cost is not None and not 0 <= loc.handling_cost < 1e6:
                 errors.add(ErrorCode.INVALID_INPUT, ["input", i, "handlingCost"], "must be between 0 and 1,000,000")
+            calendar_rules.check_time_zone(errors, loc.time_zone, ["input", i, "timeZone"])
+            calendar_rules.check_cutoff(errors, loc.cutoff_hour, ["input", i, "cutoffHour"])
+            calendar_rules.check_weekdays(errors, loc.open_days, ["input", i, "openDays"])
     errors.raise_if_any()
     rows = [
         {
@@ -121,6 +128,9 @@ async def upsert_locations(session: AsyncSession, *, inputs: Sequence[LocationFi
             "daily_ship_capacity": loc.daily_ship_capacity,
             "handling_cost": loc.handling_cost or 0.0,
             "active": True if loc.active is None else loc.active,
+            "time_zone": loc.time_zone or calendar_rules.UTC_ZONE,
+            "cutoff_hour": calendar_rules.DEFAULT_CUTOFF_HOUR if loc.cutoff_hour is None else loc.cutoff_hour,
+            "opening": None if loc.open_days is None else {"weekdays": sorted(set(loc.open_days))},
         }
         for loc in inputs
     ]

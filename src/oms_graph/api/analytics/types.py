@@ -80,8 +80,11 @@ class StoreLoad:
         "against its daily ship capacity."
     )
     daily_ship_capacity: int | None
+    capacity: int | None = strawberry.field(
+        description="Its shipping capacity that day by its calendar: the day's own, 0 when closed, else daily."
+    )
     utilisation: float | None = strawberry.field(
-        description="assignedToday / dailyShipCapacity; null where capacity is unlimited."
+        description="assignedToday / capacity (that day's); null where capacity is unlimited."
     )
 
     @classmethod
@@ -92,6 +95,7 @@ class StoreLoad:
             assigned_today=load.assigned,
             capacity_used=load.capacity_used,
             daily_ship_capacity=load.location.daily_ship_capacity,
+            capacity=load.capacity,
             utilisation=load.utilisation,
         )
 

@@ -78,6 +78,9 @@ class Location(Node):
         description="What preparing one delivery fulfilment costs here (routing's cost factor adds a rate)."
     )
     active: bool
+    time_zone: str = strawberry.field(description="Its IANA time zone: its day, cut-off and open days are its own.")
+    cutoff_hour: int = strawberry.field(description="Local hour after which a pickup is ready the next open day.")
+    open_days: list[int] | None = strawberry.field(description="ISO weekdays it opens; null: every day.")
 
     @classmethod
     def from_model(cls, m: Any) -> Location:
@@ -104,6 +107,9 @@ class Location(Node):
             daily_ship_capacity=m.daily_ship_capacity,
             handling_cost=m.handling_cost,
             active=m.active,
+            time_zone=m.time_zone,
+            cutoff_hour=m.cutoff_hour,
+            open_days=None if m.opening is None else sorted(m.opening["weekdays"]),
         )
 
 
@@ -177,6 +183,16 @@ class LocationInput:
     daily_ship_capacity: int | None = None
     handling_cost: float | None = 0.0
     active: bool | None = True
+    time_zone: str | None = strawberry.field(
+        default=None,
+        description="Its IANA time zone (Europe/Berlin): its day, cut-off and open days are its own; default UTC.",
+    )
+    cutoff_hour: int | None = strawberry.field(
+        default=None, description="Local hour after which a pickup is ready the next open day; default 16."
+    )
+    open_days: list[int] | None = strawberry.field(
+        default=None, description="ISO weekdays it opens (1 Monday .. 7 Sunday); default every day."
+    )
 
 
 @strawberry.input

@@ -9,6 +9,7 @@ from oms_graph.db.models.catalog import (
     ChannelPromise,
     ChannelSupplyPolicy,
     Location,
+    LocationDay,
     Product,
 )
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
@@ -43,6 +44,7 @@ __all__ = [
     "FulfilmentLine",
     "InboundSupply",
     "Location",
+    "LocationDay",
     "Notification",
     "Order",
     "OrderEvent",

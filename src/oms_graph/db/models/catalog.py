@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms_graph.db.base import Base, Choice, PortableJSON, created_at, updated_at, uuid_pk
@@ -61,8 +62,26 @@ class Location(Base):
     # What preparing one delivery fulfilment costs here; routing adds a distance and weight rate.
     handling_cost: Mapped[float] = mapped_column(default=0.0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
+    # Its calendar (domain.calendars): its IANA time zone, the local hour after which work is for the next
+    # open day, and the weekdays it opens ({"weekdays": [1, ...]}; NULL: every day). Days of its own:
+    # LocationDay.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    cutoff_hour: Mapped[int] = mapped_column(default=16, server_default="16")
+    opening: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+
+class LocationDay(Base):
+    """A date of a location's own: closed (a holiday, a blackout) and/or its shipping capacity that day."""
+
+    __tablename__ = "location_days"
+
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    closed: Mapped[bool] = mapped_column(default=False)
+    capacity: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(String(200))
 
 
 class Product(Base):

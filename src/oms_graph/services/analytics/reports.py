@@ -36,6 +36,7 @@ from oms_graph.domain.fulfilment import SALE_REASONS, FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
 from oms_graph.domain.promises import Kept, PromiseDimension, iso_week
 from oms_graph.domain.returns import ReturnStatus
+from oms_graph.services import calendars
 from oms_graph.services.analytics import summaries as sales_summary
 from oms_graph.services.analytics.summaries import DAY, midnight
 
@@ -133,15 +134,17 @@ class StoreLoad:
     open_fulfilments: int
     assigned: int
     capacity_used: int
+    capacity: int | None = None  # its shipping capacity that day, by its calendar (0 when closed)
 
     @property
     def utilisation(self) -> float | None:
-        return rules.utilisation(self.assigned, self.location.daily_ship_capacity)
+        return rules.utilisation(self.assigned, self.capacity)
 
 
 async def store_load(session: AsyncSession, *, day: date | None = None) -> list[StoreLoad]:
-    """Per location: fulfilments open now, those assigned on the UTC day (today by default), and the
-    delivery assignments that day that count against its ship capacity (as routing counts them)."""
+    """Per location: fulfilments open now, those assigned on the UTC day (today by default), the delivery
+    assignments that day that count against its ship capacity (as routing counts them), and its capacity
+    that day by its calendar."""
     day = day or utcnow().date()
     here = Fulfilment.location_id == Location.id
     on_day = and_(here, Fulfilment.created_at >= midnight(day), Fulfilment.created_at < midnight(day + DAY))
@@ -155,7 +158,12 @@ async def store_load(session: AsyncSession, *, day: date | None = None) -> list[
         .scalar_subquery()
     )
     query = select(Location, open_now, assigned, used).order_by(Location.code)
-    return [StoreLoad(*row) for row in await session.execute(query)]
+    rows = (await session.execute(query)).all()
+    days = await calendars.calendars(session, locations=[row[0] for row in rows], at=midnight(day))
+    return [
+        StoreLoad(location, opened, taken, counted, days[location.id].capacity_on(day))
+        for location, opened, taken, counted in rows
+    ]
 
 
 @dataclass(frozen=True)

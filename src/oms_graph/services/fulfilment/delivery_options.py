@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,13 +25,14 @@ from oms_graph.db.models import Channel, Location, Product, StockLevel
 from oms_graph.domain import delivery as rules
 from oms_graph.domain import routing as scoring
 from oms_graph.domain.access import Principal
+from oms_graph.domain.calendars import Calendar
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.geo import distance_km
 from oms_graph.domain.geocoding import Geocode
 from oms_graph.domain.orders import MAX_LINES, FulfilmentMethod
 from oms_graph.domain.placement import AddressFields, check_address
 from oms_graph.domain.strategies import Facts
-from oms_graph.services import future_promises, geocoding
+from oms_graph.services import calendars, future_promises, geocoding
 from oms_graph.services.routing import strategies
 from oms_graph.services.routing.candidates import candidates
 from oms_graph.services.routing.profiles import profile_of_channel
@@ -49,7 +50,22 @@ class CartLine(Protocol):
     unit_price: Decimal
 
 
-Planner = Callable[[scoring.Demand], Awaitable[scoring.Plan | None]]
+@dataclass(frozen=True)
+class Planned:
+    """The plan routing would make of a demand, and its locations' calendars."""
+
+    plan: scoring.Plan
+    days: Mapping[Any, Calendar]
+
+    def arrives(self, now: datetime, service: rules.Service) -> date:
+        """When the last part reaches the customer: each from its location's next open day, by the road."""
+        return max(
+            rules.estimated_delivery(self.days[a.location.id].work_starts(now), _km(a), service)
+            for a in self.plan.allocations
+        )
+
+
+Planner = Callable[[scoring.Demand], Awaitable[Planned | None]]
 
 
 @dataclass(frozen=True)
@@ -158,7 +174,7 @@ async def _planner(
     in_force = await strategies.in_force(session, channel_ids=[channel_id], skus=[], at=now)
     where = {"country": address.country, "region": address.region, "postalCode": address.postal_code}
 
-    async def plan(demand: scoring.Demand) -> scoring.Plan | None:
+    async def plan(demand: scoring.Demand) -> Planned | None:
         offered = await candidates(session, list(demand.lines), now)
         categories = await strategies.categories_of(session, skus=demand.lines) if in_force.versions else {}
 
@@ -173,7 +189,11 @@ async def _planner(
             )
 
         applied = in_force.apply(channel_id, facts, profile, offered)
-        return scoring.route(demand, applied.candidates, applied.profile, alternatives=0).chosen
+        chosen = scoring.route(demand, applied.candidates, applied.profile, alternatives=0).chosen
+        if chosen is None:
+            return None
+        ids = [cast(uuid.UUID, a.location.id) for a in chosen.allocations]
+        return Planned(chosen, await calendars.of_locations(session, ids=ids, at=now))
 
     return plan
 
@@ -185,11 +205,10 @@ async def _deliveries(
     now: datetime,
     http_carriers: Mapping[str, str],
 ) -> list[DeliveryOption]:
-    plan = await plan_of(wanted)
-    if plan is None:
+    planned = await plan_of(wanted)
+    if planned is None:
         return []
-    km = max(_km(a) for a in plan.allocations)
-    return _services(currency, wanted, http_carriers, lambda service: rules.estimated_delivery(now.date(), km, service))
+    return _services(currency, wanted, http_carriers, lambda service: planned.arrives(now, service))
 
 
 async def _split(
@@ -207,13 +226,12 @@ async def _split(
     if not present:
         return _awaiting_supply(currency, wanted, due, http_carriers)
     shelf = replace(wanted, lines=present)
-    plan = await plan_of(shelf)
-    if plan is None:
+    planned = await plan_of(shelf)
+    if planned is None:
         return []
-    km = max(_km(a) for a in plan.allocations)
 
     def parts(service: rules.Service) -> tuple[Part, ...]:
-        first = Part(rules.estimated_delivery(now.date(), km, service), present, awaiting_supply=False)
+        first = Part(planned.arrives(now, service), present, awaiting_supply=False)
         return first, Part(rules.after_supply(due.date(), service), later, awaiting_supply=True)
 
     return _services(
@@ -293,13 +311,14 @@ async def _pickups(
         ordered.sort(key=lambda s: (s.region != wanted.region, s.code))
     options: list[DeliveryOption] = []
     planned = 0
+    days = await calendars.calendars(session, locations=ordered, at=now)
     for store in ordered:
         if len(options) == rules.PICKUP_OPTIONS:
             break
         short = {sku: n - held[store.id].get(sku, 0) for sku, n in wanted.lines.items()}
         short = {sku: n for sku, n in short.items() if n > 0}
         if not short:
-            ready = rules.pickup_ready(now)
+            ready = days[store.id].ready_by(now)
         elif by_transfer is None or planned == PLANS_TRIED:
             continue
         else:
@@ -308,7 +327,7 @@ async def _pickups(
             if plan.missing or not plan.parts:
                 continue
             transit = [await transit_time(session, source=source, destination=store) for source, _ in plan.parts]
-            ready = rules.pickup_ready(now + max(transit))
+            ready = days[store.id].ready_by(now + max(transit))
         price = Decimal("0.00")
         options.append(DeliveryOption(FulfilmentMethod.PICKUP, None, None, price, currency, ready, store, bool(short)))
     return options

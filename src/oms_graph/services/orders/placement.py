@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -31,7 +31,7 @@ from oms_graph.domain.events import EventType
 from oms_graph.domain.geocoding import Geocode, Precision
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_promised_date, check_shape, payload_of
-from oms_graph.services import geocoding
+from oms_graph.services import calendars, geocoding
 from oms_graph.services.orders.promising import Wanted, take_stock
 from oms_graph.services.orders.replays import AlreadyPlaced, existing_order, replayed_order
 from oms_graph.services.outbox import append_event
@@ -167,6 +167,7 @@ class Prepared:
     payment_provider: str  # the order's own, or the default one (OMS_DEFAULT_PAYMENT_PROVIDER) when it names none
     at: datetime
     wanted: Wanted
+    ready_by: date | None  # a pickup: the day its store has it ready, by the store's calendar
 
 
 async def _prepare(
@@ -218,7 +219,10 @@ async def _prepare(
     errors.raise_if_any()
     payment_provider = provider or settings.default_payment_provider
     wanted = Wanted(demand, first_line, pickup, now, channel.id, pool)
-    return Prepared(pickup, origin, names, demand, first_line, delivery_price, payment_provider, now, wanted)
+    ready_by = None
+    if pickup is not None:
+        ready_by = (await calendars.calendars(session, locations=[pickup], at=now))[pickup.id].ready_by(now)
+    return Prepared(pickup, origin, names, demand, first_line, delivery_price, payment_provider, now, wanted, ready_by)
 
 
 def _located(order: PlaceOrderFields, channel: Any, geocode: Geocode | None) -> dict[str, Any] | None:
@@ -279,8 +283,7 @@ async def _write(
         delivery_price=delivery_price,
         # the channel's own promise, else a pickup's from its store's shelf (the rule deliveryOptions offers);
         # a delivery is promised when first routed, from the plan deliveryOptions foresaw, dated from today
-        promised_date=order.delivery.promised_date
-        or (delivery.pickup_ready(now) if method is FulfilmentMethod.PICKUP else None),
+        promised_date=order.delivery.promised_date or prepared.ready_by,
         payment_method=order.payment.method.value,
         payment_provider=prepared.payment_provider,
         payment_reference=order.payment.reference,

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.dialect import connection_of
-from oms_graph.db.models import Fulfilment, Location, StockLevel
+from oms_graph.db.models import Fulfilment, Location, LocationDay, StockLevel
 from oms_graph.domain import routing as scoring
+from oms_graph.domain.calendars import Calendar, Day, capacity_left, weekdays_of
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.services import calendars
 from oms_graph.services.stock import figures
 
 _units = figures.AVAILABLE
@@ -61,34 +63,57 @@ def candidate(
     )
 
 
+# The locations of one time zone (b_zone), their day being b_today (which began at b_midnight): with their
+# calendar's parts for that day (the weekdays they open, the day of their own if any) and what they were
+# assigned since.
 CANDIDATES = (
     select(
         *CANDIDATE_FIELDS,
         Location.kind,
         StockLevel.sku,
         _units,
-        case((Location.daily_ship_capacity.is_(None), None), else_=Location.daily_ship_capacity - _assigned_today),
+        Location.daily_ship_capacity,
+        _assigned_today,
+        Location.time_zone,
+        Location.cutoff_hour,
+        Location.opening,
+        LocationDay.closed,
+        LocationDay.capacity,
     )
     .join(StockLevel, StockLevel.location_id == Location.id)
+    .outerjoin(LocationDay, (LocationDay.location_id == Location.id) & (LocationDay.day == bindparam("b_today")))
     .where(
         StockLevel.sku.in_(bindparam("b_skus", expanding=True)),
         Location.active.is_(True),
         Location.can_ship.is_(True),
+        Location.time_zone == bindparam("b_zone"),
         _units > 0,
     )
 )
 
 
 async def candidates(session: AsyncSession, skus: list[str], now: datetime) -> list[scoring.Candidate]:
-    """Active SHIP locations holding any of the skus, with their available units and today's capacity."""
-    midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
-    rows = await (await connection_of(session)).execute(CANDIDATES, {"b_skus": skus, "b_midnight": midnight})
+    """Active SHIP locations holding any of the skus, with their available units and what they can still
+    take on their own day (in their time zone: none when closed, the day's own capacity when it has one):
+    one statement per time zone the shipping locations are in, after one that finds those."""
+    conn = await connection_of(session)
     stock: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
     found: dict[uuid.UUID, Any] = {}
-    for row in rows:
-        found[row[0]] = row
-        stock[row[0]][row[8]] = row[9]
+    for zone in await calendars.shipping_zones(session):
+        day = Calendar(time_zone=zone)
+        params = {"b_skus": skus, "b_zone": zone, "b_today": day.today(now), "b_midnight": day.midnight(now)}
+        for row in await conn.execute(CANDIDATES, params):
+            found[row[0]] = row
+            stock[row[0]][row[8]] = row[9]
     return [
-        candidate(row, stock[loc_id], is_store=row[7] == "STORE", capacity_left=row[10])
-        for loc_id, row in found.items()
+        candidate(row, stock[location_id], is_store=row[7] == "STORE", capacity_left=_left(row, now))
+        for location_id, row in found.items()
     ]
+
+
+def _left(row: Any, now: datetime) -> int | None:
+    """What the location can still take today, by its calendar for the day (from the CANDIDATES row)."""
+    daily, assigned, zone, cutoff, opening, closed, capacity = row[10:17]
+    today = Calendar(time_zone=zone).today(now)
+    own = {today: Day(bool(closed), capacity)} if closed is not None else {}  # a day of its own
+    return capacity_left(Calendar(zone, cutoff, weekdays_of(opening), daily, own), now, int(assigned))

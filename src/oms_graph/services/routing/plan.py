@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, cast
@@ -32,12 +32,14 @@ from oms_graph.db.dialect import connection_of, insert_rows
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Product
 from oms_graph.domain import delivery
 from oms_graph.domain import routing as scoring
+from oms_graph.domain.calendars import Calendar
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.pools import spend, within_earmarks
 from oms_graph.domain.routing import DecisionKind
 from oms_graph.domain.supply import routable
+from oms_graph.services import calendars
 from oms_graph.services.fulfilment.allocation import unallocated, unallocated_of
 from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.outbox import append_events
@@ -264,10 +266,12 @@ async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]],
     (or ready for pickup); the order is expected by the latest. The first time, the order is promised the
     latest part's date as from the day it was placed (the date deliveryOptions showed for this plan)."""
     fulfilments, lines = [], []
+    located = {location_id for _, parts in routed for location_id, _, _ in parts}
+    days = await calendars.of_locations(session, ids=located, at=now)
     for order, parts in routed:
-        dates = _expected(order, now)
+        dates = _expected(order, now, days)
         if order.promised_date is None:  # first routed: promised by this plan, as from the day it was placed
-            promised = _expected(order, order.created_at)
+            promised = _expected(order, order.created_at, days)
             order.promised_date = max(promised(location_id) for location_id, _, _ in parts)
         for location_id, _, part in parts:
             fulfilment_id = uuid.uuid4()
@@ -299,20 +303,21 @@ async def _fulfil(session: AsyncSession, routed: list[tuple[Order, list[Part]]],
     await insert_rows(session, fulfilment_lines_table, lines)
 
 
-def _expected(order: Order, now: datetime) -> Callable[[uuid.UUID], date]:
-    """When a part routed now should reach the customer, by its location: a pickup when the store has it
-    ready, a delivery by the road from the location (as the routing decision measured it) and the order's
-    service; the rules deliveryOptions offers dates by."""
+def _expected(order: Order, now: datetime, days: Mapping[uuid.UUID, Calendar]) -> Callable[[uuid.UUID], date]:
+    """When a part routed now should reach the customer, by its location and the location's calendar: a
+    pickup when the store has it ready (its cut-off, its open days), a delivery from the location's next
+    open day by the road (as the routing decision measured it) and the order's service; the rules
+    deliveryOptions offers dates by."""
     if order.delivery_method == FulfilmentMethod.PICKUP:
-        ready = delivery.pickup_ready(now)
-        return lambda _: ready
+        return lambda location_id: days[location_id].ready_by(now)
     chosen = (order.routing or {}).get("chosen") or {}
     km = {a["locationId"]: a.get("distanceKm") for a in chosen.get("allocations", [])}
     service = delivery.service_named(order.service)
 
     def dated(location_id: uuid.UUID) -> date:
         road = km.get(str(location_id))
-        return delivery.estimated_delivery(now.date(), scoring.OTHER_REGION_KM if road is None else road, service)
+        start = days[location_id].work_starts(now)
+        return delivery.estimated_delivery(start, scoring.OTHER_REGION_KM if road is None else road, service)
 
     return dated
 

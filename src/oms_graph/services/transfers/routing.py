@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import Location, Order
-from oms_graph.domain.delivery import pickup_ready
 from oms_graph.domain.events import EventType
 from oms_graph.domain.orders import OrderStatus
 from oms_graph.domain.routing import DecisionKind
+from oms_graph.services import calendars
 from oms_graph.services.fulfilment.allocation import unallocated
 from oms_graph.services.outbox import append_event
 from oms_graph.services.routing import history
@@ -81,7 +81,8 @@ async def route_pickup(session: AsyncSession, *, order: Order, actor: str) -> No
         for t in brought.transfers
     ]
     ready_by = brought.ready_by.isoformat() if brought.ready_by else None
-    fulfilment.expected_date = pickup_ready(brought.ready_by or now)  # ready once the last transfer landed
+    calendar = (await calendars.calendars(session, locations=[store], at=now))[store.id]
+    fulfilment.expected_date = calendar.ready_by(brought.ready_by or now)  # ready once the last transfer landed
     order.expected_date = fulfilment.expected_date
     order.promised_date = order.promised_date or order.expected_date
     order.routing = {

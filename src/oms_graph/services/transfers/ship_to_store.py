@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.models import Fulfilment, FulfilmentLine, Location, Order, Transfer, TransferLine
 from oms_graph.domain import transfers as rules
-from oms_graph.domain.delivery import pickup_ready
 from oms_graph.domain.events import EventType
 from oms_graph.domain.fulfilment import FulfilmentStatus
 from oms_graph.domain.routing import DecisionKind, Profile
 from oms_graph.domain.transfers import TransferStatus
+from oms_graph.services import calendars
 from oms_graph.services.outbox import append_event
 from oms_graph.services.routing import history
 from oms_graph.services.stock import ledger
@@ -281,7 +281,8 @@ async def rescue(
         }
         await history.keep(session, [history.entry(order.id, DecisionKind.TRANSFERS, rescue, at=at, actor=actor)])
         fulfilment.status, fulfilment.updated_at = FulfilmentStatus.AWAITING_TRANSFER, at
-        fulfilment.expected_date = pickup_ready(brought.ready_by or at)  # later now; the promise stays
+        calendar = (await calendars.calendars(session, locations=[store], at=at))[store.id]
+        fulfilment.expected_date = calendar.ready_by(brought.ready_by or at)  # later now; the promise stays
         order.expected_date = max(fulfilment.expected_date, order.expected_date or fulfilment.expected_date)
         await append_event(
             session,
