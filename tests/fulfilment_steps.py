@@ -14,7 +14,7 @@ from oms_graph.services.routing.plan import route_order
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
 from tests.conftest import WEBHOOK_SECRET, actor_settings, make_key
-from tests.factories import PLACE_ORDER, UPSERT_LOCATIONS, location, small_chain
+from tests.factories import PLACE_ORDER, UPSERT_LOCATIONS, location, order_input, small_chain
 
 FRANKFURT = (50.11, 8.68)
 FIELDS = "id status method pickupCode pickupExpiresAt location { code } lines { sku quantity quantityPicked }"
@@ -152,6 +152,17 @@ async def shipped(api, admin, order_id, *, at=None):  # type: ignore[no-untyped-
         await book(api, f["id"])
         await ok(api, admin, SHIP, id=f["id"])
     return fulfilments
+
+
+ROUTED_TO = """query($id: ID) { order(id: $id) { routing { chosen { allocations { location { code } } } } } }"""
+
+
+async def goes_to(api, admin, key, lines=(("SKU-1", 1, "19.99"),)):  # type: ignore[no-untyped-def]
+    """Place a delivery to Berlin and route it as the actor does: the codes of the locations it went to."""
+    placed = (await api.data(admin, PLACE_ORDER, {"input": order_input(key, list(lines))}))["placeOrder"]
+    assert placed["errors"] == [] and await routed(api, placed["order"]["id"]) == "ROUTED"
+    found = (await api.data(admin, ROUTED_TO, {"id": placed["order"]["id"]}))["order"]
+    return [a["location"]["code"] for a in found["routing"]["chosen"]["allocations"]]
 
 
 async def routed(api, order_id):  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from oms_graph.api.carrier_tracking import carrier_webhook
 from oms_graph.api.documents import document_routes
 from oms_graph.api.imports import ImportQueue, import_routes
 from oms_graph.api.limits import BodyLimit
+from oms_graph.api.routing.simulations import simulation_routes
 from oms_graph.api.schema import schema
 from oms_graph.api.sockets import SocketsToView
 from oms_graph.api.throttle import RedisBuckets
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             ),
             *document_routes(database, keys),
             *import_routes(database, keys, queue),
+            *simulation_routes(database, keys),
         ],
         middleware=[
             Middleware(RequestIds),

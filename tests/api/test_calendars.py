@@ -11,7 +11,7 @@ import pytest
 
 from oms_graph.db.base import utcnow
 from tests.factories import MUNICH, PLACE_ORDER, SET_STOCK, UPSERT_LOCATIONS, level, location, order_input
-from tests.fulfilment_steps import chain_admin, routed
+from tests.fulfilment_steps import chain_admin, goes_to
 
 DAYS = """mutation($input: [LocationDayInput!]!) { setLocationDays(input: $input) {
   days { day closed capacity note } errors { code field message } } }"""
@@ -27,13 +27,6 @@ async def admin(api):  # type: ignore[no-untyped-def]
     key = await chain_admin(api)
     await api.data(key, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 50), level("SKU-1", "ST-BER", 50)]})
     return key
-
-
-async def goes_to(api, admin, key):  # type: ignore[no-untyped-def]
-    placed = (await api.data(admin, PLACE_ORDER, {"input": order_input(key)}))["placeOrder"]
-    assert placed["errors"] == [] and await routed(api, placed["order"]["id"]) == "ROUTED"
-    found = (await api.data(admin, WHERE, {"id": placed["order"]["id"]}))["order"]
-    return [a["location"]["code"] for a in found["routing"]["chosen"]["allocations"]]
 
 
 def today() -> str:

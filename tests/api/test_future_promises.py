@@ -346,3 +346,21 @@ async def test_a_split_orders_supply_cut_routes_what_it_is_owed_or_backorders_it
     assert await routed(api, order_id) == "ROUTED"
     work = (await api.data(admin, ORDER, {"id": order_id}))["order"]["fulfilments"]
     assert sorted((f["location"]["code"], f["lines"][0]["quantity"]) for f in work) == [("WH-FRA", 2), ("WH-HAM", 4)]
+
+
+async def test_a_pooled_channel_sells_against_supply_only_what_its_pool_has_room_for(api, admin):
+    # SKU-1 has no stock but supply due; SKU-2 is only outside the channel's pool (Berlin's store)
+    integration = await make_key(api.db, Role.INTEGRATION)
+    await api.data(integration, UPSERT, {"input": [supply("PO-11/1", 10, days=3)]})
+    await policy(api, integration, policy="BACKORDER")
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-2", "ST-BER", 10)]})
+    await api.data(admin, POOL, {"input": {"channel": "web", "locationCodes": ["WH-HAM"]}})
+    lines = [("SKU-1", 1, "10"), ("SKU-2", 1, "10")]
+    refused = (await api.data(admin, PLACE_ORDER, {"input": order_input("mixed", lines)}))["placeOrder"]
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [  # each line says what it lacks
+        ("INSUFFICIENT_STOCK", ["input", "lines", "0", "quantity"]),
+        ("INSUFFICIENT_STOCK", ["input", "lines", "1", "quantity"]),
+    ]
+    assert tuple(await promised(api)) == (0, 0)  # nothing promised, against stock or supply
+    alone = (await api.data(admin, PLACE_ORDER, {"input": order_input("alone", [("SKU-1", 1, "10")])}))["placeOrder"]
+    assert alone["errors"] == [] and alone["order"]["status"] == "AWAITING_SUPPLY"

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import HAMBURG, PLACE_ORDER, SET_STOCK, UPSERT_LOCATIONS, level, location, order_input
-from tests.fulfilment_steps import FRANKFURT, chain_admin, routed
+from tests.factories import HAMBURG, SET_STOCK, UPSERT_LOCATIONS, level, location
+from tests.fulfilment_steps import FRANKFURT, chain_admin, goes_to
 from tests.transfer_steps import PROFILE, web_profile
-
-WHERE = """query($id: ID) { order(id: $id) { routing { chosen { allocations { location { code } } } } } }"""
 
 
 @pytest.fixture
@@ -18,13 +16,6 @@ async def admin(api):  # type: ignore[no-untyped-def]
     key = await chain_admin(api)
     await api.data(key, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 50), level("SKU-1", "WH-FRA", 50)]})
     return key
-
-
-async def goes_to(api, admin, key):  # type: ignore[no-untyped-def]
-    placed = (await api.data(admin, PLACE_ORDER, {"input": order_input(key)}))["placeOrder"]
-    assert placed["errors"] == [] and await routed(api, placed["order"]["id"]) == "ROUTED"
-    found = (await api.data(admin, WHERE, {"id": placed["order"]["id"]}))["order"]
-    return [a["location"]["code"] for a in found["routing"]["chosen"]["allocations"]]
 
 
 async def profile(api, admin, **weights):  # type: ignore[no-untyped-def]

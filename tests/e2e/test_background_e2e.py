@@ -94,9 +94,39 @@ def test_embedded_serve_routes_placed_orders_in_process(tmp_path):
         order = place_and_wait_routed(base, key)
         assert order["status"] == "ROUTED"
         assert order["routing"]["chosen"]["allocations"][0]["location"]["code"]
+        # a what-if simulation goes through the outbox to the in-process worker, which runs it
+        simulated = wait_until_simulated(base, key)
+        assert (simulated["status"], simulated["total"]) == ("DONE", 1)
+        assert simulated["actual"]["sameAsActual"] == 1
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+SIMULATE = """mutation($from: DateTime!, $to: DateTime!) { simulateRouting(input: {channel: "web", from: $from,
+  to: $to, rules: []}) { simulation { id } errors { code message } } }"""
+SIMULATION = """query($id: ID!) { routingSimulation(id: $id) { status total actual { sameAsActual } } }"""
+
+
+def wait_until_simulated(base: str, key: str, seconds: float = 30) -> dict:
+    """Start a simulation of the last hour's web orders; it once its worker finished it."""
+    headers = {"authorization": f"Bearer {key}"}
+    now = time.time()
+    span = {
+        "from": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now - 3600)),
+        "to": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now + 60)),
+    }
+    started = httpx.post(f"{base}/graphql", json={"query": SIMULATE, "variables": span}, headers=headers).json()
+    assert started["data"]["simulateRouting"]["errors"] == [], started
+    sim_id = started["data"]["simulateRouting"]["simulation"]["id"]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        asked = {"query": SIMULATION, "variables": {"id": sim_id}}
+        found = httpx.post(f"{base}/graphql", json=asked, headers=headers).json()["data"]["routingSimulation"]
+        if found["status"] in ("DONE", "FAILED"):
+            return found
+        time.sleep(0.2)
+    pytest.fail(f"the simulation did not finish within {seconds} s")
 
 
 async def route_with_serve_and_a_worker(

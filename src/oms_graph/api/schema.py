@@ -37,6 +37,7 @@ from oms_graph.api.orders.query import OrderQuery
 from oms_graph.api.orders.types import Order
 from oms_graph.api.returns.schema import ReturnMutation
 from oms_graph.api.routing.schema import RoutingMutation, RoutingQuery
+from oms_graph.api.routing.simulations import SimulationMutation, SimulationQuery
 from oms_graph.api.routing.strategies import StrategyMutation, StrategyQuery
 from oms_graph.api.scalars import DECIMAL
 from oms_graph.api.stock.imports import ImportQuery
@@ -64,6 +65,7 @@ Query = merge_types(
         RoutingQuery,
         StrategyQuery,
         CalendarQuery,
+        SimulationQuery,
         WebhookQuery,
         KeyQuery,
         AuditQuery,
@@ -79,6 +81,7 @@ Mutation = merge_types(
         RoutingMutation,
         StrategyMutation,
         CalendarMutation,
+        SimulationMutation,
         FulfilmentMutation,
         TransferMutation,
         SupplyMutation,

@@ -64,6 +64,7 @@ class EventType(StrEnum):
     TRANSFER_REJECTED = "TRANSFER_REJECTED"
     TRANSFER_CANCELLED = "TRANSFER_CANCELLED"
     TASK_FAILED = "TASK_FAILED"
+    SIMULATION_REQUESTED = "SIMULATION_REQUESTED"  # a what-if routing simulation for a worker to run
 
     @classmethod
     def fulfilment(cls, status: FulfilmentStatus) -> EventType:

@@ -119,6 +119,15 @@ def routing_handlers(send_route: Callable[[str], object]) -> dict[str, Handler]:
     return {EventType.ORDER_PLACED: route, EventType.ORDER_RELEASED: route, EventType.ORDER_REQUEUED: route}
 
 
+def simulation_handlers(send_simulate: Callable[[str], object]) -> dict[str, Handler]:
+    """A what-if routing simulation was requested: a worker runs it."""
+
+    def simulate(event: Relayed) -> None:
+        send_simulate(str(event.data["simulation"]))
+
+    return {EventType.SIMULATION_REQUESTED: simulate}
+
+
 def shipping_handlers(send_book: Callable[[str], object], send_cancel: Callable[[str], object]) -> dict[str, Handler]:
     """Events after which a carrier is called: a fulfilment was packed (book), a booked shipment was
     cancelled (cancel with the carrier)."""

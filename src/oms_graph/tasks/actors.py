@@ -30,6 +30,7 @@ from oms_graph.services.fulfilment import shipping, sweep
 from oms_graph.services.orders import backorders, promises
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.routing import plan as routing
+from oms_graph.services.routing import simulation
 from oms_graph.tasks.context import database, runtime, use_settings
 from oms_graph.tasks.stock import import_stock, resend_stalled_imports, send_availability
 
@@ -52,6 +53,16 @@ async def route_order(order_id: str) -> None:
         log.warning("routing %s in a batch failed; routing it alone", order_id, exc_info=True)
     async with database().write() as session:
         await routing.route_order(session, order_id=uuid.UUID(order_id))
+
+
+async def simulate_routing(simulation_id: str) -> None:
+    """Run a what-if routing simulation (services/routing/simulation.py); a failure marks it FAILED."""
+    job = uuid.UUID(simulation_id)
+    try:
+        await simulation.run(database(), simulation_id=job)
+    except Exception as error:
+        await simulation.failed(database(), simulation_id=job, error=f"{type(error).__name__}: {error}")
+        raise
 
 
 async def book_shipment(shipment_id: str) -> None:
@@ -289,6 +300,7 @@ class Actors:
     send_notification: dramatiq.Actor[[int], None]
     sweep_fulfilments: dramatiq.Actor[[], None]
     import_stock: dramatiq.Actor[[str], None]
+    simulate_routing: dramatiq.Actor[[str], None]
     send_availability: dramatiq.Actor[[], None]
     refresh_analytics: dramatiq.Actor[[], None]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
@@ -303,6 +315,7 @@ SEND_NOTIFICATION = "notification.send"
 SWEEP_FULFILMENTS = "fulfilment.sweep"
 REFRESH_ANALYTICS = "analytics.refresh"
 IMPORT_STOCK = "stock.import"
+SIMULATE_ROUTING = "routing.simulate"
 SEND_AVAILABILITY = "availability.send"
 
 
@@ -349,6 +362,9 @@ def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
         send_notification=notify(send_notification),
         sweep_fulfilments=sweep(sweep_fulfilments),
         import_stock=load(import_stock),
+        simulate_routing=dramatiq.actor(  # a month of orders takes minutes
+            actor_name=SIMULATE_ROUTING, queue_name="simulations", broker=broker, max_retries=0, time_limit=3_600_000
+        )(simulate_routing),
         send_availability=dramatiq.actor(
             actor_name=SEND_AVAILABILITY, queue_name="schedule", broker=broker, max_retries=0, time_limit=300_000
         )(send_availability),

@@ -24,6 +24,7 @@ from oms_graph.events.relay import (
     payment_handlers,
     routing_handlers,
     shipping_handlers,
+    simulation_handlers,
     webhook_batches,
 )
 from oms_graph.services import webhooks
@@ -58,6 +59,7 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[Backgrou
     endpoints = EndpointsActive(db)
     handlers = combined(
         routing_handlers(actors.route_order.send),
+        simulation_handlers(actors.simulate_routing.send),
         shipping_handlers(actors.book_shipment.send, actors.cancel_shipment.send),
         payment_handlers(actors.execute_payment.send),
         notification_handlers(actors.send_notification.send) if settings.smtp_host or settings.sms_url else {},

@@ -22,7 +22,9 @@ from oms_graph.db.models.routing import (
     LocationGroup,
     RoutingProfile,
     RoutingRecord,
+    RoutingSimulation,
     RoutingStrategy,
+    SimulatedOrder,
     StrategyActivation,
 )
 from oms_graph.db.models.stock import StockLevel, StockMovement
@@ -58,6 +60,8 @@ __all__ = [
     "RoutingStrategy",
     "StrategyActivation",
     "LocationGroup",
+    "RoutingSimulation",
+    "SimulatedOrder",
     "SalesDay",
     "Shipment",
     "StockImport",

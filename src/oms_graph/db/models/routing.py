@@ -90,3 +90,37 @@ class StrategyActivation(Base):
     activates_at: Mapped[datetime]
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class RoutingSimulation(Base):
+    """A what-if replay of a channel's orders of a period under a candidate strategy beside the one that
+    routed them (services.routing.simulation): a job, with its progress and, when DONE, its figures."""
+
+    __tablename__ = "routing_simulations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id"))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    candidate: Mapped[dict[str, Any]]  # {"rules": [...]} as a strategy stores them
+    status: Mapped[str] = mapped_column(String(16))  # QUEUED, RUNNING, DONE, FAILED
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    results: Mapped[dict[str, Any] | None]  # {"actual": {...}, "candidate": {...}}
+    error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    finished_at: Mapped[datetime | None]
+
+
+class SimulatedOrder(Base):
+    """Where one order of a simulation went: as recorded, and in each replay."""
+
+    __tablename__ = "simulated_orders"
+
+    simulation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("routing_simulations.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # the order's
+    number: Mapped[str] = mapped_column(String(32))
+    recorded: Mapped[str] = mapped_column(String(500))  # location codes, space-separated
+    actual: Mapped[str] = mapped_column(String(500))  # the replay under the strategy that routed it
+    candidate: Mapped[str] = mapped_column(String(500))  # the replay under the candidate

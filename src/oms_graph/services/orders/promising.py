@@ -62,7 +62,8 @@ async def take_stock(session: AsyncSession, wanted: Wanted) -> Taken:
     else:  # a pooled channel promises within its pool too
         promised_now = await ledger.promise(session, channel_id=wanted.channel_id, units=demand, pool=wanted.pool)
         short, room = promised_now.short, promised_now.room
-        if short and room is None:  # the network had too few (a pool's room short: the network promise stands)
+        # Only the network had too few: sold against supply where it may be. A pool's room short: refused.
+        if short and set(short) == set(promised_now.network_short):
             later = {sku: demand[sku] for sku in short}
             split = wanted.pool is None and await _switched_on(
                 session, wanted.channel_id, RoutingProfile.split_for_supply
@@ -120,8 +121,8 @@ async def _ship_to_store(
     errors = ErrorList()
     for sku in taken.short:
         have = max(0, int(await session.scalar(select(figures.network_capacity(sku))) or 0) - promised[sku])
-        if taken.room is not None:
-            have = min(have, taken.room.get(sku, 0))
+        if taken.room is not None and sku in taken.room:
+            have = min(have, taken.room[sku])
         errors.add(
             ErrorCode.INSUFFICIENT_STOCK,
             ["input", "lines", wanted.first_line[sku], "quantity"],
@@ -145,8 +146,8 @@ async def short_of(
     """Say how short a line is (read only when it is); `room`: what a pooled channel's pool can promise."""
     if pickup is None:
         have = max(0, int(await session.scalar(select(figures.network_capacity(sku))) or 0) - promised)
-        if room is not None:
-            have = min(have, room.get(sku, 0))
+        if room is not None and sku in room:
+            have = min(have, room[sku])
         errors.add(
             ErrorCode.INSUFFICIENT_STOCK,
             ["input", "lines", line, "quantity"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -74,10 +74,12 @@ async def lock_products(session: AsyncSession, *, skus: Iterable[str]) -> dict[s
 @dataclass(frozen=True)
 class Promised:
     """What a promise found: the skus there were not enough of (nothing may stay changed: the caller rolls
-    back), and for a pooled channel what its pool could promise of each sku before this order."""
+    back), those of them the network itself had too few of (the others: the pool's room), and for a pooled
+    channel what its pool could promise of each sku the network had, before this order."""
 
     short: list[str]
     room: dict[str, int] | None
+    network_short: list[str] = field(default_factory=list)
 
 
 async def promise(
@@ -100,10 +102,15 @@ async def promise(
             short.append(sku)
         elif pool is not None:
             free[sku] = int(taken[1])
-    if short or pool is None:
-        return Promised(short, None)
-    room = {sku: pool.room(free=free[sku], waiting=row.promised - row.routed - units[sku]) for sku, row in rows.items()}
-    return Promised([sku for sku in sorted(units) if units[sku] > room[sku]], room)
+    if pool is None:
+        return Promised(short, None, short)
+    room = {
+        sku: pool.room(free=free[sku], waiting=row.promised - row.routed - units[sku])
+        for sku, row in rows.items()
+        if sku not in short
+    }
+    over = [sku for sku in sorted(room) if units[sku] > room[sku]]
+    return Promised(sorted(set(short) | set(over)), room, short)
 
 
 async def promise_counted(session: AsyncSession, *, units: Mapping[str, int]) -> list[str]:
