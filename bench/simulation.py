@@ -154,7 +154,11 @@ async def main(orders: int) -> None:
             ("orders replayed (each twice)", f"{job.total:,}", "100,000"),
             ("time", f"{took:.0f} s", "< 300 s"),
             ("peak memory of the process", f"{peak_mb:.0f} MB", "< 1,024 MB"),
-            ("actual: same as recorded", f"{job.results['actual']['sameAsActual']:,}", "-"),
+            (
+                "actual: orders served",
+                f"{job.results['actual']['orders'] - job.results['actual']['backorders']:,}",
+                "-",
+            ),
             ("candidate: backorders", f"{job.results['candidate']['backorders']:,}", "-"),
         ]
         widths = [max(len(r[i]) for r in [("figure", "value", "target"), *rows]) for i in range(3)]

@@ -8,9 +8,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from oms_graph.db.base import utcnow
-from tests.factories import MUNICH, PLACE_ORDER, SET_STOCK, UPSERT_LOCATIONS, level, location, order_input
+from oms_graph.db.models import Fulfilment
+from oms_graph.domain.fulfilment import FulfilmentStatus
+from oms_graph.services.fulfilment import sweep
+from tests.factories import BERLIN, MUNICH, PLACE_ORDER, SET_STOCK, UPSERT_LOCATIONS, level, location, order_input
 from tests.fulfilment_steps import chain_admin, goes_to
 
 DAYS = """mutation($input: [LocationDayInput!]!) { setLocationDays(input: $input) {
@@ -102,3 +106,22 @@ async def test_bad_calendars_are_refused_whole(api, admin):
     ]
     asked = {"code": "ST-BER", "from": today(), "to": today()}
     assert (await api.data(admin, READ_DAYS, asked))["locationDays"] == []  # nothing written
+
+
+async def test_an_accept_timeout_does_not_run_out_on_a_day_the_location_is_closed(api, admin):
+    assert await goes_to(api, admin, "late") == ["ST-BER"]
+    async with api.db.read() as session:
+        (assigned,) = await session.scalars(select(Fulfilment).where(Fulfilment.status == FulfilmentStatus.ASSIGNED))
+    within, start = timedelta(days=1), assigned.updated_at
+    tomorrow = (start + within).date()  # the chain keeps UTC: the timeout would run out then
+    shut = [d for d in range(1, 8) if d != tomorrow.isoweekday()]
+    store = location("ST-BER", BERLIN, ("SHIP", "PICKUP", "RETURNS"), kind="STORE", dailyShipCapacity=20, openDays=shut)
+    assert (await api.data(admin, UPSERT_LOCATIONS, {"input": [store]}))["upsertLocations"]["errors"] == []
+
+    async def swept(at):  # type: ignore[no-untyped-def]
+        async with api.db.write() as session:
+            return await sweep.reassign_if_stale(session, fulfilment_id=assigned.id, now=at, accept_within=within)
+
+    assert await swept(start + within + timedelta(hours=1)) is None  # closed that day: the clock stopped
+    moved = await swept(start + within + timedelta(days=1, hours=1))  # a whole open day later: it goes elsewhere
+    assert moved is not None and moved.status == FulfilmentStatus.REJECTED

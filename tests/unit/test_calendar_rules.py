@@ -3,7 +3,7 @@ pickup cut-off and the day work starts."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from oms_graph.domain import calendars as rules
 from oms_graph.domain.calendars import Calendar, Day, capacity_left
@@ -49,3 +49,9 @@ def test_bad_calendars_are_named():
     rules.check_weekdays(errors, [], ["openDays"])
     rules.check_time_zone(errors, BERLIN, ["ok"])
     assert [list(e.field or ()) for e in errors.errors] == [["timeZone"], ["cutoffHour"], ["openDays"], ["openDays"]]
+
+
+def test_a_deadline_moves_past_the_days_a_location_is_closed():
+    shop = Calendar(weekdays=frozenset({1, 2, 3, 4, 5, 6}))  # closed on Sundays
+    assert shop.deadline(at(10), timedelta(hours=2)) == at(12)
+    assert shop.deadline(at(23), timedelta(hours=2)) == at(1, date(2026, 12, 7))  # Sunday 01:00 -> Monday 01:00

@@ -74,6 +74,16 @@ class Calendar:
             return local.date()
         return self.next_open(local.date() + timedelta(days=1))
 
+    def deadline(self, start: datetime, within: timedelta) -> datetime:
+        """When work handed over at `start` must have been taken up: `within` later, the clock stopped on the
+        days it is closed (a deadline that falls on one moves on by whole days to its next open day)."""
+        end = start + within
+        for _ in range(LOOK_AHEAD_DAYS + 7):
+            if self.open_on(self.today(end)):
+                return end
+            end += timedelta(days=1)
+        return end
+
     def work_starts(self, at: datetime) -> date:
         """The day a delivery asked for at `at` starts being handled there: today when it opens today, else
         its next open day."""

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.models import (
     Fulfilment,
+    Location,
 )
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.fulfilment import (
@@ -18,6 +19,7 @@ from oms_graph.domain.fulfilment import (
     FulfilmentStatus,
     RejectionReason,
 )
+from oms_graph.services import calendars
 from oms_graph.services.fulfilment import work as steps
 from oms_graph.services.fulfilment.transitions import reject
 
@@ -46,10 +48,15 @@ async def stale_assignments(session: AsyncSession, *, now: datetime, accept_with
 async def reassign_if_stale(
     session: AsyncSession, *, fulfilment_id: uuid.UUID, now: datetime, accept_within: timedelta
 ) -> Fulfilment | None:
-    """A location that did not accept in time loses the work: rejected (NO_CAPACITY) and routed elsewhere."""
+    """A location that did not accept in time loses the work: rejected (NO_CAPACITY) and routed elsewhere.
+    The time runs on the location's open days only (its calendar)."""
     work = await steps.for_work(session, fulfilment_id, SCHEDULE)
     if work.status is not FulfilmentStatus.ASSIGNED or work.fulfilment.updated_at >= now - accept_within:
         return None  # accepted (or moved on) meanwhile
+    location = await session.get_one(Location, work.fulfilment.location_id)
+    calendar = (await calendars.calendars(session, locations=[location], at=work.fulfilment.updated_at))[location.id]
+    if now < calendar.deadline(work.fulfilment.updated_at, accept_within):
+        return None  # it was closed for part of the time
     minutes = int(accept_within.total_seconds() // 60)
     note = f"not accepted within {minutes} minutes"
     return await reject(
