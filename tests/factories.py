@@ -186,7 +186,7 @@ def placement_fields(key: str, lines: list[tuple[str, int, str]], pickup: str | 
         external_id=None,
         origin_location_code=None,
         note=None,
-        customer=Input(email="buyer@example.com", phone=None, name=None, external_id=None),
+        customer=Input(email="buyer@example.com", phone=None, name=None, external_id=None, tags=None),
         lines=[Input(sku=s, quantity=q, unit_price=Decimal(p)) for s, q, p in lines],
         delivery=Input(
             method=FulfilmentMethod.PICKUP if pickup else FulfilmentMethod.DELIVERY,

@@ -90,7 +90,7 @@ def order(key: str, channel: str, lines: list[tuple[str, int, str]], *, region: 
         external_id=None,
         origin_location_code=None,
         note=None,
-        customer=Fields(email=f"{key}@example.com", phone=None, name=None, external_id=None),
+        customer=Fields(email=f"{key}@example.com", phone=None, name=None, external_id=None, tags=None),
         lines=[Fields(sku=s, quantity=q, unit_price=Decimal(p)) for s, q, p in lines],
         delivery=Fields(
             method=FulfilmentMethod.DELIVERY if region else FulfilmentMethod.PICKUP,

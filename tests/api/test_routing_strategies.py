@@ -119,3 +119,25 @@ async def test_a_bad_strategy_is_refused_whole(api, admin):
     assert [e["code"] for e in unknown["upsertLocationGroups"]["errors"]] == ["UNKNOWN_LOCATION"]
     nope = (await api.data(admin, ACTIVATE, {"channel": "web", "version": 9}))["activateRoutingStrategy"]
     assert [e["code"] for e in nope["errors"]] == ["NOT_FOUND"]
+
+
+async def test_a_rule_on_customer_tags_routes_tagged_customers_its_own_way(api, admin):
+    vip = {
+        "name": "vips from warehouses",
+        "condition": {"customerTags": ["vip"]},
+        "effect": {"allowGroups": ["WAREHOUSES"]},
+    }
+    assert (await api.data(admin, SAVE, {"input": {"channel": "web", "rules": [vip]}}))["saveRoutingStrategy"][
+        "errors"
+    ] == []
+    tagged = order_input("tagged", [("SKU-1", 1, "1")])
+    tagged["customer"]["tags"] = ["vip", "newsletter"]
+    placed = (await api.data(admin, PLACE_ORDER, {"input": tagged}))["placeOrder"]
+    assert placed["errors"] == [] and await routed(api, placed["order"]["id"]) == "ROUTED"
+    assert await where(api, admin, placed["order"]["id"]) == (["WH-HAM"], 1, "vips from warehouses")
+    assert await where(api, admin, await route(api, admin, "plain", 1)) == (["ST-BER"], 1, None)
+
+    too_many = order_input("too-many", [("SKU-1", 1, "1")])
+    too_many["customer"]["tags"] = [f"t{n}" for n in range(21)]
+    errors = (await api.data(admin, PLACE_ORDER, {"input": too_many}))["placeOrder"]["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("INVALID_INPUT", ["input", "customer", "tags"])]

@@ -34,6 +34,7 @@ def test_every_part_of_a_condition_must_hold():
     assert not rules.Condition(method=FulfilmentMethod.PICKUP).holds(FACTS)
     assert rules.Condition(placed_from=date(2026, 12, 5), placed_to=date(2026, 12, 5)).holds(FACTS)
     assert not rules.Condition(placed_from=date(2026, 12, 6)).holds(FACTS)
+    assert not rules.Condition(customer_tags=frozenset({"vip"})).holds(FACTS)  # the customer has no tags
 
 
 def test_the_first_matching_rule_applies():
@@ -64,6 +65,7 @@ def test_rules_survive_storage():
             method=FulfilmentMethod.DELIVERY,
             placed_from=date(2026, 1, 1),
             postal_prefixes=("10", "12"),
+            customer_tags=frozenset({"vip"}),
         ),
         rules.Effect(allow_groups=("WH",), cost_weight=2.5, preferred_carrier="dhl"),
     )

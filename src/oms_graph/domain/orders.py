@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 MAX_LINES = 500
+MAX_CUSTOMER_TAGS = 20
 MAX_IMPORT = 500
 
 

@@ -67,6 +67,8 @@ class CustomerFields(Protocol):
     def name(self) -> str | None: ...
     @property
     def external_id(self) -> str | None: ...
+    @property
+    def tags(self) -> list[str] | None: ...
 
 
 class PaymentFields(Protocol):
@@ -120,6 +122,13 @@ def check_shape(order: PlaceOrderFields, errors: ErrorList) -> None:
     customer = order.customer
     if not (customer.email or customer.phone):
         errors.add(ErrorCode.INVALID_INPUT, ["input", "customer"], "give an email or a phone number")
+    tags = customer.tags or []
+    if len(tags) > rules.MAX_CUSTOMER_TAGS or any(not 0 < len(tag.strip()) <= 50 for tag in tags):
+        errors.add(
+            ErrorCode.INVALID_INPUT,
+            ["input", "customer", "tags"],
+            f"at most {rules.MAX_CUSTOMER_TAGS} tags of 1-50 characters",
+        )
     if customer.email is not None and (len(customer.email) > 320 or "@" not in customer.email.strip(" @")):
         errors.add(
             ErrorCode.INVALID_INPUT, ["input", "customer", "email"], f"{customer.email!r} is not an email address"
@@ -184,6 +193,8 @@ def payload_of(order: PlaceOrderFields) -> dict[str, Any]:
             "phone": order.customer.phone,
             "name": order.customer.name,
             "externalId": order.customer.external_id,
+            # only when sent: the replay digest of a placement without them stays what it was
+            **({"tags": sorted({t.strip() for t in order.customer.tags})} if order.customer.tags else {}),
         },
         "lines": [
             {"sku": line.sku, "quantity": line.quantity, "unitPrice": str(line.unit_price)} for line in order.lines

@@ -33,6 +33,7 @@ class Facts:
     weight_grams: int
     method: FulfilmentMethod
     placed_on: date
+    customer_tags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Condition:
     method: FulfilmentMethod | None = None
     placed_from: date | None = None  # a date window, both ends included
     placed_to: date | None = None
+    customer_tags: frozenset[str] | None = None  # the customer has any of them
 
     def holds(self, facts: Facts) -> bool:
         checks = (
@@ -65,6 +67,7 @@ class Condition:
             self.method is None or facts.method is self.method,
             self.placed_from is None or facts.placed_on >= self.placed_from,
             self.placed_to is None or facts.placed_on <= self.placed_to,
+            self.customer_tags is None or bool(self.customer_tags & facts.customer_tags),
         )
         return all(checks)
 
@@ -187,6 +190,7 @@ def loaded(rows: Sequence[dict[str, Any]]) -> list[Rule]:
             method=some(c.get("method"), FulfilmentMethod),
             placed_from=some(c.get("placed_from"), date.fromisoformat),
             placed_to=some(c.get("placed_to"), date.fromisoformat),
+            customer_tags=some(c.get("customer_tags"), frozenset),
         )
         effect = Effect(
             allow_groups=some(e.get("allow_groups"), tuple),

@@ -28,6 +28,9 @@ class CustomerInput:
     phone: str | None = None
     name: str | None = None
     external_id: str | None = None
+    tags: list[str] | None = strawberry.field(
+        default=None, description="The customer's tags in the channel (vip, b2b...): routing rules may look at them."
+    )
 
 
 @strawberry.input

@@ -30,6 +30,7 @@ class RoutingConditionInput:
     method: FulfilmentMethod | None = None
     placed_from: date | None = strawberry.field(default=None, description="A date window, both ends included.")
     placed_to: date | None = None
+    customer_tags: list[str] | None = strawberry.field(default=None, description="The customer has any of them.")
 
 
 @strawberry.input(description="What a matching rule changes; unset parts keep the channel's routing profile.")
@@ -71,6 +72,7 @@ class RoutingRuleInput:
                 method=c.method,
                 placed_from=c.placed_from,
                 placed_to=c.placed_to,
+                customer_tags=some(c.customer_tags),
             ),
             effect=rules.Effect(
                 allow_groups=None if e.allow_groups is None else tuple(e.allow_groups),

@@ -34,7 +34,9 @@ def order_fields(
         external_id=f"MP-{key[8:]}" if channel == "marketplace" else None,
         origin_location_code=None,
         note=None,
-        customer=Fields(email=f"customer{rng.randint(1, 40_000)}@example.com", phone=None, name=None, external_id=None),
+        customer=Fields(
+            email=f"customer{rng.randint(1, 40_000)}@example.com", phone=None, name=None, external_id=None, tags=None
+        ),
         lines=[Fields(sku=sku, quantity=q, unit_price=price) for sku, q, price in lines],
         delivery=Fields(
             method=FulfilmentMethod.PICKUP if store else FulfilmentMethod.DELIVERY,

@@ -29,6 +29,7 @@ def facts_of(
         value=order.subtotal,
         method=FulfilmentMethod(order.delivery_method),
         placed=order.created_at,
+        customer=order.customer,
     )
 
 

@@ -166,6 +166,7 @@ def _replay(
         value=order.subtotal,
         method=FulfilmentMethod.DELIVERY,
         placed=order.created_at,
+        customer=order.customer,
     )
     applied = force.apply(world.channel_id, facts, world.profile, offered)
     plan = scoring.route(wanted, applied.candidates, applied.profile, alternatives=0).chosen
@@ -184,6 +185,7 @@ async def _world(session: AsyncSession, job: RoutingSimulation) -> Any:
     orders = []
     rows = await session.execute(
         select(
+            Order.customer,
             Order.id,
             Order.seq,
             Order.number,

@@ -86,6 +86,7 @@ class InForce:
         value: Decimal,
         method: FulfilmentMethod,
         placed: datetime,
+        customer: Mapping[str, Any] | None = None,
     ) -> rules.Facts:
         where = address or {}
         return rules.Facts(
@@ -97,6 +98,7 @@ class InForce:
             weight_grams=sum(weights.get(sku, 0) * n for sku, n in lines.items()),
             method=method,
             placed_on=placed.date(),
+            customer_tags=frozenset((customer or {}).get("tags") or ()),
         )
 
 
