@@ -72,6 +72,8 @@ async def seed(url: str, skus: int, locations: int) -> tuple[str, list[str], lis
                     time_zone=None,
                     cutoff_hour=None,
                     open_days=None,
+                    opens_at=None,
+                    closes_at=None,
                 )
                 for n, code in enumerate(codes)
             ],

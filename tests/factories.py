@@ -17,7 +17,8 @@ from tests.graphql_client import Api
 UPSERT_CHANNELS = """mutation($input: [ChannelInput!]!) { upsertChannels(input: $input) {
   channels { id code name kind currency } errors { code field message } } }"""
 UPSERT_LOCATIONS = """mutation($input: [LocationInput!]!) { upsertLocations(input: $input) {
-  locations { id code name kind region latitude longitude priority capabilities dailyShipCapacity handlingCost active }
+  locations { id code name kind region latitude longitude priority capabilities dailyShipCapacity handlingCost active
+    timeZone cutoffHour openDays opensAt closesAt }
   errors { code field message } } }"""
 UPSERT_PRODUCTS = """mutation($input: [ProductInput!]!) { upsertProducts(input: $input) {
   products { id sku name category weightGrams } errors { code field message } } }"""
@@ -245,6 +246,8 @@ async def service_chain(
                 time_zone=None,
                 cutoff_hour=None,
                 open_days=None,
+                opens_at=None,
+                closes_at=None,
             )
             for code, lat, lon, caps in locations
         ],

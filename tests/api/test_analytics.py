@@ -165,6 +165,8 @@ async def make_history(db: Database) -> dict[str, uuid.UUID]:
                     time_zone=None,
                     cutoff_hour=None,
                     open_days=None,
+                    opens_at=None,
+                    closes_at=None,
                 )
                 for code, kind, region, lat, lon, caps, capacity in (
                     ("WH-A", LocationKind.WAREHOUSE, "DE-HH", *HAMBURG, [SHIP, RETURNS], None),

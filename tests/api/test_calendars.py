@@ -86,13 +86,42 @@ async def test_a_pickups_ready_by_date_follows_the_stores_cut_off_in_its_own_tim
 
 
 async def test_bad_calendars_are_refused_whole(api, admin):
-    bad = location("ST-MUC", MUNICH, ("PICKUP",), kind="STORE", timeZone="Mars/Olympus", cutoffHour=25, openDays=[0])
+    bad = location(
+        "ST-MUC",
+        MUNICH,
+        ("PICKUP",),
+        kind="STORE",
+        timeZone="Mars/Olympus",
+        cutoffHour=25,
+        openDays=[0],
+        opensAt="20:00:00",
+        closesAt="09:00:00",
+    )
     errors = (await api.data(admin, UPSERT_LOCATIONS, {"input": [bad]}))["upsertLocations"]["errors"]
     assert [e["field"] for e in errors] == [
         ["input", "0", "timeZone"],
         ["input", "0", "cutoffHour"],
         ["input", "0", "openDays"],
+        ["input", "0", "opensAt"],
     ]
+    good = {
+        **bad,
+        "timeZone": "Europe/Berlin",
+        "cutoffHour": 18,
+        "openDays": [6, 1],
+        "opensAt": "09:00:00",
+        "closesAt": "20:00:00",
+    }
+    saved = (await api.data(admin, UPSERT_LOCATIONS, {"input": [good]}))["upsertLocations"]
+    assert saved["errors"] == []
+    shown = {k: saved["locations"][0][k] for k in ("timeZone", "cutoffHour", "openDays", "opensAt", "closesAt")}
+    assert shown == {
+        "timeZone": "Europe/Berlin",
+        "cutoffHour": 18,
+        "openDays": [1, 6],
+        "opensAt": "09:00:00",
+        "closesAt": "20:00:00",
+    }
     days = [
         {"locationCode": "ST-BER", "day": today(), "closed": True},
         {"locationCode": "NOPE", "day": today(), "closed": True},

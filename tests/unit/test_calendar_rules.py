@@ -3,7 +3,7 @@ pickup cut-off and the day work starts."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from oms_graph.domain import calendars as rules
 from oms_graph.domain.calendars import Calendar, Day, capacity_left
@@ -55,3 +55,25 @@ def test_a_deadline_moves_past_the_days_a_location_is_closed():
     shop = Calendar(weekdays=frozenset({1, 2, 3, 4, 5, 6}))  # closed on Sundays
     assert shop.deadline(at(10), timedelta(hours=2)) == at(12)
     assert shop.deadline(at(23), timedelta(hours=2)) == at(1, date(2026, 12, 7))  # Sunday 01:00 -> Monday 01:00
+
+
+def test_the_accept_clock_runs_only_in_opening_hours():
+    shop = Calendar(time_zone=BERLIN, weekdays=frozenset({1, 2, 3, 4, 5, 6}), opens=time(9), closes=time(20))
+    # handed over Saturday 18:30 in Berlin (17:30 UTC) with 2 hours to take it up: 1.5 h on Saturday,
+    # Sunday closed, the last 30 minutes from Monday's opening at 09:00 (08:00 UTC)
+    start = datetime(2026, 12, 5, 17, 30, tzinfo=UTC)
+    assert shop.deadline(start, timedelta(hours=2)) == datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
+    # handed over before opening: the clock starts at 09:00
+    early = datetime(2026, 12, 7, 5, 0, tzinfo=UTC)  # 06:00 in Berlin, Monday
+    assert shop.deadline(early, timedelta(minutes=30)) == datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
+
+
+def test_opening_hours_are_kept_and_checked():
+    assert rules.hours_of({"weekdays": [1], "opens": "09:00", "closes": "20:00"}) == (time(9), time(20))
+    assert rules.hours_of({"weekdays": [1]}) == (None, None) and rules.hours_of(None) == (None, None)
+    errors = ErrorList()
+    rules.check_hours(errors, time(20), time(9), ["opensAt"])
+    rules.check_hours(errors, time(9), None, ["opensAt"])
+    rules.check_hours(errors, time(9), time(20), ["ok"])
+    rules.check_hours(errors, None, None, ["ok"])
+    assert [list(e.field or ()) for e in errors.errors] == [["opensAt"], ["opensAt"]]

@@ -33,6 +33,8 @@ class Calendar:
     weekdays: frozenset[int] | None = None  # ISO weekdays it opens (1 Monday .. 7 Sunday); None: every day
     daily_capacity: int | None = None  # deliveries it takes a day; None: no limit
     days: Mapping[date, Day] = field(default_factory=dict)
+    opens: time | None = None  # local opening hours on the days it opens; None: all day
+    closes: time | None = None
 
     def local(self, at: datetime) -> datetime:
         return at.astimezone(ZoneInfo(self.time_zone))
@@ -75,14 +77,22 @@ class Calendar:
         return self.next_open(local.date() + timedelta(days=1))
 
     def deadline(self, start: datetime, within: timedelta) -> datetime:
-        """When work handed over at `start` must have been taken up: `within` later, the clock stopped on the
-        days it is closed (a deadline that falls on one moves on by whole days to its next open day)."""
-        end = start + within
+        """When work handed over at `start` must have been taken up: after `within` of its opening hours on
+        its open days (the clock stops while it is closed)."""
+        zone = ZoneInfo(self.time_zone)
+        remaining, day = within, self.today(start)
         for _ in range(LOOK_AHEAD_DAYS + 7):
-            if self.open_on(self.today(end)):
-                return end
-            end += timedelta(days=1)
-        return end
+            if self.open_on(day):
+                begin = max(start, datetime.combine(day, self.opens or time(), tzinfo=zone))
+                end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+                if self.closes is not None:
+                    end = datetime.combine(day, self.closes, tzinfo=zone)
+                if end > begin:
+                    if begin + remaining <= end:
+                        return begin + remaining
+                    remaining -= end - begin
+            day += timedelta(days=1)
+        return start + within
 
     def work_starts(self, at: datetime) -> date:
         """The day a delivery asked for at `at` starts being handled there: today when it opens today, else
@@ -101,6 +111,18 @@ def weekdays_of(stored: Mapping[str, object] | None) -> frozenset[int] | None:
     if not stored or stored.get("weekdays") is None:
         return None
     return frozenset(int(d) for d in stored["weekdays"])  # type: ignore[attr-defined]
+
+
+def hours_of(stored: Mapping[str, object] | None) -> tuple[time | None, time | None]:
+    """The opening hours kept on a location ({"opens": "09:00", "closes": "20:00"}); None: all day."""
+    if not stored or not stored.get("opens"):
+        return None, None
+    return time.fromisoformat(str(stored["opens"])), time.fromisoformat(str(stored["closes"]))
+
+
+def check_hours(errors: ErrorList, opens: time | None, closes: time | None, path: list[str | int]) -> None:
+    if (opens is None) != (closes is None) or (opens is not None and closes is not None and opens >= closes):
+        errors.add(ErrorCode.INVALID_INPUT, path, "give both opening and closing time, opening first")
 
 
 def check_time_zone(errors: ErrorList, name: str | None, path: list[str | int]) -> None:

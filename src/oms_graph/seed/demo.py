@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import time
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -188,6 +189,8 @@ async def seed(session: AsyncSession) -> DemoKeys:
                     "time_zone": "Europe/Berlin",
                     "cutoff_hour": 16 if k is WAREHOUSE else 18,
                     "open_days": None if k is WAREHOUSE else [1, 2, 3, 4, 5, 6],  # stores close on Sundays
+                    "opens_at": None if k is WAREHOUSE else time(10),
+                    "closes_at": None if k is WAREHOUSE else time(20),
                 }
             )
             for c, n, k, r, lat, lon, p, caps, cap in LOCATIONS

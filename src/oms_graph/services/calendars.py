@@ -31,12 +31,15 @@ class DayFields(Protocol):
 
 def calendar_of(location: Any, days: dict[date, rules.Day] | None = None) -> rules.Calendar:
     """A location row's calendar (with its own days, when read)."""
+    opens, closes = rules.hours_of(location.opening)
     return rules.Calendar(
         time_zone=location.time_zone,
         cutoff_hour=location.cutoff_hour,
         weekdays=rules.weekdays_of(location.opening),
         daily_capacity=location.daily_ship_capacity,
         days=days or {},
+        opens=opens,
+        closes=closes,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import time
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
@@ -61,6 +62,8 @@ class LocationFields(Protocol):
     time_zone: str | None
     cutoff_hour: int | None
     open_days: list[int] | None
+    opens_at: time | None
+    closes_at: time | None
 
 
 class ProductFields(Protocol):
@@ -112,6 +115,7 @@ async def upsert_locations(session: AsyncSession, *, inputs: Sequence[LocationFi
             calendar_rules.check_time_zone(errors, loc.time_zone, ["input", i, "timeZone"])
             calendar_rules.check_cutoff(errors, loc.cutoff_hour, ["input", i, "cutoffHour"])
             calendar_rules.check_weekdays(errors, loc.open_days, ["input", i, "openDays"])
+            calendar_rules.check_hours(errors, loc.opens_at, loc.closes_at, ["input", i, "opensAt"])
     errors.raise_if_any()
     rows = [
         {
@@ -130,7 +134,7 @@ async def upsert_locations(session: AsyncSession, *, inputs: Sequence[LocationFi
             "active": True if loc.active is None else loc.active,
             "time_zone": loc.time_zone or calendar_rules.UTC_ZONE,
             "cutoff_hour": calendar_rules.DEFAULT_CUTOFF_HOUR if loc.cutoff_hour is None else loc.cutoff_hour,
-            "opening": None if loc.open_days is None else {"weekdays": sorted(set(loc.open_days))},
+            "opening": _opening(loc),
         }
         for loc in inputs
     ]
@@ -145,6 +149,16 @@ async def upsert_locations(session: AsyncSession, *, inputs: Sequence[LocationFi
         )
         await requeue_backorders(session, skus=list(held), actor=None)
     return saved
+
+
+def _opening(location: LocationFields) -> dict[str, Any] | None:
+    """A location's open days and hours as kept ({"weekdays": [...], "opens": "09:00", "closes": "20:00"})."""
+    kept: dict[str, Any] = {}
+    if location.open_days is not None:
+        kept["weekdays"] = sorted(set(location.open_days))
+    if location.opens_at is not None and location.closes_at is not None:
+        kept |= {"opens": location.opens_at.isoformat("minutes"), "closes": location.closes_at.isoformat("minutes")}
+    return kept or None
 
 
 async def upsert_products(session: AsyncSession, *, inputs: Sequence[ProductFields]) -> list[Product]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import time
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError, reading
 from oms_graph.api.node import Node, encode_id
 from oms_graph.db import models
+from oms_graph.domain.calendars import hours_of
 from oms_graph.domain.catalog import ChannelKind, LocationCapability, LocationKind
 from oms_graph.domain.orders import Confirmation
 from oms_graph.domain.supply import SupplyPolicy
@@ -81,6 +83,8 @@ class Location(Node):
     time_zone: str = strawberry.field(description="Its IANA time zone: its day, cut-off and open days are its own.")
     cutoff_hour: int = strawberry.field(description="Local hour after which a pickup is ready the next open day.")
     open_days: list[int] | None = strawberry.field(description="ISO weekdays it opens; null: every day.")
+    opens_at: time | None = strawberry.field(description="Local opening time; null: open all day.")
+    closes_at: time | None
 
     @classmethod
     def from_model(cls, m: Any) -> Location:
@@ -109,7 +113,9 @@ class Location(Node):
             active=m.active,
             time_zone=m.time_zone,
             cutoff_hour=m.cutoff_hour,
-            open_days=None if m.opening is None else sorted(m.opening["weekdays"]),
+            open_days=sorted(m.opening["weekdays"]) if m.opening and m.opening.get("weekdays") else None,
+            opens_at=hours_of(m.opening)[0],
+            closes_at=hours_of(m.opening)[1],
         )
 
 
@@ -193,6 +199,10 @@ class LocationInput:
     open_days: list[int] | None = strawberry.field(
         default=None, description="ISO weekdays it opens (1 Monday .. 7 Sunday); default every day."
     )
+    opens_at: time | None = strawberry.field(
+        default=None, description="Local opening time on its open days (with closesAt); default all day."
+    )
+    closes_at: time | None = None
 
 
 @strawberry.input
