@@ -111,3 +111,26 @@ def payment_status(initial: PaymentStatus, calls: Iterable[Call]) -> PaymentStat
     if any(c.kind is PaymentKind.VOID for c in done):
         return PaymentStatus.VOIDED
     return initial
+
+
+class AppeasementReason(StrEnum):
+    """Why money goes back that no returned unit stands for."""
+
+    LATE_DELIVERY = "LATE_DELIVERY"
+    DAMAGED_PACKAGING = "DAMAGED_PACKAGING"
+    MISSING_ITEM = "MISSING_ITEM"
+    WRONG_ITEM = "WRONG_ITEM"
+    GOODWILL = "GOODWILL"
+
+
+APPEASEMENT_SOURCE = "appeasement:"  # the refund's source, with the appeasement's id
+
+
+def appeasement_problem(amount: Decimal, refundable_now: Decimal) -> str | None:
+    """Why an appeasement of `amount` cannot be made: it must be positive and at most what was captured and
+    not refunded yet."""
+    if amount <= 0:
+        return "must be more than 0"
+    if amount > refundable_now:
+        return f"at most {refundable_now} can be refunded (captured and not refunded yet)"
+    return None

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from oms_graph.api.analytics.types import (
+    AppeasementTotal,
     FulfilmentTimes,
     InventoryTurnoverRow,
     PromiseRow,
@@ -92,6 +93,20 @@ class Analytics:
                 turnover=r.turnover,
             )
             for r in rows
+        ]
+
+    @strawberry.field(
+        description="Money given back that no returned unit stands for, by reason, channel and currency; the "
+        "largest amounts first (beside returnReasons)."
+    )
+    async def appeasements(self, info: Info, from_: From, to: datetime) -> list[AppeasementTotal]:
+        async with reading(info, replica=True) as session:
+            found = await analytics.appeasement_totals(session, start=from_, end=to)
+        return [
+            AppeasementTotal(
+                reason=r.reason, channel=r.channel, currency=r.currency, appeasements=r.appeasements, amount=r.amount
+            )
+            for r in found
         ]
 
     @strawberry.field(description="Why customers send goods back, by the reason given per line; most units first.")

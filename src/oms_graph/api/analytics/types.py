@@ -123,6 +123,15 @@ class InventoryTurnoverRow:
     turnover: float | None = strawberry.field(description="unitsSold / averageOnHand; null when nothing was held.")
 
 
+@strawberry.type(description="Appeasements made in the range for one reason on one channel, in one currency.")
+class AppeasementTotal:
+    reason: str
+    channel: str
+    currency: str
+    appeasements: int
+    amount: Decimal
+
+
 @strawberry.type(description="Returns started in the range (not called off) whose lines gave this reason.")
 class ReturnReason:
     reason: str | None

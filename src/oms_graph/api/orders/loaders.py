@@ -93,6 +93,7 @@ _notifications = _children(models.Notification, "order_id", "created_at", "id")
 _transfer_lines = _children(models.TransferLine, "transfer_id", "sku")
 _order_transfers = _children(models.Transfer, "order_id", "created_at", "id")
 _routing_history = _children(models.RoutingRecord, "order_id", "id")
+_appeasements = _children(models.Appeasement, "order_id", "created_at", "id")
 
 
 def lines(info: Info) -> DataLoader[uuid.UUID, list[models.OrderLine]]:
@@ -168,6 +169,10 @@ async def preload_shipments(info: Info, session: AsyncSession, fulfilment_ids: S
 
 def order_transfers(info: Info) -> DataLoader[uuid.UUID, list[models.Transfer]]:
     return _loader(info, "order_transfers", _order_transfers)
+
+
+def appeasements(info: Info) -> DataLoader[uuid.UUID, list[models.Appeasement]]:
+    return _loader(info, "appeasements", _appeasements)
 
 
 def routing_history(info: Info) -> DataLoader[uuid.UUID, list[models.RoutingRecord]]:

@@ -24,6 +24,7 @@ from oms_graph.domain.promises import RiskCause
 
 if TYPE_CHECKING:
     from oms_graph.api.fulfilment.types import Fulfilment
+    from oms_graph.api.orders.appeasements import Appeasement
     from oms_graph.api.returns.types import Return
     from oms_graph.api.routing.types import RoutingDecision, RoutingHistoryEntry
     from oms_graph.api.transfers.types import Transfer
@@ -322,6 +323,14 @@ class Order(Node):
         from oms_graph.api.routing.types import RoutingHistoryEntry
 
         return [RoutingHistoryEntry.of(r) for r in await loaders.routing_history(info).load(self.row.id)]
+
+    @strawberry.field(description="Money given back that no returned unit stands for, oldest first.")
+    async def appeasements(
+        self, info: Info
+    ) -> list[Annotated[Appeasement, strawberry.lazy("oms_graph.api.orders.appeasements")]]:
+        from oms_graph.api.orders.appeasements import Appeasement
+
+        return [Appeasement.of(a) for a in await loaders.appeasements(info).load(self.row.id)]
 
     @strawberry.field(description="Its returns, oldest first.")
     async def returns(self, info: Info) -> list[Annotated[Return, strawberry.lazy("oms_graph.api.returns.types")]]:

@@ -16,7 +16,7 @@ from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
 from oms_graph.db.models.imports import StockImport, StockImportChunk, StockImportDifference, StockImportRow
 from oms_graph.db.models.notifications import Notification
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
-from oms_graph.db.models.payments import PaymentTransaction
+from oms_graph.db.models.payments import Appeasement, PaymentTransaction
 from oms_graph.db.models.returns import Return, ReturnLine
 from oms_graph.db.models.routing import (
     LocationGroup,
@@ -52,6 +52,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "PaymentTransaction",
+    "Appeasement",
     "Product",
     "Return",
     "ReturnLine",

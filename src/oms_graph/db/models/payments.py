@@ -40,3 +40,21 @@ class PaymentTransaction(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+
+class Appeasement(Base):
+    """Money given back that no returned unit stands for (a late delivery, a damaged box), with its reason;
+    its refund is a PaymentTransaction (source `appeasement:<id>`). Its idempotency key is the order's."""
+
+    __tablename__ = "appeasements"
+    __table_args__ = (UniqueConstraint("order_id", "idempotency_key", name="uq_appeasements_order_key"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(32))  # domain.payments.AppeasementReason
+    note: Mapped[str | None] = mapped_column(String(500))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = created_at()

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, case, distinct, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.db.base import UTCDateTime, utcnow
 from oms_graph.db.dialect import seconds_between
 from oms_graph.db.models import (
+    Appeasement,
     Channel,
     Fulfilment,
     Location,
@@ -33,7 +35,7 @@ from oms_graph.domain import analytics as rules
 from oms_graph.domain.analytics import Dimension, Figures, Key
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.fulfilment import SALE_REASONS, FulfilmentStatus
-from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.domain.orders import FulfilmentMethod, in_minor_units
 from oms_graph.domain.promises import Kept, PromiseDimension, iso_week
 from oms_graph.domain.returns import ReturnStatus
 from oms_graph.services import calendars
@@ -289,6 +291,33 @@ async def return_reasons(session: AsyncSession, *, start: datetime, end: datetim
     )
     rows = await session.execute(query)
     return [ReturnReason(reason, int(n), int(asked), int(got)) for reason, n, asked, got in rows]
+
+
+@dataclass(frozen=True)
+class AppeasementTotal:
+    reason: str
+    channel: str
+    currency: str
+    appeasements: int
+    amount: Decimal
+
+
+async def appeasement_totals(session: AsyncSession, *, start: datetime, end: datetime) -> list[AppeasementTotal]:
+    """Appeasements made in [start, end), by reason, channel and currency; the largest amounts first."""
+    start, end = checked_range(start, end)
+    amount = func.sum(Appeasement.amount)
+    rows = await session.execute(
+        select(Appeasement.reason, Channel.code, Appeasement.currency, func.count(), amount)
+        .join(Order, Order.id == Appeasement.order_id)
+        .join(Channel, Channel.id == Order.channel_id)
+        .where(Appeasement.created_at >= start, Appeasement.created_at < end)
+        .group_by(Appeasement.reason, Channel.code, Appeasement.currency)
+        .order_by(amount.desc(), Appeasement.reason, Channel.code)
+    )
+    return [
+        AppeasementTotal(reason, code, currency, int(n), in_minor_units(Decimal(total), currency))
+        for reason, code, currency, n, total in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,11 @@ async def refund_return(
     return amount
 
 
+async def refundable_now(session: AsyncSession, *, order: Order) -> Decimal:
+    """What the order has left to refund: captured (or being captured) less refunded (or being refunded)."""
+    return rules.refundable(await _calls(session, order.id))
+
+
 _PENDING_CALL = (
     select(PaymentTransaction, Order.number, Order.payment_reference)
     .join(Order, Order.id == PaymentTransaction.order_id)
