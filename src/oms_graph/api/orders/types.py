@@ -14,10 +14,9 @@ from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError
 from oms_graph.api.node import Node, encode_id
 from oms_graph.api.orders import loaders
+from oms_graph.api.orders.geocodes import Geocode
 from oms_graph.api.pagination import PageInfo
 from oms_graph.db import models
-from oms_graph.domain import geocoding as rules_geocoding
-from oms_graph.domain.geocoding import Precision
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, PaymentStatus, in_minor_units
 from oms_graph.domain.payments import PaymentKind, TransactionStatus
 from oms_graph.domain.promises import RiskCause
@@ -32,7 +31,6 @@ for _enum in (OrderStatus, FulfilmentMethod, PaymentMethod, PaymentStatus, Payme
     strawberry.enum(_enum)
 strawberry.enum(TransactionStatus, name="PaymentTransactionStatus")
 strawberry.enum(RiskCause)
-strawberry.enum(Precision, name="GeocodePrecision")
 
 
 @strawberry.type
@@ -69,30 +67,6 @@ class Delivery:
         if self.pickup_location_id is None:
             return None
         return Location.from_model(await loaders.location(info).load(self.pickup_location_id))
-
-
-@strawberry.type(description="Where a delivery goes, and how precisely that is known.")
-class Geocode:
-    latitude: float | None
-    longitude: float | None
-    precision: Precision
-    source: str = strawberry.field(
-        description="given (with the address), offline (the packaged city list), or the HTTP geocoder's name."
-    )
-    matched: str | None = strawberry.field(description="What it was found as: a city, a geocoder's address.")
-    region: str | None = strawberry.field(description="Not placed: the region routing ranks locations by.")
-
-    @classmethod
-    def of(cls, stored: dict[str, Any]) -> Geocode:
-        found = rules_geocoding.Geocode.of(stored)
-        return cls(
-            latitude=found.latitude,
-            longitude=found.longitude,
-            precision=found.precision,
-            source=found.source,
-            matched=found.matched,
-            region=found.region,
-        )
 
 
 @strawberry.type

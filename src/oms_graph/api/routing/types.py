@@ -14,7 +14,8 @@ from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError
 from oms_graph.api.fulfilment.types import FulfilmentLine
 from oms_graph.api.orders import loaders
-from oms_graph.api.orders.types import Geocode, SkuQuantity
+from oms_graph.api.orders.geocodes import Geocode
+from oms_graph.api.orders.types import SkuQuantity
 from oms_graph.db import models
 from oms_graph.domain.routing import DecisionKind, Profile
 
