@@ -12,6 +12,7 @@ import pytest
 
 from oms_graph.api.node import decode_id
 from oms_graph.db.base import utcnow
+from oms_graph.db.models import RoutingSimulation
 from oms_graph.domain.access import Role
 from oms_graph.domain.geo import distance_km
 from oms_graph.services.routing import simulation
@@ -91,6 +92,12 @@ async def test_a_replay_goes_where_orders_went_and_a_candidate_is_figured(api, a
     assert rows[0] == ["figure", "actual", "candidate"] and ["sameAsActual", "6", "0"] in rows
     per_order = rows[rows.index(["order", "recorded", "actual", "candidate"]) + 1 :]
     assert len(per_order) == 6 and {tuple(r[1:]) for r in per_order} == {("ST-BER", "ST-BER", "WH-HAM")}
+    # a run that failed half-way is run again from the start: no order twice
+    async with api.db.write() as session:
+        (await session.get_one(RoutingSimulation, decode_id(sim_id)[1])).status = "FAILED"
+    await simulation.run(api.db, simulation_id=decode_id(sim_id)[1])
+    again = await api.client.get(started["simulation"]["csvUrl"], headers={"Authorization": f"Bearer {analyst}"})
+    assert again.text == exported.text
     store = await make_key(api.db, Role.STORE, location="ST-BER")
     denied = await api.client.get(started["simulation"]["csvUrl"], headers={"Authorization": f"Bearer {store}"})
     assert denied.status_code == 403

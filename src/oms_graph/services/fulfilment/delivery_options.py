@@ -145,7 +145,7 @@ async def delivery_options(
     promisable = not short
     _, profile = await profile_of_channel(session, channel_id=channel_id)
     value = sum((line.unit_price * line.quantity for line in lines), Decimal(0))
-    plan_of = await _planner(session, channel_id, profile, address, value, now)
+    plan_of = await _planner(session, channel_id, profile, address, value, list(demand), now)
     if promisable:
         options = await _deliveries(plan_of, currency, wanted, now, http_carriers)
     elif not profile.split_for_supply or await pools.pool_of(session, channel_id) is not None:
@@ -167,19 +167,19 @@ async def _planner(
     profile: scoring.Profile,
     address: AddressFields,
     value: Decimal,
+    skus: list[str],
     now: datetime,
 ) -> Planner:
     """How routing would plan a demand of this cart: from the candidates it would get, by the channel's
     profile, and by the rule of its strategy that matches the cart when one is in force."""
-    in_force = await strategies.in_force(session, channel_ids=[channel_id], skus=[], at=now)
+    in_force = await strategies.in_force(session, channel_ids=[channel_id], skus=skus, at=now)
     where = {"country": address.country, "region": address.region, "postalCode": address.postal_code}
 
     async def plan(demand: scoring.Demand) -> Planned | None:
         offered = await candidates(session, list(demand.lines), now)
-        categories = await strategies.categories_of(session, skus=demand.lines) if in_force.versions else {}
 
         def facts() -> Facts:
-            return replace(in_force, categories=categories).facts(
+            return in_force.facts(
                 address=where,
                 lines=demand.lines,
                 weights=demand.weights,

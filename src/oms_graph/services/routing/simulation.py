@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
@@ -100,6 +100,8 @@ async def run(db: Database, *, simulation_id: uuid.UUID) -> None:
         if job is None or job.status not in ("QUEUED", "FAILED"):
             return
         job.status = "RUNNING"
+        # a run that failed half-way is run again from the start: what it wrote goes first
+        await session.execute(delete(SimulatedOrder).where(SimulatedOrder.simulation_id == simulation_id))
     async with db.read() as session:
         world = await _world(session, job)
     async with db.write() as session:
@@ -317,10 +319,3 @@ async def csv_of(session: AsyncSession, *, simulation_id: uuid.UUID) -> str | No
     ):
         writer.writerow([row.number, row.recorded, row.actual, row.candidate])
     return out.getvalue()
-
-
-async def count(session: AsyncSession, *, simulation_id: uuid.UUID) -> int:
-    found = await session.scalar(
-        select(func.count()).select_from(SimulatedOrder).where(SimulatedOrder.simulation_id == simulation_id)
-    )
-    return int(found or 0)
