@@ -187,10 +187,11 @@ async def seed(session: AsyncSession) -> DemoKeys:
                     "handling_cost": 1.2 if k is WAREHOUSE else 3.5,
                     "active": True,
                     "time_zone": "Europe/Berlin",
-                    "cutoff_hour": 16 if k is WAREHOUSE else 18,
-                    "open_days": None if k is WAREHOUSE else [1, 2, 3, 4, 5, 6],  # stores close on Sundays
-                    "opens_at": None if k is WAREHOUSE else time(10),
-                    "closes_at": None if k is WAREHOUSE else time(20),
+                    "cutoff_hour": 18 if k is STORE else 16,
+                    # shops close on Sundays and keep shop hours; warehouses and dark stores work every day
+                    "open_days": [1, 2, 3, 4, 5, 6] if k is STORE else None,
+                    "opens_at": time(10) if k is STORE else None,
+                    "closes_at": time(20) if k is STORE else None,
                 }
             )
             for c, n, k, r, lat, lon, p, caps, cap in LOCATIONS
