@@ -72,7 +72,7 @@ class FakeGateway(Loopback):
         if amount is not None and not isinstance(amount, str):
             return 400, {"error": "amounts are decimal strings"}
         money = Decimal(amount) if amount is not None else Decimal(0)
-        if kind in ("authorizations", "captures") and self.decline:
+        if kind in ("authorizations", "increments", "captures") and self.decline:
             return 402, {"error": "card declined"}
         if kind == "authorizations":
             return 201, {"id": f"PAY-{len(self.done('authorizations')) + 1}"}

@@ -33,6 +33,7 @@ from oms_graph.api.lean import LeanExecutionContext
 from oms_graph.api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, IntrospectionGate
 from oms_graph.api.node_query import NodeQuery
 from oms_graph.api.orders.appeasements import AppeasementMutation
+from oms_graph.api.orders.edits import EditMutation
 from oms_graph.api.orders.mutations import OrderMutation
 from oms_graph.api.orders.query import OrderQuery
 from oms_graph.api.orders.types import Order
@@ -84,6 +85,7 @@ Mutation = merge_types(
         CalendarMutation,
         SimulationMutation,
         AppeasementMutation,
+        EditMutation,
         FulfilmentMutation,
         TransferMutation,
         SupplyMutation,

@@ -20,6 +20,8 @@ class ErrorCode(Enum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     PICKUP_CODE_MISMATCH = "PICKUP_CODE_MISMATCH"
     RETURN_NOT_ALLOWED = "RETURN_NOT_ALLOWED"
+    EDIT_NOT_ALLOWED = "EDIT_NOT_ALLOWED"  # the order's status (or its location's work) rules the change out
+    ORDER_CHANGED = "ORDER_CHANGED"  # the order is not at the version the caller read
 
 
 class WarningCode(Enum):

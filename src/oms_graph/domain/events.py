@@ -22,6 +22,7 @@ class EventType(StrEnum):
     ORDER_AWAITING_SUPPLY = "ORDER_AWAITING_SUPPLY"  # promised against inbound supply, due on a date
     ORDER_AT_RISK = "ORDER_AT_RISK"  # it may miss the date it was promised (the causes in its data)
     ORDER_REDUCED = "ORDER_REDUCED"
+    ORDER_EDITED = "ORDER_EDITED"  # its lines, delivery or price changed: before and after in its data
     ORDER_APPEASED = "ORDER_APPEASED"  # money given back that no returned unit stands for (its reason in data)
     ORDER_CANCELLED = "ORDER_CANCELLED"
     STORE_SALE_RECORDED = "STORE_SALE_RECORDED"

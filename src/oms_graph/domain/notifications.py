@@ -41,6 +41,16 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
             "Hallo {name},\n\nvielen Dank für Ihre Bestellung {number}. Wir melden uns, sobald sie unterwegs ist.",
         ),
     },
+    EventType.ORDER_EDITED: {
+        "en": (
+            "Your order {number} was changed",
+            "Hello {name},\n\nyour order {number} was changed as you asked. Its new total is {total} {currency}.",
+        ),
+        "de": (
+            "Ihre Bestellung {number} wurde geändert",
+            "Hallo {name},\n\nIhre Bestellung {number} wurde wie gewünscht geändert. Der neue Gesamtbetrag ist {total} {currency}.",
+        ),
+    },
     EventType.ORDER_BACKORDERED: {
         "en": (
             "Your order {number} is delayed",

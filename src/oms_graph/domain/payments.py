@@ -12,6 +12,7 @@ from oms_graph.domain.orders import PaymentMethod, PaymentStatus
 
 
 class PaymentKind(StrEnum):
+    INCREMENT = "INCREMENT"  # more authorised on a prepaid order's payment: an edit raised its total
     CAPTURE = "CAPTURE"
     VOID = "VOID"
     REFUND = "REFUND"
@@ -41,10 +42,14 @@ CAPTURED_AT = {
 
 # The event each successful call appends.
 DONE_EVENT = {
+    PaymentKind.INCREMENT: EventType.PAYMENT_AUTHORIZED,
     PaymentKind.CAPTURE: EventType.PAYMENT_CAPTURED,
     PaymentKind.VOID: EventType.PAYMENT_VOIDED,
     PaymentKind.REFUND: EventType.PAYMENT_REFUNDED,
 }
+
+
+EDIT_SOURCE = "edit:"  # the source of a call for an edit's difference, with the order's id and new version
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,11 @@ class Call:
     kind: PaymentKind
     status: TransactionStatus
     amount: Decimal
+    source: str = ""
+
+    @property
+    def for_edit(self) -> bool:
+        return self.source.startswith(EDIT_SOURCE)
 
 
 def captures_at(method: PaymentMethod, handover: Handover) -> bool:
@@ -70,17 +80,28 @@ def captured_before(calls: Iterable[Call]) -> bool:
 
 
 def unused_authorisation(authorised: Decimal, calls: Iterable[Call]) -> Decimal:
-    """What a card authorisation still holds once an order has ended: authorised less what was captured or
-    voided (made or being made). Nothing while a capture was declined: goods went out unpaid, and the hold
-    stays for the capture people will try again."""
+    """What a card authorisation still holds once an order has ended: authorised (the order's total, which
+    edits raised or lowered) less what was captured or voided (made or being made). An edit's void lowered the
+    total already, and a declined increment never held its amount. Nothing while a capture was declined:
+    goods went out unpaid, and the hold stays for the capture people will try again."""
     calls = list(calls)
     if any(c.kind is PaymentKind.CAPTURE and c.status is TransactionStatus.FAILED for c in calls):
         return Decimal(0)
-    used = sum(
-        (c.amount for c in calls if c.kind is not PaymentKind.REFUND and c.status is not TransactionStatus.FAILED),
+    declined = sum(
+        (c.amount for c in calls if c.kind is PaymentKind.INCREMENT and c.status is TransactionStatus.FAILED),
         Decimal(0),
     )
-    return max(authorised - used, Decimal(0))
+    used = sum(
+        (
+            c.amount
+            for c in calls
+            if c.kind in (PaymentKind.CAPTURE, PaymentKind.VOID)
+            and c.status is not TransactionStatus.FAILED
+            and not c.for_edit
+        ),
+        Decimal(0),
+    )
+    return max(authorised - declined - used, Decimal(0))
 
 
 def refundable(calls: Iterable[Call]) -> Decimal:
@@ -104,7 +125,7 @@ def payment_status(initial: PaymentStatus, calls: Iterable[Call]) -> PaymentStat
     refunded = sum((c.amount for c in done if c.kind is PaymentKind.REFUND), Decimal(0))
     if refunded > 0:
         return PaymentStatus.REFUNDED if refunded >= captured else PaymentStatus.PARTIALLY_REFUNDED
-    if any(c.kind is PaymentKind.CAPTURE for c in failed):
+    if any(c.kind in (PaymentKind.CAPTURE, PaymentKind.INCREMENT) for c in failed):
         return PaymentStatus.FAILED
     if any(c.kind is PaymentKind.CAPTURE for c in done):
         return PaymentStatus.CAPTURED

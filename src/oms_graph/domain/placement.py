@@ -201,18 +201,7 @@ def payload_of(order: PlaceOrderFields) -> dict[str, Any]:
         ],
         "delivery": {
             "method": order.delivery.method.value,
-            "address": None
-            if address is None
-            else {
-                "name": address.name,
-                "line1": address.line1,
-                "city": address.city,
-                "region": address.region,
-                "postalCode": address.postal_code,
-                "country": address.country.upper(),
-                "latitude": address.latitude,
-                "longitude": address.longitude,
-            },
+            "address": None if address is None else address_payload(address),
             "pickupLocationCode": order.delivery.pickup_location_code,
             "carrier": order.delivery.carrier,
             "service": order.delivery.service,
@@ -231,4 +220,18 @@ def payload_of(order: PlaceOrderFields) -> dict[str, Any]:
         },
         "originLocationCode": order.origin_location_code,
         "note": order.note,
+    }
+
+
+def address_payload(address: AddressFields) -> dict[str, Any]:
+    """An address as kept on its order."""
+    return {
+        "name": address.name,
+        "line1": address.line1,
+        "city": address.city,
+        "region": address.region,
+        "postalCode": address.postal_code,
+        "country": address.country.upper(),
+        "latitude": address.latitude,
+        "longitude": address.longitude,
     }

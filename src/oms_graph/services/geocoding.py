@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import logging
 from collections import OrderedDict
+from dataclasses import replace
+from typing import Any
 
 from oms_graph.adapters.geocoding import GeocoderError, HttpGeocoder, find_city, warm
 from oms_graph.config import Settings
@@ -31,6 +33,22 @@ def given(address: AddressFields) -> Geocode | None:
 def offline(address: AddressFields) -> Geocode:
     """The address's coordinates as sent, else its city's centre from the packaged list, else NOT_FOUND."""
     return given(address) or find_city(address.country, address.city) or NOT_FOUND
+
+
+def kept(
+    address: AddressFields | None, *, default_region: str | None, geocode: Geocode | None
+) -> dict[str, Any] | None:
+    """Where a delivery address without coordinates is, as kept on its order (None for one with them, or
+    none): `geocode` when it was located before the transaction, else the city list's answer; not found and
+    without a region, routing ranks by the channel's default region."""
+    if address is None:
+        return None
+    located = geocode or offline(address)
+    if located.precision is Precision.GIVEN:
+        return None
+    if located.precision is Precision.NONE and not address.region:
+        located = replace(located, region=default_region)
+    return located.stored()
 
 
 async def locate(address: AddressFields | None, settings: Settings) -> Geocode | None:

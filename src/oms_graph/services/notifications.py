@@ -62,6 +62,7 @@ async def _values(session: AsyncSession, order: Order, event: OrderEvent) -> dic
         "name": order.customer.get("name") or "",
         "currency": order.currency,
         "amount": event.data.get("amount"),
+        "total": (event.data.get("after") or {}).get("total"),  # an edited order's new total
         "tracking": event.data.get("trackingNumber"),
         "expires": event.data.get("expiresAt", "")[:16].replace("T", " "),
         "ready_by": (event.data.get("readyBy") or "")[:16].replace("T", " "),

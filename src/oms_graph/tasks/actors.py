@@ -100,7 +100,7 @@ async def cancel_shipment(shipment_id: str) -> None:
 
 
 async def execute_payment(transaction_id: str) -> None:
-    """Make a requested capture, void or refund with the order's provider, outside any transaction, with
+    """Make a requested capture, void, refund or increment with the order's provider, outside any transaction, with
     the transaction's id as idempotency key (a retry, or a second delivery of the message, moves money
     once). A capture with no authorisation on the order authorises first. A decline is recorded as
     FAILED; an unreachable provider is recorded and retried with backoff."""
@@ -115,7 +115,8 @@ async def execute_payment(transaction_id: str) -> None:
         if call.kind is PaymentKind.CAPTURE and request.reference is None:
             authorization = await provider.authorize(replace(request, key=f"{request.key}:authorize"))
             request = replace(request, reference=authorization)
-        if call.kind is not PaymentKind.VOID or request.reference is not None:  # nothing authorised: nothing to void
+        # nothing authorised: nothing to void or to add to (a capture authorises what it takes)
+        if call.kind not in (PaymentKind.VOID, PaymentKind.INCREMENT) or request.reference is not None:
             reference = await getattr(provider, call.kind.value.lower())(request)
     except PaymentError as error:
         async with database().write() as session:

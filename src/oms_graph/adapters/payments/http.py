@@ -2,12 +2,15 @@
 id), so a retry after a timeout finds the first answer instead of moving money twice:
 
     POST {url}/authorizations                      {amount, currency, orderNumber} -> {id}
+    POST {url}/payments/{reference}/increments     {amount, currency}              -> {id}
     POST {url}/payments/{reference}/captures       {amount, currency}              -> {id}
     POST {url}/payments/{reference}/voids          {amount, currency}              -> {id}
     POST {url}/payments/{reference}/refunds        {amount, currency}              -> {id}
 
-Amounts travel as decimal strings, never floats. A void releases that much of the authorisation: all of it
-when an order is cancelled, the part not captured when an order ends smaller than it was authorised.
+An increment authorises more on the same payment (an edit raised the order's total). Amounts travel as
+decimal strings, never floats. A void releases that much of the authorisation: all of it when an order is
+cancelled, the part not captured when an order ends smaller than it was authorised, the difference when an
+edit lowered its total.
 Timeouts and 5xx answers are retried here a few times with backoff, then raised as a transient
 PaymentError (the actor retries later); a 4xx (a decline, 402) is permanent.
 """
@@ -32,6 +35,9 @@ class HttpGateway:
 
     async def authorize(self, request: PaymentRequest) -> str:
         return await self._post("/authorizations", request, {**_money(request), "orderNumber": request.order_number})
+
+    async def increment(self, request: PaymentRequest) -> str:
+        return await self._post(f"/payments/{_reference(request)}/increments", request, _money(request))
 
     async def capture(self, request: PaymentRequest) -> str:
         return await self._post(f"/payments/{_reference(request)}/captures", request, _money(request))

@@ -17,6 +17,9 @@ class Manual:
     async def authorize(self, request: PaymentRequest) -> str:
         return _reference("AU", request)
 
+    async def increment(self, request: PaymentRequest) -> str:
+        return _reference("IN", request)
+
     async def capture(self, request: PaymentRequest) -> str:
         return _reference("CP", request)
 

@@ -14,6 +14,7 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from oms_graph.api.context import Info
 from oms_graph.db import models
+from oms_graph.domain.events import EventType
 
 Fetch = Callable[[AsyncSession, Sequence[Any]], Awaitable[list[Any]]]
 K = TypeVar("K")
@@ -64,14 +65,17 @@ async def _by_id(session: AsyncSession, model: Any, ids: Sequence[uuid.UUID]) ->
     return [found[i] for i in ids]
 
 
-def _children(model: Any, parent: str, *order_by: str) -> Fetch:
-    """A batch function reading the rows of `model` whose `parent` column is one of the keys, grouped by key."""
+def _children(model: Any, parent: str, *order_by: str, where: Any = None) -> Fetch:
+    """A batch function reading the rows of `model` whose `parent` column is one of the keys (and that meet
+    `where`), grouped by key."""
 
     statement = (
         select(model)
         .where(getattr(model, parent).in_(bindparam("b_keys", expanding=True)))
         .order_by(*(getattr(model, name) for name in order_by))
     )
+    if where is not None:
+        statement = statement.where(where)
 
     async def fetch(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
         grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
@@ -84,6 +88,7 @@ def _children(model: Any, parent: str, *order_by: str) -> Fetch:
 
 _lines = _children(models.OrderLine, "order_id", "line_no")
 _events = _children(models.OrderEvent, "order_id", "id")
+_edits = _children(models.OrderEvent, "order_id", "id", where=models.OrderEvent.type == EventType.ORDER_EDITED)
 _fulfilments = _children(models.Fulfilment, "order_id", "created_at", "id")
 _fulfilment_lines = _children(models.FulfilmentLine, "fulfilment_id", "sku")
 _returns = _children(models.Return, "order_id", "created_at", "number")
@@ -102,6 +107,11 @@ def lines(info: Info) -> DataLoader[uuid.UUID, list[models.OrderLine]]:
 
 def events(info: Info) -> DataLoader[uuid.UUID, list[models.OrderEvent]]:
     return _loader(info, "order_events", _events)
+
+
+def edits(info: Info) -> DataLoader[uuid.UUID, list[models.OrderEvent]]:
+    """An order's ORDER_EDITED events, oldest first: its versions."""
+    return _loader(info, "order_edits", _edits)
 
 
 def channel(info: Info) -> DataLoader[uuid.UUID, models.Channel]:

@@ -24,6 +24,7 @@ from oms_graph.domain.promises import RiskCause
 if TYPE_CHECKING:
     from oms_graph.api.fulfilment.types import Fulfilment
     from oms_graph.api.orders.appeasements import Appeasement
+    from oms_graph.api.orders.edits import OrderVersion
     from oms_graph.api.returns.types import Return
     from oms_graph.api.routing.types import RoutingDecision, RoutingHistoryEntry
     from oms_graph.api.transfers.types import Transfer
@@ -297,6 +298,18 @@ class Order(Node):
         from oms_graph.api.routing.types import RoutingHistoryEntry
 
         return [RoutingHistoryEntry.of(r) for r in await loaders.routing_history(info).load(self.row.id)]
+
+    @strawberry.field(description="Its version: each edit makes the next (editOrder's expectedVersion).")
+    def version(self) -> int:
+        return self.row.version
+
+    @strawberry.field(description="Its edits, oldest first: each the version it made, before and after.")
+    async def versions(
+        self, info: Info
+    ) -> list[Annotated[OrderVersion, strawberry.lazy("oms_graph.api.orders.edits")]]:
+        from oms_graph.api.orders.edits import OrderVersion
+
+        return [OrderVersion.of(e, self.row.currency) for e in await loaders.edits(info).load(self.row.id)]
 
     @strawberry.field(description="Money given back that no returned unit stands for, oldest first.")
     async def appeasements(

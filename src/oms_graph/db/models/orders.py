@@ -89,6 +89,8 @@ class Order(Base):
     # The promise sweep: whether it may miss its date now, and every cause it was flagged for (each once).
     at_risk: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
     risk_causes: Mapped[list[str] | None] = mapped_column(PortableJSON)
+    # Each edit of its lines, delivery or price makes the next version (editOrder's expectedVersion).
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     # The routing decision: the chosen plan, its factors and the alternatives it beat (order.routing).
     routing: Mapped[dict[str, Any] | None]
     # When its last unit left (shipped or collected): the end of its fulfilment time.

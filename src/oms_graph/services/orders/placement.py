@@ -10,7 +10,7 @@ READ COMMITTED each statement takes a fresh snapshot), and multi-sku orders cann
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -28,7 +28,7 @@ from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.events import EventType
-from oms_graph.domain.geocoding import Geocode, Precision
+from oms_graph.domain.geocoding import Geocode
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_promised_date, check_shape, payload_of
 from oms_graph.services import calendars, geocoding
@@ -226,17 +226,10 @@ async def _prepare(
 
 
 def _located(order: PlaceOrderFields, channel: Any, geocode: Geocode | None) -> dict[str, Any] | None:
-    """Where a delivery whose address came without coordinates is, as kept on the order (None otherwise):
-    not found and without a region, routing ranks by the channel's default region."""
-    address = order.delivery.address
-    if order.delivery.method is not FulfilmentMethod.DELIVERY or address is None:
+    """Where a delivery whose address came without coordinates is, as kept on the order (None otherwise)."""
+    if order.delivery.method is not FulfilmentMethod.DELIVERY:
         return None
-    located = geocode or geocoding.offline(address)
-    if located.precision is Precision.GIVEN:
-        return None
-    if located.precision is Precision.NONE and not address.region:
-        located = replace(located, region=channel.default_region)
-    return located.stored()
+    return geocoding.kept(order.delivery.address, default_region=channel.default_region, geocode=geocode)
 
 
 async def _write(
@@ -293,6 +286,7 @@ async def _write(
         currency=channel.currency,
         origin_location_id=origin.id if origin is not None else None,
         note=order.note,
+        version=1,
         created_at=now,
         updated_at=now,
     )

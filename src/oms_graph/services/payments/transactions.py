@@ -290,7 +290,11 @@ async def _locked(session: AsyncSession, transaction_id: uuid.UUID) -> tuple[Pay
 
 
 _CALLS = select(
-    PaymentTransaction.id, PaymentTransaction.kind, PaymentTransaction.status, PaymentTransaction.amount
+    PaymentTransaction.id,
+    PaymentTransaction.kind,
+    PaymentTransaction.status,
+    PaymentTransaction.amount,
+    PaymentTransaction.source,
 ).where(PaymentTransaction.order_id == bindparam("b_order"))
 
 
@@ -301,8 +305,13 @@ async def _calls(
     rows = await session.execute(_CALLS, {"b_order": order_id})
     done_id, done_status = now_done or (None, None)
     return [
-        Call(PaymentKind(kind), done_status if id_ == done_id and done_status else TransactionStatus(status), amount)
-        for id_, kind, status, amount in rows
+        Call(
+            PaymentKind(kind),
+            done_status if id_ == done_id and done_status else TransactionStatus(status),
+            amount,
+            source,
+        )
+        for id_, kind, status, amount, source in rows
     ]
 
 
