@@ -58,6 +58,7 @@ class Call:
     status: TransactionStatus
     amount: Decimal
     source: str = ""
+    provider: str = ""
 
     @property
     def for_edit(self) -> bool:
@@ -71,6 +72,16 @@ def captures_at(method: PaymentMethod, handover: Handover) -> bool:
 def capture_amount(value: Decimal, *, delivery_price: Decimal, first: bool) -> Decimal:
     """The units' value, plus the delivery price on an order's first capture."""
     return value + (delivery_price if first else Decimal(0))
+
+
+def left_to_capture(total: Decimal, calls: Iterable[Call]) -> Decimal:
+    """What an order's captures may still take: its total less what was captured (made or being made), which
+    for an exchange's replacement includes the returned goods' value that paid for it."""
+    taken = sum(
+        (c.amount for c in calls if c.kind is PaymentKind.CAPTURE and c.status is not TransactionStatus.FAILED),
+        Decimal(0),
+    )
+    return max(total - taken, Decimal(0))
 
 
 def captured_before(calls: Iterable[Call]) -> bool:
@@ -115,6 +126,15 @@ def refundable(calls: Iterable[Call]) -> Decimal:
         elif call.kind is PaymentKind.REFUND:
             refunded += call.amount
     return max(captured - refunded, Decimal(0))
+
+
+def refundable_by_provider(calls: Iterable[Call]) -> dict[str, Decimal]:
+    """`refundable`, per provider that took the money (an exchange's credit goes back where it came from)."""
+    by: dict[str, list[Call]] = {}
+    for call in calls:
+        by.setdefault(call.provider, []).append(call)
+    owed = {provider: refundable(its) for provider, its in by.items()}
+    return {provider: amount for provider, amount in sorted(owed.items()) if amount > 0}
 
 
 def payment_status(initial: PaymentStatus, calls: Iterable[Call]) -> PaymentStatus:

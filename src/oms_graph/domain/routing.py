@@ -44,6 +44,8 @@ class Profile:
     # A delivery order stock can promise only in part, the rest sold against inbound supply, ships what
     # stock has at once and the rest when the supply arrives (else all of it then).
     split_for_supply: bool = False
+    # An exchange's replacement ships at once, before the returned units arrive (else once they are received).
+    exchange_before_return: bool = False
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def register(name: str, factory: Callable[[], PaymentProvider]) -> None:
 
 def is_known(name: str, *, http_providers: Mapping[str, str]) -> bool:
     """Whether a provider of that name is registered in code or configured (OMS_HTTP_PAYMENT_PROVIDERS)."""
-    from oms_graph.adapters.payments import manual  # noqa: F401  (registers the built-in provider)
+    from oms_graph.adapters.payments import exchange, manual  # noqa: F401  (register the built-in providers)
 
     return name in _factories or name in http_providers
 

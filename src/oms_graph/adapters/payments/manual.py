@@ -15,22 +15,22 @@ class Manual:
     name = NAME
 
     async def authorize(self, request: PaymentRequest) -> str:
-        return _reference("AU", request)
+        return derived_reference("AU", request)
 
     async def increment(self, request: PaymentRequest) -> str:
-        return _reference("IN", request)
+        return derived_reference("IN", request)
 
     async def capture(self, request: PaymentRequest) -> str:
-        return _reference("CP", request)
+        return derived_reference("CP", request)
 
     async def void(self, request: PaymentRequest) -> str:
-        return _reference("VD", request)
+        return derived_reference("VD", request)
 
     async def refund(self, request: PaymentRequest) -> str:
-        return _reference("RF", request)
+        return derived_reference("RF", request)
 
 
-def _reference(prefix: str, request: PaymentRequest) -> str:
+def derived_reference(prefix: str, request: PaymentRequest) -> str:
     return f"{prefix}{hashlib.sha256(request.key.encode()).hexdigest()[:16].upper()}"
 
 

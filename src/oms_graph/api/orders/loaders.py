@@ -88,6 +88,7 @@ def _children(model: Any, parent: str, *order_by: str, where: Any = None) -> Fet
 
 _lines = _children(models.OrderLine, "order_id", "line_no")
 _events = _children(models.OrderEvent, "order_id", "id")
+_exchange_of = _children(models.Return, "exchange_order_id", "created_at")
 _edits = _children(models.OrderEvent, "order_id", "id", where=models.OrderEvent.type == EventType.ORDER_EDITED)
 _fulfilments = _children(models.Fulfilment, "order_id", "created_at", "id")
 _fulfilment_lines = _children(models.FulfilmentLine, "fulfilment_id", "sku")
@@ -107,6 +108,11 @@ def lines(info: Info) -> DataLoader[uuid.UUID, list[models.OrderLine]]:
 
 def events(info: Info) -> DataLoader[uuid.UUID, list[models.OrderEvent]]:
     return _loader(info, "order_events", _events)
+
+
+def exchange_of(info: Info) -> DataLoader[uuid.UUID, list[models.Return]]:
+    """The return whose replacement an order is (an exchange), in a list of at most one."""
+    return _loader(info, "exchange_of", _exchange_of)
 
 
 def edits(info: Info) -> DataLoader[uuid.UUID, list[models.OrderEvent]]:

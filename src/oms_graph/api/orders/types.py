@@ -15,6 +15,7 @@ from oms_graph.api.errors import UserError
 from oms_graph.api.node import Node, encode_id
 from oms_graph.api.orders import loaders
 from oms_graph.api.orders.geocodes import Geocode
+from oms_graph.api.orders.notifications import Notification
 from oms_graph.api.pagination import PageInfo
 from oms_graph.db import models
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, PaymentStatus, in_minor_units
@@ -122,18 +123,6 @@ class PaymentTransaction:
             created_at=m.created_at,
             updated_at=m.updated_at,
         )
-
-
-@strawberry.type(description="A message to the customer about their order, and what became of it.")
-class Notification:
-    template: str = strawberry.field(description="The event it tells about, e.g. FULFILMENT_SHIPPED.")
-    medium: str = strawberry.field(description="EMAIL or SMS.")
-    recipient: str
-    subject: str
-    status: str = strawberry.field(description="PENDING, SENT, FAILED, or SKIPPED (no sender configured).")
-    error: str | None
-    created_at: datetime
-    sent_at: datetime | None
 
 
 @strawberry.type
@@ -319,6 +308,15 @@ class Order(Node):
 
         return [Appeasement.of(a) for a in await loaders.appeasements(info).load(self.row.id)]
 
+    @strawberry.field(description="An exchange's replacement: the return it replaces units of.")
+    async def exchange_for(
+        self, info: Info
+    ) -> Annotated[Return, strawberry.lazy("oms_graph.api.returns.types")] | None:
+        from oms_graph.api.returns.types import Return
+
+        found = await loaders.exchange_of(info).load(self.row.id)
+        return Return.from_model(found[0]) if found else None
+
     @strawberry.field(description="Its returns, oldest first.")
     async def returns(self, info: Info) -> list[Annotated[Return, strawberry.lazy("oms_graph.api.returns.types")]]:
         from oms_graph.api.returns.types import Return
@@ -331,19 +329,7 @@ class Order(Node):
 
     @strawberry.field(description="Messages sent (or being sent) to the customer, oldest first.")
     async def notifications(self, info: Info) -> list[Notification]:
-        return [
-            Notification(
-                template=n.template,
-                medium=n.medium,
-                recipient=n.recipient,
-                subject=n.subject,
-                status=n.status,
-                error=n.error,
-                created_at=n.created_at,
-                sent_at=n.sent_at,
-            )
-            for n in await loaders.notifications(info).load(self.row.id)
-        ]
+        return [Notification.of(n) for n in await loaders.notifications(info).load(self.row.id)]
 
     @strawberry.field(description="The order's timeline, oldest first.")
     async def events(self, info: Info) -> list[OrderEvent]:

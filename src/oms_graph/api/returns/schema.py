@@ -48,7 +48,13 @@ class ReturnMutation:
             "Order",
             ["input", "orderId"],
             lambda s, i: returns.request_return(
-                s, order_id=i, channel_code=input.channel, lines=input.lines, principal=caller
+                s,
+                order_id=i,
+                channel_code=input.channel,
+                lines=input.lines,
+                principal=caller,
+                exchange_lines=input.exchange_lines or (),
+                settings=info.context.settings,
             ),
         )
 

@@ -66,6 +66,23 @@ class Return(Node):
 
         return Order.from_model(await loaders.order(info).load(self.row.order_id))
 
+    @strawberry.field(description="An exchange: the replacement order it asked for.")
+    async def exchange_order(
+        self, info: Info
+    ) -> Annotated[Order, strawberry.lazy("oms_graph.api.orders.types")] | None:
+        from oms_graph.api.orders.types import Order
+
+        if self.row.exchange_order_id is None:
+            return None
+        return Order.from_model(await loaders.order(info).load(self.row.exchange_order_id))
+
+    @strawberry.field(description="An exchange: the part of the returned units' value that pays the replacement.")
+    async def exchange_credit(self, info: Info) -> Decimal | None:
+        if self.row.exchange_credit is None:
+            return None
+        order = await loaders.order(info).load(self.row.order_id)
+        return in_minor_units(self.row.exchange_credit, order.currency)
+
     @strawberry.field(description="Channel the return was started in; may differ from the order's.")
     async def channel(self, info: Info) -> Channel | None:
         if self.row.channel_id is None:
@@ -106,11 +123,25 @@ class ReturnLineInput:
     reason: str | None = None
 
 
+@strawberry.input(description="A replacement for the returned units (an exchange).")
+class ExchangeLineInput:
+    sku: str
+    quantity: int
+    unit_price: Decimal | None = strawberry.field(
+        default=None, description="Null: the price the first returned sku was sold at (a size swap costs nothing)."
+    )
+
+
 @strawberry.input
 class RequestReturnInput:
     order_id: strawberry.ID
     channel: str | None = None
     lines: list[ReturnLineInput]
+    exchange_lines: list[ExchangeLineInput] | None = strawberry.field(
+        default=None,
+        description="An exchange: the replacement order is placed at once, paid by the returned units' value; it "
+        "ships once they are received, or at once when the channel's routing profile says exchangeBeforeReturn.",
+    )
 
 
 @strawberry.input

@@ -39,6 +39,11 @@ class RoutingProfileInput:
         description="A delivery order stock can promise only in part, the rest sold against inbound supply, ships "
         "what stock has at once and the rest when the supply arrives (else all of it then); not given: unchanged.",
     )
+    exchange_before_return: bool | None = strawberry.field(
+        default=None,
+        description="An exchange's replacement ships at once, before the returned units arrive (else once they are "
+        "received); not given: unchanged.",
+    )
 
 
 @strawberry.type(description="How a channel's orders are routed; the defaults apply until one is set.")
@@ -56,6 +61,9 @@ class RoutingProfile:
     split_for_supply: bool = strawberry.field(
         description="What stock has ships at once, the rest when its supply arrives (off by default)."
     )
+    exchange_before_return: bool = strawberry.field(
+        description="An exchange's replacement ships before the returned units arrive (off by default)."
+    )
 
     @classmethod
     def of(cls, channel: models.Channel, profile: Profile) -> RoutingProfile:
@@ -69,6 +77,7 @@ class RoutingProfile:
             allow_ship_from_store=profile.allow_ship_from_store,
             allow_transfer_to_pickup=profile.allow_transfer_to_pickup,
             split_for_supply=profile.split_for_supply,
+            exchange_before_return=profile.exchange_before_return,
         )
 
 

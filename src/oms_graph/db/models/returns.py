@@ -30,6 +30,10 @@ class Return(Base):
     location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"), index=True)
     refund_amount: Mapped[Decimal] = mapped_column(Money, default=0)
     requested_by: Mapped[str | None] = mapped_column(String(200))
+    # An exchange: the replacement order it asked for, and the part of the returned units' value that pays for
+    # it (kept back from the refund when they are received).
+    exchange_order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("orders.id"), index=True, unique=True)
+    exchange_credit: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = created_at()
     received_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = updated_at()

@@ -33,6 +33,8 @@ class RoutingProfile(Base):
     allow_transfer_to_pickup: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A delivery order partly on a shelf and partly sold against inbound supply ships in two parts.
     split_for_supply: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # An exchange's replacement ships before the returned units arrive (else once they are received).
+    exchange_before_return: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = updated_at()
 
 

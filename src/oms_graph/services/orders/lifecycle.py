@@ -29,7 +29,14 @@ from oms_graph.services.stock import ledger
 async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: str, principal: Principal) -> Order:
     """Cancel before anything left a location: release the promise or reservation, void the payment."""
     order = await for_change(session, order_id, principal)
-    status = _transition(order, rules.CANCELLABLE, "cancelled", reason)
+    _transition(order, rules.CANCELLABLE, "cancelled", reason)
+    await cancel_locked(session, order=order, reason=reason, actor=principal.name)
+    return order
+
+
+async def cancel_locked(session: AsyncSession, *, order: Order, reason: str, actor: str) -> None:
+    """Cancel an order the caller locked and found CANCELLABLE."""
+    status = OrderStatus(order.status)
     # What no fulfilment holds is still a promise (delivery) or the pickup reservation; read it first.
     unheld = await unallocated(session, order_id=order.id)
     lines = list(await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
@@ -37,9 +44,7 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
         line.quantity_cancelled = line.quantity
     now = utcnow()
     await ledger.lock_products(session, skus={line.sku for line in lines})
-    released = await release_fulfilments(
-        session, order_id=order.id, channel_id=order.channel_id, now=now, actor=principal.name
-    )
+    released = await release_fulfilments(session, order_id=order.id, channel_id=order.channel_id, now=now, actor=actor)
     freed = set(released.skus)
     if order.delivery_method == FulfilmentMethod.DELIVERY:
         # Every live delivery unit is in the promise, routed (now released) or not; or promised against supply.
@@ -56,10 +61,9 @@ async def cancel_order(session: AsyncSession, *, order_id: uuid.UUID, reason: st
         pickup = cast(uuid.UUID, order.pickup_location_id)
         await ledger.release(session, units={(sku, pickup): n for sku, n in at_store.items()}, routed=False, at=now)
         freed |= {sku for sku, n in at_store.items() if n}
-    await close_cancelled(session, order=order, reason=reason.strip(), actor=principal.name, now=now)
+    await close_cancelled(session, order=order, reason=reason.strip(), actor=actor, now=now)
     # Units given back on a shelf may serve backorders (a promise given up frees no shelf's units).
-    await requeue_backorders(session, skus=freed, actor=principal.name)
-    return order
+    await requeue_backorders(session, skus=freed, actor=actor)
 
 
 async def close_cancelled(session: AsyncSession, *, order: Order, reason: str, actor: str, now: datetime) -> None:
@@ -99,6 +103,12 @@ async def release_order(session: AsyncSession, *, order_id: uuid.UUID, principal
         raise DomainError.one(
             ErrorCode.INVALID_TRANSITION, ["id"], f"order {order.number} is {order.status}, not ON_HOLD"
         )
+    await release_locked(session, order=order, actor=principal.name)
+    return order
+
+
+async def release_locked(session: AsyncSession, *, order: Order, actor: str) -> None:
+    """Release an ON_HOLD order the caller locked."""
     held_for = order.hold_reason
     # placed against supply: it waits for it, unless (split) some of it can be routed now
     waits = OrderStatus.PLACED
@@ -109,10 +119,9 @@ async def release_order(session: AsyncSession, *, order_id: uuid.UUID, principal
         session,
         order_id=order.id,
         type=EventType.ORDER_RELEASED,
-        actor=principal.name,
+        actor=actor,
         data={"number": order.number, "heldFor": held_for},
     )
-    return order
 
 
 def _transition(order: Order, allowed: frozenset[OrderStatus], done: str, reason: str) -> OrderStatus:

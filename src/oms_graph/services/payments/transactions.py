@@ -66,11 +66,13 @@ async def request_payment(
     source: str,
     actor: str,
     status: TransactionStatus = TransactionStatus.PENDING,
+    provider: str | None = None,
 ) -> bool:
     """Ask for a call, once per (order, kind, source): one statement, which writes nothing when it was asked
     for already (the unique key); whether it was asked for now. The order must be locked by the caller. A
     PENDING one is made by the payment.execute actor after commit; a SUCCEEDED one records money taken
-    already (a sale paid in the store)."""
+    already (a sale paid in the store, a replacement paid by returned goods). `provider`: the order's when not
+    given."""
     now = utcnow()
     transaction = {
         "id": uuid.uuid4(),
@@ -79,7 +81,7 @@ async def request_payment(
         "status": status,
         "amount": in_minor_units(amount, order.currency),
         "currency": order.currency,
-        "provider": order.payment_provider or LEGACY_PROVIDER,
+        "provider": provider or order.payment_provider or LEGACY_PROVIDER,
         "source": source,
         "attempts": 0,
         "created_at": now,
@@ -108,8 +110,10 @@ async def capture_handover(
     order's payment method takes money at this moment."""
     if not rules.captures_at(PaymentMethod(order.payment_method), handover) or fulfilment.value is None:
         return
-    first = not rules.captured_before(await _calls(session, order.id))
+    calls = await _calls(session, order.id)
+    first = not rules.captured_before(calls)
     amount = rules.capture_amount(fulfilment.value, delivery_price=order.delivery_price, first=first)
+    amount = min(amount, rules.left_to_capture(order.total, calls))  # an exchange's credit paid for some
     if amount > 0:  # asked for once: a second handover of the same fulfilment asks for nothing more
         await request_payment(
             session,
@@ -137,10 +141,15 @@ async def release_unused(session: AsyncSession, *, order: Order, actor: str) -> 
 async def settle_cancelled(session: AsyncSession, *, order: Order, actor: str) -> None:
     """A cancelled order: refund what was taken, else void the authorisation."""
     calls = await _calls(session, order.id)
-    owed = rules.refundable(calls)
-    if owed > 0:
-        await request_payment(session, order=order, kind=PaymentKind.REFUND, amount=owed, source="cancel", actor=actor)
-    elif not rules.captured_before(calls):
+    owed = rules.refundable_by_provider(calls)
+    own = order.payment_provider or LEGACY_PROVIDER
+    for provider, amount in owed.items():  # each provider gives back what it took
+        source = "cancel" if provider == own else f"cancel:{provider}"
+        kind = PaymentKind.REFUND
+        await request_payment(
+            session, order=order, kind=kind, amount=amount, source=source, actor=actor, provider=provider
+        )
+    if not owed and not rules.captured_before(calls):
         await request_payment(
             session, order=order, kind=PaymentKind.VOID, amount=order.total, source="cancel", actor=actor
         )
@@ -295,6 +304,7 @@ _CALLS = select(
     PaymentTransaction.status,
     PaymentTransaction.amount,
     PaymentTransaction.source,
+    PaymentTransaction.provider,
 ).where(PaymentTransaction.order_id == bindparam("b_order"))
 
 
@@ -310,8 +320,9 @@ async def _calls(
             done_status if id_ == done_id and done_status else TransactionStatus(status),
             amount,
             source,
+            provider,
         )
-        for id_, kind, status, amount, source in rows
+        for id_, kind, status, amount, source, provider in rows
     ]
 
 

@@ -12,6 +12,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from oms_graph.config import Settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import Channel, FulfilmentLine, Location, Order, OrderLine, Return, ReturnLine
 from oms_graph.domain import returns as rules
@@ -24,6 +25,7 @@ from oms_graph.services.orders.locking import lock_order
 from oms_graph.services.orders.reads import visible_to
 from oms_graph.services.outbox import append_event
 from oms_graph.services.payments import transactions as payments
+from oms_graph.services.returns import exchanges
 from oms_graph.services.stock.levels import put_back
 
 RESTOCK_REASON = "return"
@@ -53,10 +55,14 @@ async def request_return(
     channel_code: str | None,
     lines: Sequence[ReturnLineFields],
     principal: Principal,
+    exchange_lines: Sequence[exchanges.ExchangeLineFields] = (),
+    settings: Settings | None = None,
 ) -> Return:
-    """Start a return of units that were shipped or collected and are not returned (or being returned)."""
+    """Start a return of units that were shipped or collected and are not returned (or being returned);
+    with `exchange_lines`, its replacement order too (`services.returns.exchanges`)."""
     errors = ErrorList()
     _check_lines(errors, lines)
+    exchanges.check_lines(exchange_lines, errors)
     for i, line in enumerate(lines):
         if line.reason is not None and len(line.reason) > 500:
             errors.add(ErrorCode.INVALID_INPUT, ["input", "lines", i, "reason"], "at most 500 characters")
@@ -80,13 +86,26 @@ async def request_return(
                 "units, less those returned or in an open return",
             )
     errors.raise_if_any()
-    return await _open(
+    found = await _open(
         session,
         order,
         [(line.sku, line.quantity, (line.reason or "").strip() or None) for line in lines],
         channel_id=channel_id,
         actor=principal.name,
     )
+    if exchange_lines:
+        code = str(await session.scalar(select(Channel.code).where(Channel.id == order.channel_id)))
+        await exchanges.open_exchange(
+            session,
+            order=order,
+            found=found,
+            returned={line.sku: line.quantity for line in lines},
+            lines=exchange_lines,
+            channel_code=code,
+            principal=principal,
+            settings=settings or Settings(),
+        )
+    return found
 
 
 async def return_to_sender(
@@ -225,8 +244,9 @@ async def receive_return(
     found.status = ReturnStatus.RECEIVED if received else ReturnStatus.REJECTED
     found.location_id, found.received_at, found.updated_at = location.id, now, now
     await session.flush()
+    credit = await exchanges.returned(session, found=found, received=received, actor=principal.name)
     found.refund_amount = await payments.refund_return(
-        session, order=order, return_id=found.id, value=value, actor=principal.name
+        session, order=order, return_id=found.id, value=max(value - credit, Decimal(0)), actor=principal.name
     )
     await append_event(
         session,
@@ -258,6 +278,7 @@ async def cancel_return(session: AsyncSession, *, return_id: uuid.UUID, principa
         raise DomainError.one(ErrorCode.INVALID_TRANSITION, ["id"], f"return {found.number} is {found.status}")
     now = utcnow()
     found.status, found.updated_at = ReturnStatus.CANCELLED, now
+    await exchanges.called_off(session, found=found, actor=principal.name)
     await append_event(
         session,
         order_id=order.id,

@@ -44,6 +44,8 @@ class ProfileFields(Protocol):
     def allow_transfer_to_pickup(self) -> bool | None: ...
     @property
     def split_for_supply(self) -> bool | None: ...
+    @property
+    def exchange_before_return(self) -> bool | None: ...
 
 
 async def update_routing_profile(session: AsyncSession, *, profile: ProfileFields) -> tuple[Channel, Profile]:
@@ -60,7 +62,11 @@ async def update_routing_profile(session: AsyncSession, *, profile: ProfileField
     stored = await session.scalar(
         select(RoutingProfile).where(RoutingProfile.channel_id == channel.id).with_for_update()
     )
-    transfers, split = profile.allow_transfer_to_pickup, profile.split_for_supply
+    transfers, split, exchange = (
+        profile.allow_transfer_to_pickup,
+        profile.split_for_supply,
+        profile.exchange_before_return,
+    )
     values = Profile(
         distance_weight=profile.distance_weight,
         cost_weight=profile.cost_weight,
@@ -71,6 +77,7 @@ async def update_routing_profile(session: AsyncSession, *, profile: ProfileField
         # Not given: as it was (clients that predate the switch do not turn it off).
         allow_transfer_to_pickup=_profile(stored).allow_transfer_to_pickup if transfers is None else transfers,
         split_for_supply=_profile(stored).split_for_supply if split is None else split,
+        exchange_before_return=_profile(stored).exchange_before_return if exchange is None else exchange,
     )
     before = asdict(_profile(stored)) if stored is not None else None
     row = {**asdict(values), "updated_at": utcnow()}
@@ -98,6 +105,7 @@ def _profile(stored: RoutingProfile | None) -> Profile:
         allow_ship_from_store=stored.allow_ship_from_store,
         allow_transfer_to_pickup=stored.allow_transfer_to_pickup,
         split_for_supply=stored.split_for_supply,
+        exchange_before_return=stored.exchange_before_return,
     )
 
 
