@@ -3,7 +3,8 @@
 (short picks, rejections, damaged and missing units on receipt, cancellations at the source and on the
 road), inbound supply sent, moved, cut and received (by a receipt, or by a count that finds it; one sku
 sold against all of it, one as pre-orders up to a limit; the unpooled channel ships what stock has at once
-and the rest with its supply), cancellations (whole and partial), returns and stock changes (counts taken in
+and the rest with its supply), edits (lines added, changed or swapped, delivery and pickup switched, new
+addresses and prices), cancellations (whole and partial), returns and stock changes (counts taken in
 the past, late or stale; adjustments sent again with their movement id), on two channels, one of them held to
 an availability pool that changes as the test goes, keep the books straight.
 
@@ -16,7 +17,7 @@ transfers still at it hold; a level's `inTransit` equals what transfers on the r
 `promisedFuture` equals what orders awaiting supply wait for, and never exceeds the supply due; no
 line has more units returned than shipped, or cancelled and shipped than ordered; no order has more
 refunds asked for than captures.
-After every successful placement: the skus it touched do not have more units still only promised than
+After every successful placement or edit: the skus it touched do not have more units still only promised than
 active SHIP locations have available, and on the pooled channel no more than its pool holds free less
 what it holds back (stock that disappears later may break that, which is what BACKORDERED is for; a
 placement never does).
@@ -59,9 +60,10 @@ from oms_graph.db.models import (
 )
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.catalog import ChannelKind, LocationCapability
+from oms_graph.domain.edits import Change, ChangeKind
 from oms_graph.domain.errors import DomainError
 from oms_graph.domain.fulfilment import HOLDING_STOCK, RejectionReason
-from oms_graph.domain.orders import OrderStatus
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.returns import ItemCondition
 from oms_graph.domain.supply import SupplyKind, SupplyPolicy, SupplyStatus
 from oms_graph.domain.transfers import AT_SOURCE, OPEN, TransferStatus
@@ -69,7 +71,7 @@ from oms_graph.services import catalog, future_promises, supply
 from oms_graph.services.fulfilment import shipping
 from oms_graph.services.fulfilment import transitions as work
 from oms_graph.services.fulfilment.allocation import HELD_UNITS
-from oms_graph.services.orders import backorders, cancellation, placement
+from oms_graph.services.orders import backorders, cancellation, edits, placement
 from oms_graph.services.orders import lifecycle as orders
 from oms_graph.services.returns import lifecycle as returns
 from oms_graph.services.routing import plan as routing
@@ -106,6 +108,13 @@ deliver = st.tuples(
     st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 4)), min_size=1, max_size=3),
     st.sampled_from(["web", "market"]),
 )
+edit = st.tuples(
+    st.just("edit"),
+    st.integers(0, 50),
+    st.sampled_from(["add", "quantity", "swap", "method", "address", "price"]),
+    st.sampled_from(SKUS),
+    st.integers(0, 3),
+)
 operation = st.one_of(
     deliver,
     deliver,  # placements are the most of what happens: three times as likely as any other step
@@ -125,6 +134,8 @@ operation = st.one_of(
     st.tuples(st.just("pickup"), st.sampled_from(["SHIPSTORE", "SHOP"]), st.sampled_from(SKUS), st.integers(1, 4)),
     st.tuples(st.just("cancel"), st.integers(0, 50)),
     st.tuples(st.just("cancel_lines"), st.integers(0, 50), st.sampled_from(SKUS), st.integers(1, 3)),
+    edit,
+    edit,  # twice as likely as most steps: an edit has many ways to go
     st.tuples(
         st.just("return"), st.integers(0, 50), st.integers(1, 3), st.sampled_from(["SELLABLE", "DAMAGED", "NONE"])
     ),
@@ -187,6 +198,7 @@ async def reset(db) -> None:  # type: ignore[no-untyped-def]
             allow_ship_from_store=True,
             allow_transfer_to_pickup=True,  # a pickup the store cannot hold comes by transfer
             split_for_supply=True,  # what stock has of an order ships now, the rest with its supply
+            exchange_before_return=None,
         )
         await update_routing_profile(s, profile=web)
         # A sells against all supply due, B as pre-orders up to 3; C only from a shelf
@@ -441,13 +453,16 @@ async def backorder_left_with_free_units(db) -> bool:  # type: ignore[no-untyped
     for order_id, demand in demands.items():  # what no live fulfilment holds yet
         for sku in demand:
             demand[sku] -= held.get((order_id, sku), 0)
-    for order_id, demand in demands.items():
-        fits = all(free.get(sku, 0) >= n for sku, n in demand.items() if n > 0)
-        if statuses[order_id] == "BACKORDERED" and fits and any(n > 0 for n in demand.values()):
-            return True
-        if statuses[order_id] == "PLACED" or fits:
+    for order_id, demand in demands.items():  # every order waiting for routing takes its units first
+        if statuses[order_id] == "PLACED":
             for sku, n in demand.items():
                 free[sku] = free.get(sku, 0) - n
+    for order_id, demand in demands.items():  # then the backorders, oldest first
+        if statuses[order_id] != "BACKORDERED":
+            continue
+        fits = all(free.get(sku, 0) >= n for sku, n in demand.items() if n > 0)
+        if fits and any(n > 0 for n in demand.values()):
+            return True
     return False
 
 
@@ -582,6 +597,43 @@ async def return_some(db, index: int, units: int, condition: str) -> None:  # ty
         await returns.receive_return(s, return_id=found.id, location_code="WH", lines=got, principal=ADMIN)
 
 
+ELSEWHERE = Input(
+    name=None,
+    line1="Elsewhere 1",
+    city="Hamburg",
+    region=None,
+    postal_code=None,
+    country="DE",
+    latitude=53.5,
+    longitude=10.0,
+)
+
+
+async def edit_some(s, order_id: uuid.UUID, how: str, sku: str, n: int) -> None:  # type: ignore[no-untyped-def]
+    """One edit of an order, at the version it is at: a line added, the first line's quantity changed or its
+    sku swapped, delivery and pickup (at the shipping store, or the pickup-only shop) switched, an address
+    or the delivery price changed."""
+    order = await s.get_one(Order, order_id)
+    first = await s.scalar(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no))
+    change = {
+        "add": Change(ChangeKind.ADD_LINE, sku=sku, quantity=max(n, 1), unit_price=Decimal(1)),
+        "quantity": Change(ChangeKind.CHANGE_QUANTITY, line=first.id, quantity=n),
+        "swap": Change(ChangeKind.REPLACE_SKU, line=first.id, sku=sku),
+        "method": Change(ChangeKind.CHANGE_METHOD, method=FulfilmentMethod.DELIVERY, address=ELSEWHERE)
+        if order.delivery_method == FulfilmentMethod.PICKUP
+        else Change(
+            ChangeKind.CHANGE_METHOD,
+            method=FulfilmentMethod.PICKUP,
+            pickup_location_code="SHOP" if n % 2 else "SHIPSTORE",
+        ),
+        "address": Change(ChangeKind.CHANGE_ADDRESS, address=ELSEWHERE),
+        "price": Change(ChangeKind.CHANGE_DELIVERY_PRICE, price=Decimal(n)),
+    }[how]
+    await edits.edit_order(
+        s, order_id=order_id, expected_version=order.version, changes=[change], reason=None, principal=ADMIN
+    )
+
+
 async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
     db = create_database(url)
     try:
@@ -591,6 +643,7 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
         for n, op in enumerate(operations):
             kind = op[0]
             touched = ({sku for sku, _ in op[1]} if kind == "deliver" else {op[2]}) if kind in PLACING else set()
+            touched = set(SKUS) if kind == "edit" else touched  # an edit takes and gives back any of them
             # Stock found missing (a rejection, a recount) can leave promises short of stock: those orders
             # wait as backorders. What a placement must never do is make it so.
             held = await promised_within_shippable(db, touched)
@@ -627,6 +680,8 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
                             reason="r",
                             principal=ADMIN,
                         )
+                    elif kind == "edit" and placed:
+                        await edit_some(s, placed[op[1] % len(placed)], op[2], op[3], op[4])
                     elif kind == "set":
                         at = None if op[4] is None else utcnow() - timedelta(minutes=op[4])
                         row = Input(sku=op[1], location_code=op[2], on_hand=op[3], safety_stock=None, counted_at=at)
@@ -669,7 +724,7 @@ async def run(url: str, operations: list) -> None:  # type: ignore[type-arg]
             except DomainError:
                 pass  # refused: nothing written, which check_books confirms
             else:
-                if kind in PLACING and held:
+                if (kind in PLACING or kind == "edit") and held:
                     assert await promised_within_shippable(db, touched), (n, op)
                 if within:
                     assert await market_within_pool(db, touched, pool), (n, op)

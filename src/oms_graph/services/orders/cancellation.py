@@ -77,6 +77,7 @@ async def cancel_lines(
         session, order=order, untouched=untouched, units=wanted, reason=cancelled, principal=principal, now=now
     )
     value = await _count_cancelled(session, order.id, wanted)
+    order.version += 1  # its lines changed: an edit read before this one is stale
     await append_event(
         session,
         order_id=order.id,

@@ -32,7 +32,7 @@ from oms_graph.services import geocoding
 from oms_graph.services.fulfilment.allocation import release_fulfilments, unallocated
 from oms_graph.services.fulfilment.work import set_order_status
 from oms_graph.services.orders import edit_checks as checks
-from oms_graph.services.orders.free_units import free_units, give_up
+from oms_graph.services.orders.free_units import announce_cancelled, free_units, give_up
 from oms_graph.services.orders.locking import for_change
 from oms_graph.services.orders.promising import Wanted, take_stock
 from oms_graph.services.outbox import append_event
@@ -104,10 +104,11 @@ async def edit_order(
     now = utcnow()
     old, new = rules.demand(lines), rules.demand(new_lines)
     more, fewer = rules.difference(old, new)
-    readdressed = ChangeKind.CHANGE_ADDRESS in by_kind
     elsewhere = moved is not None and (
         moved.method != method or (pickup is not None and pickup.id != order.pickup_location_id)
     )
+    # a delivery given another address, by itself or as a method change that keeps it a delivery
+    readdressed = ChangeKind.CHANGE_ADDRESS in by_kind or (moved is not None and not elsewhere and pickup is None)
     if status not in rules.OPEN and method is FulfilmentMethod.PICKUP and more:
         raise DomainError.one(
             ErrorCode.EDIT_NOT_ALLOWED, ["input", "changes"], "its store is preparing the pickup: it takes no new units"
@@ -339,8 +340,7 @@ async def _announce_cancelled(
     principal: Principal,
     now: Any,
 ) -> None:
-    """FULFILMENT_CANCELLED for each fulfilment the edit took back to route the order again (its location's
-    queue drops it)."""
+    """FULFILMENT_CANCELLED for each fulfilment the edit took back to route the order again."""
     await session.flush()
     live = [i for i, s in before if s not in (FulfilmentStatus.CANCELLED, FulfilmentStatus.REJECTED)]
     rows = await session.execute(
@@ -348,15 +348,8 @@ async def _announce_cancelled(
         .join(Location, Location.id == Fulfilment.location_id)
         .where(Fulfilment.id.in_(live), Fulfilment.status == FulfilmentStatus.CANCELLED)
     )
-    for fulfilment_id, code in rows:
-        await append_event(
-            session,
-            order_id=order.id,
-            type=EventType.FULFILMENT_CANCELLED,
-            actor=principal.name,
-            at=now,
-            data={"fulfilment": str(fulfilment_id), "location": code, "reason": EDITED},
-        )
+    cancelled = [(i, code) for i, code in rows]
+    await announce_cancelled(session, order=order, cancelled=cancelled, reason=EDITED, actor=principal.name, now=now)
 
 
 def _state(order: Order, lines: list[rules.Line]) -> dict[str, Any]:

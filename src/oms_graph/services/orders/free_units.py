@@ -132,13 +132,34 @@ async def _drop_empty_fulfilments(
             )
         )
     ).all()
-    for fulfilment, code in empty:
+    for fulfilment, _ in empty:
         fulfilment.status, fulfilment.updated_at = FulfilmentStatus.CANCELLED, now
+    await announce_cancelled(
+        session,
+        order=order,
+        cancelled=[(f.id, code) for f, code in empty],
+        reason=reason,
+        actor=principal.name,
+        now=now,
+    )
+
+
+async def announce_cancelled(
+    session: AsyncSession,
+    *,
+    order: Order,
+    cancelled: list[tuple[uuid.UUID, str]],
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    """FULFILMENT_CANCELLED for each (fulfilment, location code) of the order: its location's queue drops it."""
+    for fulfilment_id, code in cancelled:
         await append_event(
             session,
             order_id=order.id,
             type=EventType.FULFILMENT_CANCELLED,
-            actor=principal.name,
+            actor=actor,
             at=now,
-            data={"fulfilment": str(fulfilment.id), "location": code, "reason": reason},
+            data={"fulfilment": str(fulfilment_id), "location": code, "reason": reason},
         )
