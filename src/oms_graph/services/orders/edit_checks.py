@@ -36,7 +36,9 @@ async def product_names(
 ) -> dict[str, str]:
     """The names of the skus the edit brings in; UNKNOWN_SKU and money the currency cannot hold."""
     new = {line.sku for line in lines if line.key is None}
-    names = dict((await session.execute(select(Product.sku, Product.name).where(Product.sku.in_(new)))).all())
+    names = {}
+    if new:
+        names = dict((await session.execute(select(Product.sku, Product.name).where(Product.sku.in_(new)))).all())
     for change in changes:
         path: list[str | int] = ["input", "changes", change.at]
         if change.sku is not None and change.sku not in names and change.kind in rules.LINE_CHANGES:
@@ -61,17 +63,12 @@ async def new_pickup(session: AsyncSession, order: Order, moved: Change, errors:
     if found is None:
         errors.add(ErrorCode.UNKNOWN_LOCATION, [*path, "pickupLocationCode"], f"no location with code {code!r}")
         return None
-    channel = await pools.channel_with_pool(session, await channel_code(session, order))
-    pool = pools.pool_from_row(channel) if channel is not None else None
+    pool = await pools.pool_of(session, order.channel_id)
     if not (found.active and found.can_pickup):
         errors.add(ErrorCode.PICKUP_NOT_AVAILABLE, [*path, "pickupLocationCode"], f"{code} hands out no orders")
     elif pool is not None and not pool.feeds(code=found.code, kind=found.kind, region=found.region):
         errors.add(ErrorCode.PICKUP_NOT_AVAILABLE, [*path, "pickupLocationCode"], f"{code} is not in the pool")
     return found
-
-
-async def channel_code(session: AsyncSession, order: Order) -> str:
-    return str(await session.scalar(select(Channel.code).where(Channel.id == order.channel_id)))
 
 
 async def default_region(session: AsyncSession, order: Order) -> str | None:

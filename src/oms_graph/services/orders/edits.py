@@ -237,9 +237,7 @@ async def _take(
         pickup = await session.get_one(Location, order.pickup_location_id)
     if order.delivery_method != FulfilmentMethod.PICKUP:
         pickup = None
-    channel = await pools.channel_with_pool(session, await checks.channel_code(session, order))
-    pool = pools.pool_from_row(channel) if channel is not None else None
-    wanted = Wanted(units, first, pickup, now, order.channel_id, pool)
+    wanted = Wanted(units, first, pickup, now, order.channel_id, await pools.pool_of(session, order.channel_id))
     try:
         taken = await take_stock(session, wanted)
     except DomainError as error:

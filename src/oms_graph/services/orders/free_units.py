@@ -83,6 +83,7 @@ async def give_up(
     by_transfer = dict(order.transfer_units or {})  # an unrouted ship-to-store pickup's promised units
     if not delivery and by_transfer:
         await ledger.lock_products(session, skus=units)
+    shrunk = False  # some fulfilment gave units up
     for sku, n in sorted(units.items()):
         from_promise = min(n, waiting.get(sku, 0))
         promised = min(from_promise, int(by_transfer.get(sku, 0))) if not delivery else 0
@@ -98,13 +99,15 @@ async def give_up(
             take = min(left, held)
             released[(sku, location_id)] += take
             await _shrink(session, fulfilment_id, sku, take, held)
+            shrunk = True
             left -= take
     if order.transfer_units:
         order.transfer_units = {sku: n for sku, n in by_transfer.items() if n} or None
     await ledger.release(session, units=released, routed=delivery, at=now, channel_id=order.channel_id)
     freed = {sku for (sku, _), n in released.items() if n}  # on a shelf now: they may serve backorders
     await requeue_backorders(session, skus=freed, actor=principal.name)
-    await _drop_empty_fulfilments(session, order, reason, principal, now)
+    if shrunk:
+        await _drop_empty_fulfilments(session, order, reason, principal, now)
 
 
 async def _shrink(session: AsyncSession, fulfilment_id: uuid.UUID, sku: str, units: int, held: int) -> None:
