@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import SET_STOCK, level, order_input, snapshot
+from tests.factories import PLACE_ORDER, SET_STOCK, level, order_input, snapshot
 from tests.fulfilment_steps import chain_admin, pay, placed_and_routed, routed, shipped, stock
 from tests.transfer_steps import PROFILE, web_profile
 
@@ -139,3 +139,10 @@ async def test_calling_the_return_off_cancels_the_held_replacement_and_frees_its
     await pay(api, done["return"]["exchangeOrder"]["id"])  # the credit goes back to nobody's card
     kinds = await payments_of(api, admin, done["return"]["exchangeOrder"]["id"])
     assert kinds == [("CAPTURE", "SUCCEEDED", "20.00", "exchange"), ("REFUND", "SUCCEEDED", "20.00", "exchange")]
+
+
+async def test_no_order_is_placed_to_be_paid_by_the_exchange_provider(api, admin):
+    order = order_input("k1", [("SKU-1", 1, "20.00")])
+    order["payment"] = {"method": "PREPAID", "provider": "exchange"}
+    placed = (await api.data(admin, PLACE_ORDER, {"input": order}))["placeOrder"]
+    assert [(e["code"], e["field"]) for e in placed["errors"]] == [("INVALID_INPUT", ["input", "payment", "provider"])]

@@ -19,6 +19,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.payments.base import is_known as payment_provider_known
+from oms_graph.adapters.payments.exchange import NAME as EXCHANGE_PROVIDER
 from oms_graph.config import Settings
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import connection_of, insert_or_nothing, insert_rows, next_in_sequence
@@ -193,6 +194,8 @@ async def _prepare(
     provider = order.payment.provider
     if provider is not None and not payment_provider_known(provider, http_providers=settings.http_payment_providers):
         errors.add(ErrorCode.INVALID_INPUT, ["input", "payment", "provider"], f"no payment provider named {provider!r}")
+    elif provider == EXCHANGE_PROVIDER:  # goods paid by goods sent back: only an exchange's replacement
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "payment", "provider"], "exchange pays replacements only")
     pickup, origin = await _locations(session, order, principal, errors)
     pool = pools.pool_from_row(channel)
     if (
