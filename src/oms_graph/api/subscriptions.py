@@ -25,6 +25,7 @@ from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.stock import available
+from oms_graph.domain.transfers import TransferStatus
 from oms_graph.events.availability_feed import AvailabilityFeed
 from oms_graph.events.stock_watch import StockWatch
 from oms_graph.events.stream import EventHub, StreamEvent, TooSlow
@@ -117,7 +118,7 @@ class Subscription:
     @strawberry.subscription(
         extensions=roles(Role.STORE, Role.INTEGRATION, Role.ANALYST),
         description="A location's transfers as they change (requested, worked, shipped, received, cancelled): "
-        "INBOUND to it, OUTBOUND from it, or both.",
+        "INBOUND to it, OUTBOUND from it, or both; each with the status its change gave it.",
     )
     async def transfer_updated(
         self, info: Info, location_code: str, direction: TransferDirection | None = None
@@ -132,7 +133,10 @@ class Subscription:
             async with info.context.db.read() as session:
                 found = await transfers.get_transfer(session, principal=caller, transfer_id=event.transfer_id)
             if found is not None and any(getattr(found, end) == location_id for end in watched):
-                yield Transfer.from_model(found)
+                shown = Transfer.from_model(found)
+                # the status the event records: a later step may have happened by the time it is read
+                shown.status = _transfer_status(event.type) or shown.status
+                yield shown
 
     @strawberry.subscription(
         extensions=roles(Role.INTEGRATION, Role.STOREFRONT),
@@ -257,3 +261,9 @@ async def _location_scope(info: Info, caller: Principal, code: str | None) -> uu
     )
     assert found is not None
     return found.id
+
+
+def _transfer_status(event_type: str) -> TransferStatus | None:
+    """The status a TRANSFER_<STATUS> event moved its transfer to (None for another event)."""
+    name = event_type.removeprefix("TRANSFER_")
+    return TransferStatus(name) if name != event_type and name in TransferStatus.__members__ else None
