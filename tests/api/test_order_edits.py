@@ -176,6 +176,12 @@ async def test_an_address_change_routes_the_order_again_from_the_new_address(api
     assert [e["kind"] for e in after["routingHistory"]] == ["ROUTED", "ROUTED"]
     assert [f["status"] for f in after["fulfilments"]] == ["CANCELLED", "ASSIGNED"]
 
+    # A method change that keeps it a delivery is an address change too: routed again from there.
+    moved = {"changeMethod": {"method": "DELIVERY", "address": {**HAMBURG_ADDRESS, "city": "Altona"}}}
+    again = await edit(api, admin, order["id"], [moved], version=2)
+    assert again["errors"] == [] and again["edit"]["rerouted"] is True
+    assert again["order"]["delivery"]["address"]["city"] == "Altona" and again["order"]["status"] == "PLACED"
+
 
 async def test_delivery_to_pickup_moves_the_units_from_the_promise_to_the_store(api, admin):
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-1", "ST-MUC", 2)]})

@@ -144,7 +144,8 @@ async def edit_order(
             session, order=order, untouched=untouched, units=give, reason=EDITED, principal=principal, now=now
         )
     if moved is not None:
-        _move(order, moved, pickup, geocode)
+        region = await checks.default_region(session, order) if moved.address is not None else None
+        _move(order, moved, pickup, geocode, region)
     elif readdressed:
         address = by_kind[ChangeKind.CHANGE_ADDRESS].address
         order.delivery_address = address_payload(address) if address is not None else None
@@ -202,14 +203,14 @@ async def edit_order(
     return Edited(order, before, after, paid, take, give, cancelled_at, rerouted)
 
 
-def _move(order: Order, moved: Change, pickup: Location | None, geocode: Geocode | None) -> None:
+def _move(order: Order, moved: Change, pickup: Location | None, geocode: Geocode | None, region: str | None) -> None:
     """Delivery to pickup, pickup to delivery, or another pickup store: where the order goes now."""
     order.delivery_method = moved.method or FulfilmentMethod.DELIVERY
     order.pickup_location_id = pickup.id if pickup is not None else None
     order.delivery_address = address_payload(moved.address) if moved.address is not None else None
     order.geocode = None
     if moved.address is not None and order.delivery_method == FulfilmentMethod.DELIVERY:
-        order.geocode = geocoding.kept(moved.address, default_region=None, geocode=geocode)
+        order.geocode = geocoding.kept(moved.address, default_region=region, geocode=geocode)
     order.expected_date = None  # routing dates it anew
 
 
