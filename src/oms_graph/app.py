@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from oms_graph.api.carrier_tracking import carrier_webhook
+from oms_graph.api.console import console_routes
 from oms_graph.api.documents import document_routes
 from oms_graph.api.imports import ImportQueue, import_routes
 from oms_graph.api.limits import BodyLimit
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             *document_routes(database, keys),
             *import_routes(database, keys, queue),
             *simulation_routes(database, keys),
+            *console_routes(settings),
         ],
         middleware=[
             Middleware(RequestIds),
