@@ -401,3 +401,17 @@ async def test_a_storefront_edits_until_a_location_works_on_the_order_and_a_stor
     refused = await edit(api, web, order["id"], price, version=2)
     assert [e["code"] for e in refused["errors"]] == ["PERMISSION_DENIED"]
     assert (await edit(api, admin, order["id"], price, version=2))["errors"] == []
+
+
+async def test_a_pickup_its_store_prepares_takes_no_new_units_by_any_change(api, admin):
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "ST-BER", 50), level("SKU-2", "ST-BER", 50)]})
+    order = await in_status(api, admin, "READY_FOR_PICKUP", "k1")
+    line = first_line(order)
+    before = await snapshot(api.db)
+    for change in (
+        {"changeQuantity": {"lineId": line, "quantity": 3}},
+        {"addLine": {"sku": "SKU-2", "quantity": 1, "unitPrice": "1.00"}},
+    ):
+        refused = await edit(api, admin, order["id"], [change])
+        assert [e["code"] for e in refused["errors"]] == ["EDIT_NOT_ALLOWED"], change
+    assert await snapshot(api.db) == before

@@ -59,7 +59,7 @@ async def request_return(
     settings: Settings | None = None,
 ) -> Return:
     """Start a return of units that were shipped or collected and are not returned (or being returned);
-    with `exchange_lines`, its replacement order too (`services.returns.exchanges`)."""
+    with `exchange_lines`, its replacement order too (`services.returns.exchanges`), placed with `settings`."""
     errors = ErrorList()
     _check_lines(errors, lines)
     exchanges.check_lines(exchange_lines, errors)
@@ -94,6 +94,8 @@ async def request_return(
         actor=principal.name,
     )
     if exchange_lines:
+        if settings is None:
+            raise ValueError("a replacement is placed with the settings: pass them")
         code = str(await session.scalar(select(Channel.code).where(Channel.id == order.channel_id)))
         await exchanges.open_exchange(
             session,
@@ -103,7 +105,7 @@ async def request_return(
             lines=exchange_lines,
             channel_code=code,
             principal=principal,
-            settings=settings or Settings(),
+            settings=settings,
         )
     return found
 
