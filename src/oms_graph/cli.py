@@ -223,6 +223,8 @@ def _seed(args: argparse.Namespace) -> int:
     )
     print(f"ADMIN key:                  {keys.admin}")
     print(f"STOREFRONT key (channel web): {keys.storefront}")
+    print(f"STORE key ({demo.DEMO_STORE}): {keys.store}")
+    print(f"ANALYST key:                {keys.analyst}")
     return 0
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError, command, reading, user_errors
 from oms_graph.api.node import decode_id, encode_id
-from oms_graph.api.permissions import roles
+from oms_graph.api.permissions import EVERY_ROLE, roles
 from oms_graph.domain.access import KeyStatus, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.services import auth
@@ -92,8 +92,28 @@ async def _viewed(session: AsyncSession, *keys: Any) -> list[ApiKey]:
     return [ApiKey.from_view(views[k.id]) for k in keys]
 
 
+@strawberry.type(description="The key a request is made with: what a client shows follows its role and scope.")
+class Viewer:
+    name: str
+    role: str = strawberry.field(description="ADMIN, INTEGRATION, STOREFRONT, STORE or ANALYST.")
+    channel: str | None = strawberry.field(description="A STOREFRONT key's channel code.")
+    location: str | None = strawberry.field(description="A STORE key's location code.")
+    expires_at: datetime | None
+
+
 @strawberry.type
 class KeyQuery:
+    @strawberry.field(extensions=roles(*EVERY_ROLE), description="The key this request is made with.")
+    def viewer(self, info: Info) -> Viewer:
+        caller = info.context.caller
+        return Viewer(
+            name=caller.name,
+            role=caller.role.value,
+            channel=caller.channel_code,
+            location=caller.location_code,
+            expires_at=caller.expires_at,
+        )
+
     @strawberry.field(extensions=roles(), description="Every API key, oldest first.")
     async def api_keys(self, info: Info, include_ended: bool = True) -> list[ApiKey]:
         async with reading(info) as session:

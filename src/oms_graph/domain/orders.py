@@ -14,6 +14,16 @@ MAX_CUSTOMER_TAGS = 20
 MAX_IMPORT = 500
 
 
+class StuckKind(StrEnum):
+    """Work that waits on someone: what the operations console shows at a glance."""
+
+    BACKORDERED = "BACKORDERED"  # no stock anywhere could take it
+    AT_RISK = "AT_RISK"  # likely to miss its promised date
+    ACCEPT_DUE = "ACCEPT_DUE"  # a part assigned to a location, unaccepted past half its accept timeout
+    BOOKING_FAILED = "BOOKING_FAILED"  # a carrier refused a shipment
+    PAYMENT_FAILED = "PAYMENT_FAILED"  # a payment call failed on an order still open
+
+
 class OrderStatus(StrEnum):
     PLACED = "PLACED"
     ON_HOLD = "ON_HOLD"

@@ -103,6 +103,17 @@ class Row:
 class DemoKeys:
     admin: str
     storefront: str
+    store: str  # DEMO_STORE's tablets
+    analyst: str
+
+
+DEMO_STORE = "ST-BER-ALX"
+
+
+def ean13(body: str) -> str:
+    """The EAN-13 of 12 digits: they and their check digit."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
 
 
 def products() -> list[Row]:
@@ -121,6 +132,7 @@ def products() -> list[Row]:
                             "category": category,
                             "weight_grams": rng.randint(low, high),
                             "unit_cost": Decimal(5 + n * 37 % 95),
+                            "ean": ean13(f"400{sum(map(ord, prefix)):04d}{n:05d}"),
                         }
                     )
                 )
@@ -208,8 +220,10 @@ async def seed(session: AsyncSession) -> DemoKeys:
     ]
     if plan:
         await stock.set_stock_levels(session, inputs=plan, actor="demo-seed")
-    for name in ("demo-admin", "demo-web-storefront"):
+    for name in ("demo-admin", "demo-web-storefront", "demo-store-tablet", "demo-analyst"):
         await auth.revoke_api_keys(session, name=name)
     _, admin = await auth.create_api_key(session, role=Role.ADMIN, name="demo-admin")
     _, web = await auth.create_api_key(session, role=Role.STOREFRONT, name="demo-web-storefront", channel_code="web")
-    return DemoKeys(admin=admin, storefront=web)
+    _, store = await auth.create_api_key(session, role=Role.STORE, name="demo-store-tablet", location_code=DEMO_STORE)
+    _, analyst = await auth.create_api_key(session, role=Role.ANALYST, name="demo-analyst")
+    return DemoKeys(admin=admin, storefront=web, store=store, analyst=analyst)

@@ -9,7 +9,7 @@ from datetime import time
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import Base, utcnow
@@ -72,6 +72,7 @@ class ProductFields(Protocol):
     category: str
     weight_grams: int | None
     unit_cost: Decimal | None
+    ean: str | None
 
 
 async def upsert_channels(session: AsyncSession, *, inputs: Sequence[ChannelFields]) -> list[Channel]:
@@ -170,6 +171,8 @@ async def upsert_products(session: AsyncSession, *, inputs: Sequence[ProductFiel
             check_text(errors, p.name, ["input", i, "name"], max_length=300)
             check_text(errors, p.category, ["input", i, "category"], max_length=100)
             check_non_negative(errors, p.weight_grams, ["input", i, "weightGrams"])
+            if p.ean is not None and not (p.ean.isascii() and p.ean.isdigit() and 8 <= len(p.ean) <= 14):
+                errors.add(ErrorCode.INVALID_INPUT, ["input", i, "ean"], "an EAN/GTIN is 8 to 14 digits")
             if p.unit_cost is not None and (p.unit_cost < 0 or p.unit_cost != p.unit_cost.quantize(Decimal("0.01"))):
                 errors.add(
                     ErrorCode.INVALID_INPUT, ["input", i, "unitCost"], "must not be negative, at most 2 decimals"
@@ -182,6 +185,7 @@ async def upsert_products(session: AsyncSession, *, inputs: Sequence[ProductFiel
             "category": p.category.strip(),
             "weight_grams": p.weight_grams,
             "unit_cost": p.unit_cost,
+            "ean": p.ean,
         }
         for p in inputs
     ]
@@ -237,11 +241,22 @@ async def list_locations(session: AsyncSession, *, codes: Iterable[str] | None =
     return list(await session.scalars(stmt))
 
 
-async def list_products(session: AsyncSession, *, skus: Iterable[str] | None = None) -> list[Product]:
-    """Products by sku, all when skus is None."""
+async def list_products(
+    session: AsyncSession, *, skus: Iterable[str] | None = None, search: str | None = None, first: int | None = None
+) -> list[Product]:
+    """Products by sku, all when skus is None; with `search`, those whose sku or EAN is it, or whose sku or
+    name holds it (any case): exact matches first."""
     stmt = select(Product).order_by(Product.sku)
     if skus is not None:
         stmt = stmt.where(Product.sku.in_(list(skus)))
+    if search is not None and search.strip():
+        term = search.strip()
+        exact = or_(Product.sku == term, Product.ean == term)
+        pattern = f"%{term.lower().replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(or_(exact, func.lower(Product.sku).like(pattern), func.lower(Product.name).like(pattern)))
+        stmt = stmt.order_by(None).order_by(case((exact, 0), else_=1), Product.sku)
+    if first is not None:
+        stmt = stmt.limit(first)
     return list(await session.scalars(stmt))
 
 

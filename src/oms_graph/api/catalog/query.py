@@ -7,6 +7,7 @@ import strawberry
 from oms_graph.api.catalog.types import Channel, Location, Product
 from oms_graph.api.context import Info
 from oms_graph.api.errors import reading
+from oms_graph.api.pagination import check_page_size
 from oms_graph.api.permissions import EVERY_ROLE, roles
 from oms_graph.domain.access import Role
 from oms_graph.services import catalog
@@ -26,7 +27,16 @@ class CatalogQuery:
         async with reading(info) as session:
             return [Location.from_model(loc) for loc in await catalog.list_locations(session)]
 
-    @strawberry.field(extensions=roles(*EVERY_ROLE))
-    async def products(self, info: Info, skus: list[str] | None = None) -> list[Product]:
+    @strawberry.field(
+        extensions=roles(*EVERY_ROLE),
+        description="Products by sku (all when none are given); `search` finds them by sku, EAN or name, exact "
+        "matches first, at most `first`.",
+    )
+    async def products(
+        self, info: Info, skus: list[str] | None = None, search: str | None = None, first: int | None = None
+    ) -> list[Product]:
+        if first is not None:
+            check_page_size(first)
         async with reading(info) as session:
-            return [Product.from_model(p) for p in await catalog.list_products(session, skus=skus)]
+            found = await catalog.list_products(session, skus=skus, search=search, first=first)
+            return [Product.from_model(p) for p in found]

@@ -140,6 +140,7 @@ class Product(Node):
     name: str
     category: str
     weight_grams: int | None
+    ean: str | None = strawberry.field(description="Its barcode (EAN/GTIN), as a scanner types it.")
     unit_cost: Decimal | None = strawberry.field(description="What one unit is worth; values stock differences.")
     supply_policy: SupplyPolicy = strawberry.field(
         description="Whether it may be sold against inbound supply when stock cannot promise it (a channel may "
@@ -155,6 +156,7 @@ class Product(Node):
             name=m.name,
             category=m.category,
             weight_grams=m.weight_grams,
+            ean=m.ean,
             unit_cost=m.unit_cost,
             supply_policy=SupplyPolicy(m.supply_policy),
             preorder_limit=m.preorder_limit,
@@ -212,6 +214,7 @@ class ProductInput:
     category: str
     weight_grams: int | None = None
     unit_cost: Decimal | None = None
+    ean: str | None = strawberry.field(default=None, description="Its barcode: 8 to 14 digits.")
 
 
 @strawberry.type

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
-from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod
+from oms_graph.domain.orders import FulfilmentMethod, OrderStatus, PaymentMethod, StuckKind
 
 
 @strawberry.input
@@ -99,6 +99,9 @@ class StoreSaleInput:
     sold_at: datetime | None = None
 
 
+StuckKindType = strawberry.enum(StuckKind)
+
+
 @strawberry.input
 class OrderFilter:
     channel: str | None = None
@@ -109,4 +112,9 @@ class OrderFilter:
     created_before: datetime | None = None
     at_risk: bool | None = strawberry.field(
         default=None, description="Orders the promise sweep flagged as likely to miss their date (or not)."
+    )
+    number: str | None = strawberry.field(default=None, description="The order's number.")
+    external_id: str | None = strawberry.field(default=None, description="The channel's own id of the order.")
+    stuck: StuckKindType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Orders with work of this kind waiting."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import strawberry
 
 from oms_graph.api.context import Info
@@ -47,6 +49,10 @@ class OrderQuery:
                     created_after=wanted.created_after,
                     created_before=wanted.created_before,
                     at_risk=wanted.at_risk,
+                    number=wanted.number,
+                    external_id=wanted.external_id,
+                    stuck=wanted.stuck,
+                    accept_within=timedelta(seconds=info.context.settings.accept_timeout),
                 ),
                 first=size,
                 after=int(key[0]) if key else None,

@@ -97,6 +97,7 @@ class Product(Base):
     name: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(100), index=True)
     weight_grams: Mapped[int | None]
+    ean: Mapped[str | None] = mapped_column(String(32), index=True)  # the barcode a scanner types
     # What one unit is worth to the chain (cost, in its books' currency): what stock differences are valued at.
     unit_cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     # Units of live delivery orders (placed, not cancelled, not shipped), routed or not: the per-sku

@@ -5,15 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from oms_graph.db.models import Channel, Fulfilment, Location, Order
+from oms_graph.db.base import utcnow
+from oms_graph.db.models import Channel, Fulfilment, Location, Order, PaymentTransaction, Shipment
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.errors import DomainError, ErrorCode
-from oms_graph.domain.orders import OrderStatus
+from oms_graph.domain.fulfilment import FulfilmentStatus, ShipmentStatus
+from oms_graph.domain.orders import OrderStatus, StuckKind
+from oms_graph.domain.payments import TransactionStatus
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,10 @@ class OrderFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     at_risk: bool | None = None
+    number: str | None = None
+    external_id: str | None = None
+    stuck: StuckKind | None = None
+    accept_within: timedelta = timedelta(minutes=30)  # the accept timeout ACCEPT_DUE is half of
 
 
 @dataclass(frozen=True)
@@ -106,4 +113,36 @@ async def _conditions(session: AsyncSession, principal: Principal, filter: Order
         conditions.append(Order.created_at < filter.created_before)
     if filter.at_risk is not None:
         conditions.append(Order.at_risk.is_(filter.at_risk))
+    if filter.number is not None:
+        conditions.append(Order.number == filter.number)
+    if filter.external_id is not None:
+        conditions.append(Order.external_id == filter.external_id)
+    if filter.stuck is not None:
+        conditions.append(stuck(filter.stuck, accept_within=filter.accept_within))
     return conditions
+
+
+OPEN = [s for s in OrderStatus if s not in (OrderStatus.COMPLETED, OrderStatus.CANCELLED)]
+
+
+def stuck(kind: StuckKind, *, accept_within: timedelta) -> ColumnElement[bool]:
+    """The orders with work of this kind waiting (an ACCEPT_DUE part by the clock the sweep uses)."""
+    if kind is StuckKind.BACKORDERED:
+        return Order.status == OrderStatus.BACKORDERED
+    if kind is StuckKind.AT_RISK:
+        return Order.at_risk.is_(True) & Order.status.in_(OPEN)
+    if kind is StuckKind.ACCEPT_DUE:
+        cutoff = utcnow() - accept_within / 2
+        due = select(Fulfilment.order_id).where(
+            Fulfilment.status == FulfilmentStatus.ASSIGNED, Fulfilment.updated_at < cutoff
+        )
+        return Order.id.in_(due)
+    if kind is StuckKind.BOOKING_FAILED:
+        failed = (
+            select(Fulfilment.order_id)
+            .join(Shipment, Shipment.fulfilment_id == Fulfilment.id)
+            .where(Shipment.status == ShipmentStatus.FAILED)
+        )
+        return Order.id.in_(failed) & Order.status.in_(OPEN)
+    refused = select(PaymentTransaction.order_id).where(PaymentTransaction.status == TransactionStatus.FAILED)
+    return Order.id.in_(refused) & Order.status.in_(OPEN)
