@@ -82,13 +82,13 @@ class Settings(BaseSettings):
     # An HTTP geocoder for addresses without coordinates, by geopy's name for it (e.g. "nominatim"), with
     # geopy's options for it (e.g. {"domain": "nominatim.example", "user_agent": "oms-graph"}); unset: the
     # city list that ships with the package.
+    geocoder: str | None = None
+    geocoder_options: dict[str, str] = {}
+    geocoder_timeout: float = 2.0
     # The browser console and store app (console/, built with Vite) at /console: unset, served when embedded;
     # its built files from OMS_CONSOLE_DIR, else those shipped inside the package (oms_graph/console).
     console: bool | None = None
     console_dir: str | None = None
-    geocoder: str | None = None
-    geocoder_options: dict[str, str] = {}
-    geocoder_timeout: float = 2.0
 
     @property
     def embedded(self) -> bool:
