@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appFor, mayAct, mayOpen, screensFor } from "../src/lib/roles";
+import { actionsFor, appFor, mayAct, mayOpen, screensFor } from "../src/lib/roles";
 import { href, parseHash } from "../src/lib/router";
 
 describe("what a role sees", () => {
@@ -34,5 +34,15 @@ describe("routes", () => {
     expect(parseHash(href("order", "T3JkZXI6MQ=="))).toEqual({ screen: "order", param: "T3JkZXI6MQ==" });
     expect(parseHash("")).toEqual({ screen: null, param: null });
     expect(parseHash("#/feed")).toEqual({ screen: "feed", param: null });
+  });
+});
+
+describe("actions on an order", () => {
+  it("offers what its status admits", () => {
+    expect(actionsFor("PLACED")).toEqual(["hold", "cancel", "cancelLines"]);
+    expect(actionsFor("ON_HOLD")).toEqual(["release", "cancel", "cancelLines"]);
+    expect(actionsFor("ROUTED")).toEqual(["cancel", "cancelLines"]);
+    expect(actionsFor("SHIPPED")).toEqual([]);
+    expect(actionsFor("CANCELLED")).toEqual([]);
   });
 });

@@ -22,6 +22,9 @@ PLACE = (
     """mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number } errors { message } } }"""
 )
 ORDER = """query($id: ID) { order(id: $id) { status fulfilments { id status pickupCode location { code } } } }"""
+RETURN = """mutation($input: RequestReturnInput!) { requestReturn(input: $input) { return { number }
+  errors { message } } }"""
+RETURNED = """query($id: ID) { order(id: $id) { returns { status lines { sku quantityReceived quantityDamaged } } } }"""
 BERLIN = {"line1": "Karl-Marx-Allee 1", "city": "Berlin", "country": "DE", "latitude": 52.52, "longitude": 13.41}
 
 
@@ -36,8 +39,8 @@ def order_input(sku: str, **delivery: Any) -> dict[str, Any]:
     }
 
 
-def place(served: Served, order: dict[str, Any]) -> dict[str, Any]:
-    placed = served.graphql("STOREFRONT", PLACE, input=order)["placeOrder"]
+def place(served: Served, order: dict[str, Any], *, role: str = "STOREFRONT") -> dict[str, Any]:
+    placed = served.graphql(role, PLACE, input=order)["placeOrder"]
     assert placed["errors"] == [], placed["errors"]
     return placed["order"]
 
@@ -141,6 +144,27 @@ async def test_a_store_works_a_pickup_from_its_queue_to_collected(page: Page, se
     await expect(handover.get_by_role("status")).to_have_text("Handed over.")
     done = served.graphql("ADMIN", ORDER, id=order["id"])["order"]
     assert done["fulfilments"][0]["status"] == "COLLECTED" and done["status"] == "COMPLETED"
+    assert await serious_violations(page) == []
+
+    # the customer brings it back to the counter: the return is received there, graded DAMAGED
+    asked = served.graphql(
+        "STOREFRONT",
+        RETURN,
+        input={"orderId": order["id"], "lines": [{"sku": sku, "quantity": 1, "reason": "too small"}]},
+    )["requestReturn"]
+    assert asked["errors"] == []
+    await page.get_by_role("link", name="Returns").click()
+    await page.get_by_label("Order number").fill(order["number"])
+    await page.get_by_role("button", name="Find").click()
+    counter = page.get_by_role("form", name=asked["return"]["number"])
+    await counter.get_by_label("Condition").select_option("DAMAGED")
+    await page.screenshot(path=artefacts / "store-returns.png", full_page=True)
+    assert await serious_violations(page) == []
+    await counter.get_by_role("button", name="Receive").click()
+    await expect(page.get_by_role("status")).to_have_text("Received.")
+    received = served.graphql("ADMIN", RETURNED, id=order["id"])["order"]["returns"][0]
+    assert received["status"] in ("RECEIVED", "REFUNDED")  # the refund may already have gone
+    assert received["lines"] == [{"sku": sku, "quantityReceived": 1, "quantityDamaged": 1}]
 
 
 async def test_an_endless_aisle_order_is_placed_and_routed(page: Page, served: Served, artefacts: Path) -> None:
@@ -227,3 +251,78 @@ async def test_the_language_switches_with_dates_and_money(page: Page, served: Se
     await page.screenshot(path=artefacts / "console-dashboards-ru.png", full_page=True)
     await page.get_by_label("Язык").select_option("de")
     await expect(page.get_by_role("link", name="Bestellungen")).to_be_visible()
+
+
+async def test_an_admin_releases_and_cancels_an_order_and_an_analyst_only_reads(page: Page, served: Served) -> None:
+    # a call-centre order paid on delivery waits ON_HOLD for its confirmation
+    order = place(
+        served,
+        order_input(stocked_at(served, "WH-HAM"))
+        | {"channel": "callcenter", "payment": {"method": "CASH_ON_DELIVERY"}},
+        role="ADMIN",
+    )
+    assert served.graphql("ADMIN", ORDER, id=order["id"])["order"]["status"] == "ON_HOLD"
+    heading = page.get_by_role("heading", name=f"Order {order['number']}")
+    await sign_in(page, served, "ANALYST", screen=f"order/{order['id']}")
+    await expect(heading).to_be_visible()
+    await expect(page.get_by_role("button", name="Release")).to_have_count(0)
+    await page.get_by_role("button", name="Sign out").click()
+    await sign_in(page, served, "ADMIN", screen=f"order/{order['id']}")
+    await expect(page.get_by_role("button", name="Hold")).to_have_count(0)  # not while ON_HOLD
+    await page.get_by_role("button", name="Release").click()
+    await expect(heading).to_contain_text("ROUTED", timeout=20000)  # pushed by orderUpdated
+    await page.get_by_label("Reason").fill("customer called")
+    await page.get_by_role("button", name="Cancel order").click()
+    await expect(heading).to_contain_text("CANCELLED")
+    assert served.graphql("ADMIN", ORDER, id=order["id"])["order"]["status"] == "CANCELLED"
+    await expect(page.get_by_role("listitem").filter(has_text="ORDER_CANCELLED")).to_be_visible()
+    await expect(page.get_by_role("button", name="Cancel order")).to_have_count(0)
+
+
+async def test_search_and_stuck_work_answer_as_the_api_does(page: Page, served: Served, artefacts: Path) -> None:
+    order = place(served, order_input(stocked_at(served, "WH-HAM")) | {"externalId": f"SHOP-{uuid.uuid4().hex[:6]}"})
+    await sign_in(page, served, "ADMIN", screen="orders")
+    await page.get_by_label("External id").fill(order_external(served, order["id"]))
+    await page.get_by_role("button", name="Search").click()
+    await expect(page.get_by_role("heading", name="1 order", exact=True)).to_be_visible()
+    await expect(page.get_by_role("link", name=order["number"])).to_be_visible()
+    await page.get_by_label("External id").fill("")
+    await page.get_by_label("Channel").select_option("web")
+    await page.get_by_role("button", name="Search").click()
+    web = served.graphql("ADMIN", '{ orders(filter: {channel: "web"}) { totalCount } }')["orders"]["totalCount"]
+    await expect(page.get_by_role("heading", name=f"{web} orders", exact=True)).to_be_visible()
+    await page.screenshot(path=artefacts / "console-orders.png", full_page=True)
+    assert await serious_violations(page) == []
+    await page.get_by_role("link", name="Stuck work").click()
+    at_risk = served.graphql("ADMIN", "{ orders(filter: {stuck: AT_RISK}) { totalCount } }")["orders"]["totalCount"]
+    await expect(page.get_by_role("heading", name=f"At risk of missing the promised date: {at_risk}")).to_be_visible()
+    await page.screenshot(path=artefacts / "console-stuck.png", full_page=True)
+    assert await serious_violations(page) == []
+
+
+def order_external(served: Served, order_id: str) -> str:
+    return served.graphql("ADMIN", "query($id: ID) { order(id: $id) { externalId } }", id=order_id)["order"][
+        "externalId"
+    ]
+
+
+async def test_the_storefront_demo_places_an_order_and_follows_it(page: Page, served: Served, artefacts: Path) -> None:
+    sku = stocked_at(served, "WH-HAM")
+    await sign_in(page, served, "STOREFRONT")
+    await page.get_by_label("Find a product (SKU, EAN or name)").fill(sku)
+    await page.get_by_role("button", name="Find", exact=True).click()
+    await page.get_by_role("button", name=f"{sku} ·").first.click()
+    await expect(page.get_by_test_id("network-stock")).to_be_visible()
+    await page.get_by_label("Name", exact=True).fill("Ada Lovelace")
+    await page.get_by_label("Customer email").fill("ada@example.com")
+    await page.get_by_label("Street").fill("Karl-Marx-Allee 1")
+    await page.get_by_label("City").fill("Berlin")
+    await page.get_by_role("button", name="Delivery options").click()
+    options = page.get_by_role("radio")
+    await expect(options.first).to_be_checked()
+    await page.screenshot(path=artefacts / "storefront.png", full_page=True)
+    assert await serious_violations(page) == []
+    await page.get_by_role("button", name="Place order").click()
+    followed = page.get_by_test_id("followed-order")
+    await expect(followed).to_contain_text("WEB-")
+    await expect(followed).to_contain_text("ROUTED", timeout=20000)  # pushed by orderUpdated

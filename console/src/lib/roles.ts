@@ -41,3 +41,16 @@ export function mayAct(role: Role): boolean {
 export function mayOpen(role: Role, screen: Screen): boolean {
   return screensFor(role).includes(screen) || (screen === "order" && appFor(role) === "console");
 }
+
+export type OrderAction = "hold" | "release" | "cancel" | "cancelLines";
+
+/** The actions an order's status admits (the server decides; the console offers only these). */
+export function actionsFor(status: string): OrderAction[] {
+  const actions: OrderAction[] = [];
+  if (status === "PLACED" || status === "BACKORDERED") actions.push("hold");
+  if (status === "ON_HOLD") actions.push("release");
+  if (!["PARTIALLY_SHIPPED", "SHIPPED", "COMPLETED", "CANCELLED"].includes(status)) {
+    actions.push("cancel", "cancelLines");
+  }
+  return actions;
+}

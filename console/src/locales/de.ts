@@ -69,6 +69,7 @@ export const de: Translation = {
   release: "Freigeben",
   cancel: "Bestellung stornieren",
   cancelLines: "Positionen stornieren",
+  actions: "Aktionen",
   reroute: "Neu routen",
   rerouteNote: "{location} entzogen und neu geroutet",
   reason: "Grund",

@@ -68,6 +68,7 @@ export const en = {
   release: "Release",
   cancel: "Cancel order",
   cancelLines: "Cancel lines",
+  actions: "Actions",
   reroute: "Re-route",
   rerouteNote: "Taken away from {location} and routed again",
   reason: "Reason",

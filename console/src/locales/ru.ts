@@ -69,6 +69,7 @@ export const ru: Translation = {
   release: "Отпустить",
   cancel: "Отменить заказ",
   cancelLines: "Отменить позиции",
+  actions: "Действия",
   reroute: "Перенаправить",
   rerouteNote: "Снято с {location} и распределено заново",
   reason: "Причина",

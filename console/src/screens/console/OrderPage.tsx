@@ -5,7 +5,7 @@ import { Badge, Field, Loading, Outcome, Section } from "../../components/ui";
 import { useSession } from "../../lib/context";
 import { useAction, useQuery } from "../../lib/hooks";
 import { follow } from "../../lib/live";
-import { mayAct } from "../../lib/roles";
+import { actionsFor, mayAct } from "../../lib/roles";
 import type { Plan } from "../../lib/routing";
 import { RoutingPlans } from "./RoutingPlans";
 
@@ -218,8 +218,10 @@ function Actions({ order, onDone }: { order: Order; onDone: () => void }) {
     .filter(([, quantity]) => quantity > 0)
     .map(([sku, quantity]) => ({ sku, quantity }));
   const assigned = order.fulfilments.filter((f) => f.status === "ASSIGNED");
+  const allowed = actionsFor(order.status);
+  if (allowed.length === 0 && assigned.length === 0) return null;
   return (
-    <Section title={i18n.t("status")} id="actions">
+    <Section title={i18n.t("actions")} id="actions">
       <div class="actions">
         <Field label={i18n.t("reason")}>
           <input
@@ -259,29 +261,31 @@ function Actions({ order, onDone }: { order: Order; onDone: () => void }) {
           </button>
         ))}
       </div>
-      <fieldset class="cancel-lines">
-        <legend>{i18n.t("cancelLines")}</legend>
-        {order.lines.map((l) => (
-          <Field key={l.sku} label={`${l.sku} (${l.quantity - l.quantityCancelled - l.quantityShipped})`}>
-            <input
-              type="number"
-              min={0}
-              max={l.quantity}
-              value={cancelled[l.sku] ?? 0}
-              onInput={(e) =>
-                setCancelled({ ...cancelled, [l.sku]: Number((e.target as HTMLInputElement).value) })
-              }
-            />
-          </Field>
-        ))}
-        <button
-          type="button"
-          disabled={action.busy || lines.length === 0}
-          onClick={() => act(CANCEL_LINES, { lines, reason: why })}
-        >
-          {i18n.t("cancelLines")}
-        </button>
-      </fieldset>
+      {allowed.includes("cancelLines") && (
+        <fieldset class="cancel-lines">
+          <legend>{i18n.t("cancelLines")}</legend>
+          {order.lines.map((l) => (
+            <Field key={l.sku} label={`${l.sku} (${l.quantity - l.quantityCancelled - l.quantityShipped})`}>
+              <input
+                type="number"
+                min={0}
+                max={l.quantity}
+                value={cancelled[l.sku] ?? 0}
+                onInput={(e) =>
+                  setCancelled({ ...cancelled, [l.sku]: Number((e.target as HTMLInputElement).value) })
+                }
+              />
+            </Field>
+          ))}
+          <button
+            type="button"
+            disabled={action.busy || lines.length === 0}
+            onClick={() => act(CANCEL_LINES, { lines, reason: why })}
+          >
+            {i18n.t("cancelLines")}
+          </button>
+        </fieldset>
+      )}
       <Outcome action={action} />
     </Section>
   );
