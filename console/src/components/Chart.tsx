@@ -26,10 +26,13 @@ export function Chart(props: ChartProps) {
         width: Math.max(280, holder.current.clientWidth || 480),
         height: 220,
         legend: { show: false },
-        scales: { x: { time: !bars } },
+        scales: {
+          x: bars ? { time: false, range: [-0.5, props.values.length - 0.5] } : { time: true },
+          y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+        },
         axes: [
           bars ? { values: (_u, splits) => splits.map((i) => String(props.labels[i] ?? "")), gap: 4 } : {},
-          { values: (_u, splits) => splits.map((v) => props.format(v)), size: 70 },
+          { values: (_u, splits) => splits.map((v) => props.format(v)), size: 90 },
         ],
         series: [
           {},
