@@ -86,7 +86,10 @@ async def seed(url: str, skus: int, locations: int) -> tuple[str, list[str], lis
             batch = names[start : start + 10_000]
             await catalog.upsert_products(
                 s,
-                inputs=[Input(sku=k, name=k, category="X", weight_grams=100, unit_cost=Decimal("3.50")) for k in batch],
+                inputs=[
+                    Input(sku=k, name=k, category="X", weight_grams=100, unit_cost=Decimal("3.50"), ean=None)
+                    for k in batch
+                ],
             )
     await db.dispose()
     return key, names, codes

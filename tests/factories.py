@@ -253,7 +253,8 @@ async def service_chain(
         ],
     )
     await catalog.upsert_products(
-        session, inputs=[Input(sku=k, name=k, category="X", weight_grams=weight_grams, unit_cost=None) for k in skus]
+        session,
+        inputs=[Input(sku=k, name=k, category="X", weight_grams=weight_grams, unit_cost=None, ean=None) for k in skus],
     )
 
 

@@ -177,8 +177,8 @@ async def make_history(db: Database) -> dict[str, uuid.UUID]:
         await catalog.upsert_products(
             session,
             inputs=[
-                Fields(sku="A1", name="Shirt", category="Apparel", weight_grams=200, unit_cost=None),
-                Fields(sku="H1", name="Lamp", category="Home", weight_grams=900, unit_cost=None),
+                Fields(sku="A1", name="Shirt", category="Apparel", weight_grams=200, unit_cost=None, ean=None),
+                Fields(sku="H1", name="Lamp", category="Home", weight_grams=900, unit_cost=None, ean=None),
             ],
         )
         await stock.set_stock_levels(
@@ -498,7 +498,7 @@ async def test_sales_count_split_and_backordered_orders(api: Api) -> None:
     analyst = await make_key(api.db, Role.ANALYST)
 
     async def toys(session: Any) -> None:  # a toy only the Berlin store has
-        kite = Fields(sku="T1", name="Kite", category="Toys", weight_grams=300, unit_cost=None)
+        kite = Fields(sku="T1", name="Kite", category="Toys", weight_grams=300, unit_cost=None, ean=None)
         await catalog.upsert_products(session, inputs=[kite])
         await stock.set_stock_levels(
             session, inputs=[Fields(sku="T1", location_code="ST-B", on_hand=2, safety_stock=0)], actor="test"

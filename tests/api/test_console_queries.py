@@ -137,6 +137,8 @@ async def test_products_by_barcode_sku_or_name_exact_first(api):
     assert set(found) == {"TEE-M", "TEE-L", "MUG"}
     assert [p["sku"] for p in (await api.data(admin, PRODUCTS, {"search": "MUG"}))["products"]][0] == "MUG"
     assert len((await api.data(admin, PRODUCTS, {"search": "tee", "first": 2}))["products"]) == 2
+    for wildcard in ("%", "_", "t_e"):  # searched for as they are: no name holds them
+        assert (await api.data(admin, PRODUCTS, {"search": wildcard}))["products"] == []
 
 
 @pytest.mark.parametrize("ean", ["123", "40063813339ab", "1" * 15])

@@ -105,14 +105,16 @@ async def test_sign_in_and_the_menu_work_from_the_keyboard(page: Page, served: S
 async def test_an_order_placed_through_the_api_shows_in_the_live_feed(page: Page, served: Served) -> None:
     await sign_in(page, served, "ADMIN")
     await expect(page.get_by_text("Live", exact=True)).to_be_visible()
-    before = await page.get_by_test_id("orders-today").inner_text()
+    today = page.get_by_test_id("orders-today")
+    await expect(today).to_have_text(re.compile(r"^[\d,]+$"))  # counted (it shows … until then)
+    before = int((await today.inner_text()).replace(",", ""))
     order = place(served, order_input(stocked_at(served, "WH-HAM")))
     placed_at = time.monotonic()
     row = page.get_by_role("row").filter(has_text=order["number"]).filter(has_text="ORDER_PLACED")
     await expect(row).to_be_visible(timeout=5000)
     seen_after = time.monotonic() - placed_at
     assert seen_after < 1.0, f"the event reached the feed {seen_after:.2f} s after placeOrder answered"
-    assert int(await page.get_by_test_id("orders-today").inner_text()) == int(before) + 1
+    await expect(today).to_have_text(f"{before + 1:,}")
     await row.get_by_role("link", name=order["number"]).click()
     await expect(page.get_by_role("heading", name=f"Order {order['number']}")).to_be_visible()
 

@@ -106,6 +106,38 @@ export function ProductFinder(props: {
   );
 }
 
+/** The one line of the order: its units and the unit price (the catalogue has no prices: the seller says). */
+export interface Line {
+  quantity: number;
+  price: string;
+}
+
+export function LineFields({ value, onChange }: { value: Line; onChange: (line: Line) => void }) {
+  const { i18n } = useSession();
+  return (
+    <>
+      <Field label={i18n.t("quantity")}>
+        <input
+          name="quantity"
+          type="number"
+          min={1}
+          value={value.quantity}
+          onInput={(e) => onChange({ ...value, quantity: Number((e.target as HTMLInputElement).value) })}
+        />
+      </Field>
+      <Field label={i18n.t("price")}>
+        <input
+          name="price"
+          inputMode="decimal"
+          required
+          value={value.price}
+          onInput={(e) => onChange({ ...value, price: (e.target as HTMLInputElement).value })}
+        />
+      </Field>
+    </>
+  );
+}
+
 export interface Customer {
   name: string;
   email: string;

@@ -252,8 +252,12 @@ async def list_products(
     if search is not None and search.strip():
         term = search.strip()
         exact = or_(Product.sku == term, Product.ean == term)
-        pattern = f"%{term.lower().replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(exact, func.lower(Product.sku).like(pattern), func.lower(Product.name).like(pattern)))
+        escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        holds = or_(
+            func.lower(Product.sku).like(pattern, escape="\\"), func.lower(Product.name).like(pattern, escape="\\")
+        )
+        stmt = stmt.where(or_(exact, holds))
         stmt = stmt.order_by(None).order_by(case((exact, 0), else_=1), Product.sku)
     if first is not None:
         stmt = stmt.limit(first)

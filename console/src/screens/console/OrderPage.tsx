@@ -7,6 +7,7 @@ import { useAction, useQuery } from "../../lib/hooks";
 import { follow } from "../../lib/live";
 import { actionsFor, mayAct } from "../../lib/roles";
 import type { Plan } from "../../lib/routing";
+import type { OrderRow } from "./Orders";
 import { RoutingPlans } from "./RoutingPlans";
 
 const PLAN = `score factors { name value weight } allocations { distanceKm location { code } lines { sku quantity } }`;
@@ -50,16 +51,7 @@ interface Fulfilment {
     labelUrl: string | null;
   } | null;
 }
-interface Order {
-  id: string;
-  number: string;
-  status: string;
-  externalId: string | null;
-  total: string;
-  currency: string;
-  createdAt: string;
-  channel: { code: string };
-  customer: { name: string | null; email: string | null };
+interface Order extends OrderRow {
   delivery: { method: string; carrier: string | null; pickupLocation: { code: string } | null };
   lines: Line[];
   fulfilments: Fulfilment[];

@@ -23,7 +23,8 @@ const SEARCH = `query($filter: OrderFilter) { orders(filter: $filter, first: 50)
   edges { node { id number status externalId total currency createdAt channel { code } customer { email name } } } } }`;
 const CHOICES = `{ channels { code name } locations { code name } }`;
 
-interface Row {
+/** An order as the search lists it (the order page reads these and more). */
+export interface OrderRow {
   id: string;
   number: string;
   status: string;
@@ -74,7 +75,7 @@ export function Orders() {
     [api],
   );
   const found = useQuery(
-    () => api.query<{ orders: { totalCount: number; edges: { node: Row }[] } }>(SEARCH, { filter }),
+    () => api.query<{ orders: { totalCount: number; edges: { node: OrderRow }[] } }>(SEARCH, { filter }),
     [api, filter],
   );
   const set = (name: keyof Form) => (e: Event) =>

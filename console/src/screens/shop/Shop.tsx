@@ -6,6 +6,8 @@ import {
   type Customer,
   CustomerFields,
   idempotencyKey,
+  type Line,
+  LineFields,
   NO_CUSTOMER,
   PLACE,
   type Product,
@@ -35,14 +37,13 @@ export function Shop() {
   const action = useAction();
   const [near, setNear] = useState({ latitude: 52.52, longitude: 13.405 });
   const [product, setProduct] = useState<Product | null>(null);
-  const [quantity, setQuantity] = useState(1);
-  const [price, setPrice] = useState("19.99");
+  const [line, setLine] = useState<Line>({ quantity: 1, price: "19.99" });
   const [customer, setCustomer] = useState<Customer>(NO_CUSTOMER);
   const [options, setOptions] = useState<Option[]>([]);
   const [option, setOption] = useState(0);
   const [order, setOrder] = useState<{ id: string; number: string; status: string } | null>(null);
   const channel = viewer.channel ?? "";
-  const lines = product ? [{ sku: product.sku, quantity, unitPrice: price }] : [];
+  const lines = product ? [{ sku: product.sku, quantity: line.quantity, unitPrice: line.price }] : [];
 
   useEffect(() => {
     if (!order) return;
@@ -118,23 +119,7 @@ export function Shop() {
       {product && (
         <Section title={i18n.t("deliveryOptions")}>
           <form onSubmit={ask}>
-            <Field label={i18n.t("quantity")}>
-              <input
-                name="quantity"
-                type="number"
-                min={1}
-                value={quantity}
-                onInput={(e) => setQuantity(Number((e.target as HTMLInputElement).value))}
-              />
-            </Field>
-            <Field label={i18n.t("price")}>
-              <input
-                name="price"
-                inputMode="decimal"
-                value={price}
-                onInput={(e) => setPrice((e.target as HTMLInputElement).value)}
-              />
-            </Field>
+            <LineFields value={line} onChange={setLine} />
             <CustomerFields value={customer} onChange={setCustomer} />
             <button type="submit">{i18n.t("deliveryOptions")}</button>
           </form>

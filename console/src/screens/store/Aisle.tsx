@@ -6,12 +6,14 @@ import {
   type Customer,
   CustomerFields,
   idempotencyKey,
+  type Line,
+  LineFields,
   NO_CUSTOMER,
   PLACE,
   type Product,
   ProductFinder,
 } from "../../components/Ordering";
-import { Field, Outcome, Section } from "../../components/ui";
+import { Outcome, Section } from "../../components/ui";
 import { useSession } from "../../lib/context";
 import { useAction, useQuery } from "../../lib/hooks";
 
@@ -29,8 +31,7 @@ export function Aisle() {
     [api],
   );
   const [product, setProduct] = useState<Product | null>(null);
-  const [quantity, setQuantity] = useState(1);
-  const [price, setPrice] = useState("");
+  const [line, setLine] = useState<Line>({ quantity: 1, price: "" });
   const [customer, setCustomer] = useState<Customer>(NO_CUSTOMER);
   const [placed, setPlaced] = useState<string | null>(null);
   const store = here.data?.locations.find((l) => l.code === viewer.location) ?? null;
@@ -46,7 +47,7 @@ export function Aisle() {
           idempotencyKey: idempotencyKey(),
           originLocationCode: viewer.location,
           customer: { name: customer.name, email: customer.email },
-          lines: [{ sku: product.sku, quantity, unitPrice: price }],
+          lines: [{ sku: product.sku, quantity: line.quantity, unitPrice: line.price }],
           delivery: { method: "DELIVERY", address: address(customer) },
           payment: { method: "PREPAID" },
         },
@@ -66,24 +67,7 @@ export function Aisle() {
           <h3>
             {i18n.t("placeDelivery")}: {product.sku}
           </h3>
-          <Field label={i18n.t("quantity")}>
-            <input
-              name="quantity"
-              type="number"
-              min={1}
-              value={quantity}
-              onInput={(e) => setQuantity(Number((e.target as HTMLInputElement).value))}
-            />
-          </Field>
-          <Field label={i18n.t("price")}>
-            <input
-              name="price"
-              inputMode="decimal"
-              required
-              value={price}
-              onInput={(e) => setPrice((e.target as HTMLInputElement).value)}
-            />
-          </Field>
+          <LineFields value={line} onChange={setLine} />
           <CustomerFields value={customer} onChange={setCustomer} />
           <button type="submit" class="big" disabled={action.busy}>
             {i18n.t("placeOrder")}
