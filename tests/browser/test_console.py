@@ -25,6 +25,7 @@ ORDER = """query($id: ID) { order(id: $id) { status fulfilments { id status pick
 RETURN = """mutation($input: RequestReturnInput!) { requestReturn(input: $input) { return { number }
   errors { message } } }"""
 RETURNED = """query($id: ID) { order(id: $id) { returns { status lines { sku quantityReceived quantityDamaged } } } }"""
+LINES = """query($id: ID!) { node(id: $id) { ... on Fulfilment { lines { sku quantity } } } }"""
 BERLIN = {"line1": "Karl-Marx-Allee 1", "city": "Berlin", "country": "DE", "latitude": 52.52, "longitude": 13.41}
 
 
@@ -141,6 +142,7 @@ async def test_a_store_works_a_pickup_from_its_queue_to_collected(page: Page, se
     code = served.graphql("STOREFRONT", ORDER, id=order["id"])["order"]["fulfilments"][0]["pickupCode"]
     await page.get_by_role("link", name="Collect").click()
     handover = page.get_by_role("form", name=order["number"])
+    assert await serious_violations(page) == []
     await handover.get_by_label("Pickup code").fill(code)
     await handover.get_by_role("button", name="Hand over").click()
     await expect(handover.get_by_role("status")).to_have_text("Handed over.")
@@ -328,3 +330,35 @@ async def test_the_storefront_demo_places_an_order_and_follows_it(page: Page, se
     followed = page.get_by_test_id("followed-order")
     await expect(followed).to_contain_text("WEB-")
     await expect(followed).to_contain_text("ROUTED", timeout=20000)  # pushed by orderUpdated
+
+
+async def test_a_label_opens_for_printing_with_the_key(page: Page, served: Served) -> None:
+    order = place(served, order_input(stocked_at(served, "WH-HAM")))
+    assert wait_for(lambda: served.graphql("ADMIN", ORDER, id=order["id"])["order"]["status"] == "ROUTED")
+    part = served.graphql("ADMIN", ORDER, id=order["id"])["order"]["fulfilments"][0]
+    lines = served.graphql("ADMIN", LINES, id=part["id"])["node"]["lines"]
+    for mutation, variables in (
+        ("acceptFulfilment(id: $id)", {}),
+        ("pickFulfilment(id: $id, lines: $lines)", {"lines": lines}),
+        ("packFulfilment(id: $id, parcels: [{weightGrams: 800}])", {}),
+    ):
+        wanted = "($id: ID!, $lines: [PickedLineInput!]!)" if "lines" in variables else "($id: ID!)"
+        done = served.graphql(
+            "ADMIN", f"mutation{wanted} {{ {mutation} {{ errors {{ message }} }} }}", id=part["id"], **variables
+        )
+        assert list(done.values())[0]["errors"] == []
+    label = """query($id: ID) { order(id: $id) { fulfilments { shipment { labelUrl } } } }"""
+    assert wait_for(
+        lambda: served.graphql("ADMIN", label, id=order["id"])["order"]["fulfilments"][0]["shipment"]["labelUrl"]
+    )
+    await sign_in(page, served, "ADMIN", screen=f"order/{order['id']}")
+    async with page.context.expect_page() as opened:
+        await page.get_by_role("button", name="Label").click()
+    printed = await opened.value
+    await printed.wait_for_url(re.compile(r"^blob:"))
+    assert printed.url.startswith("blob:"), printed.url  # fetched with the key, never put in a URL
+    assert served.keys["ADMIN"] not in printed.url
+    head = await page.evaluate(
+        "u => fetch(u).then(r => r.arrayBuffer()).then(b => new TextDecoder().decode(b.slice(0, 5)))", printed.url
+    )
+    assert head == "%PDF-"

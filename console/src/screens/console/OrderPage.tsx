@@ -139,11 +139,7 @@ export function OrderPage({ id }: { id: string }) {
                 <p>
                   {i18n.t("shipment")}: {f.shipment.carrier} {f.shipment.trackingNumber ?? ""}{" "}
                   <Badge value={f.shipment.status} />{" "}
-                  {f.shipment.labelUrl && (
-                    <a href={f.shipment.labelUrl} target="_blank" rel="noreferrer">
-                      {i18n.t("label")}
-                    </a>
-                  )}
+                  {f.shipment.labelUrl && <LabelButton url={f.shipment.labelUrl} />}
                 </p>
               )}
             </div>
@@ -280,5 +276,19 @@ function Actions({ order, onDone }: { order: Order; onDone: () => void }) {
       )}
       <Outcome action={action} />
     </Section>
+  );
+}
+
+/** The label opened for printing: fetched with the key (a plain link would carry none). */
+function LabelButton({ url }: { url: string }) {
+  const { api, i18n } = useSession();
+  const action = useAction();
+  return (
+    <>
+      <button type="button" class="link" onClick={() => action.run(() => api.openDocument(url))}>
+        {i18n.t("label")}
+      </button>
+      <Outcome action={action} />
+    </>
   );
 }
