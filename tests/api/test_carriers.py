@@ -33,11 +33,11 @@ def fake():  # type: ignore[no-untyped-def]
     carrier.stop()
 
 
-async def packed(api, admin):  # type: ignore[no-untyped-def]
-    """An order for the fastship carrier, picked and packed at Hamburg; (order, fulfilment id)."""
+async def packed(api, admin, carrier="fastship"):  # type: ignore[no-untyped-def]
+    """An order for the carrier, picked and packed at Hamburg; (order, fulfilment id)."""
     await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5)]})
     order = order_input("k1", [("SKU-1", 1, "10")])
-    order["delivery"]["carrier"] = "fastship"
+    order["delivery"]["carrier"] = carrier
     placed = await placed_and_routed(api, admin, order)
     fid = (await queue(api, admin, "WH-HAM"))["edges"][0]["node"]["id"]
     await ok(api, admin, ACCEPT, id=fid)

@@ -26,6 +26,7 @@ class FakeCarrier(Loopback):
     cancelled: list[str] = field(default_factory=list)  # tracking numbers
     booked: threading.Event = field(default_factory=threading.Event)  # set at the first booking
     requests: int = 0
+    authorizations: list[str | None] = field(default_factory=list)  # each request's Authorization header
 
     @property
     def url(self) -> str:
@@ -40,6 +41,7 @@ class FakeCarrier(Loopback):
 
             def do_POST(self) -> None:  # noqa: N802
                 fake.requests += 1
+                fake.authorizations.append(self.headers.get("Authorization"))
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 if fake.failures:
                     fake.failures -= 1

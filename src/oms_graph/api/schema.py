@@ -24,6 +24,7 @@ from oms_graph.api.catalog.calendars import CalendarMutation, CalendarQuery
 from oms_graph.api.catalog.mutations import CatalogMutation
 from oms_graph.api.catalog.query import CatalogQuery
 from oms_graph.api.catalog.types import Channel, Location, Product
+from oms_graph.api.connectors import ConnectorMutation, ConnectorQuery
 from oms_graph.api.cost import MAX_COST, QueryCost
 from oms_graph.api.fulfilment.options import DeliveryOptionsQuery
 from oms_graph.api.fulfilment.schema import FulfilmentMutation, FulfilmentQuery
@@ -70,6 +71,7 @@ Query = merge_types(
         SimulationQuery,
         WebhookQuery,
         KeyQuery,
+        ConnectorQuery,
         AuditQuery,
         AnalyticsQuery,
     ),
@@ -92,6 +94,7 @@ Mutation = merge_types(
         ReturnMutation,
         WebhookMutation,
         KeyMutation,
+        ConnectorMutation,
     ),
 )
 

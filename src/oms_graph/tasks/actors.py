@@ -13,7 +13,7 @@ from typing import Any
 
 import dramatiq
 
-from oms_graph.adapters.carriers import CarrierError, carrier_named
+from oms_graph.adapters.carriers import CarrierError
 from oms_graph.adapters.notifications import sender_for
 from oms_graph.adapters.outbound import Unreachable, send
 from oms_graph.adapters.payments import PaymentError, provider_named
@@ -31,6 +31,7 @@ from oms_graph.services.orders import backorders, promises
 from oms_graph.services.payments import transactions as payments
 from oms_graph.services.routing import plan as routing
 from oms_graph.services.routing import simulation
+from oms_graph.tasks import connected
 from oms_graph.tasks.context import database, runtime, use_settings
 from oms_graph.tasks.stock import import_stock, resend_stalled_imports, send_availability
 
@@ -72,9 +73,10 @@ async def book_shipment(shipment_id: str) -> None:
         wanted = await shipping.booking_request(session, shipment_id=uuid.UUID(shipment_id))
     if wanted is None:
         return  # booked, cancelled or failed already
-    carrier = carrier_named(wanted.carrier, http_carriers=runtime().settings.http_carriers)
-    try:
-        booking = await carrier.book(wanted.request)
+    try:  # a carrier no connector or setting names is a permanent refusal too: the shipment FAILED
+        carrier, connector = await connected.carrier(wanted.carrier)
+        async with connected.logged(connector, "book"):
+            booking = await carrier.book(wanted.request)
     except CarrierError as error:
         if not error.permanent:
             raise  # retried with backoff; after the last retry task.failed marks the shipment FAILED
@@ -85,7 +87,8 @@ async def book_shipment(shipment_id: str) -> None:
         shipment = await shipping.booked(session, shipment_id=uuid.UUID(shipment_id), booking=booking)
         cancelled = shipment is not None and shipment.status == ShipmentStatus.CANCELLED
     if cancelled:  # its order was cancelled while the carrier was booking it
-        await carrier.cancel(booking.tracking_number)
+        async with connected.logged(connector, "cancel"):
+            await carrier.cancel(booking.tracking_number)
 
 
 async def cancel_shipment(shipment_id: str) -> None:
@@ -94,9 +97,10 @@ async def cancel_shipment(shipment_id: str) -> None:
         booked = await shipping.to_cancel(session, shipment_id=uuid.UUID(shipment_id))
     if booked is None:
         return
-    carrier, tracking_number = booked
-    http_carriers = runtime().settings.http_carriers
-    await carrier_named(carrier, http_carriers=http_carriers).cancel(tracking_number)
+    name, tracking_number = booked
+    carrier, connector = await connected.carrier(name)
+    async with connected.logged(connector, "cancel"):
+        await carrier.cancel(tracking_number)
 
 
 async def execute_payment(transaction_id: str) -> None:

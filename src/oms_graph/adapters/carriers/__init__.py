@@ -1,5 +1,13 @@
 """Carriers behind one small Protocol, found by name in a registry."""
 
-from oms_graph.adapters.carriers.base import Booking, Carrier, CarrierError, Parcel, ShipmentRequest, carrier_named
+from oms_graph.adapters.carriers.base import (
+    Booking,
+    Carrier,
+    CarrierError,
+    Parcel,
+    ShipmentRequest,
+    carrier_named,
+    connected_carrier,
+)
 
-__all__ = ["Booking", "Carrier", "CarrierError", "Parcel", "ShipmentRequest", "carrier_named"]
+__all__ = ["Booking", "Carrier", "CarrierError", "Parcel", "ShipmentRequest", "carrier_named", "connected_carrier"]

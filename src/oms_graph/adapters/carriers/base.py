@@ -52,6 +52,16 @@ def register(name: str, factory: Callable[[], Carrier]) -> None:
     _factories[name] = factory
 
 
+def connected_carrier(adapter: str, name: str, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> Carrier:
+    """The carrier a connector sets up: its adapter, with the connector's settings and secrets."""
+    from oms_graph.adapters.carriers.http import HttpCarrier
+
+    if adapter == "http":
+        timeout = float(settings.get("timeoutSeconds", 10.0))
+        return HttpCarrier(name, str(settings["baseUrl"]), timeout=timeout, api_key=secrets.get("apiKey"))
+    raise CarrierError(f"no carrier adapter {adapter!r}", permanent=True)
+
+
 def carrier_named(name: str, *, http_carriers: Mapping[str, str]) -> Carrier:
     """The carrier for a name: one registered in code (the built-in `courier`), or one configured in
     OMS_HTTP_CARRIERS (a JSON object of name to REST API base URL); CarrierError (permanent) otherwise."""

@@ -25,9 +25,11 @@ class HttpCarrier:
         timeout: float = 10.0,
         attempts: int = ATTEMPTS,
         backoff: float = BACKOFF_SECONDS,
+        api_key: str | None = None,
     ) -> None:
         self.name, self.url = name, url.rstrip("/")
         self.timeout, self.attempts, self.backoff = timeout, attempts, backoff
+        self.auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     async def book(self, request: ShipmentRequest) -> Booking:
         body = {
@@ -36,7 +38,9 @@ class HttpCarrier:
             "recipient": request.recipient,
             "parcels": [{"weightGrams": p.weight_grams} for p in request.parcels],
         }
-        answer = await self._send("POST", "/shipments", json=body, headers={"Idempotency-Key": request.key})
+        answer = await self._send(
+            "POST", "/shipments", json=body, headers={"Idempotency-Key": request.key, **self.auth}
+        )
         try:
             found = answer.json()
             return Booking(tracking_number=str(found["trackingNumber"]), service=found.get("service"))
@@ -44,7 +48,7 @@ class HttpCarrier:
             raise CarrierError(f"{self.name} answered a booking without a tracking number") from error
 
     async def cancel(self, tracking_number: str) -> None:
-        await self._send("DELETE", f"/shipments/{tracking_number}")
+        await self._send("DELETE", f"/shipments/{tracking_number}", headers=self.auth)
 
     async def _send(self, method: str, path: str, **arguments: Any) -> Answer:
         try:

@@ -12,6 +12,7 @@ from oms_graph.db.models.catalog import (
     LocationDay,
     Product,
 )
+from oms_graph.db.models.connectors import Connector, ConnectorCall
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
 from oms_graph.db.models.imports import StockImport, StockImportChunk, StockImportDifference, StockImportRow
 from oms_graph.db.models.notifications import Notification
@@ -33,6 +34,8 @@ from oms_graph.db.models.transfers import Transfer, TransferLine, TransitTime
 from oms_graph.db.models.webhooks import AvailabilityCursor, AvailabilitySent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "Connector",
+    "ConnectorCall",
     "ApiKey",
     "AuditEntry",
     "AvailabilityCursor",

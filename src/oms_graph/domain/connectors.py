@@ -1,0 +1,80 @@
+"""Connectors: a carrier's, a marketplace's or a payment gateway's API, set up as data (ADMIN) rather than in
+the environment. What each adapter needs is a rule here; the adapters themselves live in adapters/."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from oms_graph.domain.errors import ErrorCode, ErrorList
+
+
+class ConnectorKind(StrEnum):
+    CARRIER = "CARRIER"
+    MARKETPLACE = "MARKETPLACE"
+    PAYMENT = "PAYMENT"
+
+
+class ConnectorHealth(StrEnum):
+    UNKNOWN = "UNKNOWN"  # never called yet
+    OK = "OK"  # its last call answered
+    FAILING = "FAILING"  # its last call failed
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """An adapter's needs: the settings (plain) and the secrets (sealed at rest, never shown) it must have."""
+
+    kind: ConnectorKind
+    settings: frozenset[str]
+    secrets: frozenset[str] = frozenset()
+    optional: frozenset[str] = frozenset()  # settings it may have
+    optional_secrets: frozenset[str] = frozenset()
+
+
+ADAPTERS: dict[str, Adapter] = {
+    # oms-graph's own carrier protocol over REST (adapters/carriers/http.py)
+    # (an apiKey secret, when given, goes as `Authorization: Bearer`)
+    "http": Adapter(
+        ConnectorKind.CARRIER,
+        frozenset({"baseUrl"}),
+        optional=frozenset({"timeoutSeconds"}),
+        optional_secrets=frozenset({"apiKey"}),
+    ),
+}
+
+
+def health(*, last_ok_at: object | None, last_error_at: object | None) -> ConnectorHealth:
+    """FAILING when the last call failed (its error is newer than the last success)."""
+    if last_error_at is None:
+        return ConnectorHealth.OK if last_ok_at is not None else ConnectorHealth.UNKNOWN
+    if last_ok_at is None or last_error_at > last_ok_at:  # type: ignore[operator]
+        return ConnectorHealth.FAILING
+    return ConnectorHealth.OK
+
+
+def check_connector(
+    errors: ErrorList,
+    *,
+    kind: ConnectorKind,
+    adapter: str,
+    settings: Mapping[str, object],
+    secrets: Mapping[str, str],
+    kept_secrets: frozenset[str],
+) -> None:
+    """The adapter exists for the kind, and the settings and secrets are the ones it takes (secrets already
+    stored count as given)."""
+    known = ADAPTERS.get(adapter)
+    if known is None or known.kind is not kind:
+        names = sorted(name for name, a in ADAPTERS.items() if a.kind is kind)
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "adapter"], f"no {kind.value} adapter {adapter!r} ({names})")
+        return
+    for name in sorted(known.settings - set(settings)):
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "settings", name], f"{adapter} needs the setting {name}")
+    for name in sorted(set(settings) - known.settings - known.optional):
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "settings", name], f"{adapter} takes no setting {name}")
+    for name in sorted(known.secrets - set(secrets) - kept_secrets):
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "secrets", name], f"{adapter} needs the secret {name}")
+    for name in sorted(set(secrets) - known.secrets - known.optional_secrets):
+        errors.add(ErrorCode.INVALID_INPUT, ["input", "secrets", name], f"{adapter} takes no secret {name}")
