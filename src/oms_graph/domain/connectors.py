@@ -42,6 +42,14 @@ ADAPTERS: dict[str, Adapter] = {
         optional=frozenset({"timeoutSeconds"}),
         optional_secrets=frozenset({"apiKey"}),
     ),
+    # CDEK API v2 (adapters/carriers/cdek.py): a tariff (e.g. 136, warehouse to pickup point) from a CDEK
+    # office the chain hands parcels to
+    "cdek": Adapter(
+        ConnectorKind.CARRIER,
+        frozenset({"baseUrl", "tariffCode", "shipmentPoint"}),
+        frozenset({"clientId", "clientSecret"}),
+        optional=frozenset({"timeoutSeconds", "pollSeconds", "polls"}),
+    ),
 }
 
 

@@ -35,6 +35,7 @@ class ShipmentRequest:
 class Booking:
     tracking_number: str
     service: str | None = None
+    label: bytes | None = None  # the carrier's own label (PDF), where it issues one
 
 
 class Carrier(Protocol):
@@ -54,11 +55,14 @@ def register(name: str, factory: Callable[[], Carrier]) -> None:
 
 def connected_carrier(adapter: str, name: str, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> Carrier:
     """The carrier a connector sets up: its adapter, with the connector's settings and secrets."""
+    from oms_graph.adapters.carriers.cdek import CdekCarrier
     from oms_graph.adapters.carriers.http import HttpCarrier
 
     if adapter == "http":
         timeout = float(settings.get("timeoutSeconds", 10.0))
         return HttpCarrier(name, str(settings["baseUrl"]), timeout=timeout, api_key=secrets.get("apiKey"))
+    if adapter == "cdek":
+        return CdekCarrier(name, settings, secrets)
     raise CarrierError(f"no carrier adapter {adapter!r}", permanent=True)
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms_graph.db.base import Base, Choice, PortableJSON, created_at, updated_at, uuid_pk
@@ -61,6 +61,7 @@ class Shipment(Base):
     weights_grams: Mapped[list[int]] = mapped_column(PortableJSON)
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(500))
+    label_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the carrier's own label
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

@@ -52,7 +52,12 @@ async def booking_request(session: AsyncSession, *, shipment_id: uuid.UUID) -> T
         return None
     shipment, address, customer, location = row
     sender = {"name": location.name, "code": location.code, "region": location.region}
-    recipient = {**(address or {}), "name": (address or {}).get("name") or (customer or {}).get("name")}
+    recipient = {
+        **(address or {}),
+        "name": (address or {}).get("name") or (customer or {}).get("name"),
+        "phone": (customer or {}).get("phone"),
+        "email": (customer or {}).get("email"),
+    }
     request = ShipmentRequest(
         key=str(shipment.id),
         service=shipment.service,
@@ -91,6 +96,7 @@ async def booked(session: AsyncSession, *, shipment_id: uuid.UUID, booking: Book
     shipment, order_id = found
     shipment.tracking_number = booking.tracking_number
     shipment.service = booking.service or shipment.service
+    shipment.label_pdf = booking.label
     await shipment_moved(session, shipment, order_id, ShipmentStatus.BOOKED, SYSTEM)
     return shipment
 
@@ -196,6 +202,9 @@ async def label_pdf(session: AsyncSession, *, shipment_id: uuid.UUID, principal:
         raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no booked shipment with this id")
     shipment, order, location = row
     _may_print(principal, location.code)
+    issued = await session.scalar(select(Shipment.label_pdf).where(Shipment.id == shipment_id))
+    if issued is not None:  # the carrier's own label (not loaded with the shipment: it is deferred)
+        return bytes(issued)
     return documents.label(
         documents.LabelInfo(
             carrier=shipment.carrier,
