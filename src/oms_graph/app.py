@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from oms_graph.api.carrier_tracking import carrier_webhook
+from oms_graph.api.carrier_tracking import carrier_webhook, cdek_webhook
 from oms_graph.api.console import console_routes
 from oms_graph.api.documents import document_routes
 from oms_graph.api.imports import ImportQueue, import_routes
@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                 carrier_webhook(database, settings.carrier_webhook_secret, after_commit),
                 methods=["POST"],
             ),
+            Route("/webhooks/cdek/{connector}/{token}", cdek_webhook(database, after_commit), methods=["POST"]),
             *document_routes(database, keys),
             *import_routes(database, keys, queue),
             *simulation_routes(database, keys),

@@ -124,3 +124,48 @@ async def test_wrong_credentials_are_a_refusal_not_a_retry(api, admin, fake):
     _, fid = await packed(api, admin, "cdek")
     await book(api, fid)
     assert (await shipment(api, fid))[0] == "FAILED" and fake.orders == {}
+
+
+def status_webhook(cdek_number: str, code: str) -> dict[str, object]:
+    """CDEK's ORDER_STATUS webhook, shaped as its documentation's example."""
+    return {
+        "type": "ORDER_STATUS",
+        "date_time": "2026-12-06T10:15:00+0300",
+        "uuid": "72753031-1b8d-4e5f-a5a8-7f3b9a0c2d11",
+        "attributes": {
+            "is_return": False,
+            "cdek_number": cdek_number,
+            "number": "the shop's number",
+            "status_code": code,
+            "status_date_time": "2026-12-06T10:14:00+0300",
+            "city_name": "Москва",
+            "city_code": "44",
+        },
+    }
+
+
+async def test_cdeks_status_webhooks_move_the_shipment(api, admin, fake):
+    _, fid = await packed(api, admin, "cdek")
+    await book(api, fid)
+    url = "/webhooks/cdek/cdek/{}"
+    refused = await api.client.post(url.format("anything"), json=status_webhook("1106207000", "DELIVERED"))
+    assert refused.status_code == 401  # no webhookToken set up yet
+    fix = {
+        "name": "cdek",
+        "kind": "CARRIER",
+        "adapter": "cdek",
+        "secrets": {"webhookToken": "w3bh00k-t0ken"},
+        "settings": SETTINGS | {"baseUrl": fake.url},
+    }
+    assert (await api.data(admin, SAVE, {"input": fix}))["saveConnector"]["errors"] == []
+    wrong = await api.client.post(url.format("guess"), json=status_webhook("1106207000", "DELIVERED"))
+    assert wrong.status_code == 401 and (await shipment(api, fid))[0] == "BOOKED"
+    created = await api.client.post(url.format("w3bh00k-t0ken"), json=status_webhook("1106207000", "CREATED"))
+    assert created.status_code == 200 and created.json() == {"ignored": "CREATED"}
+    moving = status_webhook("1106207000", "RECEIVED_AT_SHIPMENT_WAREHOUSE")
+    answer = await api.client.post(url.format("w3bh00k-t0ken"), json=moving)
+    assert answer.json() == {"trackingNumber": "1106207000", "status": "IN_TRANSIT"}
+    answer = await api.client.post(url.format("w3bh00k-t0ken"), json=status_webhook("1106207000", "DELIVERED"))
+    assert answer.json()["status"] == "DELIVERED" and (await shipment(api, fid))[0] == "DELIVERED"
+    unknown = await api.client.post(url.format("w3bh00k-t0ken"), json=status_webhook("999", "DELIVERED"))
+    assert unknown.status_code == 404

@@ -49,6 +49,7 @@ ADAPTERS: dict[str, Adapter] = {
         frozenset({"baseUrl", "tariffCode", "shipmentPoint"}),
         frozenset({"clientId", "clientSecret"}),
         optional=frozenset({"timeoutSeconds", "pollSeconds", "polls"}),
+        optional_secrets=frozenset({"webhookToken"}),  # the last part of the status webhook's URL
     ),
 }
 

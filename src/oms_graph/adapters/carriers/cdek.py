@@ -24,10 +24,29 @@ from urllib.parse import urlencode
 
 from oms_graph.adapters.carriers.base import Booking, CarrierError, ShipmentRequest
 from oms_graph.adapters.outbound import Answer, Unreachable, send
+from oms_graph.domain.fulfilment import ShipmentStatus
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2
 EARLY_SECONDS = 60  # a token is renewed this long before CDEK says it expires
+
+# CDEK's order status codes (its webhooks' `attributes.status_code`) as shipment statuses; the rest (CREATED,
+# ACCEPTED, INVALID, REMOVED, …) say nothing about the parcel's way and are left alone.
+MOVING = (
+    "RECEIVED_AT_SHIPMENT_WAREHOUSE",
+    "READY_TO_SHIP_AT_SENDING_OFFICE",
+    "TAKEN_BY_TRANSPORTER_FROM_SENDER_CITY",
+    "SENT_TO_TRANSIT_CITY",
+    "ACCEPTED_IN_TRANSIT_CITY",
+    "SENT_TO_RECIPIENT_CITY",
+    "ACCEPTED_IN_RECIPIENT_CITY",
+    "ACCEPTED_AT_PICK_UP_POINT",
+    "TAKEN_BY_COURIER",
+)
+TRACKED = {code: ShipmentStatus.IN_TRANSIT for code in MOVING} | {
+    "DELIVERED": ShipmentStatus.DELIVERED,
+    "NOT_DELIVERED": ShipmentStatus.FAILED,
+}
 
 # (base URL, client id) -> (token, monotonic time it is good until): one token per account and process.
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
