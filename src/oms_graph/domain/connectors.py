@@ -51,6 +51,15 @@ ADAPTERS: dict[str, Adapter] = {
         optional=frozenset({"timeoutSeconds", "pollSeconds", "polls"}),
         optional_secrets=frozenset({"webhookToken"}),  # the last part of the status webhook's URL
     ),
+    # DHL Parcel DE Shipping API v2 (adapters/carriers/dhl.py): the contract's product (V01PAK) and billing
+    # number, the shipper's address ({name1, addressStreet, postalCode, city, country}); the app's API key
+    # and the business customer portal's user and password
+    "dhl_parcel_de": Adapter(
+        ConnectorKind.CARRIER,
+        frozenset({"baseUrl", "product", "billingNumber", "shipper"}),
+        frozenset({"apiKey", "user", "password"}),
+        optional=frozenset({"profile", "timeoutSeconds"}),
+    ),
 }
 
 

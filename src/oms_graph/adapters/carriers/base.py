@@ -56,6 +56,7 @@ def register(name: str, factory: Callable[[], Carrier]) -> None:
 def connected_carrier(adapter: str, name: str, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> Carrier:
     """The carrier a connector sets up: its adapter, with the connector's settings and secrets."""
     from oms_graph.adapters.carriers.cdek import CdekCarrier
+    from oms_graph.adapters.carriers.dhl import DhlParcelDe
     from oms_graph.adapters.carriers.http import HttpCarrier
 
     if adapter == "http":
@@ -63,6 +64,8 @@ def connected_carrier(adapter: str, name: str, settings: Mapping[str, Any], secr
         return HttpCarrier(name, str(settings["baseUrl"]), timeout=timeout, api_key=secrets.get("apiKey"))
     if adapter == "cdek":
         return CdekCarrier(name, settings, secrets)
+    if adapter == "dhl_parcel_de":
+        return DhlParcelDe(name, settings, secrets)
     raise CarrierError(f"no carrier adapter {adapter!r}", permanent=True)
 
 
