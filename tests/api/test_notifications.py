@@ -82,6 +82,16 @@ async def test_messages_are_written_in_the_channels_language(api, admin, inbox):
     assert inbox.mails[0]["Subject"] == f"Ihre Bestellung {order['number']}"
 
 
+async def test_a_russian_channels_customers_get_russian_mail_through_smtp(api, admin, inbox):
+    await api.data(admin, UPSERT_CHANNELS, {"input": [channel("web", language="ru")]})
+    order = await placed_and_routed(api, admin, order_input("k1", [("SKU-2", 1, "10")], pickup="ST-MUC"))
+    await notify(api, order["id"], "ORDER_PLACED")
+    await asyncio.sleep(0.2)
+    mail = inbox.mails[0]
+    assert mail["Subject"] == f"Ваш заказ {order['number']}"
+    assert mail.get_content().startswith("Здравствуйте, Ada!")
+
+
 async def test_with_no_sender_configured_the_message_is_logged_skipped(api, admin):
     order = await placed_and_routed(api, admin, order_input("k1", [("SKU-2", 1, "10")], pickup="ST-MUC"))
     await notify(api, order["id"], "ORDER_PLACED")

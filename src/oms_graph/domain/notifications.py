@@ -1,4 +1,5 @@
-"""Customer messages: which events a customer hears about, and what they say, per language."""
+"""Customer messages: which events a customer hears about, and what they say, per language (English, German,
+Russian)."""
 # ruff: noqa: E501  (message texts read best unbroken)
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
             "Ihre Bestellung {number}",
             "Hallo {name},\n\nvielen Dank für Ihre Bestellung {number}. Wir melden uns, sobald sie unterwegs ist.",
         ),
+        "ru": (
+            "Ваш заказ {number}",
+            "Здравствуйте, {name}!\n\nСпасибо за ваш заказ {number}. Мы сообщим, когда он будет в пути.",
+        ),
     },
     EventType.ORDER_EDITED: {
         "en": (
@@ -49,6 +54,10 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
         "de": (
             "Ihre Bestellung {number} wurde geändert",
             "Hallo {name},\n\nIhre Bestellung {number} wurde wie gewünscht geändert. Der neue Gesamtbetrag ist {total} {currency}.",
+        ),
+        "ru": (
+            "Ваш заказ {number} изменён",
+            "Здравствуйте, {name}!\n\nВаш заказ {number} изменён по вашей просьбе. Новая сумма заказа: {total} {currency}.",
         ),
     },
     EventType.ORDER_BACKORDERED: {
@@ -60,6 +69,10 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
             "Ihre Bestellung {number} verzögert sich",
             "Hallo {name},\n\neinige Artikel Ihrer Bestellung {number} sind gerade nicht vorrätig. Wir senden sie, sobald sie eintreffen.",
         ),
+        "ru": (
+            "Ваш заказ {number} задерживается",
+            "Здравствуйте, {name}!\n\nНекоторых товаров из вашего заказа {number} сейчас нет в наличии. Мы отправим их, как только они поступят.",
+        ),
     },
     EventType.FULFILMENT_READY_FOR_PICKUP: {
         "en": (
@@ -69,6 +82,10 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
         "de": (
             "Ihre Bestellung {number} liegt zur Abholung bereit",
             "Hallo {name},\n\nIhre Bestellung {number} liegt bis {expires} für Sie in {location} bereit.\nNennen Sie an der Kasse diesen Abholcode: {pickup_code}",
+        ),
+        "ru": (
+            "Ваш заказ {number} готов к выдаче",
+            "Здравствуйте, {name}!\n\nВаш заказ {number} ждёт вас в {location} до {expires}.\nНазовите на кассе код получения: {pickup_code}",
         ),
     },
     EventType.PICKUP_DELAYED: {
@@ -80,6 +97,10 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
             "Ihre Bestellung {number} ist später abholbereit",
             "Hallo {name},\n\neinige Artikel Ihrer Bestellung {number} sind aus einem anderen unserer Standorte auf dem Weg nach {location}. Ihre Bestellung liegt bis {ready_by} zur Abholung bereit; wir melden uns, sobald es so weit ist.",
         ),
+        "ru": (
+            "Ваш заказ {number} будет готов позже",
+            "Здравствуйте, {name}!\n\nЧасть товаров из вашего заказа {number} едет в {location} из другого нашего магазина или склада. Заказ будет готов к выдаче к {ready_by}; мы сообщим, когда он будет готов.",
+        ),
     },
     EventType.FULFILMENT_SHIPPED: {
         "en": (
@@ -89,6 +110,10 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
         "de": (
             "Ihre Bestellung {number} ist unterwegs",
             "Hallo {name},\n\nIhr Paket zur Bestellung {number} ist unterwegs. Sendungsnummer: {tracking}",
+        ),
+        "ru": (
+            "Ваш заказ {number} в пути",
+            "Здравствуйте, {name}!\n\nПосылка с вашим заказом {number} отправлена. Номер для отслеживания: {tracking}",
         ),
     },
     EventType.FULFILMENT_DELIVERED: {
@@ -100,6 +125,10 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
             "Ihre Bestellung {number} wurde zugestellt",
             "Hallo {name},\n\nIhr Paket zur Bestellung {number} wurde zugestellt. Viel Freude damit!",
         ),
+        "ru": (
+            "Ваш заказ {number} доставлен",
+            "Здравствуйте, {name}!\n\nПосылка с вашим заказом {number} доставлена. Приятных покупок!",
+        ),
     },
     EventType.PAYMENT_REFUNDED: {
         "en": (
@@ -109,6 +138,10 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
         "de": (
             "Erstattung zu Ihrer Bestellung {number}",
             "Hallo {name},\n\nwir haben {amount} {currency} zu Ihrer Bestellung {number} erstattet.",
+        ),
+        "ru": (
+            "Возврат денег по заказу {number}",
+            "Здравствуйте, {name}!\n\nМы вернули {amount} {currency} по вашему заказу {number}.",
         ),
     },
 }

@@ -84,7 +84,7 @@ async def upsert_channels(session: AsyncSession, *, inputs: Sequence[ChannelFiel
             check_text(errors, c.name, ["input", i, "name"])
             check_currency(errors, c.currency, ["input", i, "currency"])
             if c.language is not None and not LANGUAGE.fullmatch(c.language):
-                errors.add(ErrorCode.INVALID_INPUT, ["input", i, "language"], "an ISO 639-1 code such as en or de")
+                errors.add(ErrorCode.INVALID_INPUT, ["input", i, "language"], "an ISO 639-1 code such as en, de or ru")
     errors.raise_if_any()
     rows = [
         {

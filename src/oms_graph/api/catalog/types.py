@@ -36,7 +36,9 @@ class Channel(Node):
     kind: ChannelKind
     currency: str
     confirmation: Confirmation
-    language: str = strawberry.field(description="The language of customer messages of its orders (en, de).")
+    language: str = strawberry.field(
+        description="The language of customer messages of its orders (en, de, ru; others get English)."
+    )
     default_region: str | None = strawberry.field(
         description="Where routing ranks locations from for a delivery address nothing can place."
     )
