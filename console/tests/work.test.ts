@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { byDay, byDimension, type SalesRow } from "../src/lib/charts";
-import { addEvent, type OrderEvent, placedSince } from "../src/lib/feed";
+import { addEvent, countsAsPlaced, type OrderEvent } from "../src/lib/feed";
 import { planRows, relative } from "../src/lib/routing";
 import { allPicked, lineFor, picked } from "../src/lib/scan";
 import { forgetKey, saveKey, savedKey } from "../src/lib/session";
@@ -46,9 +46,13 @@ describe("the live feed", () => {
     expect(addEvent(feed, event("3"), 2).map((e) => e.id)).toEqual(["3", "2"]);
   });
 
-  it("counts orders placed since a moment", () => {
-    const feed = [event("1"), event("2", "ORDER_ROUTED"), event("3", "ORDER_PLACED", "2026-12-05T10:00:00Z")];
-    expect(placedSince(feed, new Date("2026-12-06T00:00:00Z"))).toBe(1);
+  it("counts each order placed since a moment once", () => {
+    const since = new Date("2026-12-06T00:00:00Z");
+    const seen = new Set<string>();
+    expect(countsAsPlaced(event("1"), since, seen)).toBe(true);
+    expect(countsAsPlaced(event("1"), since, seen)).toBe(false); // delivered twice
+    expect(countsAsPlaced(event("2", "ORDER_ROUTED"), since, seen)).toBe(false);
+    expect(countsAsPlaced(event("3", "ORDER_PLACED", "2026-12-05T10:00:00Z"), since, seen)).toBe(false);
   });
 });
 

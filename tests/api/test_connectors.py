@@ -71,6 +71,8 @@ async def test_a_secret_is_sealed_at_rest_and_answered_only_by_name(api, admin):
         ({"secrets": {"apiKey": ""}}, ["input", "secrets", "apiKey"]),
         ({"settings": ["baseUrl"]}, ["input", "settings"]),
         ({"name": "no spaces allowed"}, ["input", "name"]),
+        ({"settings": {"baseUrl": "not a url"}}, ["input", "settings", "baseUrl"]),
+        ({"settings": {"baseUrl": "http://x", "timeoutSeconds": "ten"}}, ["input", "settings", "timeoutSeconds"]),
     ],
 )
 async def test_a_bad_connector_is_refused_on_its_field_and_nothing_written(api, admin, change, field):

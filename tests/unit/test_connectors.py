@@ -25,12 +25,28 @@ def problems(**given: object) -> list[tuple[str, ...]]:
 
 def test_an_adapter_takes_its_own_settings_and_secrets_only():
     assert problems() == []
-    assert problems(secrets={"apiKey": "k"}, settings={"baseUrl": "u", "timeoutSeconds": 3}) == []
+    assert problems(secrets={"apiKey": "k"}, settings={"baseUrl": "http://u", "timeoutSeconds": 3}) == []
     assert problems(settings={}) == [("input", "settings", "baseUrl")]
-    assert problems(settings={"baseUrl": "u", "x": 1}) == [("input", "settings", "x")]
+    assert problems(settings={"baseUrl": "http://u", "x": 1}) == [("input", "settings", "x")]
     assert problems(secrets={"token": "t"}) == [("input", "secrets", "token")]
     assert problems(adapter="nope") == [("input", "adapter")]
     assert problems(kind=ConnectorKind.PAYMENT) == [("input", "adapter")]  # http is a carrier adapter
+
+
+def test_setting_values_are_checked_by_their_name():
+    cdek = {"adapter": "cdek", "secrets": {"clientId": "i", "clientSecret": "s"}}
+    right = {"baseUrl": "https://api.edu.cdek.ru/v2", "tariffCode": 136, "shipmentPoint": "MSK5"}
+    assert problems(**cdek, settings=right) == []
+    assert problems(**cdek, settings=right | {"tariffCode": "136"}) == [("input", "settings", "tariffCode")]
+    assert problems(**cdek, settings=right | {"polls": 0}) == [("input", "settings", "polls")]
+    assert problems(**cdek, settings=right | {"baseUrl": "ftp://x"}) == [("input", "settings", "baseUrl")]
+    assert problems(**cdek, settings=right | {"shipmentPoint": " "}) == [("input", "settings", "shipmentPoint")]
+    dhl = {"adapter": "dhl_parcel_de", "secrets": {"apiKey": "k", "user": "u", "password": "p"}}
+    shipper = {"name1": "A", "addressStreet": "B 1", "postalCode": "1", "city": "C", "country": "DE"}
+    settings = {"baseUrl": "https://x", "product": "V01PAK", "billingNumber": "3", "shipper": shipper}
+    assert problems(**dhl, settings=settings) == []
+    no_city = settings | {"shipper": {k: v for k, v in shipper.items() if k != "city"}}
+    assert problems(**dhl, settings=no_city) == [("input", "settings", "shipper")]
 
 
 def test_health_follows_the_last_outcome():

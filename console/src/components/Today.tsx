@@ -1,7 +1,7 @@
 // The live count of orders placed today: the count at load, plus each ORDER_PLACED event since.
 import { useEffect, useState } from "preact/hooks";
 import { useSession } from "../lib/context";
-import { startOfDay } from "../lib/feed";
+import { countsAsPlaced, startOfDay } from "../lib/feed";
 import { follow } from "../lib/live";
 
 const TODAY = `query($since: DateTime!) { orders(filter: {createdAfter: $since}, first: 1) { totalCount } }`;
@@ -23,9 +23,8 @@ export function Today() {
       live,
       PLACED,
       {},
-      ({ orderEvents: e }) => {
-        if (e.type !== "ORDER_PLACED" || seen.has(e.id) || new Date(e.at) < since) return;
-        seen.add(e.id);
+      ({ orderEvents }) => {
+        if (!countsAsPlaced(orderEvents, since, seen)) return;
         extra += 1;
         show();
       },

@@ -14,9 +14,16 @@ export function addEvent(feed: readonly OrderEvent[], event: OrderEvent, limit =
   return [event, ...feed].slice(0, limit);
 }
 
-/** Orders placed among the events at or after `since` (the live "orders today" counter). */
-export function placedSince(feed: readonly OrderEvent[], since: Date): number {
-  return feed.filter((e) => e.type === "ORDER_PLACED" && new Date(e.at) >= since).length;
+/** Whether an event adds one to the day's count of orders placed: an ORDER_PLACED at or after `since` not
+ * counted before (`seen` remembers those counted). */
+export function countsAsPlaced(
+  event: Pick<OrderEvent, "id" | "type" | "at">,
+  since: Date,
+  seen: Set<string>,
+): boolean {
+  if (event.type !== "ORDER_PLACED" || seen.has(event.id) || new Date(event.at) < since) return false;
+  seen.add(event.id);
+  return true;
 }
 
 export function startOfDay(now: Date): Date {

@@ -63,6 +63,25 @@ ADAPTERS: dict[str, Adapter] = {
 }
 
 
+NUMBERS = frozenset({"tariffCode", "timeoutSeconds", "pollSeconds", "polls"})  # positive numbers
+SHIPPER = ("name1", "addressStreet", "postalCode", "city", "country")  # what an address setting holds
+
+
+def _setting_problem(name: str, value: object) -> str | None:
+    """What is wrong with a setting's value, by the setting's name; None when it is right."""
+    if name in NUMBERS:
+        right = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        return None if right else "must be a positive number"
+    if name == "baseUrl":
+        right = isinstance(value, str) and value.startswith(("http://", "https://"))
+        return None if right else "must be an http:// or https:// URL"
+    if name == "shipper":
+        if not isinstance(value, dict) or any(not isinstance(value.get(k), str) or not value[k] for k in SHIPPER):
+            return f"must be an address with {', '.join(SHIPPER)}"
+        return None
+    return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
+
+
 def health(*, last_ok_at: object | None, last_error_at: object | None) -> ConnectorHealth:
     """FAILING when the last call failed (its error is newer than the last success)."""
     if last_error_at is None:
@@ -92,6 +111,9 @@ def check_connector(
         errors.add(ErrorCode.INVALID_INPUT, ["input", "settings", name], f"{adapter} needs the setting {name}")
     for name in sorted(set(settings) - known.settings - known.optional):
         errors.add(ErrorCode.INVALID_INPUT, ["input", "settings", name], f"{adapter} takes no setting {name}")
+    for name in sorted(set(settings) & (known.settings | known.optional)):
+        if problem := _setting_problem(name, settings[name]):
+            errors.add(ErrorCode.INVALID_INPUT, ["input", "settings", name], f"{name} {problem}")
     for name in sorted(known.secrets - set(secrets) - kept_secrets):
         errors.add(ErrorCode.INVALID_INPUT, ["input", "secrets", name], f"{adapter} needs the secret {name}")
     for name in sorted(set(secrets) - known.secrets - known.optional_secrets):
