@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     default_carrier: str = "courier"
     # Carriers with a REST API: name -> base URL, e.g. {"fastship": "https://api.fastship.example/v1"}.
     http_carriers: dict[str, str] = {}
+    # Seconds deliveryOptions waits for carriers' own prices (connectors whose adapter quotes); a carrier
+    # slower than that is priced by the table, and its late answer is kept for the next checkout.
+    rates_budget_seconds: float = 1.0
     # Key of the HMAC-SHA256 signature carriers send with tracking webhooks; unset refuses them all.
     carrier_webhook_secret: str | None = None
     # Customer messages: an SMTP server for email, an SMS gateway URL for text messages; unset: logged SKIPPED.

@@ -3,12 +3,14 @@
 202 with the entity's uuid and an ACCEPTED request; `GET /v2/orders/{uuid}` then shows the CREATE request
 SUCCESSFUL with a `cdek_number`, or INVALID with `errors`), orders found by the shop's number
 (`GET /v2/orders?im_number=`) or CDEK's (`?cdek_number=`), labels (`POST /v2/print/barcodes`, then
-`GET /v2/print/barcodes/{uuid}` READY with a `url` to the PDF), `DELETE /v2/orders/{uuid}`. A request with no
+`GET /v2/print/barcodes/{uuid}` READY with a `url` to the PDF), `DELETE /v2/orders/{uuid}`, the calculator
+(`POST /v2/calculator/tariff`: `delivery_sum`, `period_min`/`period_max`, `total_sum`, `currency`). A request with no
 token or an expired one is answered 401. The answers' shapes are the documentation's examples'."""
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import uuid
@@ -34,7 +36,16 @@ class FakeCdek(Loopback):
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # uuid -> order
     deleted: list[str] = field(default_factory=list)
     unauthorised: int = 0  # requests answered 401
+    quote_seconds: float = 0.0  # the calculator answers this late
+    currency: str = "RUB"  # the calculator's prices are in it
+    quotes: list[dict[str, Any]] = field(default_factory=list)  # calculator requests, as asked
+    quoted: int = 0  # calculator answers sent
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @staticmethod
+    def price(grams: int) -> float:
+        """What the fake's tariff costs for a parcel of that weight."""
+        return 300.0 + 60.0 * math.ceil(grams / 1000)
 
     def start(self) -> FakeCdek:
         fake = self
@@ -69,10 +80,36 @@ class FakeCdek(Loopback):
                 body = json.loads(raw)
                 if path == "/v2/orders":
                     return self._register(body)
+                if path == "/v2/calculator/tariff":
+                    return self._quote(body)
                 if path == "/v2/print/barcodes":
                     order = body["orders"][0]["order_uuid"]
                     return answer_json(self, 202, {"entity": {"uuid": f"label-{order}"}, "requests": []})
                 return answer_json(self, 404, {"errors": [{"code": "v2_not_found", "message": path}]})
+
+            def _quote(self, body: dict[str, Any]) -> None:
+                fake.quotes.append(body)
+                missing = [k for k in ("tariff_code", "from_location", "to_location", "packages") if not body.get(k)]
+                if missing:
+                    error = {"code": "v2_field_is_empty", "message": f"Field {missing[0]} is empty"}
+                    return answer_json(self, 400, {"errors": [error]})
+                time.sleep(fake.quote_seconds)
+                grams = sum(int(p["weight"]) for p in body["packages"])
+                price = fake.price(grams)
+                answer = {
+                    "delivery_sum": price,
+                    "period_min": 2,
+                    "period_max": 4,
+                    "calendar_min": 2,
+                    "calendar_max": 5,
+                    "weight_calc": grams,
+                    "services": [],
+                    "total_sum": price,
+                    "currency": fake.currency,
+                }
+                answer_json(self, 200, answer)
+                fake.quoted += 1
+                return None
 
             def _register(self, body: dict[str, Any]) -> None:
                 with fake.lock:

@@ -31,6 +31,7 @@ class Adapter:
     secrets: frozenset[str] = frozenset()
     optional: frozenset[str] = frozenset()  # settings it may have
     optional_secrets: frozenset[str] = frozenset()
+    quotes: bool = False  # a carrier that prices deliveries itself (deliveryOptions asks it)
 
 
 ADAPTERS: dict[str, Adapter] = {
@@ -50,6 +51,7 @@ ADAPTERS: dict[str, Adapter] = {
         frozenset({"clientId", "clientSecret"}),
         optional=frozenset({"timeoutSeconds", "pollSeconds", "polls"}),
         optional_secrets=frozenset({"webhookToken"}),  # the last part of the status webhook's URL
+        quotes=True,
     ),
     # DHL Parcel DE Shipping API v2 (adapters/carriers/dhl.py): the contract's product (V01PAK) and billing
     # number, the shipper's address ({name1, addressStreet, postalCode, city, country}); the app's API key

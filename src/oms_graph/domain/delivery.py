@@ -3,9 +3,11 @@ pickup at stores. Pure rules; the source locations come from the routing engine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from oms_graph.domain.calendars import Calendar
 from oms_graph.domain.routing import OTHER_REGION_KM
@@ -27,6 +29,29 @@ EXPRESS = Service("express", Decimal("9.90"), Decimal("0.60"), days_faster=1)
 # The built-in fleet offers both; a carrier behind an HTTP API its standard service.
 SERVICES_OF_COURIER = (STANDARD, EXPRESS)
 SERVICES_OF_HTTP_CARRIER = (STANDARD,)
+
+
+@dataclass(frozen=True)
+class RatePart:
+    """One shipment a carrier is asked to price: from a location (its coordinates), its weight, the day it
+    can leave."""
+
+    origin: tuple[float, float]
+    weight_grams: int
+    leaves_on: date
+
+
+@dataclass(frozen=True)
+class RateAsk:
+    """What a carrier that quotes is asked for an option: the plan's shipments to the customer's address."""
+
+    parts: tuple[RatePart, ...]
+    recipient: Mapping[str, Any]
+
+
+def quoted_arrival(leaves_on: date, carrier_days: int) -> date:
+    """When a part arrives by a carrier's own transit time: a handling day, then its days."""
+    return working_days_after(leaves_on, HANDLING_DAYS + max(1, carrier_days))
 
 
 def transit_days(km: float) -> int:

@@ -5,9 +5,23 @@ from oms_graph.adapters.carriers.base import (
     Carrier,
     CarrierError,
     Parcel,
+    Quoting,
+    Rate,
+    RateRequest,
     ShipmentRequest,
     carrier_named,
     connected_carrier,
 )
 
-__all__ = ["Booking", "Carrier", "CarrierError", "Parcel", "ShipmentRequest", "carrier_named", "connected_carrier"]
+__all__ = [
+    "Booking",
+    "Carrier",
+    "CarrierError",
+    "Parcel",
+    "Quoting",
+    "Rate",
+    "RateRequest",
+    "ShipmentRequest",
+    "carrier_named",
+    "connected_carrier",
+]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from decimal import Decimal
+from typing import Any, Protocol, runtime_checkable
 
 
 class CarrierError(Exception):
@@ -38,12 +39,39 @@ class Booking:
     label: bytes | None = None  # the carrier's own label (PDF), where it issues one
 
 
+@dataclass(frozen=True)
+class RateRequest:
+    """A price asked before the order exists: parcels from a point (a location's coordinates) to an address."""
+
+    origin: tuple[float, float]  # latitude, longitude
+    recipient: dict[str, Any]
+    parcels: tuple[Parcel, ...]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A carrier's price and transit time (working days, the longest it states) for a RateRequest."""
+
+    price: Decimal
+    currency: str
+    days: int
+
+
 class Carrier(Protocol):
     name: str
 
     async def book(self, request: ShipmentRequest) -> Booking: ...
 
     async def cancel(self, tracking_number: str) -> None: ...
+
+
+@runtime_checkable
+class Quoting(Protocol):
+    """A carrier that prices a delivery before it is booked (its rate calculator)."""
+
+    name: str
+
+    async def quote(self, request: RateRequest) -> Rate: ...
 
 
 _factories: dict[str, Callable[[], Carrier]] = {}

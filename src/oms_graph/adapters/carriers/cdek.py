@@ -9,7 +9,9 @@ describes it:
 - the shipment's id is the order's `number`, so a retry first looks for it (`GET /orders?im_number=`) and a
   5xx after CDEK stored the order still makes one order;
 - `POST /print/barcodes` asks for the label (A6 PDF), `GET /print/barcodes/{uuid}` says when its `url` is ready;
-- `DELETE /orders/{uuid}` cancels.
+- `DELETE /orders/{uuid}` cancels;
+- `POST /calculator/tariff` prices the connector's tariff from a point to an address (`delivery_sum`,
+  `period_max` days, `currency`).
 5xx answers and timeouts are retried here, then raised as transient; a 4xx or an INVALID order is permanent,
 with CDEK's own messages.
 """
@@ -19,10 +21,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from oms_graph.adapters.carriers.base import Booking, CarrierError, ShipmentRequest
+from oms_graph.adapters.carriers.base import Booking, CarrierError, Rate, RateRequest, ShipmentRequest
 from oms_graph.adapters.outbound import Answer, Unreachable, send
 from oms_graph.domain.fulfilment import ShipmentStatus
 
@@ -73,6 +76,29 @@ class CdekCarrier:
         uuid = (found.json().get("entity") or {}).get("uuid") if found.status_code == 200 else None
         if uuid:
             await self._call("DELETE", f"/orders/{uuid}")
+
+    async def quote(self, request: RateRequest) -> Rate:
+        """The tariff's price and longest transit time for the parcels; asked once (a checkout does not wait
+        for retries: the price table stands in)."""
+        latitude, longitude = request.origin
+        to = request.recipient
+        asked = {
+            "tariff_code": self.tariff_code,
+            "from_location": {"latitude": latitude, "longitude": longitude},
+            "to_location": {
+                "address": to.get("line1", ""),
+                "city": to.get("city"),
+                "postal_code": to.get("postalCode"),
+                "country_code": to.get("country"),
+            },
+            "packages": [{"weight": parcel.weight_grams} for parcel in request.parcels],
+        }
+        body = (await self._call("POST", "/calculator/tariff", json=asked, attempts=1)).json()
+        if refused := _errors(body):
+            raise CarrierError(f"{self.name} cannot price it: {refused}", permanent=True)
+        total = body.get("total_sum", body["delivery_sum"])
+        price = Decimal(str(total)).quantize(Decimal("0.01"))
+        return Rate(price, str(body.get("currency", "RUB")), int(body["period_max"]))
 
     def _order(self, request: ShipmentRequest) -> dict[str, Any]:
         to = request.recipient

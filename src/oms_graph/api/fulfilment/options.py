@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -15,8 +16,10 @@ from oms_graph.api.orders.types import SkuQuantity
 from oms_graph.api.permissions import roles
 from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Role
+from oms_graph.domain.connectors import ConnectorKind
 from oms_graph.domain.orders import FulfilmentMethod
-from oms_graph.services import geocoding
+from oms_graph.services import carrier_rates, connectors, geocoding
+from oms_graph.services.connectors import Call
 from oms_graph.services.fulfilment.delivery_options import delivery_options
 
 
@@ -49,6 +52,10 @@ class DeliveryOption:
     by_transfer: bool = strawberry.field(
         description="A pickup whose units are brought to the store first (ship-to-store): ready on the later date."
     )
+    quoted: bool = strawberry.field(
+        description="Priced and dated by the carrier itself (a connector whose carrier quotes answered within "
+        "OMS_RATES_BUDGET_SECONDS); false: by the price table."
+    )
     parts: list[DeliveryPart] = strawberry.field(
         description="A split delivery (the channel's routing profile has splitForSupply): what stock has ships "
         "at once, the rest once its supply is in; the option's date is the later. Empty for one shipment."
@@ -59,8 +66,12 @@ class DeliveryOption:
 class DeliveryOptionsQuery:
     @strawberry.field(extensions=roles(Role.STOREFRONT, Role.INTEGRATION, Role.STORE))
     async def delivery_options(self, info: Info, input: DeliveryOptionsInput) -> list[DeliveryOption]:
-        where = await geocoding.locate(input.address, info.context.settings)  # before the database is asked
+        settings, db = info.context.settings, info.context.db
+        where = await geocoding.locate(input.address, settings)  # before the database is asked
         async with reading(info) as session:
+            found = await connectors.list_connectors(session, kind=ConnectorKind.CARRIER)
+            carriers = [c.name for c in found if c.enabled]
+            quoting = await carrier_rates.quoters(session)
             options = await delivery_options(
                 session,
                 principal=info.context.caller,
@@ -68,9 +79,15 @@ class DeliveryOptionsQuery:
                 lines=input.lines,
                 address=input.address,
                 now=utcnow(),
-                http_carriers=info.context.settings.http_carriers,
+                carriers=[*settings.http_carriers, *carriers],
                 where=where,
             )
+
+        async def record(connector_id: uuid.UUID, call: Call) -> None:
+            async with db.write() as session:
+                await connectors.record_call(session, connector_id=connector_id, call=call)
+
+        options = await carrier_rates.priced(options, quoting, budget=settings.rates_budget_seconds, record=record)
         return [
             DeliveryOption(
                 method=o.method,
@@ -82,6 +99,7 @@ class DeliveryOptionsQuery:
                 pickup_location=Location.from_model(o.pickup_location) if o.pickup_location else None,
                 by_transfer=o.by_transfer,
                 awaiting_supply=o.awaiting_supply,
+                quoted=o.quoted,
                 parts=[
                     DeliveryPart(
                         estimated_delivery_date=p.estimated_date,

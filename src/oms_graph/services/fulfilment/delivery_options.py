@@ -57,6 +57,24 @@ class Planned:
     plan: scoring.Plan
     days: Mapping[Any, Calendar]
 
+    def ask(self, now: datetime, wanted: scoring.Demand, address: AddressFields) -> rules.RateAsk:
+        """What a carrier that quotes is asked for this plan: each location's part, by weight and day."""
+        parts = tuple(
+            rules.RatePart(
+                origin=(a.location.latitude, a.location.longitude),
+                weight_grams=sum(wanted.weights.get(sku, 0) * n for sku, n in a.lines.items()),
+                leaves_on=self.days[a.location.id].work_starts(now),
+            )
+            for a in self.plan.allocations
+        )
+        recipient = {
+            "line1": address.line1,
+            "city": address.city,
+            "postalCode": address.postal_code,
+            "country": address.country,
+        }
+        return rules.RateAsk(parts, recipient)
+
     def arrives(self, now: datetime, service: rules.Service) -> date:
         """When the last part reaches the customer: each from its location's next open day, by the road."""
         return max(
@@ -89,6 +107,8 @@ class DeliveryOption:
     by_transfer: bool = False  # a pickup whose units come to the store first
     awaiting_supply: bool = False  # a delivery that waits for inbound supply (all of it, or its last part)
     parts: tuple[Part, ...] = ()  # a split delivery's shipments: what stock has now, the rest with its supply
+    quoted: bool = False  # priced by the carrier itself (services/carrier_rates.py), not the table
+    ask: rules.RateAsk | None = None  # what a carrier that quotes would be asked for it
 
 
 async def delivery_options(
@@ -99,12 +119,13 @@ async def delivery_options(
     lines: Sequence[CartLine],
     address: AddressFields,
     now: datetime,
-    http_carriers: Mapping[str, str],
+    carriers: Sequence[str],
     where: Geocode | None = None,
 ) -> list[DeliveryOption]:
-    """Carrier services (the built-in courier's and those of `http_carriers`; cheapest first) and pickup
-    stores (nearest first) for the cart. `where`: the address located as placement will locate it
-    (`services.geocoding.locate`); not given, by its coordinates or the packaged city list."""
+    """Carrier services (the built-in courier's, and each of `carriers`' standard service; cheapest first,
+    priced by the table) and pickup stores (nearest first) for the cart. `where`: the address located as
+    placement will locate it (`services.geocoding.locate`); not given, by its coordinates or the packaged city
+    list. A quoting carrier's option carries its `ask` (services/carrier_rates.py prices it)."""
     errors = ErrorList()
     found = (
         await session.execute(
@@ -147,16 +168,16 @@ async def delivery_options(
     value = sum((line.unit_price * line.quantity for line in lines), Decimal(0))
     plan_of = await _planner(session, channel_id, profile, address, value, list(demand), now)
     if promisable:
-        options = await _deliveries(plan_of, currency, wanted, now, http_carriers)
+        options = await _deliveries(plan_of, currency, wanted, now, carriers, address)
     elif not profile.split_for_supply or await pools.pool_of(session, channel_id) is not None:
         # sold against inbound supply where the skus' policy allows it: one shipment once it is in
         due = await future_promises.supply_date(session, channel_id=channel_id, units=short)
-        options = [] if due is None else _awaiting_supply(currency, wanted, due, http_carriers)
+        options = [] if due is None else _awaiting_supply(currency, wanted, due, carriers)
     else:  # split: what stock has ships now, the rest once its supply is in (as placement will promise)
         atp = {a.sku: max(0, a.available_to_promise) for a in figures_now}
         later = {sku: n - min(n, atp[sku]) for sku, n in short.items()}
         due = await future_promises.supply_date(session, channel_id=channel_id, units=later)
-        options = [] if due is None else await _split(plan_of, currency, wanted, later, due, now, http_carriers)
+        options = [] if due is None else await _split(plan_of, currency, wanted, later, due, now, carriers)
     by_transfer = profile if promisable and profile.allow_transfer_to_pickup else None
     return options + await _pickups(session, currency, wanted, now, by_transfer)
 
@@ -203,12 +224,17 @@ async def _deliveries(
     currency: str,
     wanted: scoring.Demand,
     now: datetime,
-    http_carriers: Mapping[str, str],
+    carriers: Sequence[str],
+    address: AddressFields,
 ) -> list[DeliveryOption]:
     planned = await plan_of(wanted)
     if planned is None:
         return []
-    return _services(currency, wanted, http_carriers, lambda service: planned.arrives(now, service))
+
+    def dated(service: rules.Service) -> date:
+        return planned.arrives(now, service)
+
+    return _services(currency, wanted, carriers, dated, ask=planned.ask(now, wanted, address))
 
 
 async def _split(
@@ -218,13 +244,13 @@ async def _split(
     later: dict[str, int],
     due: datetime,
     now: datetime,
-    http_carriers: Mapping[str, str],
+    carriers: Sequence[str],
 ) -> list[DeliveryOption]:
     """A cart stock has in part: each service with two shipments, the part stock has (dated by the plan
     routing will make of it) and the rest (dated from its supply's day); the option's date is the later."""
     present = {sku: n - later.get(sku, 0) for sku, n in wanted.lines.items() if n > later.get(sku, 0)}
     if not present:
-        return _awaiting_supply(currency, wanted, due, http_carriers)
+        return _awaiting_supply(currency, wanted, due, carriers)
     shelf = replace(wanted, lines=present)
     planned = await plan_of(shelf)
     if planned is None:
@@ -237,7 +263,7 @@ async def _split(
     return _services(
         currency,
         wanted,
-        http_carriers,
+        carriers,
         lambda service: parts(service)[-1].estimated_date,
         awaiting_supply=True,
         parts=parts,
@@ -245,28 +271,29 @@ async def _split(
 
 
 def _awaiting_supply(
-    currency: str, wanted: scoring.Demand, due: datetime, http_carriers: Mapping[str, str]
+    currency: str, wanted: scoring.Demand, due: datetime, carriers: Sequence[str]
 ) -> list[DeliveryOption]:
     """Delivery of a cart that waits for supply: each service dated as placement will promise it."""
     return _services(
-        currency, wanted, http_carriers, lambda service: rules.after_supply(due.date(), service), awaiting_supply=True
+        currency, wanted, carriers, lambda service: rules.after_supply(due.date(), service), awaiting_supply=True
     )
 
 
 def _services(
     currency: str,
     wanted: scoring.Demand,
-    http_carriers: Mapping[str, str],
+    carriers: Sequence[str],
     dated: Callable[[rules.Service], date],
     *,
     awaiting_supply: bool = False,
     parts: Callable[[rules.Service], tuple[Part, ...]] | None = None,
+    ask: rules.RateAsk | None = None,
 ) -> list[DeliveryOption]:
-    """The courier's services and each HTTP carrier's, priced by the cart's weight and dated by `dated`
-    (a split delivery's shipments by `parts`); cheapest first."""
+    """The courier's services and each other carrier's, priced by the cart's weight and dated by `dated`
+    (a split delivery's shipments by `parts`); cheapest first. The other carriers' carry `ask`."""
     weight = sum(wanted.weights.get(sku, 0) * qty for sku, qty in wanted.lines.items())
     offered = [("courier", s) for s in rules.SERVICES_OF_COURIER]
-    offered += [(name, s) for name in sorted(http_carriers) for s in rules.SERVICES_OF_HTTP_CARRIER]
+    offered += [(name, s) for name in sorted(set(carriers)) for s in rules.SERVICES_OF_HTTP_CARRIER]
     options = [
         DeliveryOption(
             method=FulfilmentMethod.DELIVERY,
@@ -277,6 +304,7 @@ def _services(
             estimated_date=dated(service),
             awaiting_supply=awaiting_supply,
             parts=parts(service) if parts is not None else (),
+            ask=ask if carrier != "courier" else None,
         )
         for carrier, service in offered
     ]

@@ -1,0 +1,123 @@
+"""Carriers' own prices at checkout. deliveryOptions prices every carrier by the table first; a carrier set
+up as a connector whose adapter quotes (CDEK's calculator) is then asked, all of them at once, outside any
+transaction, within a time budget. An answer in time replaces the table's price and date; a slower carrier
+keeps the table's, and its late answer is kept (for CACHE_SECONDS) for the next checkout of the same parcels
+and places. Every call made is recorded on its connector, as the actors' calls are."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from oms_graph.adapters.carriers import Parcel, Quoting, Rate, RateRequest, connected_carrier
+from oms_graph.db.base import utcnow
+from oms_graph.domain import delivery as rules
+from oms_graph.domain.connectors import ADAPTERS, ConnectorKind
+from oms_graph.domain.delivery import RateAsk, RatePart
+from oms_graph.domain.orders import FulfilmentMethod
+from oms_graph.services import connectors
+from oms_graph.services.connectors import Call, Configured
+from oms_graph.services.fulfilment.delivery_options import DeliveryOption
+
+log = logging.getLogger(__name__)
+
+CACHE_SECONDS = 600.0
+
+Recorder = Callable[[UUID, Call], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Priced:
+    price: Decimal
+    estimated_date: date
+
+
+# (connector id, its settings, origin, recipient, grams) -> (rate, monotonic time it is good until)
+_cache: dict[tuple[Any, ...], tuple[Rate, float]] = {}
+_late: set[asyncio.Task[Priced | None]] = set()  # asks past the budget, left to finish and fill the cache
+
+
+async def quoters(session: AsyncSession) -> dict[str, Configured]:
+    """The enabled carrier connectors whose adapter quotes, by name, opened for their adapter."""
+    found = await connectors.list_connectors(session, kind=ConnectorKind.CARRIER)
+    opened = [
+        await connectors.configured(session, name=c.name, kind=ConnectorKind.CARRIER)
+        for c in found
+        if c.enabled and ADAPTERS.get(c.adapter, None) is not None and ADAPTERS[c.adapter].quotes
+    ]
+    return {c.name: c for c in opened if c is not None}
+
+
+async def priced(
+    options: Sequence[DeliveryOption], quoting: Mapping[str, Configured], *, budget: float, record: Recorder
+) -> list[DeliveryOption]:
+    """The options with each quoting carrier's own price where it answered within `budget` seconds; the
+    deliveries cheapest first again, the pickups after them as they were."""
+    asked = {
+        i: asyncio.ensure_future(_price(quoting[o.carrier], o.ask, o.currency, record))
+        for i, o in enumerate(options)
+        if o.ask is not None and o.carrier is not None and o.carrier in quoting
+    }
+    if not asked:
+        return list(options)
+    done, pending = await asyncio.wait(asked.values(), timeout=budget)
+    for task in pending:
+        _late.add(task)
+        task.add_done_callback(_late.discard)
+    out = list(options)
+    for i, task in asked.items():
+        if task in done and task.exception() is None and (answer := task.result()) is not None:
+            out[i] = replace(out[i], price=answer.price, estimated_date=answer.estimated_date, quoted=True)
+    deliveries = sorted(
+        (o for o in out if o.method is FulfilmentMethod.DELIVERY),
+        key=lambda o: (o.price, o.estimated_date, o.carrier or ""),
+    )
+    return deliveries + [o for o in out if o.method is not FulfilmentMethod.DELIVERY]
+
+
+async def _price(connector: Configured, ask: RateAsk, currency: str, record: Recorder) -> Priced | None:
+    """The carrier's price of the whole option (its parts added) and the day the last part arrives; None
+    when it cannot price it or prices it in another currency than the channel sells in."""
+    rates = [await _rate(connector, part, ask.recipient, record) for part in ask.parts]
+    if any(rate is None or rate.currency != currency for rate in rates):
+        return None
+    return Priced(
+        price=sum((rate.price for rate in rates if rate), Decimal(0)),
+        estimated_date=max(
+            rules.quoted_arrival(part.leaves_on, rate.days) for part, rate in zip(ask.parts, rates, strict=True) if rate
+        ),
+    )
+
+
+async def _rate(connector: Configured, part: RatePart, recipient: Mapping[str, Any], record: Recorder) -> Rate | None:
+    to = {k: recipient.get(k) for k in ("line1", "city", "postalCode", "country")}
+    origin = (round(part.origin[0], 4), round(part.origin[1], 4))
+    key = (connector.id, json.dumps(connector.settings, sort_keys=True), origin, tuple(to.items()), part.weight_grams)
+    kept = _cache.get(key)
+    if kept is not None and kept[1] > time.monotonic():
+        return kept[0]
+    carrier = connected_carrier(connector.adapter, connector.name, connector.settings, connector.secrets)
+    assert isinstance(carrier, Quoting)
+    at, started = utcnow(), time.perf_counter()
+    rate: Rate | None = None
+    error: str | None = None
+    try:
+        rate = await carrier.quote(RateRequest(origin, to, (Parcel(part.weight_grams),)))
+    except Exception as problem:  # any failure: the table's price stands
+        error = f"{type(problem).__name__}: {problem}"
+    took = round((time.perf_counter() - started) * 1000)
+    log.info("connector %s quote: %s in %d ms", connector.name, error or "ok", took)
+    await record(connector.id, Call("quote", ok=error is None, duration_ms=took, at=at, error=error))
+    if rate is not None:
+        _cache[key] = (rate, time.monotonic() + CACHE_SECONDS)
+    return rate
