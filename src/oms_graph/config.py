@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # Seconds deliveryOptions waits for carriers' own prices (connectors whose adapter quotes); a carrier
     # slower than that is priced by the table, and its late answer is kept for the next checkout.
     rates_budget_seconds: float = 1.0
+    # How often (seconds) the API processes send the marketplace poll: new orders in, stock out.
+    marketplace_poll_seconds: float = 60.0
     # Key of the HMAC-SHA256 signature carriers send with tracking webhooks; unset refuses them all.
     carrier_webhook_secret: str | None = None
     # Customer messages: an SMTP server for email, an SMS gateway URL for text messages; unset: logged SKIPPED.

@@ -62,11 +62,22 @@ ADAPTERS: dict[str, Adapter] = {
         frozenset({"apiKey", "user", "password"}),
         optional=frozenset({"profile", "timeoutSeconds"}),
     ),
+    # Ozon Seller API, FBS (adapters/marketplaces/ozon.py): the channel its postings are placed on, the Ozon
+    # warehouse whose stock the channel's figures set, where the chain hands Ozon its parcels
+    # ({line1, city, country, postalCode?, carrier?}: the orders' delivery address); the seller's Client-Id and
+    # Api-Key. firstDays: how far back the first pull looks; pageSize: postings per page (up to 1000).
+    "ozon": Adapter(
+        ConnectorKind.MARKETPLACE,
+        frozenset({"baseUrl", "channel", "warehouseId", "handOver"}),
+        frozenset({"clientId", "apiKey"}),
+        optional=frozenset({"firstDays", "pageSize", "timeoutSeconds"}),
+    ),
 }
 
 
-NUMBERS = frozenset({"tariffCode", "timeoutSeconds", "pollSeconds", "polls"})  # positive numbers
+NUMBERS = frozenset({"tariffCode", "timeoutSeconds", "pollSeconds", "polls", "warehouseId", "firstDays", "pageSize"})
 SHIPPER = ("name1", "addressStreet", "postalCode", "city", "country")  # what an address setting holds
+HAND_OVER = ("line1", "city", "country")  # what a hand-over address must hold
 
 
 def _setting_problem(name: str, value: object) -> str | None:
@@ -77,9 +88,10 @@ def _setting_problem(name: str, value: object) -> str | None:
     if name == "baseUrl":
         right = isinstance(value, str) and value.startswith(("http://", "https://"))
         return None if right else "must be an http:// or https:// URL"
-    if name == "shipper":
-        if not isinstance(value, dict) or any(not isinstance(value.get(k), str) or not value[k] for k in SHIPPER):
-            return f"must be an address with {', '.join(SHIPPER)}"
+    if name in ("shipper", "handOver"):
+        needs = SHIPPER if name == "shipper" else HAND_OVER
+        if not isinstance(value, dict) or any(not isinstance(value.get(k), str) or not value[k] for k in needs):
+            return f"must be an address with {', '.join(needs)}"
         return None
     return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
 

@@ -151,6 +151,17 @@ def payment_handlers(send_execute: Callable[[str], object]) -> dict[str, Handler
     return {EventType.PAYMENT_REQUESTED: execute}
 
 
+def marketplace_handlers(send_cancel: Callable[[str], object]) -> dict[str, Handler]:
+    """Events a marketplace hears about: an order cancelled (the actor skips orders no marketplace sent, and
+    cancellations the marketplace made itself)."""
+
+    def cancel(event: Relayed) -> None:
+        if event.order_id is not None:
+            send_cancel(str(event.order_id))
+
+    return {EventType.ORDER_CANCELLED: cancel}
+
+
 def notification_handlers(send_notification: Callable[[int], object]) -> dict[str, Handler]:
     """Events a customer hears about."""
     from oms_graph.domain.notifications import TEMPLATES

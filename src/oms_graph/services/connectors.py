@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.sealing import seal, unseal
 from oms_graph.db.base import utcnow
-from oms_graph.db.models import Connector, ConnectorCall
+from oms_graph.db.models import Channel, Connector, ConnectorCall
 from oms_graph.domain.catalog import check_code
 from oms_graph.domain.connectors import ConnectorKind, check_connector
 from oms_graph.domain.errors import ErrorCode, ErrorList
@@ -89,6 +89,9 @@ async def save_connector(session: AsyncSession, *, fields: ConnectorFields) -> C
         secrets=given,
         kept_secrets=frozenset(kept),
     )
+    channel = fields.settings.get("channel") if fields.kind is ConnectorKind.MARKETPLACE else None
+    if isinstance(channel, str) and await session.scalar(select(Channel.id).where(Channel.code == channel)) is None:
+        errors.add(ErrorCode.UNKNOWN_CHANNEL, ["input", "settings", "channel"], f"no channel with code {channel!r}")
     errors.raise_if_any()
     now = utcnow()
     merged = {**kept, **given}

@@ -33,6 +33,7 @@ from oms_graph.services.routing import plan as routing
 from oms_graph.services.routing import simulation
 from oms_graph.tasks import connected
 from oms_graph.tasks.context import database, runtime, use_settings
+from oms_graph.tasks.marketplaces import cancel_posting, poll_marketplaces
 from oms_graph.tasks.stock import import_stock, resend_stalled_imports, send_availability
 
 log = logging.getLogger(__name__)
@@ -308,6 +309,8 @@ class Actors:
     simulate_routing: dramatiq.Actor[[str], None]
     send_availability: dramatiq.Actor[[], None]
     refresh_analytics: dramatiq.Actor[[], None]
+    poll_marketplaces: dramatiq.Actor[[], None]
+    cancel_posting: dramatiq.Actor[[str], None]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
 
 
@@ -322,6 +325,8 @@ REFRESH_ANALYTICS = "analytics.refresh"
 IMPORT_STOCK = "stock.import"
 SIMULATE_ROUTING = "routing.simulate"
 SEND_AVAILABILITY = "availability.send"
+POLL_MARKETPLACES = "marketplace.poll"
+CANCEL_POSTING = "marketplace.cancel"
 
 
 def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
@@ -374,6 +379,10 @@ def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
             actor_name=SEND_AVAILABILITY, queue_name="schedule", broker=broker, max_retries=0, time_limit=300_000
         )(send_availability),
         refresh_analytics=refresh(refresh_analytics),
+        poll_marketplaces=dramatiq.actor(
+            actor_name=POLL_MARKETPLACES, queue_name="schedule", broker=broker, max_retries=0, time_limit=600_000
+        )(poll_marketplaces),
+        cancel_posting=retried(CANCEL_POSTING, "marketplaces", 1000, 300_000)(cancel_posting),
         task_failed=failed(task_failed),
     )
     runtime().actors = declared

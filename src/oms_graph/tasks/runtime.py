@@ -20,6 +20,7 @@ from oms_graph.domain.payments import TransactionStatus
 from oms_graph.events.relay import (
     OutboxRelay,
     combined,
+    marketplace_handlers,
     notification_handlers,
     payment_handlers,
     routing_handlers,
@@ -62,6 +63,7 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[Backgrou
         simulation_handlers(actors.simulate_routing.send),
         shipping_handlers(actors.book_shipment.send, actors.cancel_shipment.send),
         payment_handlers(actors.execute_payment.send),
+        marketplace_handlers(actors.cancel_posting.send),
         notification_handlers(actors.send_notification.send) if settings.smtp_host or settings.sms_url else {},
     )
     relay = OutboxRelay(db, handlers, batch_handlers=[webhook_batches(actors.dispatch_webhooks.send, endpoints.get)])
@@ -80,6 +82,7 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[Backgrou
         asyncio.create_task(every(settings.sweep_seconds, actors.sweep_fulfilments.send, stop)),
         asyncio.create_task(every(settings.analytics_refresh_seconds, actors.refresh_analytics.send, stop)),
         asyncio.create_task(every(settings.availability_webhook_seconds, actors.send_availability.send, stop)),
+        asyncio.create_task(every(settings.marketplace_poll_seconds, actors.poll_marketplaces.send, stop)),
         asyncio.create_task(endpoints.run(stop)),
     ]
     try:

@@ -27,6 +27,8 @@ class Connector(Base):
     last_ok_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_error_at: Mapped[datetime | None]
+    # Where a marketplace connector stands between polls (services/marketplaces.py): its cursors.
+    state: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

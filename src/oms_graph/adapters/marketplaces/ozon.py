@@ -1,0 +1,137 @@
+"""Ozon's Seller API (api-seller.ozon.ru), FBS (the seller ships), as its public documentation describes it.
+Every request is a POST with the seller's `Client-Id` and `Api-Key` headers and a JSON body:
+
+- `/v3/posting/fbs/list` pages postings (`filter.since`/`filter.to` by processing date, `filter.status`,
+  `limit` up to 1000, `offset`; the answer's `result.postings` and `result.has_next`);
+- `/v2/posting/fbs/cancel` cancels a posting with a reason id (352: out of stock; 402: other, the seller's);
+- `/v2/products/stocks` sets a warehouse's stock of up to 100 offers per request (`stocks`: offer_id, stock,
+  warehouse_id); each item answers `updated` or its `errors` (TOO_MANY_REQUESTS: that offer's stock was set
+  less than 30 s ago; it goes again at the next push).
+
+An error answers `{"code", "message", "details"}`; a 429 (the per-second limit) is waited out and tried
+again; 5xx and timeouts are retried, then raised as transient; another 4xx is permanent, with Ozon's message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from oms_graph.adapters.outbound import Answer, Unreachable, send
+from oms_graph.domain.marketplaces import PostedLine, Posting, batches
+
+ATTEMPTS = 3
+BACKOFF_SECONDS = 0.2
+STOCK_BATCH = 100  # offers per /v2/products/stocks request, Ozon's limit
+OUT_OF_STOCK, SELLER_OTHER = 352, 402  # cancel_reason_id
+
+
+class MarketplaceError(Exception):
+    """The marketplace refused or failed; `permanent` ones are not worth trying again as they are."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class OzonSeller:
+    def __init__(self, name: str, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
+        self.name = name
+        self.url = str(settings["baseUrl"]).rstrip("/")
+        self.warehouse_id = int(settings["warehouseId"])
+        self.page = int(settings.get("pageSize", 100))
+        self.timeout = float(settings.get("timeoutSeconds", 10.0))
+        self.headers = {"Client-Id": secrets["clientId"], "Api-Key": secrets["apiKey"]}
+
+    async def postings(self, since: datetime, to: datetime, *, status: str | None = None) -> AsyncIterator[Posting]:
+        """The postings processed in the window (with `status`: only those), page by page, oldest first."""
+        offset = 0
+        while True:
+            window: dict[str, Any] = {"since": _iso(since), "to": _iso(to)}
+            if status:
+                window["status"] = status
+            asked = {"dir": "ASC", "filter": window, "limit": self.page, "offset": offset, "with": {}}
+            result = (await self._call("/v3/posting/fbs/list", asked)).get("result") or {}
+            for raw in result.get("postings") or []:
+                yield _posting(raw)
+            if not result.get("has_next"):
+                return
+            offset += self.page
+
+    async def cancel(self, number: str, *, out_of_stock: bool, message: str) -> None:
+        reason = OUT_OF_STOCK if out_of_stock else SELLER_OTHER
+        body = {"cancel_reason_id": reason, "cancel_reason_message": message[:500], "posting_number": number}
+        await self._call("/v2/posting/fbs/cancel", body)
+
+    async def push_stock(self, figures: Mapping[str, int]) -> set[str]:
+        """Set the warehouse's stock of each sku (its offer), in batches Ozon takes; the skus Ozon did not
+        update (to send again)."""
+        left: set[str] = set()
+        for batch in batches(sorted(figures), STOCK_BATCH):
+            stocks = [
+                {"offer_id": sku, "stock": max(0, figures[sku]), "warehouse_id": self.warehouse_id} for sku in batch
+            ]
+            result = (await self._call("/v2/products/stocks", {"stocks": stocks})).get("result") or []
+            updated = {item.get("offer_id") for item in result if item.get("updated")}
+            left |= set(batch) - updated
+        return left
+
+    async def _call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+            answer = await self._send(path, body)
+            if answer.status_code != 429:
+                break
+        if answer.status_code == 429:
+            raise MarketplaceError(f"{self.name}: rate limited ({_message(answer)})")
+        if answer.status_code >= 400:
+            raise MarketplaceError(f"{self.name} refused: HTTP {answer.status_code} {_message(answer)}", permanent=True)
+        found = answer.json()
+        return found if isinstance(found, dict) else {}
+
+    async def _send(self, path: str, body: dict[str, Any]) -> Answer:
+        try:
+            return await send(
+                "POST", self.url + path, attempts=ATTEMPTS, backoff=BACKOFF_SECONDS, try_seconds=self.timeout,
+                json=body, headers=self.headers,
+            )  # fmt: skip
+        except Unreachable as error:
+            raise MarketplaceError(f"{self.name} unreachable after {ATTEMPTS} attempts ({error})") from None
+
+
+def _posting(raw: Mapping[str, Any]) -> Posting:
+    cancellation = raw.get("cancellation") or {}
+    customer = raw.get("customer") or {}
+    addressee = raw.get("addressee") or {}
+    processed = raw.get("in_process_at")
+    return Posting(
+        number=str(raw["posting_number"]),
+        cancelled=raw.get("status") == "cancelled",
+        processed_at=datetime.fromisoformat(processed.replace("Z", "+00:00")) if processed else None,
+        lines=tuple(
+            PostedLine(str(p["offer_id"]), int(p["quantity"]), Decimal(str(p["price"])).quantize(Decimal("0.01")))
+            for p in raw.get("products") or []
+        ),
+        cancel_reason=cancellation.get("cancel_reason") or None,
+        buyer={
+            "name": customer.get("name") or addressee.get("name"),
+            "phone": customer.get("phone") or addressee.get("phone"),
+            "email": customer.get("customer_email"),
+        },
+    )
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _message(answer: Answer) -> str:
+    try:
+        body = answer.json()
+    except ValueError:
+        return answer.text[:200]
+    return str(body.get("message") or body) if isinstance(body, dict) else str(body)[:200]

@@ -1,0 +1,119 @@
+"""The actors of marketplace connectors: on a schedule, each one's new postings become orders, its
+cancellations cancel them, and its channel's moved figures go out in batches; an order of theirs cancelled
+here is cancelled at the marketplace. Every call is logged on the connector."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from oms_graph.adapters.marketplaces import OzonSeller
+from oms_graph.db.base import utcnow
+from oms_graph.db.models import OrderEvent
+from oms_graph.domain.errors import DomainError, ErrorCode
+from oms_graph.domain.events import EventType
+from oms_graph.domain.marketplaces import CANCELLED_DAYS, Posting, pull_window
+from oms_graph.services import marketplaces
+from oms_graph.services.connectors import Configured
+from oms_graph.services.marketplaces import Taken
+from oms_graph.tasks.connected import logged
+from oms_graph.tasks.context import database, runtime
+
+log = logging.getLogger(__name__)
+
+
+def seller(connector: Configured) -> OzonSeller:
+    return OzonSeller(connector.name, connector.settings, connector.secrets)
+
+
+async def poll_marketplaces() -> None:
+    """Each enabled marketplace connector: orders in, then stock out. One that fails is logged (and its
+    connector FAILING) and left to the next poll; the others go on."""
+    async with database().read() as session:
+        found = await marketplaces.marketplaces(session)
+    for connector in found:
+        for step in (pull, push_stock):
+            try:
+                await step(connector)
+            except Exception:
+                log.exception("marketplace %s: %s failed", connector.name, step.__name__)
+
+
+async def pull(connector: Configured) -> Counter[Taken]:
+    """The postings processed since the cursor (a little before it), and those cancelled in the last
+    CANCELLED_DAYS: each taken in its own transaction; the cursor moves once all were."""
+    now = utcnow()
+    async with database().read() as session:
+        state = await marketplaces.state_of(session, connector_id=connector.id)
+    cursor = datetime.fromisoformat(state["since"]) if state.get("since") else None
+    since, to = pull_window(cursor, now, first_days=int(connector.settings.get("firstDays", 3)))
+    api, taken = seller(connector), Counter[Taken]()
+    async with logged(connector, "pull"):
+        async for posting in api.postings(since, to):
+            taken[await _take(connector, api, posting)] += 1
+        async for posting in api.postings(to - timedelta(days=CANCELLED_DAYS), to, status="cancelled"):
+            taken[await _take(connector, api, posting)] += 1
+    async with database().write() as session:
+        await marketplaces.keep_state(session, connector_id=connector.id, since=to.isoformat())
+    log.info("marketplace %s: %s", connector.name, dict(taken))
+    return taken
+
+
+async def _take(connector: Configured, api: OzonSeller, posting: Posting) -> Taken:
+    """One posting, in its own transaction; one oms-graph cannot take (a sku it does not know, stock it does
+    not have) is cancelled at the marketplace with the reason, rather than left for the buyer to wait on."""
+    try:
+        async with database().write() as session:
+            return await marketplaces.take_posting(
+                session, connector=connector, posting=posting, settings=runtime().settings
+            )
+    except DomainError as refused:
+        short = any(e.code is ErrorCode.INSUFFICIENT_STOCK for e in refused.errors)
+        log.warning("marketplace %s: posting %s refused (%s); cancelled there", connector.name, posting.number, refused)
+        await api.cancel(posting.number, out_of_stock=short, message=str(refused))
+        return Taken.REFUSED
+
+
+async def push_stock(connector: Configured) -> int:
+    """The channel's figures that moved since the stock cursor, in the marketplace's batches; what it did
+    not take goes again next time. How many were sent."""
+    async with database().read() as session:
+        state = await marketplaces.state_of(session, connector_id=connector.id)
+        due = await marketplaces.stock_due(session, connector=connector, state=state, now=utcnow())
+    unsent: set[str] = set()
+    if due.figures:
+        async with logged(connector, "stock"):
+            unsent = await seller(connector).push_stock(due.figures)
+    async with database().write() as session:
+        await marketplaces.keep_state(
+            session,
+            connector_id=connector.id,
+            levelMark=due.level_mark.isoformat(),
+            position=due.position,
+            unsent=sorted(unsent),
+            recent=due.sent(unsent),
+        )
+    return len(due.figures)
+
+
+async def cancel_posting(order_id: str) -> None:
+    """An order of a marketplace's cancelled here (not by the marketplace itself): cancel its posting."""
+    async with database().read() as session:
+        found = await marketplaces.connector_of_order(session, order_id=uuid.UUID(order_id))
+        actor = await session.scalar(
+            select(OrderEvent.actor)
+            .where(OrderEvent.order_id == uuid.UUID(order_id), OrderEvent.type == EventType.ORDER_CANCELLED)
+            .order_by(OrderEvent.id.desc())
+            .limit(1)
+        )
+    if found is None:
+        return
+    connector, number = found
+    if marketplaces.from_marketplace(actor, connector.name):
+        return
+    async with logged(connector, "cancel"):
+        await seller(connector).cancel(number, out_of_stock=False, message=f"cancelled by {actor or 'the seller'}")

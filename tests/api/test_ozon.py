@@ -1,0 +1,148 @@
+"""The Ozon connector (Seller API, FBS) against a fake Ozon on loopback that follows its documentation: a
+page of new postings becomes orders once however often the poll runs; a posting cancelled at Ozon cancels its
+order and frees its stock (and is not cancelled back); an order cancelled here cancels its posting; a posting
+oms-graph cannot serve is cancelled at Ozon as out of stock; the channel's figures go out in Ozon's batches of
+100, what Ozon answers TOO_MANY_REQUESTS goes again later, and a 429 is waited out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from oms_graph.api.node import encode_id
+from oms_graph.db.base import utcnow
+from oms_graph.db.models import Order
+from oms_graph.tasks import actors as tasks
+from oms_graph.tasks.broker import build_broker
+from oms_graph.tasks.marketplaces import cancel_posting, poll_marketplaces
+from tests.conftest import actor_settings
+from tests.factories import CANCEL_ORDER, SET_STOCK, UPSERT_CHANNELS, UPSERT_PRODUCTS, atp, channel, level, product
+from tests.fakes.ozon import API_KEY, CLIENT_ID, WAREHOUSE, FakeOzon, posting
+from tests.fulfilment_steps import chain_admin
+
+SAVE = """mutation($input: ConnectorInput!) { saveConnector(input: $input) { errors { code field message } } }"""
+HEALTH = """{ connectors(kind: MARKETPLACE) { name health lastError calls(first: 20) { operation ok } } }"""
+HAND_OVER = {"line1": "Ozon sort centre, Am Zoll 3", "city": "Berlin", "postalCode": "10117", "country": "DE"}
+
+
+@pytest.fixture
+async def admin(api):  # type: ignore[no-untyped-def]
+    key = await chain_admin(api)
+    await api.data(key, UPSERT_CHANNELS, {"input": [channel("ozon", kind="MARKETPLACE", currency="RUB")]})
+    await api.data(key, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 5), level("SKU-2", "WH-HAM", 3)]})
+    return key
+
+
+@pytest.fixture
+async def fake(api, admin):  # type: ignore[no-untyped-def]
+    server = FakeOzon().start()
+    settings = {
+        "baseUrl": server.base_url,
+        "channel": "ozon",
+        "warehouseId": WAREHOUSE,
+        "handOver": HAND_OVER,
+        "pageSize": 2,
+    }
+    connector = {
+        "name": "ozon",
+        "kind": "MARKETPLACE",
+        "adapter": "ozon",
+        "settings": settings,
+        "secrets": {"clientId": CLIENT_ID, "apiKey": API_KEY},
+    }
+    assert (await api.data(admin, SAVE, {"input": connector}))["saveConnector"]["errors"] == []
+    tasks.register(build_broker(None), settings=actor_settings(api.db))
+    yield server
+    server.stop()
+
+
+def minutes_ago(n: int) -> str:
+    return (utcnow() - timedelta(minutes=n)).isoformat().replace("+00:00", "Z")
+
+
+async def orders_of(api):  # type: ignore[no-untyped-def]
+    async with api.db.read() as session:
+        found = await session.scalars(select(Order).order_by(Order.external_id))
+        return [(o.external_id, o.status, o.total) for o in found]
+
+
+async def test_a_page_of_new_postings_becomes_orders_once(api, admin, fake):
+    fake.postings = [
+        posting("05708065-0029-1", [("SKU-1", 1, "1390.00")], minutes_ago(30)),
+        posting("05708065-0030-1", [("SKU-1", 2, "1390.00"), ("SKU-2", 1, "990.00")], minutes_ago(20)),
+        posting("05708065-0031-1", [("SKU-2", 1, "990.00")], minutes_ago(10)),
+    ]
+    await poll_marketplaces()
+    await poll_marketplaces()  # the second poll finds them again: nothing new
+    assert await orders_of(api) == [
+        ("05708065-0029-1", "PLACED", pytest.approx(1390)),
+        ("05708065-0030-1", "PLACED", pytest.approx(3770)),
+        ("05708065-0031-1", "PLACED", pytest.approx(990)),
+    ]
+    assert await atp(api, admin, "SKU-1") == 2 and await atp(api, admin, "SKU-2") == 1
+    first = [body["offset"] for body in fake.lists if body["filter"].get("status") is None][:2]
+    assert first == [0, 2]  # two pages of two
+    assert fake.cancels == []
+    (connector,) = (await api.data(admin, HEALTH))["connectors"]
+    assert connector["health"] == "OK"
+    assert {c["operation"] for c in connector["calls"]} == {"pull", "stock"}
+
+
+async def test_a_posting_cancelled_at_ozon_cancels_its_order_and_frees_its_stock(api, admin, fake):
+    fake.postings = [posting("05708065-0040-1", [("SKU-1", 2, "1390.00")], minutes_ago(5))]
+    await poll_marketplaces()
+    assert await atp(api, admin, "SKU-1") == 3
+    fake.cancel_at_ozon("05708065-0040-1")
+    await poll_marketplaces()
+    assert await orders_of(api) == [("05708065-0040-1", "CANCELLED", pytest.approx(2780))]
+    assert await atp(api, admin, "SKU-1") == 5
+    async with api.db.read() as session:
+        order_id = await session.scalar(select(Order.id))
+    await cancel_posting(str(order_id))  # what the relay sends for ORDER_CANCELLED: Ozon made it, so nothing
+    assert fake.cancels == []
+
+
+async def test_an_order_cancelled_here_cancels_its_posting(api, admin, fake):
+    fake.postings = [posting("05708065-0050-1", [("SKU-1", 1, "1390.00")], minutes_ago(5))]
+    await poll_marketplaces()
+    async with api.db.read() as session:
+        order_id = await session.scalar(select(Order.id))
+    cancelled = await api.data(admin, CANCEL_ORDER, {"id": encode_id("Order", order_id), "reason": "damaged"})
+    assert cancelled["cancelOrder"]["errors"] == []
+    await cancel_posting(str(order_id))
+    (sent,) = fake.cancels
+    assert sent["posting_number"] == "05708065-0050-1" and sent["cancel_reason_id"] == 402
+    assert fake.postings[0]["status"] == "cancelled"
+    await poll_marketplaces()  # Ozon's cancelled posting then changes nothing here
+    assert [s for _, s, _ in await orders_of(api)] == ["CANCELLED"] and len(fake.cancels) == 1
+
+
+async def test_a_posting_that_cannot_be_served_is_cancelled_at_ozon(api, admin, fake):
+    fake.postings = [posting("05708065-0060-1", [("SKU-1", 9, "1390.00")], minutes_ago(5))]  # 5 in stock
+    await poll_marketplaces()
+    assert await orders_of(api) == []
+    (sent,) = fake.cancels
+    assert sent["posting_number"] == "05708065-0060-1" and sent["cancel_reason_id"] == 352  # out of stock
+    await poll_marketplaces()
+    assert len(fake.cancels) == 1  # cancelled at Ozon now: not taken, not cancelled again
+
+
+async def test_stock_goes_out_in_ozons_batches_and_what_it_refuses_goes_again(api, admin, fake):
+    many = [product(f"BULK-{i:03}") for i in range(230)]
+    assert (await api.data(admin, UPSERT_PRODUCTS, {"input": many}))["upsertProducts"]["errors"] == []
+    fake.limit_next = 1  # the first request hits the per-second limit
+    await poll_marketplaces()
+    assert fake.limited == 1
+    assert [len(r) for r in fake.stock_requests] == [100, 100, 33]  # 233 products, 100 at most per request
+    assert fake.stocks["SKU-1", WAREHOUSE] == 5 and fake.stocks["BULK-000", WAREHOUSE] == 0
+    await api.data(admin, SET_STOCK, {"input": [level("SKU-1", "WH-HAM", 7)]})
+    await poll_marketplaces()  # within Ozon's 30 s for SKU-1: refused, kept for the next push
+    assert fake.stock_requests[-1] == [{"offer_id": "SKU-1", "stock": 7, "warehouse_id": WAREHOUSE}]
+    assert fake.stocks["SKU-1", WAREHOUSE] == 5
+    fake.stocked_at["SKU-1", WAREHOUSE] -= 31  # Ozon's 30 s have passed
+    await poll_marketplaces()
+    assert fake.stocks["SKU-1", WAREHOUSE] == 7
+    await poll_marketplaces()  # nothing moved: nothing sent
+    assert len(fake.stock_requests) == 5
