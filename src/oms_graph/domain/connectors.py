@@ -72,6 +72,14 @@ ADAPTERS: dict[str, Adapter] = {
         frozenset({"clientId", "apiKey"}),
         optional=frozenset({"firstDays", "pageSize", "timeoutSeconds"}),
     ),
+    # Wildberries marketplace API, FBS (adapters/marketplaces/wildberries.py): as Ozon's, with the seller's
+    # token; stock goes by the products' EANs.
+    "wildberries": Adapter(
+        ConnectorKind.MARKETPLACE,
+        frozenset({"baseUrl", "channel", "warehouseId", "handOver"}),
+        frozenset({"token"}),
+        optional=frozenset({"firstDays", "timeoutSeconds"}),
+    ),
 }
 
 

@@ -93,6 +93,7 @@ class StockDue:
     level_mark: datetime
     position: int
     recent: dict[str, int]  # what the marketplace has of the skus the next look back may find again
+    barcodes: dict[str, str]  # the skus' EANs (a marketplace that counts by barcode)
 
     def sent(self, unsent: set[str]) -> dict[str, int]:
         """The figures the marketplace has once this push went (all but `unsent`), of the skus that moved."""
@@ -115,7 +116,23 @@ async def stock_due(session: AsyncSession, *, connector: Configured, state: dict
     recent, unsent = state.get("recent") or {}, set(state.get("unsent") or [])
     figures = {sku: n for sku, n in figures.items() if recent.get(sku) != n or sku in unsent}
     kept = {sku: n for sku, n in recent.items() if sku in skus}
-    return StockDue(figures, moved.level_mark, moved.position, kept)
+    eans = select(Product.sku, Product.ean).where(Product.sku.in_(list(figures)), Product.ean.is_not(None))
+    barcodes = {sku: str(ean) for sku, ean in (await session.execute(eans)).all()} if figures else {}
+    return StockDue(figures, moved.level_mark, moved.position, kept, barcodes)
+
+
+async def open_postings(session: AsyncSession, *, connector: Configured, since: datetime) -> list[str]:
+    """The posting numbers of the channel's orders placed since then that can still be cancelled."""
+    channel_id = await session.scalar(select(Channel.id).where(Channel.code == str(connector.settings["channel"])))
+    found = await session.scalars(
+        select(Order.external_id).where(
+            Order.channel_id == channel_id,
+            Order.external_id.is_not(None),
+            Order.created_at >= since,
+            Order.status.in_([s.value for s in CANCELLABLE]),
+        )
+    )
+    return [str(number) for number in found]
 
 
 def from_marketplace(actor: str | None, connector: str) -> bool:

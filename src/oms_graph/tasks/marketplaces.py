@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from oms_graph.adapters.marketplaces import OzonSeller
+from oms_graph.adapters.marketplaces import Marketplace, marketplace_of
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.errors import DomainError, ErrorCode
@@ -26,8 +26,8 @@ from oms_graph.tasks.context import database, runtime
 log = logging.getLogger(__name__)
 
 
-def seller(connector: Configured) -> OzonSeller:
-    return OzonSeller(connector.name, connector.settings, connector.secrets)
+def seller(connector: Configured) -> Marketplace:
+    return marketplace_of(connector.adapter, connector.name, connector.settings, connector.secrets)
 
 
 async def poll_marketplaces() -> None:
@@ -44,8 +44,9 @@ async def poll_marketplaces() -> None:
 
 
 async def pull(connector: Configured) -> Counter[Taken]:
-    """The postings processed since the cursor (a little before it), and those cancelled in the last
-    CANCELLED_DAYS: each taken in its own transaction; the cursor moves once all were."""
+    """The postings made since the cursor (a little before it), then the marketplace's cancellations of the
+    channel's orders still open (of the last CANCELLED_DAYS): each taken in its own transaction; the cursor
+    moves once all were."""
     now = utcnow()
     async with database().read() as session:
         state = await marketplaces.state_of(session, connector_id=connector.id)
@@ -55,15 +56,19 @@ async def pull(connector: Configured) -> Counter[Taken]:
     async with logged(connector, "pull"):
         async for posting in api.postings(since, to):
             taken[await _take(connector, api, posting)] += 1
-        async for posting in api.postings(to - timedelta(days=CANCELLED_DAYS), to, status="cancelled"):
-            taken[await _take(connector, api, posting)] += 1
+        recent = to - timedelta(days=CANCELLED_DAYS)
+        async with database().read() as session:
+            still_open = await marketplaces.open_postings(session, connector=connector, since=recent)
+        for number, reason in (await api.cancelled_among(still_open, recent)).items():
+            gone = Posting(number, cancelled=True, processed_at=None, lines=(), cancel_reason=reason)
+            taken[await _take(connector, api, gone)] += 1
     async with database().write() as session:
         await marketplaces.keep_state(session, connector_id=connector.id, since=to.isoformat())
     log.info("marketplace %s: %s", connector.name, dict(taken))
     return taken
 
 
-async def _take(connector: Configured, api: OzonSeller, posting: Posting) -> Taken:
+async def _take(connector: Configured, api: Marketplace, posting: Posting) -> Taken:
     """One posting, in its own transaction; one oms-graph cannot take (a sku it does not know, stock it does
     not have) is cancelled at the marketplace with the reason, rather than left for the buyer to wait on."""
     try:
@@ -87,7 +92,7 @@ async def push_stock(connector: Configured) -> int:
     unsent: set[str] = set()
     if due.figures:
         async with logged(connector, "stock"):
-            unsent = await seller(connector).push_stock(due.figures)
+            unsent = await seller(connector).push_stock(due.figures, due.barcodes)
     async with database().write() as session:
         await marketplaces.keep_state(
             session,

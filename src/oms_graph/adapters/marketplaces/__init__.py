@@ -1,5 +1,5 @@
-"""Marketplaces' seller APIs: orders in, cancellations and stock out."""
+"""Marketplaces' seller APIs: orders in, cancellations both ways, stock out."""
 
-from oms_graph.adapters.marketplaces.ozon import MarketplaceError, OzonSeller
+from oms_graph.adapters.marketplaces.base import Marketplace, MarketplaceError, marketplace_of
 
-__all__ = ["MarketplaceError", "OzonSeller"]
+__all__ = ["Marketplace", "MarketplaceError", "marketplace_of"]

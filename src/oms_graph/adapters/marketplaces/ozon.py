@@ -15,11 +15,12 @@ again; 5xx and timeouts are retried, then raised as transient; another 4xx is pe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from oms_graph.adapters.marketplaces.base import MarketplaceError
 from oms_graph.adapters.outbound import Answer, Unreachable, send
 from oms_graph.domain.marketplaces import PostedLine, Posting, batches
 
@@ -27,14 +28,6 @@ ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2
 STOCK_BATCH = 100  # offers per /v2/products/stocks request, Ozon's limit
 OUT_OF_STOCK, SELLER_OTHER = 352, 402  # cancel_reason_id
-
-
-class MarketplaceError(Exception):
-    """The marketplace refused or failed; `permanent` ones are not worth trying again as they are."""
-
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
 
 
 class OzonSeller:
@@ -46,7 +39,19 @@ class OzonSeller:
         self.timeout = float(settings.get("timeoutSeconds", 10.0))
         self.headers = {"Client-Id": secrets["clientId"], "Api-Key": secrets["apiKey"]}
 
-    async def postings(self, since: datetime, to: datetime, *, status: str | None = None) -> AsyncIterator[Posting]:
+    def postings(self, since: datetime, to: datetime) -> AsyncIterator[Posting]:
+        return self._listed(since, to, status=None)
+
+    async def cancelled_among(self, numbers: Sequence[str], since: datetime) -> dict[str, str | None]:
+        """Ozon's cancelled postings since then (one list, paged), those of `numbers`."""
+        wanted, found = set(numbers), dict[str, str | None]()
+        if wanted:
+            async for posting in self._listed(since, datetime.now(UTC), status="cancelled"):
+                if posting.number in wanted:
+                    found[posting.number] = posting.cancel_reason
+        return found
+
+    async def _listed(self, since: datetime, to: datetime, *, status: str | None) -> AsyncIterator[Posting]:
         """The postings processed in the window (with `status`: only those), page by page, oldest first."""
         offset = 0
         while True:
@@ -66,7 +71,7 @@ class OzonSeller:
         body = {"cancel_reason_id": reason, "cancel_reason_message": message[:500], "posting_number": number}
         await self._call("/v2/posting/fbs/cancel", body)
 
-    async def push_stock(self, figures: Mapping[str, int]) -> set[str]:
+    async def push_stock(self, figures: Mapping[str, int], barcodes: Mapping[str, str]) -> set[str]:
         """Set the warehouse's stock of each sku (its offer), in batches Ozon takes; the skus Ozon did not
         update (to send again)."""
         left: set[str] = set()
