@@ -209,7 +209,7 @@ def receiver() -> Iterator[FakeReceiver]:
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     """A mail server on loopback, set as the notifications' SMTP server."""
     box = Inbox()
-    port = free_port()
+    port = box.port = free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setenv("OMS_SMTP_HOST", "127.0.0.1")

@@ -10,6 +10,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.mails: list = []
+        self.port = 0  # where its server listens (set by the fixture)
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         self.mails.append(message_from_bytes(envelope.content, policy=policy.default))

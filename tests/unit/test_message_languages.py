@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from string import Formatter
-
+from oms_graph.domain.messages import placeholders
 from oms_graph.domain.notifications import TEMPLATES, render
-
-
-def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in Formatter().parse(text) if name}
 
 
 def test_every_event_is_written_in_each_language_with_the_same_placeholders():

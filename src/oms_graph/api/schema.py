@@ -32,6 +32,7 @@ from oms_graph.api.input_text import InputText
 from oms_graph.api.keys import KeyMutation, KeyQuery
 from oms_graph.api.lean import LeanExecutionContext
 from oms_graph.api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, IntrospectionGate
+from oms_graph.api.message_templates import MessageTemplateMutation, MessageTemplateQuery
 from oms_graph.api.node_query import NodeQuery
 from oms_graph.api.orders.appeasements import AppeasementMutation
 from oms_graph.api.orders.edits import EditMutation
@@ -72,6 +73,7 @@ Query = merge_types(
         WebhookQuery,
         KeyQuery,
         ConnectorQuery,
+        MessageTemplateQuery,
         AuditQuery,
         AnalyticsQuery,
     ),
@@ -95,6 +97,7 @@ Mutation = merge_types(
         WebhookMutation,
         KeyMutation,
         ConnectorMutation,
+        MessageTemplateMutation,
     ),
 )
 

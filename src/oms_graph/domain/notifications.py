@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from oms_graph.domain import messages
 from oms_graph.domain.events import EventType
 
 
@@ -35,29 +36,29 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
     EventType.ORDER_PLACED: {
         "en": (
             "Your order {number}",
-            "Hello {name},\n\nthank you for your order {number}. We will let you know when it is on its way.",
+            "Hello {name},\n\nthank you for your order {number} of {units} {units|one=item|other=items}. We will let you know when it is on its way.",
         ),
         "de": (
             "Ihre Bestellung {number}",
-            "Hallo {name},\n\nvielen Dank für Ihre Bestellung {number}. Wir melden uns, sobald sie unterwegs ist.",
+            "Hallo {name},\n\nvielen Dank für Ihre Bestellung {number} über {units} {units|one=Artikel|other=Artikel}. Wir melden uns, sobald sie unterwegs ist.",
         ),
         "ru": (
             "Ваш заказ {number}",
-            "Здравствуйте, {name}!\n\nСпасибо за ваш заказ {number}. Мы сообщим, когда он будет в пути.",
+            "Здравствуйте, {name}!\n\nСпасибо за ваш заказ {number}: {units} {units|one=товар|few=товара|many=товаров|other=товара}. Мы сообщим, когда он будет в пути.",
         ),
     },
     EventType.ORDER_EDITED: {
         "en": (
             "Your order {number} was changed",
-            "Hello {name},\n\nyour order {number} was changed as you asked. Its new total is {total} {currency}.",
+            "Hello {name},\n\nyour order {number} was changed as you asked. Its new total is {total}.",
         ),
         "de": (
             "Ihre Bestellung {number} wurde geändert",
-            "Hallo {name},\n\nIhre Bestellung {number} wurde wie gewünscht geändert. Der neue Gesamtbetrag ist {total} {currency}.",
+            "Hallo {name},\n\nIhre Bestellung {number} wurde wie gewünscht geändert. Der neue Gesamtbetrag ist {total}.",
         ),
         "ru": (
             "Ваш заказ {number} изменён",
-            "Здравствуйте, {name}!\n\nВаш заказ {number} изменён по вашей просьбе. Новая сумма заказа: {total} {currency}.",
+            "Здравствуйте, {name}!\n\nВаш заказ {number} изменён по вашей просьбе. Новая сумма заказа: {total}.",
         ),
     },
     EventType.ORDER_BACKORDERED: {
@@ -133,15 +134,15 @@ TEMPLATES: dict[EventType, dict[str, tuple[str, str]]] = {
     EventType.PAYMENT_REFUNDED: {
         "en": (
             "Refund for your order {number}",
-            "Hello {name},\n\nwe refunded {amount} {currency} for your order {number}.",
+            "Hello {name},\n\nwe refunded {amount} for your order {number}.",
         ),
         "de": (
             "Erstattung zu Ihrer Bestellung {number}",
-            "Hallo {name},\n\nwir haben {amount} {currency} zu Ihrer Bestellung {number} erstattet.",
+            "Hallo {name},\n\nwir haben {amount} zu Ihrer Bestellung {number} erstattet.",
         ),
         "ru": (
             "Возврат денег по заказу {number}",
-            "Здравствуйте, {name}!\n\nМы вернули {amount} {currency} по вашему заказу {number}.",
+            "Здравствуйте, {name}!\n\nМы вернули {amount} по вашему заказу {number}.",
         ),
     },
 }
@@ -151,12 +152,21 @@ def notified(event_type: str) -> bool:
     return event_type in TEMPLATES
 
 
-def render(event_type: str, language: str, values: dict[str, Any]) -> Message:
-    """The message for an event in a language (English when there is no such translation)."""
+def built_in(event_type: str, language: str) -> tuple[str, str]:
+    """The template oms-graph ships for an event in a language (English when it has no such translation)."""
     texts = TEMPLATES[EventType(event_type)]
-    subject, body = texts.get(language) or texts[DEFAULT_LANGUAGE]
-    filled = {key: "" if value is None else value for key, value in values.items()}
-    return Message(subject.format(**filled), body.format(**filled))
+    return texts.get(language) or texts[DEFAULT_LANGUAGE]
+
+
+def render(event_type: str, language: str, values: dict[str, Any], *, texts: tuple[str, str] | None = None) -> Message:
+    """The message for an event in a language: `texts` (a template set up as data) or the built-in one,
+    filled by the language's rules (domain/messages.py)."""
+    subject, body = texts or built_in(event_type, language)
+    currency = str(values.get("currency") or "EUR")
+    return Message(
+        messages.fill(subject, values, language=language, currency=currency),
+        messages.fill(body, values, language=language, currency=currency),
+    )
 
 
 def medium_for(customer: dict[str, Any]) -> tuple[Medium, str] | None:

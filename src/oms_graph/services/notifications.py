@@ -6,14 +6,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.db.base import utcnow
 from oms_graph.db.dialect import insert_for
-from oms_graph.db.models import Channel, Fulfilment, Location, Notification, Order, OrderEvent
+from oms_graph.db.models import Channel, Fulfilment, Location, Notification, Order, OrderEvent, OrderLine
 from oms_graph.domain import notifications as rules
+from oms_graph.domain.errors import ErrorCode, ErrorList
+from oms_graph.domain.messages import check_template
 from oms_graph.domain.notifications import NotificationStatus
+from oms_graph.services import message_templates
 
 
 async def prepare(session: AsyncSession, *, event_id: int) -> Notification | None:
@@ -27,8 +30,7 @@ async def prepare(session: AsyncSession, *, event_id: int) -> Notification | Non
     if reach is None:
         return None
     medium, recipient = reach
-    language = await session.scalar(select(Channel.language).where(Channel.id == order.channel_id)) or "en"
-    message = rules.render(event.type, language, await _values(session, order, event))
+    message = await render(session, order=order, event_type=event.type, event=event)
     stmt = insert_for(session, Notification.__table__).values(
         id=uuid.uuid4(),
         order_id=order.id,
@@ -47,6 +49,54 @@ async def prepare(session: AsyncSession, *, event_id: int) -> Notification | Non
     )
 
 
+async def render(
+    session: AsyncSession,
+    *,
+    order: Order,
+    event_type: str,
+    event: OrderEvent | None,
+    language: str | None = None,
+    texts: tuple[str, str] | None = None,
+) -> rules.Message:
+    """An event's message to the order's customer: in `language` (default: the channel's), from `texts` (a
+    draft) or the text set up as data for the channel, else the built-in one. Without an event (a preview of
+    one the order has not had), the order's own values fill it."""
+    code, spoken = (
+        await session.execute(select(Channel.code, Channel.language).where(Channel.id == order.channel_id))
+    ).one()
+    language = language or spoken or "en"
+    texts = texts or await message_templates.texts_for(session, event=event_type, language=language, channel=code)
+    return rules.render(event_type, language, await _values(session, order, event), texts=texts)
+
+
+async def preview(
+    session: AsyncSession,
+    *,
+    order_id: uuid.UUID | None,
+    event_type: str,
+    language: str | None,
+    draft: tuple[str, str] | None,
+) -> rules.Message:
+    """An event's message as the order's customer would get it (from the order's latest event of that type,
+    else from the order), in a language, from a draft text (checked as a saved one is) or the one in force."""
+    errors = ErrorList()
+    await message_templates.check_key(session, errors, event=event_type, channel=None)
+    if draft is not None:
+        check_template(errors, language=language or "en", subject=draft[0], body=draft[1], path=["input"])
+    order = await session.get(Order, order_id) if order_id is not None else None
+    if order is None:
+        errors.add(ErrorCode.NOT_FOUND, ["input", "orderId"], "no such order")
+    errors.raise_if_any()
+    assert order is not None
+    event = await session.scalar(
+        select(OrderEvent)
+        .where(OrderEvent.order_id == order.id, OrderEvent.type == event_type)
+        .order_by(OrderEvent.id.desc())
+        .limit(1)
+    )
+    return await render(session, order=order, event_type=event_type, event=event, language=language, texts=draft)
+
+
 async def finished(
     session: AsyncSession, *, notification_id: uuid.UUID, status: NotificationStatus, error: str | None = None
 ) -> None:
@@ -56,18 +106,27 @@ async def finished(
         found.sent_at = utcnow()
 
 
-async def _values(session: AsyncSession, order: Order, event: OrderEvent) -> dict[str, Any]:
+async def _values(session: AsyncSession, order: Order, event: OrderEvent | None) -> dict[str, Any]:
+    data: dict[str, Any] = (
+        event.data if event is not None else {"amount": str(order.total), "after": {"total": str(order.total)}}
+    )
+    units = await session.scalar(
+        select(func.coalesce(func.sum(OrderLine.quantity - OrderLine.quantity_cancelled), 0)).where(
+            OrderLine.order_id == order.id
+        )
+    )
     values: dict[str, Any] = {
+        "units": int(units or 0),
         "number": order.number,
         "name": order.customer.get("name") or "",
         "currency": order.currency,
-        "amount": event.data.get("amount"),
-        "total": (event.data.get("after") or {}).get("total"),  # an edited order's new total
-        "tracking": event.data.get("trackingNumber"),
-        "expires": event.data.get("expiresAt", "")[:16].replace("T", " "),
-        "ready_by": (event.data.get("readyBy") or "")[:16].replace("T", " "),
+        "amount": data.get("amount"),
+        "total": (data.get("after") or {}).get("total") or order.total,  # an edited order's: its new total
+        "tracking": data.get("trackingNumber"),
+        "expires": data.get("expiresAt", "")[:16].replace("T", " "),
+        "ready_by": (data.get("readyBy") or "")[:16].replace("T", " "),
     }
-    fulfilment_id = event.data.get("fulfilment")
+    fulfilment_id = data.get("fulfilment")
     if fulfilment_id:  # the pickup code is never in an event: it is read here, for the customer only
         found = (
             await session.execute(

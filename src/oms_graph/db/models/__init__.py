@@ -15,7 +15,7 @@ from oms_graph.db.models.catalog import (
 from oms_graph.db.models.connectors import Connector, ConnectorCall
 from oms_graph.db.models.fulfilment import Fulfilment, FulfilmentLine, Shipment
 from oms_graph.db.models.imports import StockImport, StockImportChunk, StockImportDifference, StockImportRow
-from oms_graph.db.models.notifications import Notification
+from oms_graph.db.models.notifications import MessageTemplate, Notification
 from oms_graph.db.models.orders import Order, OrderEvent, OrderLine
 from oms_graph.db.models.payments import Appeasement, PaymentTransaction
 from oms_graph.db.models.returns import Return, ReturnLine
@@ -50,6 +50,7 @@ __all__ = [
     "InboundSupply",
     "Location",
     "LocationDay",
+    "MessageTemplate",
     "Notification",
     "Order",
     "OrderEvent",

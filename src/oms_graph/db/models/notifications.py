@@ -28,3 +28,20 @@ class Notification(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = created_at()
     sent_at: Mapped[datetime | None]
+
+
+class MessageTemplate(Base):
+    """A customer message's text set up as data (ADMIN), for an event in a language, for one channel or every
+    channel (`scope` '*'); the built-in text stands where there is none."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("event_type", "language", "scope", name="uq_message_templates_key"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    event_type: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(64))  # a channel's code, or '*' for every channel
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(200))
