@@ -2,7 +2,8 @@
 page of new postings becomes orders once however often the poll runs; a posting cancelled at Ozon cancels its
 order and frees its stock (and is not cancelled back); an order cancelled here cancels its posting; a posting
 oms-graph cannot serve is cancelled at Ozon as out of stock; the channel's figures go out in Ozon's batches of
-100, what Ozon answers TOO_MANY_REQUESTS goes again later, and a 429 is waited out."""
+100, what Ozon answers TOO_MANY_REQUESTS goes again later, and a 429 is waited out; a packed posting is
+shipped at Ozon once and carries Ozon's label."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from oms_graph.api.node import encode_id
+from oms_graph.adapters.carriers import CarrierError
+from oms_graph.api.node import decode_id, encode_id
 from oms_graph.db.base import utcnow
-from oms_graph.db.models import Order
+from oms_graph.db.models import Order, Shipment
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
 from oms_graph.tasks.marketplaces import cancel_posting, poll_marketplaces
+from tests.api.test_carriers import shipment
 from tests.conftest import actor_settings
 from tests.factories import CANCEL_ORDER, SET_STOCK, UPSERT_CHANNELS, UPSERT_PRODUCTS, atp, channel, level, product
-from tests.fakes.ozon import API_KEY, CLIENT_ID, WAREHOUSE, FakeOzon, posting
-from tests.fulfilment_steps import chain_admin
+from tests.fakes.ozon import API_KEY, CLIENT_ID, LABEL, WAREHOUSE, FakeOzon, posting
+from tests.fulfilment_steps import ACCEPT, PACK, PICK, book, chain_admin, ok, queue, routed
 
 SAVE = """mutation($input: ConnectorInput!) { saveConnector(input: $input) { errors { code field message } } }"""
 HEALTH = """{ connectors(kind: MARKETPLACE) { name health lastError calls(first: 20) { operation ok } } }"""
@@ -146,3 +149,29 @@ async def test_stock_goes_out_in_ozons_batches_and_what_it_refuses_goes_again(ap
     assert fake.stocks["SKU-1", WAREHOUSE] == 7
     await poll_marketplaces()  # nothing moved: nothing sent
     assert len(fake.stock_requests) == 5
+
+
+async def test_ozon_carries_its_postings_with_its_own_label(api, admin, fake):
+    fake.postings = [posting("05708065-0070-1", [("SKU-1", 2, "1390.00")], minutes_ago(5))]
+    fake.label_after = 1  # Ozon has the label a moment after the posting is shipped
+    await poll_marketplaces()
+    async with api.db.read() as session:
+        order_id = await session.scalar(select(Order.id))
+    await routed(api, encode_id("Order", order_id))
+    fid = (await queue(api, admin, "WH-HAM"))["edges"][0]["node"]["id"]
+    await ok(api, admin, ACCEPT, id=fid)
+    await ok(api, admin, PICK, id=fid, lines=[{"sku": "SKU-1", "quantity": 2}])
+    await ok(api, admin, PACK, id=fid, parcels=[{"weightGrams": 1000}])
+    with pytest.raises(CarrierError, match="not ready"):
+        await book(api, fid)  # the first try: shipped at Ozon, the label not ready (retried with backoff)
+    await book(api, fid)  # the retry: not shipped again, the label taken
+    assert await shipment(api, fid) == ("BOOKED", "05708065-0070-1", "ozon")
+    (shipped,) = fake.shipped
+    assert shipped["packages"] == [{"products": [{"product_id": 1203402851, "quantity": 2}]}]
+    async with api.db.read() as session:
+        shipment_id = await session.scalar(select(Shipment.id).where(Shipment.fulfilment_id == decode_id(fid)[1]))
+    label = await api.client.get(
+        f"/documents/shipments/{encode_id('Shipment', shipment_id)}/label.pdf",
+        headers={"authorization": f"Bearer {admin}"},
+    )
+    assert label.status_code == 200 and label.content == LABEL

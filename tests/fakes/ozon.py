@@ -1,7 +1,9 @@
 """Ozon's Seller API on loopback (FBS), following its public documentation: every call a POST with the
 `Client-Id` and `Api-Key` headers; `/v3/posting/fbs/list` pages postings by processing date (`filter.since`,
 `filter.to`, `filter.status`; `limit` at most 1000, `offset`; `result.postings`, `result.has_next`);
-`/v2/posting/fbs/cancel` (`cancel_reason_id`, `cancel_reason_message`, `posting_number`); `/v2/products/stocks`
+`/v3/posting/fbs/get`; `/v4/posting/fbs/ship` (the packages' products by Ozon's sku: the posting is then
+awaiting_deliver); `/v2/posting/fbs/package-label` (the PDF, once `label_after` asks have been refused as not
+ready); `/v2/posting/fbs/cancel` (`cancel_reason_id`, `cancel_reason_message`, `posting_number`); `/v2/products/stocks`
 (at most 100 `stocks` per request; an offer's stock at a warehouse set again within 30 s answers
 TOO_MANY_REQUESTS for that item). Errors are `{"code", "message", "details"}`; `limit_next` requests are
 answered 429 as the per-second limit is. The postings' shape is the documentation's example's."""
@@ -20,6 +22,7 @@ from tests.fakes.http import Loopback, answer_json
 
 CLIENT_ID, API_KEY = "836231", "a7b9c1d2-e3f4-4a5b-8c6d-7e8f9a0b1c2d"
 WAREHOUSE = 21321684811000
+LABEL = b"%PDF-1.4\n% an Ozon FBS label\n%%EOF\n"
 STOCK_INTERVAL = 30.0  # seconds between two updates of an offer's stock at a warehouse
 
 
@@ -87,6 +90,8 @@ class FakeOzon(Loopback):
     stocks: dict[tuple[str, int], int] = field(default_factory=dict)  # (offer, warehouse) -> stock
     stocked_at: dict[tuple[str, int], float] = field(default_factory=dict)
     unknown_offers: set[str] = field(default_factory=set)
+    shipped: list[dict[str, Any]] = field(default_factory=list)  # /v4/posting/fbs/ship bodies
+    label_after: int = 0  # label asks answered "not ready" first
     limit_next: int = 0  # the next requests answered 429
     limited: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -127,6 +132,12 @@ class FakeOzon(Loopback):
                         return self._cancel(body)
                     if self.path == "/v2/products/stocks":
                         return self._stocks(body)
+                    if self.path == "/v3/posting/fbs/get":
+                        return self._get(body)
+                    if self.path == "/v4/posting/fbs/ship":
+                        return self._ship(body)
+                    if self.path == "/v2/posting/fbs/package-label":
+                        return self._label(body)
                 return answer_json(self, 404, {"code": 5, "message": "Not found", "details": []})
 
             def _list(self, body: dict[str, Any]) -> None:
@@ -143,6 +154,41 @@ class FakeOzon(Loopback):
                 ]
                 page = found[offset : offset + limit]
                 return answer_json(self, 200, {"result": {"postings": page, "has_next": offset + limit < len(found)}})
+
+            def _found(self, number: object) -> dict[str, Any] | None:
+                return next((p for p in fake.postings if p["posting_number"] == number), None)
+
+            def _get(self, body: dict[str, Any]) -> None:
+                found = self._found(body.get("posting_number"))
+                if found is None:
+                    return answer_json(self, 404, {"code": 5, "message": "Posting not found", "details": []})
+                return answer_json(self, 200, {"result": found})
+
+            def _ship(self, body: dict[str, Any]) -> None:
+                found = self._found(body.get("posting_number"))
+                if found is None or found["status"] != "awaiting_packaging":
+                    message = "POSTING_ALREADY_SHIPPED" if found else "Posting not found"
+                    return answer_json(self, 400, {"code": 3, "message": message, "details": []})
+                packed = sorted((p["product_id"], p["quantity"]) for pack in body["packages"] for p in pack["products"])
+                if packed != sorted((p["sku"], p["quantity"]) for p in found["products"]):
+                    return answer_json(self, 400, {"code": 3, "message": "INVALID_PRODUCTS", "details": []})
+                fake.shipped.append(body)
+                found["status"] = "awaiting_deliver"
+                return answer_json(self, 200, {"result": [found["posting_number"]]})
+
+            def _label(self, body: dict[str, Any]) -> None:
+                numbers = body.get("posting_number") or []
+                if any((self._found(n) or {}).get("status") != "awaiting_deliver" for n in numbers) or not numbers:
+                    return answer_json(self, 400, {"code": 3, "message": "POSTINGS_NOT_READY", "details": []})
+                if fake.label_after:
+                    fake.label_after -= 1
+                    return answer_json(self, 400, {"code": 3, "message": "POSTINGS_NOT_READY", "details": []})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/pdf")
+                self.send_header("Content-Length", str(len(LABEL)))
+                self.end_headers()
+                self.wfile.write(LABEL)
+                return None
 
             def _cancel(self, body: dict[str, Any]) -> None:
                 fake.cancels.append(body)

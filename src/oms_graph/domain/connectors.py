@@ -32,6 +32,7 @@ class Adapter:
     optional: frozenset[str] = frozenset()  # settings it may have
     optional_secrets: frozenset[str] = frozenset()
     quotes: bool = False  # a carrier that prices deliveries itself (deliveryOptions asks it)
+    ships: bool = False  # a marketplace that carries its own postings (their orders name it as carrier)
 
 
 ADAPTERS: dict[str, Adapter] = {
@@ -71,6 +72,7 @@ ADAPTERS: dict[str, Adapter] = {
         frozenset({"baseUrl", "channel", "warehouseId", "handOver"}),
         frozenset({"clientId", "apiKey"}),
         optional=frozenset({"firstDays", "pageSize", "timeoutSeconds"}),
+        ships=True,
     ),
     # Wildberries marketplace API, FBS (adapters/marketplaces/wildberries.py): as Ozon's, with the seller's
     # token; stock goes by the products' EANs.

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from oms_graph.config import Settings
 from oms_graph.db.models import Channel, Connector, Order, Product
 from oms_graph.domain.access import Principal, Role
-from oms_graph.domain.connectors import ConnectorKind
+from oms_graph.domain.connectors import ADAPTERS, ConnectorKind
 from oms_graph.domain.marketplaces import Posting, placement_of
 from oms_graph.domain.orders import CANCELLABLE, OrderStatus
 from oms_graph.services import connectors
@@ -67,9 +67,10 @@ async def take_posting(session: AsyncSession, *, connector: Configured, posting:
         return Taken.CANCELLED
     if order_id is not None:
         return Taken.KNOWN
-    placement = placement_of(
-        posting, connector=connector.name, channel=channel, hand_over=connector.settings["handOver"]
-    )
+    hand_over = dict(connector.settings["handOver"])
+    if not hand_over.get("carrier") and ADAPTERS[connector.adapter].ships:
+        hand_over["carrier"] = connector.name  # the marketplace collects its postings: it is their carrier
+    placement = placement_of(posting, connector=connector.name, channel=channel, hand_over=hand_over)
     await place_order(session, order=placement, principal=principal_of(connector.name), settings=settings)
     return Taken.PLACED
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from oms_graph.adapters.carriers import Carrier, carrier_named, connected_carrier
+from oms_graph.adapters.marketplaces import shipping_of
 from oms_graph.db.base import utcnow
 from oms_graph.domain.connectors import ConnectorKind
 from oms_graph.services import connectors
@@ -19,12 +20,16 @@ log = logging.getLogger(__name__)
 
 
 async def carrier(name: str) -> tuple[Carrier, Configured | None]:
-    """The carrier of that name, and its connector when one is set up."""
+    """The carrier of that name, and its connector when one is set up: a carrier connector, else a
+    marketplace that carries its own postings (Ozon), else one configured in the environment."""
     async with database().read() as session:
         connector = await connectors.configured(session, name=name, kind=ConnectorKind.CARRIER)
-    if connector is None:
-        return carrier_named(name, http_carriers=runtime().settings.http_carriers), None
-    return connected_carrier(connector.adapter, connector.name, connector.settings, connector.secrets), connector
+        market = await connectors.configured(session, name=name, kind=ConnectorKind.MARKETPLACE)
+    if connector is not None:
+        return connected_carrier(connector.adapter, connector.name, connector.settings, connector.secrets), connector
+    if market is not None and (ships := shipping_of(market.adapter, market.name, market.settings, market.secrets)):
+        return ships, market
+    return carrier_named(name, http_carriers=runtime().settings.http_carriers), None
 
 
 @asynccontextmanager

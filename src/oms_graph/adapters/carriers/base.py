@@ -30,6 +30,7 @@ class ShipmentRequest:
     sender: dict[str, Any]
     recipient: dict[str, Any]
     parcels: tuple[Parcel, ...]
+    reference: str | None = None  # the order's external id (a marketplace's posting number), where it has one
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Marketplaces' seller APIs: orders in, cancellations both ways, stock out."""
 
-from oms_graph.adapters.marketplaces.base import Marketplace, MarketplaceError, marketplace_of
+from oms_graph.adapters.marketplaces.base import Marketplace, MarketplaceError, marketplace_of, shipping_of
 
-__all__ = ["Marketplace", "MarketplaceError", "marketplace_of"]
+__all__ = ["Marketplace", "MarketplaceError", "marketplace_of", "shipping_of"]

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from oms_graph.adapters.carriers.base import Carrier
 from oms_graph.domain.marketplaces import Posting
 
 
@@ -45,3 +46,10 @@ def marketplace_of(adapter: str, name: str, settings: Mapping[str, Any], secrets
     if adapter == "wildberries":
         return WildberriesSeller(name, settings, secrets)
     raise MarketplaceError(f"no marketplace adapter {adapter!r}", permanent=True)
+
+
+def shipping_of(adapter: str, name: str, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> Carrier | None:
+    """The carrier a marketplace is for its own postings (Ozon's FBS logistics); None when it is not one."""
+    from oms_graph.adapters.marketplaces.ozon import OzonSeller, OzonShipping
+
+    return OzonShipping(OzonSeller(name, settings, secrets)) if adapter == "ozon" else None

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from oms_graph.adapters.carriers.base import Booking, CarrierError, ShipmentRequest
 from oms_graph.adapters.marketplaces.base import MarketplaceError
 from oms_graph.adapters.outbound import Answer, Unreachable, send
 from oms_graph.domain.marketplaces import PostedLine, Posting, batches
@@ -59,7 +60,7 @@ class OzonSeller:
             if status:
                 window["status"] = status
             asked = {"dir": "ASC", "filter": window, "limit": self.page, "offset": offset, "with": {}}
-            result = (await self._call("/v3/posting/fbs/list", asked)).get("result") or {}
+            result = (await self.post_json("/v3/posting/fbs/list", asked)).get("result") or {}
             for raw in result.get("postings") or []:
                 yield _posting(raw)
             if not result.get("has_next"):
@@ -69,7 +70,7 @@ class OzonSeller:
     async def cancel(self, number: str, *, out_of_stock: bool, message: str) -> None:
         reason = OUT_OF_STOCK if out_of_stock else SELLER_OTHER
         body = {"cancel_reason_id": reason, "cancel_reason_message": message[:500], "posting_number": number}
-        await self._call("/v2/posting/fbs/cancel", body)
+        await self.post_json("/v2/posting/fbs/cancel", body)
 
     async def push_stock(self, figures: Mapping[str, int], barcodes: Mapping[str, str]) -> set[str]:
         """Set the warehouse's stock of each sku (its offer), in batches Ozon takes; the skus Ozon did not
@@ -79,12 +80,18 @@ class OzonSeller:
             stocks = [
                 {"offer_id": sku, "stock": max(0, figures[sku]), "warehouse_id": self.warehouse_id} for sku in batch
             ]
-            result = (await self._call("/v2/products/stocks", {"stocks": stocks})).get("result") or []
+            result = (await self.post_json("/v2/products/stocks", {"stocks": stocks})).get("result") or []
             updated = {item.get("offer_id") for item in result if item.get("updated")}
             left |= set(batch) - updated
         return left
 
-    async def _call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A call answered with JSON (its object)."""
+        found = (await self.post(path, body)).json()
+        return found if isinstance(found, dict) else {}
+
+    async def post(self, path: str, body: dict[str, Any]) -> Answer:
+        """A call (a 429 waited out and tried again; another 4xx refused for good), its answer as it came."""
         for attempt in range(ATTEMPTS):
             if attempt:
                 await asyncio.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
@@ -95,8 +102,7 @@ class OzonSeller:
             raise MarketplaceError(f"{self.name}: rate limited ({_message(answer)})")
         if answer.status_code >= 400:
             raise MarketplaceError(f"{self.name} refused: HTTP {answer.status_code} {_message(answer)}", permanent=True)
-        found = answer.json()
-        return found if isinstance(found, dict) else {}
+        return answer
 
     async def _send(self, path: str, body: dict[str, Any]) -> Answer:
         try:
@@ -106,6 +112,44 @@ class OzonSeller:
             )  # fmt: skip
         except Unreachable as error:
             raise MarketplaceError(f"{self.name} unreachable after {ATTEMPTS} attempts ({error})") from None
+
+
+class OzonShipping:
+    """Ozon as the carrier of its FBS postings (Ozon's logistics collect them): booking a shipment tells Ozon
+    the posting is packed (`/v4/posting/fbs/ship`, one package of its products, once: a posting already
+    past awaiting_packaging is not shipped again) and takes Ozon's label (`/v2/posting/fbs/package-label`)
+    as the shipment's. The tracking number is the posting number. A cancelled shipment needs no call: its
+    order's cancellation cancels the posting (marketplace.cancel)."""
+
+    def __init__(self, seller: OzonSeller) -> None:
+        self.name, self.seller = seller.name, seller
+
+    async def book(self, request: ShipmentRequest) -> Booking:
+        number = request.reference
+        if not number:
+            message = f"{self.name} carries only its own postings (an order with its posting number)"
+            raise CarrierError(message, permanent=True)
+        try:
+            asked = {"posting_number": number, "with": {}}
+            found = (await self.seller.post_json("/v3/posting/fbs/get", asked)).get("result") or {}
+            if found.get("status") == "cancelled":
+                raise CarrierError(f"{self.name}: posting {number} is cancelled", permanent=True)
+            if found.get("status") == "awaiting_packaging":
+                products = [{"product_id": p["sku"], "quantity": p["quantity"]} for p in found.get("products") or []]
+                packed = {"packages": [{"products": products}], "posting_number": number}
+                await self.seller.post_json("/v4/posting/fbs/ship", packed)
+        except MarketplaceError as error:
+            raise CarrierError(str(error), permanent=error.permanent) from None
+        try:  # Ozon has the label a little after the posting is shipped: until then, asked again with backoff
+            label = await self.seller.post("/v2/posting/fbs/package-label", {"posting_number": [number]})
+        except MarketplaceError as error:
+            raise CarrierError(f"{self.name}: the label of {number} is not ready ({error})") from None
+        if not label.content.startswith(b"%PDF"):
+            raise CarrierError(f"{self.name}: the label of {number} is not ready yet")
+        return Booking(tracking_number=number, service="FBS", label=label.content)
+
+    async def cancel(self, tracking_number: str) -> None:
+        return None
 
 
 def _posting(raw: Mapping[str, Any]) -> Posting:

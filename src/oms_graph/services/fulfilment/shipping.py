@@ -36,7 +36,7 @@ class ToBook:
 
 # A shipment with what its booking needs: the order's address and customer, the location it leaves.
 _TO_BOOK = (
-    select(Shipment, Order.delivery_address, Order.customer, Location)
+    select(Shipment, Order.delivery_address, Order.customer, Order.external_id, Location)
     .join(Fulfilment, Fulfilment.id == Shipment.fulfilment_id)
     .join(Order, Order.id == Fulfilment.order_id)
     .join(Location, Location.id == Fulfilment.location_id)
@@ -50,7 +50,7 @@ async def booking_request(session: AsyncSession, *, shipment_id: uuid.UUID) -> T
     row = (await session.execute(_TO_BOOK, {"b_shipment": shipment_id})).first()
     if row is None or row.Shipment.status != ShipmentStatus.BOOKING:
         return None
-    shipment, address, customer, location = row
+    shipment, address, customer, reference, location = row
     sender = {"name": location.name, "code": location.code, "region": location.region}
     recipient = {
         **(address or {}),
@@ -64,6 +64,7 @@ async def booking_request(session: AsyncSession, *, shipment_id: uuid.UUID) -> T
         sender=sender,
         recipient=recipient,
         parcels=tuple(Parcel(grams) for grams in shipment.weights_grams),
+        reference=reference,
     )
     return ToBook(shipment.carrier, request)
 
