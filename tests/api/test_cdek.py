@@ -15,7 +15,7 @@ from oms_graph.adapters.carriers.cdek import CdekCarrier
 from oms_graph.api.node import decode_id, encode_id
 from oms_graph.db.models import Shipment
 from tests.api.test_carriers import packed, shipment
-from tests.fakes.cdek import CLIENT_ID, CLIENT_SECRET, LABEL, FakeCdek
+from tests.fakes.cdek import CLIENT_ID, CLIENT_SECRET, LABEL, WAYBILL, FakeCdek
 from tests.fulfilment_steps import book, chain_admin
 
 SAVE = """mutation($input: ConnectorInput!) { saveConnector(input: $input) { errors { code field message } } }"""
@@ -60,6 +60,11 @@ async def test_a_shipment_is_registered_with_cdek_and_its_label_served(api, admi
         headers={"authorization": f"Bearer {admin}"},
     )
     assert label.status_code == 200 and label.content == LABEL  # CDEK's own, not ours
+    waybill = await api.client.get(
+        f"/documents/shipments/{encode_id('Shipment', shipment_id)}/waybill.pdf",
+        headers={"authorization": f"Bearer {admin}"},
+    )
+    assert waybill.status_code == 200 and waybill.content == WAYBILL
     assert CLIENT_SECRET not in caplog.text
     (found,) = (await api.data(admin, HEALTH))["connectors"]
     assert found["health"] == "OK" and found["calls"] == [{"operation": "book", "ok": True}]
@@ -169,3 +174,20 @@ async def test_cdeks_status_webhooks_move_the_shipment(api, admin, fake):
     assert answer.json()["status"] == "DELIVERED" and (await shipment(api, fid))[0] == "DELIVERED"
     unknown = await api.client.post(url.format("w3bh00k-t0ken"), json=status_webhook("999", "DELIVERED"))
     assert unknown.status_code == 404
+
+
+SUBSCRIBE = """mutation($name: String!, $url: String!) { subscribeCarrierWebhooks(name: $name, baseUrl: $url) {
+  subscribed errors { code field message } } }"""
+
+
+async def test_cdek_is_told_where_to_send_its_status_webhooks(api, admin, fake):
+    token = "wh-7f3a9c"
+    connector = {"name": "cdek", "kind": "CARRIER", "adapter": "cdek", "settings": SETTINGS | {"baseUrl": fake.url}}
+    saved = await api.data(admin, SAVE, {"input": connector | {"secrets": {"webhookToken": token}}})
+    assert saved["saveConnector"]["errors"] == []
+    answer = await api.run(admin, SUBSCRIBE, {"name": "cdek", "url": "https://oms.chain.example/"})
+    assert answer["data"]["subscribeCarrierWebhooks"] == {"subscribed": True, "errors": []}
+    assert token not in str(answer)
+    assert fake.webhooks == [{"url": f"https://oms.chain.example/webhooks/cdek/cdek/{token}", "type": "ORDER_STATUS"}]
+    refused = await api.data(admin, SUBSCRIBE, {"name": "parcelhub", "url": "https://oms.chain.example"})
+    assert refused["subscribeCarrierWebhooks"]["subscribed"] is False

@@ -4,7 +4,8 @@
 SUCCESSFUL with a `cdek_number`, or INVALID with `errors`), orders found by the shop's number
 (`GET /v2/orders?im_number=`) or CDEK's (`?cdek_number=`), labels (`POST /v2/print/barcodes`, then
 `GET /v2/print/barcodes/{uuid}` READY with a `url` to the PDF), `DELETE /v2/orders/{uuid}`, the calculator
-(`POST /v2/calculator/tariff`: `delivery_sum`, `period_min`/`period_max`, `total_sum`, `currency`). A request with no
+(`POST /v2/calculator/tariff`: `delivery_sum`, `period_min`/`period_max`, `total_sum`, `currency`), waybills
+(`POST /v2/print/orders`, then its READY `url`) and webhook subscriptions (`POST /v2/webhooks`). A request with no
 token or an expired one is answered 401. The answers' shapes are the documentation's examples'."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tests.fakes.http import Loopback, answer_json
 
 CLIENT_ID, CLIENT_SECRET = "EMscd6r9JnFiQ3bLoyjJY6eM78JrJceI", "PjLZkKBHEiLK3YsjtNrt3TGNG0ahs3kG"
 LABEL = b"%PDF-1.4\n% a CDEK label\n%%EOF\n"
+WAYBILL = b"%PDF-1.4\n% a CDEK waybill\n%%EOF\n"
 
 
 @dataclass
@@ -36,6 +38,7 @@ class FakeCdek(Loopback):
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)  # uuid -> order
     deleted: list[str] = field(default_factory=list)
     unauthorised: int = 0  # requests answered 401
+    webhooks: list[dict[str, Any]] = field(default_factory=list)  # subscriptions asked for
     quote_seconds: float = 0.0  # the calculator answers this late
     currency: str = "RUB"  # the calculator's prices are in it
     quotes: list[dict[str, Any]] = field(default_factory=list)  # calculator requests, as asked
@@ -82,9 +85,14 @@ class FakeCdek(Loopback):
                     return self._register(body)
                 if path == "/v2/calculator/tariff":
                     return self._quote(body)
-                if path == "/v2/print/barcodes":
+                if path in ("/v2/print/barcodes", "/v2/print/orders"):
                     order = body["orders"][0]["order_uuid"]
-                    return answer_json(self, 202, {"entity": {"uuid": f"label-{order}"}, "requests": []})
+                    kind = "label" if path.endswith("barcodes") else "waybill"
+                    return answer_json(self, 202, {"entity": {"uuid": f"{kind}-{order}"}, "requests": []})
+                if path == "/v2/webhooks":
+                    fake.webhooks.append(body)
+                    created = {"type": "CREATE", "state": "SUCCESSFUL"}
+                    return answer_json(self, 200, {"entity": {"uuid": str(uuid.uuid4())}, "requests": [created]})
                 return answer_json(self, 404, {"errors": [{"code": "v2_not_found", "message": path}]})
 
             def _quote(self, body: dict[str, Any]) -> None:
@@ -137,14 +145,15 @@ class FakeCdek(Loopback):
                 if url.path.startswith("/v2/orders/"):
                     key = url.path.rsplit("/", 1)[1]
                     return answer_json(self, 200, self._entity(key, fake.orders[key], poll=True))
-                if url.path.startswith("/v2/print/barcodes/") and url.path.endswith(".pdf"):
+                if url.path.startswith(("/v2/print/barcodes/", "/v2/print/orders/")) and url.path.endswith(".pdf"):
+                    pdf = LABEL if "/barcodes/" in url.path else WAYBILL
                     self.send_response(200)
                     self.send_header("Content-Type", "application/pdf")
-                    self.send_header("Content-Length", str(len(LABEL)))
+                    self.send_header("Content-Length", str(len(pdf)))
                     self.end_headers()
-                    self.wfile.write(LABEL)
+                    self.wfile.write(pdf)
                     return None
-                if url.path.startswith("/v2/print/barcodes/"):
+                if url.path.startswith(("/v2/print/barcodes/", "/v2/print/orders/")):
                     key = url.path.rsplit("/", 1)[1]
                     status = [{"code": "ACCEPTED"}, {"code": "PROCESSING"}, {"code": "READY"}]
                     return answer_json(

@@ -3,6 +3,7 @@ sealed, and never answered (only their names); health and the calls made are the
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -11,15 +12,18 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
+from oms_graph.adapters.carriers import CarrierError, Subscribing, connected_carrier
 from oms_graph.api.context import Info
 from oms_graph.api.errors import UserError, command, reading
 from oms_graph.api.node import encode_id
 from oms_graph.api.pagination import check_page_size
 from oms_graph.api.permissions import roles
 from oms_graph.db import models
+from oms_graph.db.base import utcnow
 from oms_graph.domain.connectors import ConnectorHealth, ConnectorKind, health
 from oms_graph.domain.errors import ErrorCode
 from oms_graph.services import connectors
+from oms_graph.services.connectors import Call
 
 ConnectorKindType = strawberry.enum(ConnectorKind)
 ConnectorHealthType = strawberry.enum(ConnectorHealth)
@@ -129,6 +133,46 @@ class ConnectorMutation:
 
         done, errors = await command(info, save)
         return ConnectorPayload(connector=done, errors=errors)
+
+    @strawberry.mutation(
+        extensions=roles(),
+        description="Have a carrier connector's carrier send its status webhooks here: `baseUrl` is where "
+        "oms-graph is reached from outside; the URL registered carries the connector's webhookToken.",
+    )
+    async def subscribe_carrier_webhooks(self, info: Info, name: str, base_url: str) -> SubscribedPayload:
+        return await _subscribe(info, name, base_url)
+
+
+@strawberry.type
+class SubscribedPayload:
+    subscribed: bool
+    errors: list[UserError]
+
+
+async def _subscribe(info: Info, name: str, base_url: str) -> SubscribedPayload:
+    """Register the connector's status webhook URL (base URL, path, its webhookToken) with its carrier."""
+    async with reading(info) as session:
+        found = await connectors.configured(session, name=name, kind=ConnectorKind.CARRIER)
+    if found is None:
+        return SubscribedPayload(subscribed=False, errors=[_invalid(["name"], f"no carrier connector {name!r}")])
+    carrier = connected_carrier(found.adapter, found.name, found.settings, found.secrets)
+    token = found.secrets.get("webhookToken")
+    if not isinstance(carrier, Subscribing) or not token:
+        message = f"{found.adapter} connectors take no webhook subscription (or {name} has no webhookToken)"
+        return SubscribedPayload(subscribed=False, errors=[_invalid(["name"], message)])
+    if not base_url.startswith(("http://", "https://")):
+        return SubscribedPayload(subscribed=False, errors=[_invalid(["baseUrl"], "an http:// or https:// URL")])
+    at, started, error = utcnow(), time.perf_counter(), None
+    try:
+        await carrier.subscribe(f"{base_url.rstrip('/')}/webhooks/{found.adapter}/{found.name}/{token}")
+    except CarrierError as refused:
+        error = str(refused)
+    took = round((time.perf_counter() - started) * 1000)
+    async with info.context.db.write() as session:
+        call = Call("subscribe", ok=error is None, duration_ms=took, at=at, error=error)
+        await connectors.record_call(session, connector_id=found.id, call=call)
+    errors = [] if error is None else [_invalid(["name"], error)]
+    return SubscribedPayload(subscribed=error is None, errors=errors)
 
 
 def _invalid(field: list[str], message: str) -> UserError:

@@ -1,6 +1,7 @@
 """PDF documents over HTTP, for keys of the location (and ADMIN, INTEGRATION):
 
 - `GET /documents/shipments/{id}/label.pdf`: a booked shipment's label (the `labelUrl` of a Shipment);
+- `GET /documents/shipments/{id}/waybill.pdf`: the waybill its carrier issued, where it issues one;
 - `GET /documents/fulfilments/{id}/packing-slip.pdf`;
 - `GET /documents/manifests/{locationCode}/{carrier}/{YYYY-MM-DD}.pdf`: the handover manifest;
 - `GET /documents/transfers/{id}/manifest.pdf`: what a transfer carries (for the keys of either end).
@@ -36,6 +37,10 @@ def label_url(shipment_id: uuid.UUID) -> str:
     return f"/documents/shipments/{encode_id('Shipment', shipment_id)}/label.pdf"
 
 
+def waybill_url(shipment_id: uuid.UUID) -> str:
+    return f"/documents/shipments/{encode_id('Shipment', shipment_id)}/waybill.pdf"
+
+
 def transfer_manifest_url(transfer_id: uuid.UUID) -> str:
     return f"/documents/transfers/{encode_id('Transfer', transfer_id)}/manifest.pdf"
 
@@ -49,6 +54,10 @@ def _id(request: Request, type_name: str) -> uuid.UUID:
 
 async def _label(session: AsyncSession, request: Request, principal: Principal) -> bytes:
     return await shipping.label_pdf(session, shipment_id=_id(request, "Shipment"), principal=principal)
+
+
+async def _waybill(session: AsyncSession, request: Request, principal: Principal) -> bytes:
+    return await shipping.waybill_pdf(session, shipment_id=_id(request, "Shipment"), principal=principal)
 
 
 async def _slip(session: AsyncSession, request: Request, principal: Principal) -> bytes:
@@ -95,6 +104,7 @@ def document_routes(db: Database, keys: KeyRing) -> list[Route]:
 
     return [
         Route("/documents/shipments/{id}/label.pdf", serve(_label, "label.pdf")),
+        Route("/documents/shipments/{id}/waybill.pdf", serve(_waybill, "waybill.pdf")),
         Route("/documents/fulfilments/{id}/packing-slip.pdf", serve(_slip, "packing-slip.pdf")),
         Route("/documents/manifests/{location}/{carrier}/{day}.pdf", serve(_manifest, "manifest.pdf")),
         Route("/documents/transfers/{id}/manifest.pdf", serve(_transfer_manifest, "transfer-manifest.pdf")),

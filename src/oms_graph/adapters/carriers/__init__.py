@@ -9,6 +9,7 @@ from oms_graph.adapters.carriers.base import (
     Rate,
     RateRequest,
     ShipmentRequest,
+    Subscribing,
     carrier_named,
     connected_carrier,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "Rate",
     "RateRequest",
     "ShipmentRequest",
+    "Subscribing",
     "carrier_named",
     "connected_carrier",
 ]

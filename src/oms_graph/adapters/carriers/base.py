@@ -38,6 +38,7 @@ class Booking:
     tracking_number: str
     service: str | None = None
     label: bytes | None = None  # the carrier's own label (PDF), where it issues one
+    waybill: bytes | None = None  # the carrier's waybill (PDF), where it issues one
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,15 @@ class Quoting(Protocol):
     name: str
 
     async def quote(self, request: RateRequest) -> Rate: ...
+
+
+@runtime_checkable
+class Subscribing(Protocol):
+    """A carrier that sends its status webhooks to a URL it is told (CDEK's `POST /webhooks`)."""
+
+    name: str
+
+    async def subscribe(self, url: str) -> str: ...
 
 
 _factories: dict[str, Callable[[], Carrier]] = {}

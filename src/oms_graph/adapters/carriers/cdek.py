@@ -8,7 +8,9 @@ describes it:
   `cdek_number`, our tracking number) or INVALID (its errors are the refusal);
 - the shipment's id is the order's `number`, so a retry first looks for it (`GET /orders?im_number=`) and a
   5xx after CDEK stored the order still makes one order;
-- `POST /print/barcodes` asks for the label (A6 PDF), `GET /print/barcodes/{uuid}` says when its `url` is ready;
+- `POST /print/barcodes` asks for the label (A6 PDF), `POST /print/orders` for the waybill (two copies);
+  `GET /print/barcodes/{uuid}` (`/print/orders/{uuid}`) says when its `url` is ready;
+- `POST /webhooks` subscribes a URL to ORDER_STATUS webhooks;
 - `DELETE /orders/{uuid}` cancels;
 - `POST /calculator/tariff` prices the connector's tariff from a point to an address (`delivery_sum`,
   `period_max` days, `currency`).
@@ -69,7 +71,15 @@ class CdekCarrier:
     async def book(self, request: ShipmentRequest) -> Booking:
         uuid = await self._existing(request.key) or await self._register(request)
         number = await self._registered(uuid)
-        return Booking(tracking_number=number, service=str(self.tariff_code), label=await self._label(uuid))
+        orders = [{"order_uuid": uuid}]
+        label = await self._printed("/print/barcodes", {"orders": orders, "format": "A6"})
+        waybill = await self._printed("/print/orders", {"orders": orders, "copy_count": 2})
+        return Booking(tracking_number=number, service=str(self.tariff_code), label=label, waybill=waybill)
+
+    async def subscribe(self, url: str) -> str:
+        """Have CDEK send its ORDER_STATUS webhooks to `url` (`POST /webhooks`); the subscription's uuid."""
+        answer = (await self._call("POST", "/webhooks", json={"url": url, "type": "ORDER_STATUS"})).json()
+        return str(answer["entity"]["uuid"])
 
     async def cancel(self, tracking_number: str) -> None:
         found = await self._call("GET", "/orders?" + urlencode({"cdek_number": tracking_number}), allow=(404,))
@@ -169,14 +179,14 @@ class CdekCarrier:
                 return str(number)
         raise CarrierError(f"{self.name}: order {uuid} still being registered")  # transient: asked again later
 
-    async def _label(self, uuid: str) -> bytes | None:
-        """The carrier's label (PDF); None when it is not ready in time (our own label stands in)."""
-        asked = await self._call("POST", "/print/barcodes", json={"orders": [{"order_uuid": uuid}], "format": "A6"})
-        label = str(asked.json()["entity"]["uuid"])
+    async def _printed(self, path: str, asked: dict[str, Any]) -> bytes | None:
+        """A document CDEK prints (its label, its waybill): asked for, then read until READY with its URL;
+        None when it is not ready in time (a label: our own stands in)."""
+        document = str((await self._call("POST", path, json=asked)).json()["entity"]["uuid"])
         for attempt in range(self.polls):
             if attempt:
                 await asyncio.sleep(self.poll_seconds)
-            entity = (await self._call("GET", f"/print/barcodes/{label}")).json().get("entity") or {}
+            entity = (await self._call("GET", f"{path}/{document}")).json().get("entity") or {}
             if entity.get("url") and any(s.get("code") == "READY" for s in entity.get("statuses", [])):
                 pdf = await self._call("GET", str(entity["url"]), absolute=True)
                 return pdf.content if pdf.content.startswith(b"%PDF") else None

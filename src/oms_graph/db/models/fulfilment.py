@@ -62,6 +62,7 @@ class Shipment(Base):
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(String(500))
     label_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the carrier's own label
+    waybill_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the carrier's waybill
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

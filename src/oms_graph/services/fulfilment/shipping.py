@@ -97,7 +97,7 @@ async def booked(session: AsyncSession, *, shipment_id: uuid.UUID, booking: Book
     shipment, order_id = found
     shipment.tracking_number = booking.tracking_number
     shipment.service = booking.service or shipment.service
-    shipment.label_pdf = booking.label
+    shipment.label_pdf, shipment.waybill_pdf = booking.label, booking.waybill
     await shipment_moved(session, shipment, order_id, ShipmentStatus.BOOKED, SYSTEM)
     return shipment
 
@@ -218,6 +218,27 @@ async def label_pdf(session: AsyncSession, *, shipment_id: uuid.UUID, principal:
             recipient=_address_of(order.delivery_address, order.customer),
         )
     )
+
+
+async def waybill_pdf(session: AsyncSession, *, shipment_id: uuid.UUID, principal: Principal) -> bytes:
+    """The waybill the carrier issued for a booked shipment; NOT_FOUND where it issued none."""
+    row = (
+        await session.execute(
+            select(Shipment.waybill_pdf, Location.code)
+            .join(Fulfilment, Fulfilment.id == Shipment.fulfilment_id)
+            .join(Location, Location.id == Fulfilment.location_id)
+            .where(Shipment.id == shipment_id)
+        )
+    ).first()
+    if row is None or row.waybill_pdf is None:
+        raise DomainError.one(ErrorCode.NOT_FOUND, ["id"], "no waybill for this shipment")
+    _may_print(principal, row.code)
+    return bytes(row.waybill_pdf)
+
+
+async def has_waybill(session: AsyncSession, *, shipment_id: uuid.UUID) -> bool:
+    found = await session.scalar(select(Shipment.waybill_pdf.is_not(None)).where(Shipment.id == shipment_id))
+    return bool(found)
 
 
 async def packing_slip_pdf(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Principal) -> bytes:
