@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     rates_budget_seconds: float = 1.0
     # How often (seconds) the API processes send the marketplace poll: new orders in, stock out.
     marketplace_poll_seconds: float = 60.0
+    # How often (seconds) carriers that send no webhooks (DHL) are asked about the parcels on the way.
+    tracking_poll_seconds: float = 300.0
     # Key of the HMAC-SHA256 signature carriers send with tracking webhooks; unset refuses them all.
     carrier_webhook_secret: str | None = None
     # Customer messages: an SMTP server for email, an SMS gateway URL for text messages; unset: logged SKIPPED.

@@ -11,6 +11,7 @@ from oms_graph.adapters.carriers import CarrierError, Parcel, ShipmentRequest
 from oms_graph.adapters.carriers.dhl import DhlParcelDe
 from oms_graph.api.node import decode_id, encode_id
 from oms_graph.db.models import Shipment
+from oms_graph.tasks.tracking import poll_tracking
 from tests.api.test_carriers import packed, shipment
 from tests.fakes.dhl import API_KEY, LABEL, PASSWORD, USER, FakeDhl
 from tests.fulfilment_steps import book, chain_admin
@@ -39,7 +40,7 @@ async def fake(api, admin):  # type: ignore[no-untyped-def]
         "name": "dhl",
         "kind": "CARRIER",
         "adapter": "dhl_parcel_de",
-        "settings": SETTINGS | {"baseUrl": server.url},
+        "settings": SETTINGS | {"baseUrl": server.url, "trackingUrl": f"{server.base_url}/track/shipments"},
         "secrets": SECRETS,
     }
     assert (await api.data(admin, SAVE, {"input": connector}))["saveConnector"]["errors"] == []
@@ -99,3 +100,19 @@ async def test_rate_limits_are_transient_and_bad_credentials_permanent(api, admi
     booked = await carrier.book(ShipmentRequest("k3", None, {}, berlin, (Parcel(500),)))
     await carrier.cancel(booked.tracking_number)
     assert fake.cancelled == [booked.tracking_number]
+
+
+async def test_dhls_tracking_moves_the_shipment_when_polled(api, admin, fake):
+    _, fid = await packed(api, admin, "dhl")
+    await book(api, fid)
+    number = "00340434161094042557"
+    await poll_tracking()  # DHL does not know the parcel yet: nothing moves
+    assert await shipment(api, fid) == ("BOOKED", number, "dhl") and fake.tracked == [number]
+    fake.statuses[number] = "transit"
+    assert await poll_tracking() == 1
+    assert (await shipment(api, fid))[0] == "IN_TRANSIT"
+    fake.statuses[number] = "delivered"
+    await poll_tracking()
+    assert (await shipment(api, fid))[0] == "DELIVERED"
+    await poll_tracking()  # delivered: no longer asked about
+    assert len(fake.tracked) == 3

@@ -1,7 +1,9 @@
 """DHL Parcel DE Shipping API v2 on loopback, following its public documentation: `dhl-api-key` and Basic
 authentication on every call; `POST /orders` answers 200 with each item's `shipmentNo`, `sstatus` and the label
 as base64 PDF, or 400 with the item's `validationMessages`; `DELETE /orders?profile=&shipment=` cancels; 401
-without the right credentials, 429 when told to slow down."""
+without the right credentials, 429 when told to slow down. The Shipment Tracking API beside it:
+`GET /track/shipments?trackingNumber=&service=parcel-de` with the `DHL-API-Key` header answers the parcel's
+`status.statusCode` (pre-transit, transit, delivered, failure), or 404 for a number DHL does not know."""
 
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ class FakeDhl(Loopback):
     created: list[dict[str, Any]] = field(default_factory=list)  # each shipment made
     cancelled: list[str] = field(default_factory=list)
     queries: list[dict[str, list[str]]] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)  # shipment number -> tracking statusCode
+    tracked: list[str] = field(default_factory=list)  # numbers asked about
 
     def start(self) -> FakeDhl:
         fake = self
@@ -88,6 +92,28 @@ class FakeDhl(Loopback):
                     "validationMessages": [],
                 }
                 answer_json(self, 200, {"status": {"title": "OK", "statusCode": 200}, "items": [item]})
+
+            def do_GET(self) -> None:  # noqa: N802
+                url = urlparse(self.path)
+                if url.path != "/track/shipments" or self.headers.get("DHL-API-Key") != API_KEY:
+                    return answer_json(self, 401, {"title": "Unauthorized", "status": 401})
+                number = parse_qs(url.query)["trackingNumber"][0]
+                fake.tracked.append(number)
+                code = fake.statuses.get(number)
+                if code is None:
+                    detail = "No shipment with given tracking number found."
+                    return answer_json(
+                        self, 404, {"type": "about:blank", "title": "No result found", "status": 404, "detail": detail}
+                    )
+                status = {
+                    "timestamp": "2026-12-06T10:00:00",
+                    "location": {"address": {"addressLocality": "Berlin"}},
+                    "statusCode": code,
+                    "status": {"transit": "In transit", "delivered": "Delivered"}.get(code, code),
+                    "description": "The shipment has been processed in the parcel center",
+                }
+                shipment = {"id": number, "service": "parcel-de", "status": status, "details": {}, "events": [status]}
+                return answer_json(self, 200, {"shipments": [shipment]})
 
             def do_DELETE(self) -> None:  # noqa: N802
                 if self._refused():

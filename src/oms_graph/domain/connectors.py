@@ -61,7 +61,7 @@ ADAPTERS: dict[str, Adapter] = {
         ConnectorKind.CARRIER,
         frozenset({"baseUrl", "product", "billingNumber", "shipper"}),
         frozenset({"apiKey", "user", "password"}),
-        optional=frozenset({"profile", "timeoutSeconds"}),
+        optional=frozenset({"profile", "timeoutSeconds", "trackingUrl"}),
     ),
     # Ozon Seller API, FBS (adapters/marketplaces/ozon.py): the channel its postings are placed on, the Ozon
     # warehouse whose stock the channel's figures set, where the chain hands Ozon its parcels
@@ -95,7 +95,7 @@ def _setting_problem(name: str, value: object) -> str | None:
     if name in NUMBERS:
         right = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
         return None if right else "must be a positive number"
-    if name == "baseUrl":
+    if name in ("baseUrl", "trackingUrl"):
         right = isinstance(value, str) and value.startswith(("http://", "https://"))
         return None if right else "must be an http:// or https:// URL"
     if name in ("shipper", "handOver"):

@@ -35,6 +35,7 @@ from oms_graph.tasks import connected
 from oms_graph.tasks.context import database, runtime, use_settings
 from oms_graph.tasks.marketplaces import cancel_posting, poll_marketplaces
 from oms_graph.tasks.stock import import_stock, resend_stalled_imports, send_availability
+from oms_graph.tasks.tracking import poll_tracking
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
@@ -311,6 +312,7 @@ class Actors:
     refresh_analytics: dramatiq.Actor[[], None]
     poll_marketplaces: dramatiq.Actor[[], None]
     cancel_posting: dramatiq.Actor[[str], None]
+    poll_tracking: dramatiq.Actor[[], int]
     task_failed: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
 
 
@@ -327,6 +329,7 @@ SIMULATE_ROUTING = "routing.simulate"
 SEND_AVAILABILITY = "availability.send"
 POLL_MARKETPLACES = "marketplace.poll"
 CANCEL_POSTING = "marketplace.cancel"
+POLL_TRACKING = "carrier.track"
 
 
 def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
@@ -383,6 +386,9 @@ def register(broker: dramatiq.Broker, *, settings: Settings) -> Actors:
             actor_name=POLL_MARKETPLACES, queue_name="schedule", broker=broker, max_retries=0, time_limit=600_000
         )(poll_marketplaces),
         cancel_posting=retried(CANCEL_POSTING, "marketplaces", 1000, 300_000)(cancel_posting),
+        poll_tracking=dramatiq.actor(
+            actor_name=POLL_TRACKING, queue_name="schedule", broker=broker, max_retries=0, time_limit=600_000
+        )(poll_tracking),
         task_failed=failed(task_failed),
     )
     runtime().actors = declared

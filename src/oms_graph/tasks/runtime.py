@@ -83,6 +83,7 @@ async def background(settings: Settings, db: Database) -> AsyncIterator[Backgrou
         asyncio.create_task(every(settings.analytics_refresh_seconds, actors.refresh_analytics.send, stop)),
         asyncio.create_task(every(settings.availability_webhook_seconds, actors.send_availability.send, stop)),
         asyncio.create_task(every(settings.marketplace_poll_seconds, actors.poll_marketplaces.send, stop)),
+        asyncio.create_task(every(settings.tracking_poll_seconds, actors.poll_tracking.send, stop)),
         asyncio.create_task(endpoints.run(stop)),
     ]
     try:

