@@ -26,6 +26,7 @@ from oms_graph.services import connectors
 from oms_graph.services.connectors import Configured
 from oms_graph.services.orders.lifecycle import cancel_order
 from oms_graph.services.orders.placement import place_order
+from oms_graph.services.orders.replays import AlreadyPlaced
 from oms_graph.services.stock.availability import channel_figures, moved_since
 
 ACTOR_PREFIX = "connector:"
@@ -71,7 +72,10 @@ async def take_posting(session: AsyncSession, *, connector: Configured, posting:
     if not hand_over.get("carrier") and ADAPTERS[connector.adapter].ships:
         hand_over["carrier"] = connector.name  # the marketplace collects its postings: it is their carrier
     placement = placement_of(posting, connector=connector.name, channel=channel, hand_over=hand_over)
-    await place_order(session, order=placement, principal=principal_of(connector.name), settings=settings)
+    try:
+        await place_order(session, order=placement, principal=principal_of(connector.name), settings=settings)
+    except AlreadyPlaced:  # another poll (another API process's) placed it a moment ago
+        return Taken.KNOWN
     return Taken.PLACED
 
 
