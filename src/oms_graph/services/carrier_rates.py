@@ -47,15 +47,12 @@ _cache: dict[tuple[Any, ...], tuple[Rate, float]] = {}
 _late: set[asyncio.Task[Priced | None]] = set()  # asks past the budget, left to finish and fill the cache
 
 
-async def quoters(session: AsyncSession) -> dict[str, Configured]:
-    """The enabled carrier connectors whose adapter quotes, by name, opened for their adapter."""
-    found = await connectors.list_connectors(session, kind=ConnectorKind.CARRIER)
-    opened = [
-        await connectors.configured(session, name=c.name, kind=ConnectorKind.CARRIER)
-        for c in found
-        if c.enabled and ADAPTERS.get(c.adapter, None) is not None and ADAPTERS[c.adapter].quotes
-    ]
-    return {c.name: c for c in opened if c is not None}
+async def at_checkout(session: AsyncSession) -> tuple[list[str], dict[str, Configured]]:
+    """The enabled carrier connectors' names (each offered at checkout), and those whose adapter quotes,
+    opened for it, by name."""
+    found = [c for c in await connectors.list_connectors(session, kind=ConnectorKind.CARRIER) if c.enabled]
+    quoting = {c.name: connectors.opened(c) for c in found if c.adapter in ADAPTERS and ADAPTERS[c.adapter].quotes}
+    return [c.name for c in found], quoting
 
 
 async def priced(

@@ -130,9 +130,14 @@ async def configured(session: AsyncSession, *, name: str, kind: ConnectorKind) -
     found = await session.scalar(
         select(Connector).where(Connector.name == name, Connector.kind == kind, Connector.enabled.is_(True))
     )
-    if found is None:
-        return None
-    return Configured(found.id, found.name, found.kind, found.adapter, dict(found.settings), _opened(found))
+    return None if found is None else opened(found)
+
+
+def opened(connector: Connector) -> Configured:
+    """A connector read already, opened for its adapter."""
+    return Configured(
+        connector.id, connector.name, connector.kind, connector.adapter, dict(connector.settings), _opened(connector)
+    )
 
 
 async def record_call(session: AsyncSession, *, connector_id: uuid.UUID, call: Call) -> None:

@@ -16,7 +16,6 @@ from oms_graph.api.orders.types import SkuQuantity
 from oms_graph.api.permissions import roles
 from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Role
-from oms_graph.domain.connectors import ConnectorKind
 from oms_graph.domain.orders import FulfilmentMethod
 from oms_graph.services import carrier_rates, connectors, geocoding
 from oms_graph.services.connectors import Call
@@ -69,9 +68,7 @@ class DeliveryOptionsQuery:
         settings, db = info.context.settings, info.context.db
         where = await geocoding.locate(input.address, settings)  # before the database is asked
         async with reading(info) as session:
-            found = await connectors.list_connectors(session, kind=ConnectorKind.CARRIER)
-            carriers = [c.name for c in found if c.enabled]
-            quoting = await carrier_rates.quoters(session)
+            carriers, quoting = await carrier_rates.at_checkout(session)
             options = await delivery_options(
                 session,
                 principal=info.context.caller,
