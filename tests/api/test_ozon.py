@@ -22,8 +22,8 @@ from oms_graph.tasks.marketplaces import cancel_posting, poll_marketplaces
 from tests.api.test_carriers import shipment
 from tests.conftest import actor_settings
 from tests.factories import CANCEL_ORDER, SET_STOCK, UPSERT_CHANNELS, UPSERT_PRODUCTS, atp, channel, level, product
-from tests.fakes.ozon import API_KEY, CLIENT_ID, LABEL, WAREHOUSE, FakeOzon, posting
-from tests.fulfilment_steps import ACCEPT, PACK, PICK, book, chain_admin, ok, queue, routed
+from tests.fakes.ozon import API_KEY, CLIENT_ID, LABEL, WAREHOUSE, FakeOzon, posting, returned
+from tests.fulfilment_steps import ACCEPT, PACK, PICK, SHIP, book, chain_admin, ok, queue, routed
 
 SAVE = """mutation($input: ConnectorInput!) { saveConnector(input: $input) { errors { code field message } } }"""
 HEALTH = """{ connectors(kind: MARKETPLACE) { name health lastError calls(first: 20) { operation ok } } }"""
@@ -175,3 +175,40 @@ async def test_ozon_carries_its_postings_with_its_own_label(api, admin, fake):
         headers={"authorization": f"Bearer {admin}"},
     )
     assert label.status_code == 200 and label.content == LABEL
+
+
+RETURNS = """query($id: ID) { order(id: $id) { returns { status requestedBy lines { sku quantity reason } } } }"""
+
+
+async def test_a_return_sent_back_through_ozon_is_opened_once(api, admin, fake):
+    fake.postings = [
+        posting("05708065-0080-1", [("SKU-1", 2, "1390.00")], minutes_ago(9)),
+        posting("05708065-0081-1", [("SKU-2", 1, "990.00")], minutes_ago(8)),
+    ]
+    await poll_marketplaces()
+    async with api.db.read() as session:
+        order_id = await session.scalar(select(Order.id).where(Order.external_id == "05708065-0080-1"))
+    await routed(api, encode_id("Order", order_id))
+    fid = next(e["node"]["id"] for e in (await queue(api, admin, "WH-HAM"))["edges"])
+    for step, extra in ((ACCEPT, {}), (PICK, {"lines": [{"sku": "SKU-1", "quantity": 2}]})):
+        await ok(api, admin, step, id=fid, **extra)
+    await ok(api, admin, PACK, id=fid, parcels=[{"weightGrams": 1000}])
+    await book(api, fid)  # Ozon's label
+    await ok(api, admin, SHIP, id=fid)
+    fake.returns = [
+        returned(1000015552, "05708065-0080-1", "SKU-1", 1, minutes_ago(2)),
+        returned(1000015553, "05708065-0081-1", "SKU-2", 1, minutes_ago(1)),  # never shipped here
+    ]
+    await poll_marketplaces()
+    await poll_marketplaces()  # listed again: still one return
+    found = (await api.data(admin, RETURNS, {"id": encode_id("Order", order_id)}))["order"]["returns"]
+    assert found == [
+        {
+            "status": "REQUESTED",
+            "requestedBy": "connector:ozon",
+            "lines": [{"sku": "SKU-1", "quantity": 1, "reason": "Не подошёл размер"}],
+        }
+    ]
+    async with api.db.read() as session:
+        other = await session.scalar(select(Order.id).where(Order.external_id == "05708065-0081-1"))
+    assert (await api.data(admin, RETURNS, {"id": encode_id("Order", other)}))["order"]["returns"] == []

@@ -3,7 +3,8 @@
 `filter.to`, `filter.status`; `limit` at most 1000, `offset`; `result.postings`, `result.has_next`);
 `/v3/posting/fbs/get`; `/v4/posting/fbs/ship` (the packages' products by Ozon's sku: the posting is then
 awaiting_deliver); `/v2/posting/fbs/package-label` (the PDF, once `label_after` asks have been refused as not
-ready); `/v2/posting/fbs/cancel` (`cancel_reason_id`, `cancel_reason_message`, `posting_number`); `/v2/products/stocks`
+ready); `/v1/returns/list` (by `filter.visual_status_change_moment`, `last_id`, `limit` up to 500, `has_next`);
+`/v2/posting/fbs/cancel` (`cancel_reason_id`, `cancel_reason_message`, `posting_number`); `/v2/products/stocks`
 (at most 100 `stocks` per request; an offer's stock at a warehouse set again within 30 s answers
 TOO_MANY_REQUESTS for that item). Errors are `{"code", "message", "details"}`; `limit_next` requests are
 answered 429 as the per-second limit is. The postings' shape is the documentation's example's."""
@@ -91,6 +92,7 @@ class FakeOzon(Loopback):
     stocked_at: dict[tuple[str, int], float] = field(default_factory=dict)
     unknown_offers: set[str] = field(default_factory=set)
     shipped: list[dict[str, Any]] = field(default_factory=list)  # /v4/posting/fbs/ship bodies
+    returns: list[dict[str, Any]] = field(default_factory=list)
     label_after: int = 0  # label asks answered "not ready" first
     limit_next: int = 0  # the next requests answered 429
     limited: int = 0
@@ -132,6 +134,8 @@ class FakeOzon(Loopback):
                         return self._cancel(body)
                     if self.path == "/v2/products/stocks":
                         return self._stocks(body)
+                    if self.path == "/v1/returns/list":
+                        return self._returns(body)
                     if self.path == "/v3/posting/fbs/get":
                         return self._get(body)
                     if self.path == "/v4/posting/fbs/ship":
@@ -154,6 +158,20 @@ class FakeOzon(Loopback):
                 ]
                 page = found[offset : offset + limit]
                 return answer_json(self, 200, {"result": {"postings": page, "has_next": offset + limit < len(found)}})
+
+            def _returns(self, body: dict[str, Any]) -> None:
+                window = (body.get("filter") or {}).get("visual_status_change_moment") or {}
+                limit, last = int(body.get("limit", 0)), int(body.get("last_id", 0))
+                if not window.get("time_from") or not 0 < limit <= 500:
+                    message = "filter.visual_status_change_moment and a limit of 1 to 500 are required"
+                    return answer_json(self, 400, {"code": 3, "message": message, "details": []})
+                since, to = _at(window["time_from"]), _at(window["time_to"])
+                found = [
+                    r
+                    for r in sorted(fake.returns, key=lambda r: r["id"])
+                    if r["id"] > last and since <= _at(r["visual"]["change_moment"]) <= to
+                ]
+                return answer_json(self, 200, {"returns": found[:limit], "has_next": len(found) > limit})
 
             def _found(self, number: object) -> dict[str, Any] | None:
                 return next((p for p in fake.postings if p["posting_number"] == number), None)
@@ -232,3 +250,30 @@ class FakeOzon(Loopback):
 
         self.serve(Handler)
         return self
+
+
+def returned(return_id: int, number: str, sku: str, quantity: int, at: str) -> dict[str, Any]:
+    """A return as /v1/returns/list answers it (the documentation's example, with these values)."""
+    return {
+        "id": return_id,
+        "company_id": 836231,
+        "return_reason_name": "Не подошёл размер",
+        "type": "FullReturn",
+        "schema": "Fbs",
+        "order_id": int(number.split("-")[0]),
+        "order_number": number.rsplit("-", 1)[0],
+        "posting_number": number,
+        "place": {"id": 21321684811000, "name": "Стим Тойс Нахабино", "address": "Нахабино"},
+        "product": {
+            "sku": 1203402851,
+            "offer_id": sku,
+            "name": f"Товар {sku}",
+            "price": {"currency_code": "RUB", "price": 1390},
+            "quantity": quantity,
+        },
+        "logistic": {"return_date": at, "final_moment": None, "barcode": "ii5275210303"},
+        "visual": {
+            "status": {"id": 3, "display_name": "В пути к продавцу", "sys_name": "MovingToSeller"},
+            "change_moment": at,
+        },
+    }

@@ -36,6 +36,17 @@ class Posting:
 
 
 @dataclass(frozen=True)
+class Returned:
+    """A unit (or several of one article) a buyer returned through the marketplace, on its way back."""
+
+    number: str  # the marketplace's id of the return
+    posting: str  # the posting it was sold in: its order's externalId
+    sku: str
+    quantity: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Address:
     line1: str
     city: str

@@ -20,16 +20,24 @@ from oms_graph.config import Settings
 from oms_graph.db.models import Channel, Connector, Order, Product
 from oms_graph.domain.access import Principal, Role
 from oms_graph.domain.connectors import ADAPTERS, ConnectorKind
-from oms_graph.domain.marketplaces import Posting, placement_of
+from oms_graph.domain.marketplaces import Posting, Returned, placement_of
 from oms_graph.domain.orders import CANCELLABLE, OrderStatus
 from oms_graph.services import connectors
 from oms_graph.services.connectors import Configured
 from oms_graph.services.orders.lifecycle import cancel_order
 from oms_graph.services.orders.placement import place_order
 from oms_graph.services.orders.replays import AlreadyPlaced
+from oms_graph.services.returns.lifecycle import request_return
 from oms_graph.services.stock.availability import channel_figures, moved_since
 
 ACTOR_PREFIX = "connector:"
+
+
+@dataclass
+class ReturnLine:  # as services.returns takes a line (ReturnLineFields)
+    sku: str
+    quantity: int
+    reason: str | None
 
 
 class Taken(StrEnum):
@@ -37,7 +45,8 @@ class Taken(StrEnum):
     KNOWN = "KNOWN"  # placed before: nothing to do
     CANCELLED = "CANCELLED"  # cancelled at the marketplace: its order cancelled here
     LEFT = "LEFT"  # cancelled at the marketplace, with no order here to cancel (or one past cancelling)
-    REFUSED = "REFUSED"  # oms-graph could not take it: cancelled at the marketplace
+    REFUSED = "REFUSED"  # oms-graph could not take it (a posting: cancelled at the marketplace)
+    RETURNED = "RETURNED"  # a return opened on its order
 
 
 def principal_of(connector: str) -> Principal:
@@ -77,6 +86,28 @@ async def take_posting(session: AsyncSession, *, connector: Configured, posting:
     except AlreadyPlaced:  # another poll (another API process's) placed it a moment ago
         return Taken.KNOWN
     return Taken.PLACED
+
+
+async def take_return(session: AsyncSession, *, connector: Configured, returned: Returned) -> bool:
+    """A return the marketplace sends back, opened once (by its id) on the posting's order; False when no
+    order here was sold in that posting. Units never shipped here raise DomainError."""
+    channel = str(connector.settings["channel"])
+    channel_id = await session.scalar(select(Channel.id).where(Channel.code == channel))
+    order_id = await session.scalar(
+        select(Order.id).where(Order.channel_id == channel_id, Order.external_id == returned.posting)
+    )
+    if order_id is None:
+        return False
+    line = ReturnLine(returned.sku, returned.quantity, returned.reason)
+    await request_return(
+        session,
+        order_id=order_id,
+        channel_code=channel,
+        lines=[line],
+        principal=principal_of(connector.name),
+        external_id=f"{connector.name}:{returned.number}",
+    )
+    return True
 
 
 async def state_of(session: AsyncSession, *, connector_id: uuid.UUID) -> dict[str, Any]:

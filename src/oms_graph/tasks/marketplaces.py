@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from oms_graph.adapters.marketplaces import Marketplace, marketplace_of
+from oms_graph.adapters.marketplaces import Marketplace, Returning, marketplace_of
 from oms_graph.db.base import utcnow
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.events import EventType
-from oms_graph.domain.marketplaces import CANCELLED_DAYS, Posting, pull_window
+from oms_graph.domain.marketplaces import CANCELLED_DAYS, Posting, Returned, pull_window
 from oms_graph.services import marketplaces
 from oms_graph.services.connectors import Configured
 from oms_graph.services.marketplaces import Taken
@@ -62,6 +62,9 @@ async def pull(connector: Configured) -> Counter[Taken]:
         for number, reason in (await api.cancelled_among(still_open, recent)).items():
             gone = Posting(number, cancelled=True, processed_at=None, lines=(), cancel_reason=reason)
             taken[await _take(connector, api, gone)] += 1
+        if isinstance(api, Returning):
+            async for returned in api.returns(since, to):
+                taken[await _take_return(connector, returned)] += 1
     async with database().write() as session:
         await marketplaces.keep_state(session, connector_id=connector.id, since=to.isoformat())
     log.info("marketplace %s: %s", connector.name, dict(taken))
@@ -81,6 +84,17 @@ async def _take(connector: Configured, api: Marketplace, posting: Posting) -> Ta
         log.warning("marketplace %s: posting %s refused (%s); cancelled there", connector.name, posting.number, refused)
         await api.cancel(posting.number, out_of_stock=short, message=str(refused))
         return Taken.REFUSED
+
+
+async def _take_return(connector: Configured, returned: Returned) -> Taken:
+    """One return, in its own transaction; one oms-graph cannot open (units it never shipped) is logged."""
+    try:
+        async with database().write() as session:
+            opened = await marketplaces.take_return(session, connector=connector, returned=returned)
+    except DomainError as refused:
+        log.warning("marketplace %s: return %s not opened (%s)", connector.name, returned.number, refused)
+        return Taken.REFUSED
+    return Taken.RETURNED if opened else Taken.LEFT
 
 
 async def push_stock(connector: Configured) -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from oms_graph.adapters.carriers.base import Carrier
-from oms_graph.domain.marketplaces import Posting
+from oms_graph.domain.marketplaces import Posting, Returned
 
 
 class MarketplaceError(Exception):
@@ -34,6 +34,15 @@ class Marketplace(Protocol):
     async def push_stock(self, figures: Mapping[str, int], barcodes: Mapping[str, str]) -> set[str]:
         """Set the seller's stock at the marketplace's warehouse per sku (`barcodes`: the skus' EANs, for a
         marketplace that counts by barcode); the skus it did not take, to send again."""
+        ...
+
+
+@runtime_checkable
+class Returning(Protocol):
+    """A marketplace that lists the returns its buyers send back to the seller."""
+
+    def returns(self, since: datetime, to: datetime) -> AsyncIterator[Returned]:
+        """The returns whose state changed in the window."""
         ...
 
 

@@ -4,6 +4,8 @@ Every request is a POST with the seller's `Client-Id` and `Api-Key` headers and 
 - `/v3/posting/fbs/list` pages postings (`filter.since`/`filter.to` by processing date, `filter.status`,
   `limit` up to 1000, `offset`; the answer's `result.postings` and `result.has_next`);
 - `/v2/posting/fbs/cancel` cancels a posting with a reason id (352: out of stock; 402: other, the seller's);
+- `/v1/returns/list` pages the returns whose visual status changed in a window (`filter.visual_status_change_moment`,
+  `limit` up to 500, `last_id`; each with its `id`, `posting_number` and `product` offer_id and quantity);
 - `/v2/products/stocks` sets a warehouse's stock of up to 100 offers per request (`stocks`: offer_id, stock,
   warehouse_id); each item answers `updated` or its `errors` (TOO_MANY_REQUESTS: that offer's stock was set
   less than 30 s ago; it goes again at the next push).
@@ -23,7 +25,7 @@ from typing import Any
 from oms_graph.adapters.carriers.base import Booking, CarrierError, ShipmentRequest
 from oms_graph.adapters.marketplaces.base import MarketplaceError
 from oms_graph.adapters.outbound import Answer, Unreachable, send
-from oms_graph.domain.marketplaces import PostedLine, Posting, batches
+from oms_graph.domain.marketplaces import PostedLine, Posting, Returned, batches
 
 ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2
@@ -42,6 +44,26 @@ class OzonSeller:
 
     def postings(self, since: datetime, to: datetime) -> AsyncIterator[Posting]:
         return self._listed(since, to, status=None)
+
+    async def returns(self, since: datetime, to: datetime) -> AsyncIterator[Returned]:
+        last = 0
+        while True:
+            window = {"visual_status_change_moment": {"time_from": _iso(since), "time_to": _iso(to)}}
+            body = await self.post_json("/v1/returns/list", {"filter": window, "limit": 500, "last_id": last})
+            found = body.get("returns") or []
+            for raw in found:
+                product = raw.get("product") or {}
+                status = ((raw.get("visual") or {}).get("status") or {}).get("display_name")
+                yield Returned(
+                    number=str(raw["id"]),
+                    posting=str(raw["posting_number"]),
+                    sku=str(product["offer_id"]),
+                    quantity=int(product.get("quantity") or 1),
+                    reason=raw.get("return_reason_name") or status,
+                )
+            if not body.get("has_next") or not found:
+                return
+            last = int(found[-1]["id"])
 
     async def cancelled_among(self, numbers: Sequence[str], since: datetime) -> dict[str, str | None]:
         """Ozon's cancelled postings since then (one list, paged), those of `numbers`."""

@@ -55,6 +55,14 @@ class Return(Node):
             row=m,
         )
 
+    @strawberry.field(description="Who started it: a key's name, or connector:<name> for a marketplace's.")
+    def requested_by(self) -> str | None:
+        return self.row.requested_by
+
+    @strawberry.field(description="A marketplace's own id of the return (connector:<return id>).")
+    def external_id(self) -> str | None:
+        return self.row.external_id
+
     @strawberry.field(description="What was asked of the payment provider for the received units.")
     async def refund_amount(self, info: Info) -> Decimal:
         order = await loaders.order(info).load(self.row.order_id)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oms_graph.db.base import Base, Choice, created_at, updated_at, uuid_pk
@@ -19,6 +19,7 @@ class Return(Base):
     __table_args__ = (
         CheckConstraint("refund_amount >= 0", name="refund_non_negative"),
         Index("ix_returns_created_at", "created_at"),  # return reasons over a range
+        UniqueConstraint("order_id", "external_id", name="uq_returns_order_external"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -30,6 +31,7 @@ class Return(Base):
     location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"), index=True)
     refund_amount: Mapped[Decimal] = mapped_column(Money, default=0)
     requested_by: Mapped[str | None] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(100))  # a marketplace's own id of the return
     # An exchange: the replacement order it asked for, and the part of the returned units' value that pays for
     # it (kept back from the refund when they are received).
     exchange_order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("orders.id"), index=True, unique=True)

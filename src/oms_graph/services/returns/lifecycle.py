@@ -57,9 +57,11 @@ async def request_return(
     principal: Principal,
     exchange_lines: Sequence[exchanges.ExchangeLineFields] = (),
     settings: Settings | None = None,
+    external_id: str | None = None,
 ) -> Return:
     """Start a return of units that were shipped or collected and are not returned (or being returned);
-    with `exchange_lines`, its replacement order too (`services.returns.exchanges`), placed with `settings`."""
+    with `exchange_lines`, its replacement order too (`services.returns.exchanges`), placed with `settings`.
+    With `external_id` (a marketplace's id of the return), the order's return of that id when there is one."""
     errors = ErrorList()
     _check_lines(errors, lines)
     exchanges.check_lines(exchange_lines, errors)
@@ -73,6 +75,12 @@ async def request_return(
     order = await lock_order(session, order_id=order_id, scope=scope)
     if order is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, ["input", "orderId"], "no such order")
+    if external_id is not None:
+        known = await session.scalar(
+            select(Return).where(Return.order_id == order.id, Return.external_id == external_id)
+        )
+        if known is not None:
+            return known
     sold = list(await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
     allowed = rules.returnable(sold, await _being_returned(session, order.id))
     for i, line in enumerate(lines):
@@ -93,6 +101,7 @@ async def request_return(
         channel_id=channel_id,
         actor=principal.name,
     )
+    found.external_id = external_id
     if exchange_lines:
         if settings is None:
             raise ValueError("a replacement is placed with the settings: pass them")
