@@ -15,7 +15,8 @@ from sqlalchemy import select
 from oms_graph.adapters.carriers import CarrierError
 from oms_graph.api.node import decode_id, encode_id
 from oms_graph.db.base import utcnow
-from oms_graph.db.models import Order, Shipment
+from oms_graph.db.models import Connector, Order, Shipment
+from oms_graph.services import marketplaces
 from oms_graph.tasks import actors as tasks
 from oms_graph.tasks.broker import build_broker
 from oms_graph.tasks.marketplaces import cancel_posting, poll_marketplaces
@@ -212,3 +213,20 @@ async def test_a_return_sent_back_through_ozon_is_opened_once(api, admin, fake):
     async with api.db.read() as session:
         other = await session.scalar(select(Order.id).where(Order.external_id == "05708065-0081-1"))
     assert (await api.data(admin, RETURNS, {"id": encode_id("Order", other)}))["order"]["returns"] == []
+
+
+async def test_a_connector_another_process_is_polling_is_left_to_it(api, admin, fake):
+    fake.postings = [posting("05708065-0090-1", [("SKU-1", 1, "1390.00")], minutes_ago(5))]
+    async with api.db.write() as session:
+        connector_id = await session.scalar(select(Connector.id))
+        assert await marketplaces.take_turn(
+            session, connector_id=connector_id, now=utcnow(), hold=timedelta(minutes=10)
+        )
+    await poll_marketplaces()  # another process holds the turn: nothing asked, nothing placed
+    assert fake.lists == [] and await orders_of(api) == []
+    async with api.db.write() as session:  # that process died: its hold runs out
+        await marketplaces.keep_state(session, connector_id=connector_id, heldUntil=minutes_ago(1))
+    await poll_marketplaces()
+    assert [external for external, _, _ in await orders_of(api)] == ["05708065-0090-1"]
+    await poll_marketplaces()  # the turn was given back at the end of the poll
+    assert len([body for body in fake.lists if body["filter"].get("status") is None]) == 2

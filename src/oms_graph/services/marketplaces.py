@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -112,6 +112,18 @@ async def take_return(session: AsyncSession, *, connector: Configured, returned:
 
 async def state_of(session: AsyncSession, *, connector_id: uuid.UUID) -> dict[str, Any]:
     return dict(await session.scalar(select(Connector.state).where(Connector.id == connector_id)) or {})
+
+
+async def take_turn(session: AsyncSession, *, connector_id: uuid.UUID, now: datetime, hold: timedelta) -> bool:
+    """Whether this poll may work the connector: no other poll (another API process's schedule) holds it, or
+    its hold ran out (a poll that died). The turn is held until `hold` from now, or until given back."""
+    connector = await session.get_one(Connector, connector_id, with_for_update=True)
+    state = dict(connector.state or {})
+    held = state.get("heldUntil")
+    if held and datetime.fromisoformat(held) > now:
+        return False
+    connector.state = {**state, "heldUntil": (now + hold).isoformat()}
+    return True
 
 
 async def keep_state(session: AsyncSession, *, connector_id: uuid.UUID, **changes: Any) -> None:

@@ -24,6 +24,7 @@ from oms_graph.tasks.connected import logged
 from oms_graph.tasks.context import database, runtime
 
 log = logging.getLogger(__name__)
+HOLD = timedelta(minutes=10)  # a poll's turn on a connector at most (the actor's time limit)
 
 
 def seller(connector: Configured) -> Marketplace:
@@ -36,11 +37,17 @@ async def poll_marketplaces() -> None:
     async with database().read() as session:
         found = await marketplaces.marketplaces(session)
     for connector in found:
+        async with database().write() as session:
+            mine = await marketplaces.take_turn(session, connector_id=connector.id, now=utcnow(), hold=HOLD)
+        if not mine:
+            continue  # another process's poll is working it
         for step in (pull, push_stock):
             try:
                 await step(connector)
             except Exception:
                 log.exception("marketplace %s: %s failed", connector.name, step.__name__)
+        async with database().write() as session:
+            await marketplaces.keep_state(session, connector_id=connector.id, heldUntil=None)
 
 
 async def pull(connector: Configured) -> Counter[Taken]:
