@@ -55,3 +55,20 @@ def test_health_follows_the_last_outcome():
     assert health(last_ok_at=None, last_error_at=T) is ConnectorHealth.FAILING
     assert health(last_ok_at=T, last_error_at=T - timedelta(seconds=1)) is ConnectorHealth.OK
     assert health(last_ok_at=T - timedelta(seconds=1), last_error_at=T) is ConnectorHealth.FAILING
+
+
+def test_kept_carrier_prices_stay_bounded():
+    from decimal import Decimal
+
+    from oms_graph.adapters.carriers import Rate
+    from oms_graph.services import carrier_rates
+
+    carrier_rates._cache.clear()
+    try:
+        for i in range(carrier_rates.MAX_KEPT + 5):
+            carrier_rates._keep(("cdek", i), Rate(Decimal(1), "RUB", 2))
+        assert len(carrier_rates._cache) <= carrier_rates.MAX_KEPT
+        assert ("cdek", carrier_rates.MAX_KEPT + 4) in carrier_rates._cache  # the newest is kept
+        assert ("cdek", 0) not in carrier_rates._cache  # the oldest went
+    finally:
+        carrier_rates._cache.clear()

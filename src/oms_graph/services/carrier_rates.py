@@ -32,6 +32,7 @@ from oms_graph.services.fulfilment.delivery_options import DeliveryOption
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 600.0
+MAX_KEPT = 10_000  # answers kept per process at most: past it, the expired go, then the oldest
 
 Recorder = Callable[[UUID, Call], Awaitable[None]]
 
@@ -116,5 +117,15 @@ async def _rate(connector: Configured, part: RatePart, recipient: Mapping[str, A
     log.info("connector %s quote: %s in %d ms", connector.name, error or "ok", took)
     await record(connector.id, Call("quote", ok=error is None, duration_ms=took, at=at, error=error))
     if rate is not None:
-        _cache[key] = (rate, time.monotonic() + CACHE_SECONDS)
+        _keep(key, rate)
     return rate
+
+
+def _keep(key: tuple[Any, ...], rate: Rate) -> None:
+    now = time.monotonic()
+    if len(_cache) >= MAX_KEPT:
+        for old in [k for k, (_, until) in _cache.items() if until <= now]:
+            del _cache[old]
+        for old in list(_cache)[: max(0, len(_cache) - MAX_KEPT // 2)]:  # still full: the oldest half goes
+            del _cache[old]
+    _cache[key] = (rate, now + CACHE_SECONDS)
