@@ -24,6 +24,7 @@ class FakeGateway(Loopback):
     captured: dict[str, Decimal] = field(default_factory=dict)  # payment reference -> total captured
     refunded: dict[str, Decimal] = field(default_factory=dict)
     requests: int = 0
+    authorizations: list[str | None] = field(default_factory=list)  # each request's Authorization header
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -48,6 +49,7 @@ class FakeGateway(Loopback):
                 kind, reference = (parts[0], None) if len(parts) == 1 else (parts[2], parts[1])
                 with fake.lock:
                     fake.requests += 1
+                    fake.authorizations.append(self.headers.get("Authorization"))
                     if fake.failures:
                         fake.failures -= 1
                         return self._answer(500, {"error": "try later"})

@@ -74,6 +74,14 @@ ADAPTERS: dict[str, Adapter] = {
         optional=frozenset({"firstDays", "pageSize", "timeoutSeconds"}),
         ships=True,
     ),
+    # A card gateway speaking oms-graph's own payment protocol over REST (adapters/payments/http.py); an
+    # apiKey secret, when given, goes as `Authorization: Bearer`
+    "card_gateway": Adapter(
+        ConnectorKind.PAYMENT,
+        frozenset({"baseUrl"}),
+        optional=frozenset({"timeoutSeconds"}),
+        optional_secrets=frozenset({"apiKey"}),
+    ),
     # Wildberries marketplace API, FBS (adapters/marketplaces/wildberries.py): as Ozon's, with the seller's
     # token; stock goes by the products' EANs.
     "wildberries": Adapter(

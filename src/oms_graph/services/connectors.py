@@ -133,6 +133,12 @@ async def configured(session: AsyncSession, *, name: str, kind: ConnectorKind) -
     return None if found is None else opened(found)
 
 
+async def enabled(session: AsyncSession, *, name: str, kind: ConnectorKind) -> bool:
+    """Whether an enabled connector of that name and kind is set up (its secrets left sealed)."""
+    stmt = select(Connector.id).where(Connector.name == name, Connector.kind == kind, Connector.enabled.is_(True))
+    return await session.scalar(stmt) is not None
+
+
 def opened(connector: Connector) -> Configured:
     """A connector read already, opened for its adapter."""
     return Configured(

@@ -16,7 +16,7 @@ import dramatiq
 from oms_graph.adapters.carriers import CarrierError
 from oms_graph.adapters.notifications import sender_for
 from oms_graph.adapters.outbound import Unreachable, send
-from oms_graph.adapters.payments import PaymentError, provider_named
+from oms_graph.adapters.payments import PaymentError
 from oms_graph.config import Settings
 from oms_graph.db.base import utcnow
 from oms_graph.domain.events import EventType
@@ -117,13 +117,14 @@ async def execute_payment(transaction_id: str) -> None:
         return
     request, authorization, reference = call.request, None, None
     try:
-        provider = provider_named(call.provider, http_providers=runtime().settings.http_payment_providers)
-        if call.kind is PaymentKind.CAPTURE and request.reference is None:
-            authorization = await provider.authorize(replace(request, key=f"{request.key}:authorize"))
-            request = replace(request, reference=authorization)
-        # nothing authorised: nothing to void or to add to (a capture authorises what it takes)
-        if call.kind not in (PaymentKind.VOID, PaymentKind.INCREMENT) or request.reference is not None:
-            reference = await getattr(provider, call.kind.value.lower())(request)
+        provider, connector = await connected.payment_provider(call.provider)
+        async with connected.logged(connector, call.kind.value.lower()):
+            if call.kind is PaymentKind.CAPTURE and request.reference is None:
+                authorization = await provider.authorize(replace(request, key=f"{request.key}:authorize"))
+                request = replace(request, reference=authorization)
+            # nothing authorised: nothing to void or to add to (a capture authorises what it takes)
+            if call.kind not in (PaymentKind.VOID, PaymentKind.INCREMENT) or request.reference is not None:
+                reference = await getattr(provider, call.kind.value.lower())(request)
     except PaymentError as error:
         async with database().write() as session:
             await payments.failed(session, transaction_id=key, error=str(error), permanent=error.permanent)

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from oms_graph.adapters.carriers import Carrier, carrier_named, connected_carrier
 from oms_graph.adapters.marketplaces import shipping_of
+from oms_graph.adapters.payments import PaymentProvider, connected_provider, provider_named
 from oms_graph.db.base import utcnow
 from oms_graph.domain.connectors import ConnectorKind
 from oms_graph.services import connectors
@@ -30,6 +31,16 @@ async def carrier(name: str) -> tuple[Carrier, Configured | None]:
     if market is not None and (ships := shipping_of(market.adapter, market.name, market.settings, market.secrets)):
         return ships, market
     return carrier_named(name, http_carriers=runtime().settings.http_carriers), None
+
+
+async def payment_provider(name: str) -> tuple[PaymentProvider, Configured | None]:
+    """The payment provider of that name, and its connector when one is set up (first), else one registered
+    in code or configured in the environment."""
+    async with database().read() as session:
+        connector = await connectors.configured(session, name=name, kind=ConnectorKind.PAYMENT)
+    if connector is None:
+        return provider_named(name, http_providers=runtime().settings.http_payment_providers), None
+    return connected_provider(connector.adapter, connector.name, connector.settings, connector.secrets), connector
 
 
 @asynccontextmanager

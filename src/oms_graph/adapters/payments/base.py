@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class PaymentError(Exception):
@@ -56,6 +56,18 @@ def is_known(name: str, *, http_providers: Mapping[str, str]) -> bool:
     from oms_graph.adapters.payments import exchange, manual  # noqa: F401  (register the built-in providers)
 
     return name in _factories or name in http_providers
+
+
+def connected_provider(
+    adapter: str, name: str, settings: Mapping[str, Any], secrets: Mapping[str, str]
+) -> PaymentProvider:
+    """The provider a payment connector sets up: its adapter, with the connector's settings and secrets."""
+    from oms_graph.adapters.payments.http import HttpGateway
+
+    if adapter == "card_gateway":
+        timeout = float(settings.get("timeoutSeconds", 10.0))
+        return HttpGateway(name, str(settings["baseUrl"]), timeout=timeout, api_key=secrets.get("apiKey"))
+    raise PaymentError(f"no payment adapter {adapter!r}", permanent=True)
 
 
 def provider_named(name: str, *, http_providers: Mapping[str, str]) -> PaymentProvider:

@@ -28,10 +28,18 @@ BACKOFF_SECONDS = 0.2
 
 class HttpGateway:
     def __init__(
-        self, name: str, url: str, *, timeout: float = 10.0, attempts: int = ATTEMPTS, backoff: float = BACKOFF_SECONDS
+        self,
+        name: str,
+        url: str,
+        *,
+        timeout: float = 10.0,
+        attempts: int = ATTEMPTS,
+        backoff: float = BACKOFF_SECONDS,
+        api_key: str | None = None,
     ) -> None:
         self.name, self.url = name, url.rstrip("/")
         self.timeout, self.attempts, self.backoff = timeout, attempts, backoff
+        self.auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     async def authorize(self, request: PaymentRequest) -> str:
         return await self._post("/authorizations", request, {**_money(request), "orderNumber": request.order_number})
@@ -57,7 +65,7 @@ class HttpGateway:
                 backoff=self.backoff,
                 try_seconds=self.timeout,
                 json=body,
-                headers={"Idempotency-Key": request.key},
+                headers={"Idempotency-Key": request.key, **self.auth},
             )
         except Unreachable as error:
             raise PaymentError(f"{self.name} unreachable after {self.attempts} attempts ({error})") from None

@@ -27,12 +27,13 @@ from oms_graph.db.models import Channel, Location, Order, OrderLine, Product
 from oms_graph.domain import delivery
 from oms_graph.domain import orders as rules
 from oms_graph.domain.access import Principal, Role
+from oms_graph.domain.connectors import ConnectorKind
 from oms_graph.domain.errors import DomainError, ErrorCode, ErrorList
 from oms_graph.domain.events import EventType
 from oms_graph.domain.geocoding import Geocode
 from oms_graph.domain.orders import FulfilmentMethod, OrderStatus
 from oms_graph.domain.placement import PlaceOrderFields, check_promised_date, check_shape, payload_of
-from oms_graph.services import calendars, geocoding
+from oms_graph.services import calendars, connectors, geocoding
 from oms_graph.services.orders.promising import Wanted, take_stock
 from oms_graph.services.orders.replays import AlreadyPlaced, existing_order, replayed_order
 from oms_graph.services.outbox import append_event
@@ -192,7 +193,10 @@ async def _prepare(
             ErrorCode.INVALID_INPUT, ["input", "delivery", "price"], f"more decimals than {channel.currency} allows"
         )
     provider = order.payment.provider
-    if provider is not None and not payment_provider_known(provider, http_providers=settings.http_payment_providers):
+    known = provider is None or payment_provider_known(provider, http_providers=settings.http_payment_providers)
+    if not known:  # a payment gateway set up as a connector
+        known = await connectors.enabled(session, name=str(provider), kind=ConnectorKind.PAYMENT)
+    if not known:
         errors.add(ErrorCode.INVALID_INPUT, ["input", "payment", "provider"], f"no payment provider named {provider!r}")
     elif provider == EXCHANGE_PROVIDER:  # goods paid by goods sent back: only an exchange's replacement
         errors.add(ErrorCode.INVALID_INPUT, ["input", "payment", "provider"], "exchange pays replacements only")
