@@ -1,6 +1,7 @@
 """Marketplace connectors' side of the database: a posting taken as an order once (by its number, the
 order's externalId, on the connector's channel), a posting cancelled at the marketplace cancelling its order,
-the connector's cursors, and the figures of its channel that moved since its stock cursor.
+a return it sends back opened once, the connector's cursors and turn, and the figures of its channel that
+moved since its stock cursor.
 
 The connector acts as an INTEGRATION caller named `connector:<name>`: its orders and cancellations carry
 that name, so a cancellation it made is not sent back to the marketplace."""
@@ -56,8 +57,7 @@ def principal_of(connector: str) -> Principal:
 async def marketplaces(session: AsyncSession) -> list[Configured]:
     """The enabled marketplace connectors, opened for their adapters."""
     found = await connectors.list_connectors(session, kind=ConnectorKind.MARKETPLACE)
-    opened = [await connectors.configured(session, name=c.name, kind=c.kind) for c in found if c.enabled]
-    return [c for c in opened if c is not None]
+    return [connectors.opened(c) for c in found if c.enabled]
 
 
 async def take_posting(session: AsyncSession, *, connector: Configured, posting: Posting, settings: Settings) -> Taken:

@@ -22,11 +22,8 @@ async def poll_tracking() -> int:
     """Ask each tracking carrier about its shipments on the way; how many moved."""
     async with database().read() as session:
         found = await connectors.list_connectors(session, kind=ConnectorKind.CARRIER)
-        opened = [await connectors.configured(session, name=c.name, kind=c.kind) for c in found if c.enabled]
     moved = 0
-    for connector in opened:
-        if connector is None:
-            continue
+    for connector in [connectors.opened(c) for c in found if c.enabled]:
         carrier = connected_carrier(connector.adapter, connector.name, connector.settings, connector.secrets)
         if not isinstance(carrier, Tracking):
             continue
