@@ -230,3 +230,30 @@ async def test_a_connector_another_process_is_polling_is_left_to_it(api, admin, 
     assert [external for external, _, _ in await orders_of(api)] == ["05708065-0090-1"]
     await poll_marketplaces()  # the turn was given back at the end of the poll
     assert len([body for body in fake.lists if body["filter"].get("status") is None]) == 2
+
+
+async def test_a_posting_refused_for_another_reason_waits_and_is_not_cancelled(api, admin, fake):
+    fake.postings = [
+        posting("05708065-0100-1", [("SKU-1", 0, "1390.00")], minutes_ago(6)),  # no unit: a bad posting
+        posting("05708065-0101-1", [("SKU-9", 1, "990.00")], minutes_ago(5)),  # a sku the chain does not sell
+        posting("05708065-0102-1", [("SKU-2", 1, "990.00")], minutes_ago(4)),
+    ]
+    await poll_marketplaces()
+    assert [external for external, _, _ in await orders_of(api)] == ["05708065-0102-1"]  # the rest go on
+    (cancelled,) = fake.cancels  # only what the chain cannot serve is cancelled at Ozon
+    assert cancelled["posting_number"] == "05708065-0101-1" and cancelled["cancel_reason_id"] == 402
+    (connector,) = (await api.data(admin, HEALTH))["connectors"]
+    assert {"operation": "pull", "ok": False} in connector["calls"] and "1 postings refused" in connector["lastError"]
+    async with api.db.read() as session:
+        assert "since" not in (await session.scalar(select(Connector.state)) or {})  # asked again next poll
+    await poll_marketplaces()
+    assert len(fake.cancels) == 1 and len(await orders_of(api)) == 1
+
+
+async def test_a_hand_over_address_a_placed_order_could_not_have_is_refused(api, admin, fake):
+    bad = HAND_OVER | {"country": "Germany"}
+    connector = {"name": "ozon2", "kind": "MARKETPLACE", "adapter": "ozon", "secrets": {"clientId": "1", "apiKey": "k"}}
+    settings = {"baseUrl": fake.base_url, "channel": "ozon", "warehouseId": WAREHOUSE, "handOver": bad}
+    saved = await api.data(admin, SAVE, {"input": connector | {"settings": settings}})
+    assert [e["field"] for e in saved["saveConnector"]["errors"]] == [["input", "settings", "handOver", "country"]]
+    assert [c["name"] for c in (await api.data(admin, HEALTH))["connectors"]] == ["ozon"]

@@ -3,7 +3,6 @@ sealed, and never answered (only their names); health and the calls made are the
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -19,11 +18,9 @@ from oms_graph.api.node import encode_id
 from oms_graph.api.pagination import check_page_size
 from oms_graph.api.permissions import roles
 from oms_graph.db import models
-from oms_graph.db.base import utcnow
 from oms_graph.domain.connectors import ConnectorHealth, ConnectorKind, health
 from oms_graph.domain.errors import ErrorCode
 from oms_graph.services import connectors
-from oms_graph.services.connectors import Call
 
 ConnectorKindType = strawberry.enum(ConnectorKind)
 ConnectorHealthType = strawberry.enum(ConnectorHealth)
@@ -33,9 +30,7 @@ ConnectorHealthType = strawberry.enum(ConnectorHealth)
 class ConnectorCall:
     operation: str
     ok: bool
-    status_code: int | None
     duration_ms: int
-    attempts: int
     error: str | None
     at: datetime
 
@@ -81,9 +76,7 @@ class Connector:
             ConnectorCall(
                 operation=c.operation,
                 ok=c.ok,
-                status_code=c.status_code,
                 duration_ms=c.duration_ms,
-                attempts=c.attempts,
                 error=c.error,
                 at=c.at,
             )
@@ -162,17 +155,12 @@ async def _subscribe(info: Info, name: str, base_url: str) -> SubscribedPayload:
         return SubscribedPayload(subscribed=False, errors=[_invalid(["name"], message)])
     if not base_url.startswith(("http://", "https://")):
         return SubscribedPayload(subscribed=False, errors=[_invalid(["baseUrl"], "an http:// or https:// URL")])
-    at, started, error = utcnow(), time.perf_counter(), None
     try:
-        await carrier.subscribe(f"{base_url.rstrip('/')}/webhooks/{found.adapter}/{found.name}/{token}")
+        async with connectors.called(info.context.db, found, "subscribe"):
+            await carrier.subscribe(f"{base_url.rstrip('/')}/webhooks/{found.adapter}/{found.name}/{token}")
     except CarrierError as refused:
-        error = str(refused)
-    took = round((time.perf_counter() - started) * 1000)
-    async with info.context.db.write() as session:
-        call = Call("subscribe", ok=error is None, duration_ms=took, at=at, error=error)
-        await connectors.record_call(session, connector_id=found.id, call=call)
-    errors = [] if error is None else [_invalid(["name"], error)]
-    return SubscribedPayload(subscribed=error is None, errors=errors)
+        return SubscribedPayload(subscribed=False, errors=[_invalid(["name"], str(refused))])
+    return SubscribedPayload(subscribed=True, errors=[])
 
 
 def _invalid(field: list[str], message: str) -> UserError:

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, cast
 
 from oms_graph.domain.errors import ErrorCode, ErrorList
+from oms_graph.domain.marketplaces import hand_over_address
+from oms_graph.domain.placement import check_address
 
 
 class ConnectorKind(StrEnum):
@@ -146,6 +149,10 @@ def check_connector(
     for name in sorted(set(settings) & (known.settings | known.optional)):
         if problem := _setting_problem(name, settings[name]):
             errors.add(ErrorCode.INVALID_INPUT, ["input", "settings", name], f"{name} {problem}")
+        elif name == "handOver":  # the orders' delivery address: held to the rules a placed order's is
+            check_address(
+                hand_over_address(cast(Mapping[str, Any], settings[name])), errors, ("input", "settings", name)
+            )
     for name in sorted(known.secrets - set(secrets) - kept_secrets):
         errors.add(ErrorCode.INVALID_INPUT, ["input", "secrets", name], f"{adapter} needs the secret {name}")
     for name in sorted(set(secrets) - known.secrets - known.optional_secrets):

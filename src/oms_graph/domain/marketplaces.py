@@ -10,10 +10,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from oms_graph.domain.errors import ErrorCode
 from oms_graph.domain.orders import FulfilmentMethod, PaymentMethod
 
 LOOK_BACK = timedelta(hours=1)  # each pull asks again from this long before its cursor (late postings)
 CANCELLED_DAYS = 14  # cancellations are looked for among the postings of this many days
+# Why a posting may be cancelled at the marketplace: the chain cannot serve it. Any other refusal (a setting
+# that makes every posting invalid, say) is the chain's to mend: the posting waits and is tried again.
+UNSERVABLE = frozenset({ErrorCode.INSUFFICIENT_STOCK, ErrorCode.UNKNOWN_SKU})
+
+
+def unservable(codes: Sequence[ErrorCode]) -> bool:
+    """Whether a placement refused with these codes is one the chain cannot serve (cancel it there)."""
+    return bool(codes) and all(code in UNSERVABLE for code in codes)
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,17 @@ class Placement:
     note: str | None = None
 
 
+def hand_over_address(hand_over: Mapping[str, Any], *, name: str | None = None) -> Address:
+    """The delivery address of a marketplace's orders: where the chain hands the marketplace its parcels."""
+    return Address(
+        name=str(hand_over.get("name") or name or "") or None,
+        line1=str(hand_over["line1"]),
+        city=str(hand_over["city"]),
+        postal_code=hand_over.get("postalCode"),
+        country=str(hand_over["country"]),
+    )
+
+
 def placement_of(posting: Posting, *, connector: str, channel: str, hand_over: Mapping[str, Any]) -> Placement:
     """The order a posting makes: on the connector's channel, delivered to where the chain hands the
     marketplace its parcels (`hand_over`, an address setting), paid at the marketplace. The buyer's contact
@@ -113,13 +133,7 @@ def placement_of(posting: Posting, *, connector: str, channel: str, hand_over: M
         customer=Customer(email=email, phone=buyer.get("phone"), name=buyer.get("name") or f"{connector} buyer"),
         lines=posting.lines,
         delivery=Delivery(
-            address=Address(
-                name=str(hand_over.get("name") or connector),
-                line1=str(hand_over["line1"]),
-                city=str(hand_over["city"]),
-                postal_code=hand_over.get("postalCode"),
-                country=str(hand_over["country"]),
-            ),
+            address=hand_over_address(hand_over, name=connector),
             carrier=hand_over.get("carrier"),
         ),
         payment=Payment(reference=posting.number),

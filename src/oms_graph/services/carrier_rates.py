@@ -8,33 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.carriers import Parcel, Quoting, Rate, RateRequest, connected_carrier
-from oms_graph.db.base import utcnow
+from oms_graph.db.engine import Database
 from oms_graph.domain import delivery as rules
 from oms_graph.domain.connectors import ADAPTERS, ConnectorKind
 from oms_graph.domain.delivery import RateAsk, RatePart
 from oms_graph.domain.orders import FulfilmentMethod
 from oms_graph.services import connectors
-from oms_graph.services.connectors import Call, Configured
+from oms_graph.services.connectors import Configured
 from oms_graph.services.fulfilment.delivery_options import DeliveryOption
-
-log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 600.0
 MAX_KEPT = 10_000  # answers kept per process at most: past it, the expired go, then the oldest
-
-Recorder = Callable[[UUID, Call], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -57,12 +51,12 @@ async def at_checkout(session: AsyncSession) -> tuple[list[str], dict[str, Confi
 
 
 async def priced(
-    options: Sequence[DeliveryOption], quoting: Mapping[str, Configured], *, budget: float, record: Recorder
+    options: Sequence[DeliveryOption], quoting: Mapping[str, Configured], *, budget: float, db: Database
 ) -> list[DeliveryOption]:
     """The options with each quoting carrier's own price where it answered within `budget` seconds; the
     deliveries cheapest first again, the pickups after them as they were."""
     asked = {
-        i: asyncio.ensure_future(_price(quoting[o.carrier], o.ask, o.currency, record))
+        i: asyncio.ensure_future(_price(quoting[o.carrier], o.ask, o.currency, db))
         for i, o in enumerate(options)
         if o.ask is not None and o.carrier is not None and o.carrier in quoting
     }
@@ -83,10 +77,10 @@ async def priced(
     return deliveries + [o for o in out if o.method is not FulfilmentMethod.DELIVERY]
 
 
-async def _price(connector: Configured, ask: RateAsk, currency: str, record: Recorder) -> Priced | None:
+async def _price(connector: Configured, ask: RateAsk, currency: str, db: Database) -> Priced | None:
     """The carrier's price of the whole option (its parts added) and the day the last part arrives; None
     when it cannot price it or prices it in another currency than the channel sells in."""
-    rates = [await _rate(connector, part, ask.recipient, record) for part in ask.parts]
+    rates = [await _rate(connector, part, ask.recipient, db) for part in ask.parts]
     if any(rate is None or rate.currency != currency for rate in rates):
         return None
     return Priced(
@@ -97,7 +91,7 @@ async def _price(connector: Configured, ask: RateAsk, currency: str, record: Rec
     )
 
 
-async def _rate(connector: Configured, part: RatePart, recipient: Mapping[str, Any], record: Recorder) -> Rate | None:
+async def _rate(connector: Configured, part: RatePart, recipient: Mapping[str, Any], db: Database) -> Rate | None:
     to = {k: recipient.get(k) for k in ("line1", "city", "postalCode", "country")}
     origin = (round(part.origin[0], 4), round(part.origin[1], 4))
     key = (connector.id, json.dumps(connector.settings, sort_keys=True), origin, tuple(to.items()), part.weight_grams)
@@ -106,18 +100,12 @@ async def _rate(connector: Configured, part: RatePart, recipient: Mapping[str, A
         return kept[0]
     carrier = connected_carrier(connector.adapter, connector.name, connector.settings, connector.secrets)
     assert isinstance(carrier, Quoting)
-    at, started = utcnow(), time.perf_counter()
-    rate: Rate | None = None
-    error: str | None = None
     try:
-        rate = await carrier.quote(RateRequest(origin, to, (Parcel(part.weight_grams),)))
-    except Exception as problem:  # any failure: the table's price stands
-        error = f"{type(problem).__name__}: {problem}"
-    took = round((time.perf_counter() - started) * 1000)
-    log.info("connector %s quote: %s in %d ms", connector.name, error or "ok", took)
-    await record(connector.id, Call("quote", ok=error is None, duration_ms=took, at=at, error=error))
-    if rate is not None:
-        _keep(key, rate)
+        async with connectors.called(db, connector, "quote"):
+            rate = await carrier.quote(RateRequest(origin, to, (Parcel(part.weight_grams),)))
+    except Exception:  # any failure (recorded on the connector): the table's price stands
+        return None
+    _keep(key, rate)
     return rate
 
 

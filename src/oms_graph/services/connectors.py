@@ -4,8 +4,11 @@ adapter that calls out; every call through one is logged with its timing, and th
 from __future__ import annotations
 
 import json
+import logging
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -15,11 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from oms_graph.adapters.sealing import seal, unseal
 from oms_graph.db.base import utcnow
+from oms_graph.db.engine import Database
 from oms_graph.db.models import Channel, Connector, ConnectorCall
 from oms_graph.domain.catalog import check_code
 from oms_graph.domain.connectors import ConnectorKind, check_connector
 from oms_graph.domain.errors import ErrorCode, ErrorList
 from oms_graph.services import audit
+
+log = logging.getLogger(__name__)
 
 
 class ConnectorFields(Protocol):
@@ -57,8 +63,6 @@ class Call:
     ok: bool
     duration_ms: int
     at: datetime
-    status_code: int | None = None
-    attempts: int = 1
     error: str | None = None
 
 
@@ -154,9 +158,7 @@ async def record_call(session: AsyncSession, *, connector_id: uuid.UUID, call: C
             connector_id=connector_id,
             operation=call.operation,
             ok=call.ok,
-            status_code=call.status_code,
             duration_ms=call.duration_ms,
-            attempts=call.attempts,
             error=call.error[:500] if call.error else None,
             at=call.at,
         )
@@ -179,3 +181,25 @@ async def recent_calls(session: AsyncSession, *, connector_id: uuid.UUID, first:
         .limit(first)
     )
     return list(await session.scalars(stmt))
+
+
+@asynccontextmanager
+async def called(db: Database, connector: Configured | None, operation: str) -> AsyncIterator[None]:
+    """Time the block's call through a connector; log it and record it on the connector, in its own
+    transaction (none: a carrier or provider configured in the environment, only timed in the log). The
+    block's exception goes on to the caller."""
+    at, started = utcnow(), time.perf_counter()
+    error: str | None = None
+    try:
+        yield
+    except Exception as problem:
+        error = f"{type(problem).__name__}: {problem}"
+        raise
+    finally:
+        took = round((time.perf_counter() - started) * 1000)
+        name = connector.name if connector is not None else "(environment)"
+        log.info("connector %s %s: %s in %d ms", name, operation, error or "ok", took)
+        if connector is not None:
+            async with db.write() as session:
+                call = Call(operation, ok=error is None, duration_ms=took, at=at, error=error)
+                await record_call(session, connector_id=connector.id, call=call)

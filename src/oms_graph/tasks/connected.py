@@ -3,21 +3,15 @@ then one configured in the environment), and each call logged with its timing an
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 from oms_graph.adapters.carriers import Carrier, carrier_named, connected_carrier
 from oms_graph.adapters.marketplaces import shipping_of
 from oms_graph.adapters.payments import PaymentProvider, connected_provider, provider_named
-from oms_graph.db.base import utcnow
 from oms_graph.domain.connectors import ConnectorKind
 from oms_graph.services import connectors
-from oms_graph.services.connectors import Call, Configured
+from oms_graph.services.connectors import Configured
 from oms_graph.tasks.context import database, runtime
-
-log = logging.getLogger(__name__)
 
 
 async def carrier(name: str) -> tuple[Carrier, Configured | None]:
@@ -43,25 +37,6 @@ async def payment_provider(name: str) -> tuple[PaymentProvider, Configured | Non
     return connected_provider(connector.adapter, connector.name, connector.settings, connector.secrets), connector
 
 
-@asynccontextmanager
-async def logged(connector: Configured | None, operation: str) -> AsyncIterator[None]:
-    """Time the block's call; log it and record it on the connector (none: an environment-configured one)."""
-    at, started = utcnow(), time.perf_counter()
-    error: str | None = None
-    try:
-        yield
-    except Exception as problem:
-        error = f"{type(problem).__name__}: {problem}"
-        raise
-    finally:
-        if connector is not None:
-            call = Call(
-                operation,
-                ok=error is None,
-                duration_ms=round((time.perf_counter() - started) * 1000),
-                at=at,
-                error=error,
-            )
-            log.info("connector %s %s: %s in %d ms", connector.name, operation, error or "ok", call.duration_ms)
-            async with database().write() as session:
-                await connectors.record_call(session, connector_id=connector.id, call=call)
+def logged(connector: Configured | None, operation: str) -> AbstractAsyncContextManager[None]:
+    """Time the block's call and record it on the connector (services.connectors.called)."""
+    return connectors.called(database(), connector, operation)

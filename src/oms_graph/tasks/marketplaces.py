@@ -16,7 +16,7 @@ from oms_graph.db.base import utcnow
 from oms_graph.db.models import OrderEvent
 from oms_graph.domain.errors import DomainError, ErrorCode
 from oms_graph.domain.events import EventType
-from oms_graph.domain.marketplaces import CANCELLED_DAYS, Posting, Returned, pull_window
+from oms_graph.domain.marketplaces import CANCELLED_DAYS, Posting, Returned, pull_window, unservable
 from oms_graph.services import marketplaces
 from oms_graph.services.connectors import Configured
 from oms_graph.services.marketplaces import Taken
@@ -25,6 +25,10 @@ from oms_graph.tasks.context import database, runtime
 
 log = logging.getLogger(__name__)
 HOLD = timedelta(minutes=10)  # a poll's turn on a connector at most (the actor's time limit)
+
+
+class PullIncomplete(Exception):
+    """Some postings were refused for a reason other than the chain not being able to serve them."""
 
 
 def seller(connector: Configured) -> Marketplace:
@@ -72,6 +76,8 @@ async def pull(connector: Configured) -> Counter[Taken]:
         if isinstance(api, Returning):
             async for returned in api.returns(since, to):
                 taken[await _take_return(connector, returned)] += 1
+        if taken[Taken.FAILED]:  # the connector shows FAILING, and the cursor stays for the next poll
+            raise PullIncomplete(f"{taken[Taken.FAILED]} postings refused; see the log, tried again next poll")
     async with database().write() as session:
         await marketplaces.keep_state(session, connector_id=connector.id, since=to.isoformat())
     log.info("marketplace %s: %s", connector.name, dict(taken))
@@ -79,17 +85,23 @@ async def pull(connector: Configured) -> Counter[Taken]:
 
 
 async def _take(connector: Configured, api: Marketplace, posting: Posting) -> Taken:
-    """One posting, in its own transaction; one oms-graph cannot take (a sku it does not know, stock it does
-    not have) is cancelled at the marketplace with the reason, rather than left for the buyer to wait on."""
+    """One posting, in its own transaction. One the chain cannot serve (a sku it does not know, stock it does
+    not have) is cancelled at the marketplace with the reason, rather than left for the buyer to wait on; one
+    refused for another reason is FAILED (logged, and tried again at the next poll)."""
     try:
         async with database().write() as session:
             return await marketplaces.take_posting(
                 session, connector=connector, posting=posting, settings=runtime().settings
             )
     except DomainError as refused:
-        short = any(e.code is ErrorCode.INSUFFICIENT_STOCK for e in refused.errors)
-        log.warning("marketplace %s: posting %s refused (%s); cancelled there", connector.name, posting.number, refused)
-        await api.cancel(posting.number, out_of_stock=short, message=str(refused))
+        codes = [e.code for e in refused.errors]
+        if not unservable(codes):
+            log.error("marketplace %s: posting %s refused (%s)", connector.name, posting.number, refused)
+            return Taken.FAILED
+        log.warning(
+            "marketplace %s: posting %s cannot be served (%s); cancelled there", connector.name, posting.number, refused
+        )
+        await api.cancel(posting.number, out_of_stock=ErrorCode.INSUFFICIENT_STOCK in codes, message=str(refused))
         return Taken.REFUSED
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -17,8 +16,7 @@ from oms_graph.api.permissions import roles
 from oms_graph.db.base import utcnow
 from oms_graph.domain.access import Role
 from oms_graph.domain.orders import FulfilmentMethod
-from oms_graph.services import carrier_rates, connectors, geocoding
-from oms_graph.services.connectors import Call
+from oms_graph.services import carrier_rates, geocoding
 from oms_graph.services.fulfilment.delivery_options import delivery_options
 
 
@@ -79,12 +77,7 @@ class DeliveryOptionsQuery:
                 carriers=[*settings.http_carriers, *carriers],
                 where=where,
             )
-
-        async def record(connector_id: uuid.UUID, call: Call) -> None:
-            async with db.write() as session:
-                await connectors.record_call(session, connector_id=connector_id, call=call)
-
-        options = await carrier_rates.priced(options, quoting, budget=settings.rates_budget_seconds, record=record)
+        options = await carrier_rates.priced(options, quoting, budget=settings.rates_budget_seconds, db=db)
         return [
             DeliveryOption(
                 method=o.method,

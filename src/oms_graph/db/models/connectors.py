@@ -43,8 +43,6 @@ class ConnectorCall(Base):
     connector_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("connectors.id"))
     operation: Mapped[str] = mapped_column(String(64))
     ok: Mapped[bool]
-    status_code: Mapped[int | None]
     duration_ms: Mapped[int]
-    attempts: Mapped[int] = mapped_column(default=1)
     error: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime]
