@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from oms_graph.adapters.carriers.base import Carrier
+from oms_graph.adapters.outbound import Answer, Unreachable, send
 from oms_graph.domain.marketplaces import Posting, Returned
 
 
@@ -16,6 +18,48 @@ class MarketplaceError(Exception):
     def __init__(self, message: str, *, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+ATTEMPTS = 3
+BACKOFF_SECONDS = 0.2
+
+
+async def call(
+    name: str,
+    method: str,
+    url: str,
+    *,
+    try_seconds: float,
+    headers: dict[str, str],
+    told: Callable[[Answer], str],
+    json: Any = None,
+    allow: tuple[int, ...] = (),
+) -> Answer:
+    """A call to a marketplace's API: timeouts and 5xx tried again (outbound.send), a 429 (its rate limit)
+    waited out with backoff; MarketplaceError when it stays unreachable or limited (transient) or answers
+    another 4xx not in `allow` (permanent, with what `told` reads of the answer)."""
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+        try:
+            answer = await send(
+                method,
+                url,
+                attempts=ATTEMPTS,
+                backoff=BACKOFF_SECONDS,
+                try_seconds=try_seconds,
+                json=json,
+                headers=headers,
+            )
+        except Unreachable as error:
+            raise MarketplaceError(f"{name} unreachable after {ATTEMPTS} attempts ({error})") from None
+        if answer.status_code != 429:
+            break
+    if answer.status_code == 429:
+        raise MarketplaceError(f"{name}: rate limited ({told(answer)})")
+    if answer.status_code >= 400 and answer.status_code not in allow:
+        raise MarketplaceError(f"{name} refused: HTTP {answer.status_code} {told(answer)}", permanent=True)
+    return answer
 
 
 class Marketplace(Protocol):

@@ -16,19 +16,16 @@ again; 5xx and timeouts are retried, then raised as transient; another 4xx is pe
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from oms_graph.adapters.carriers.base import Booking, CarrierError, ShipmentRequest
-from oms_graph.adapters.marketplaces.base import MarketplaceError
-from oms_graph.adapters.outbound import Answer, Unreachable, send
+from oms_graph.adapters.marketplaces.base import MarketplaceError, call
+from oms_graph.adapters.outbound import Answer
 from oms_graph.domain.marketplaces import PostedLine, Posting, Returned, batches
 
-ATTEMPTS = 3
-BACKOFF_SECONDS = 0.2
 STOCK_BATCH = 100  # offers per /v2/products/stocks request, Ozon's limit
 OUT_OF_STOCK, SELLER_OTHER = 352, 402  # cancel_reason_id
 
@@ -114,26 +111,9 @@ class OzonSeller:
 
     async def post(self, path: str, body: dict[str, Any]) -> Answer:
         """A call (a 429 waited out and tried again; another 4xx refused for good), its answer as it came."""
-        for attempt in range(ATTEMPTS):
-            if attempt:
-                await asyncio.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
-            answer = await self._send(path, body)
-            if answer.status_code != 429:
-                break
-        if answer.status_code == 429:
-            raise MarketplaceError(f"{self.name}: rate limited ({_message(answer)})")
-        if answer.status_code >= 400:
-            raise MarketplaceError(f"{self.name} refused: HTTP {answer.status_code} {_message(answer)}", permanent=True)
-        return answer
-
-    async def _send(self, path: str, body: dict[str, Any]) -> Answer:
-        try:
-            return await send(
-                "POST", self.url + path, attempts=ATTEMPTS, backoff=BACKOFF_SECONDS, try_seconds=self.timeout,
-                json=body, headers=self.headers,
-            )  # fmt: skip
-        except Unreachable as error:
-            raise MarketplaceError(f"{self.name} unreachable after {ATTEMPTS} attempts ({error})") from None
+        return await call(
+            self.name, "POST", self.url + path, try_seconds=self.timeout, headers=self.headers, told=_message, json=body
+        )
 
 
 class OzonShipping:

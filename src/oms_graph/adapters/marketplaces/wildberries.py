@@ -16,7 +16,6 @@ then raised as transient; another 4xx is permanent with WB's message.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
@@ -24,13 +23,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from oms_graph.adapters.marketplaces.base import MarketplaceError
-from oms_graph.adapters.outbound import Answer, Unreachable, send
+from oms_graph.adapters.marketplaces.base import call
+from oms_graph.adapters.outbound import Answer
 from oms_graph.domain.marketplaces import PostedLine, Posting, batches
 
-ATTEMPTS = 3
-BACKOFF_SECONDS = 0.2
-MAX_WAIT_SECONDS = 5.0  # the longest a 429 is waited out here; longer: the next poll
 PAGE = 1000  # tasks per page, WB's limit
 STATUS_BATCH = 1000  # ids per status request
 STOCK_BATCH = 1000  # barcodes per stock request
@@ -85,25 +81,10 @@ class WildberriesSeller:
         return left
 
     async def _call(self, method: str, path: str, *, json: Any = None, allow: tuple[int, ...] = ()) -> Answer:
-        for attempt in range(ATTEMPTS):
-            answer = await self._send(method, path, json)
-            if answer.status_code != 429 or attempt == ATTEMPTS - 1:
-                break
-            await asyncio.sleep(min(MAX_WAIT_SECONDS, BACKOFF_SECONDS * 2**attempt))
-        if answer.status_code == 429:
-            raise MarketplaceError(f"{self.name}: rate limited ({_message(answer)})")
-        if answer.status_code >= 400 and answer.status_code not in allow:
-            raise MarketplaceError(f"{self.name} refused: HTTP {answer.status_code} {_message(answer)}", permanent=True)
-        return answer
-
-    async def _send(self, method: str, path: str, body: Any) -> Answer:
-        try:
-            return await send(
-                method, self.url + path, attempts=ATTEMPTS, backoff=BACKOFF_SECONDS, try_seconds=self.timeout,
-                json=body, headers=self.headers,
-            )  # fmt: skip
-        except Unreachable as error:
-            raise MarketplaceError(f"{self.name} unreachable after {ATTEMPTS} attempts ({error})") from None
+        return await call(
+            self.name, method, self.url + path, try_seconds=self.timeout, headers=self.headers, told=_message,
+            json=json, allow=allow,
+        )  # fmt: skip
 
 
 def _posting(task: Mapping[str, Any]) -> Posting:
