@@ -117,3 +117,11 @@ async def test_a_bad_template_is_refused_and_writes_nothing(api, admin, change, 
     errors = (await api.data(admin, SAVE, {"input": PLACED_RU | change}))["saveMessageTemplate"]["errors"]
     assert [e["field"] for e in errors] == [field]
     assert await snapshot(api.db) == before
+
+
+@pytest.mark.parametrize(("to", "said"), [("ops@", "not an email address"), (" ", "email address or a phone")])
+async def test_a_test_message_to_nowhere_is_refused(api, admin, to, said):
+    order = await three_units(api, admin)
+    sent = await api.data(admin, TEST_SEND, {"input": {"orderId": order["id"], "event": "ORDER_PLACED", "to": to}})
+    (error,) = sent["sendTestMessage"]["errors"]
+    assert sent["sendTestMessage"]["sent"] is False and error["field"] == ["input", "to"] and said in error["message"]

@@ -16,6 +16,7 @@ from oms_graph.api.permissions import roles
 from oms_graph.db import models
 from oms_graph.domain.errors import ErrorCode
 from oms_graph.domain.notifications import Medium, Message
+from oms_graph.domain.placement import is_email
 from oms_graph.services import message_templates, notifications
 
 
@@ -132,8 +133,9 @@ class MessageTemplateMutation:
     async def send_test_message(self, info: Info, input: TestMessageInput) -> TestMessagePayload:
         medium = Medium.EMAIL if "@" in input.to else Medium.SMS
         sender = sender_for(medium, info.context.settings)
-        if sender is None:
-            refused = UserError(code=ErrorCode.INVALID_INPUT, field=["input", "to"], message=f"no sender for {medium}")
+        problem = _recipient_problem(input.to, medium, configured=sender is not None)
+        if problem is not None or sender is None:
+            refused = UserError(code=ErrorCode.INVALID_INPUT, field=["input", "to"], message=problem or "")
             return TestMessagePayload(sent=False, message=None, errors=[refused])
         message, errors = await command(info, lambda session: _preview(session, input))  # reads only
         if message is None:
@@ -145,6 +147,14 @@ class MessageTemplateMutation:
             failed = UserError(code=ErrorCode.INVALID_INPUT, field=["input", "to"], message=f"not sent: {problem}")
             return TestMessagePayload(sent=False, message=rendered, errors=[failed])
         return TestMessagePayload(sent=True, message=rendered, errors=[])
+
+
+def _recipient_problem(to: str, medium: Medium, *, configured: bool) -> str | None:
+    if medium is Medium.EMAIL and not is_email(to):
+        return f"{to!r} is not an email address"
+    if not to.strip() or len(to) > 320:
+        return "give an email address or a phone number"
+    return None if configured else f"no sender is configured for {medium}"
 
 
 async def _preview(session: AsyncSession, input: MessagePreviewInput) -> Message:
