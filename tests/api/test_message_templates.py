@@ -66,9 +66,10 @@ async def test_the_text_for_every_channel_stands_where_the_channel_has_none(api,
     assert (await api.data(admin, PREVIEW, {"input": preview}))["messagePreview"]["subject"].startswith("Для всех")
     assert (await api.data(admin, SAVE, {"input": PLACED_RU}))["saveMessageTemplate"]["errors"] == []
     assert (await api.data(admin, PREVIEW, {"input": preview}))["messagePreview"]["subject"].endswith("принят")
-    assert (await api.data(admin, REMOVE, {"event": "ORDER_PLACED", "language": "ru", "channel": "web"}))[
-        "removeMessageTemplate"
-    ]["errors"] == []
+    web_ru = {"event": "ORDER_PLACED", "language": "ru", "channel": "web"}
+    assert (await api.data(admin, REMOVE, web_ru))["removeMessageTemplate"]["errors"] == []
+    again = (await api.data(admin, REMOVE, web_ru))["removeMessageTemplate"]["errors"]
+    assert again == [{"code": "NOT_FOUND"}]  # gone already
     assert (await api.data(admin, PREVIEW, {"input": preview}))["messagePreview"]["subject"].startswith("Для всех")
     listed = (await api.data(admin, TEMPLATES))["messageTemplates"]
     assert listed == [{"event": "ORDER_PLACED", "language": "ru", "channel": None, "subject": "Для всех: {number}"}]

@@ -60,14 +60,13 @@ async def save_template(session: AsyncSession, *, fields: TemplateFields, actor:
     return found
 
 
-async def remove_template(session: AsyncSession, *, event: str, language: str, channel: str | None) -> bool:
-    """Drop a text set up as data (the next one down stands again); whether there was one."""
+async def remove_template(session: AsyncSession, *, event: str, language: str, channel: str | None) -> None:
+    """Drop a text set up as data (the next one down stands again); NOT_FOUND when there is none."""
     found = await session.scalar(_keyed(event, language, channel or EVERY_CHANNEL).with_for_update())
     if found is None:
         raise DomainError.one(ErrorCode.NOT_FOUND, ["input"], "no such message template")
     await audit.record(session, [audit.changed("MessageTemplate", _key(found), _audited(found), None)])
     await session.execute(delete(MessageTemplate).where(MessageTemplate.id == found.id))
-    return True
 
 
 async def list_templates(session: AsyncSession) -> list[MessageTemplate]:
