@@ -206,6 +206,8 @@ async def test_a_return_sent_back_through_ozon_is_opened_once(api, admin, fake):
         returned(1000015552, "05708065-0080-1", "SKU-1", 1, minutes_ago(2)),
         returned(1000015553, "05708065-0081-1", "SKU-2", 1, minutes_ago(1)),  # never shipped here
     ]
+    async with api.db.read() as session:
+        cursor = (await session.scalar(select(Connector.state)))["since"]
     await poll_marketplaces()
     await poll_marketplaces()  # listed again: still one return
     found = (await api.data(admin, RETURNS, {"id": encode_id("Order", order_id)}))["order"]["returns"]
@@ -218,7 +220,9 @@ async def test_a_return_sent_back_through_ozon_is_opened_once(api, admin, fake):
     ]
     async with api.db.read() as session:
         other = await session.scalar(select(Order.id).where(Order.external_id == "05708065-0081-1"))
+        state = await session.scalar(select(Connector.state))
     assert (await api.data(admin, RETURNS, {"id": encode_id("Order", other)}))["order"]["returns"] == []
+    assert state["since"] == cursor  # that return is not dropped: the pull stays to be tried again
 
 
 async def test_a_connector_another_process_is_polling_is_left_to_it(api, admin, fake):
@@ -249,7 +253,9 @@ async def test_a_posting_refused_for_another_reason_waits_and_is_not_cancelled(a
     (cancelled,) = fake.cancels  # only what the chain cannot serve is cancelled at Ozon
     assert cancelled["posting_number"] == "05708065-0101-1" and cancelled["cancel_reason_id"] == 402
     (connector,) = (await api.data(admin, HEALTH))["connectors"]
-    assert {"operation": "pull", "ok": False} in connector["calls"] and "1 postings refused" in connector["lastError"]
+    assert {"operation": "pull", "ok": False} in connector["calls"] and "1 postings or returns refused" in connector[
+        "lastError"
+    ]
     async with api.db.read() as session:
         assert "since" not in (await session.scalar(select(Connector.state)) or {})  # asked again next poll
     await poll_marketplaces()

@@ -46,8 +46,8 @@ class Taken(StrEnum):
     KNOWN = "KNOWN"  # placed before: nothing to do
     CANCELLED = "CANCELLED"  # cancelled at the marketplace: its order cancelled here
     LEFT = "LEFT"  # cancelled at the marketplace, with no order here to cancel (or one past cancelling)
-    REFUSED = "REFUSED"  # oms-graph cannot serve it: cancelled at the marketplace (a return: not opened)
-    FAILED = "FAILED"  # refused for another reason: tried again at the next poll
+    REFUSED = "REFUSED"  # oms-graph cannot serve it: cancelled at the marketplace
+    FAILED = "FAILED"  # refused for another reason (a return: units not shipped here yet): tried again
     RETURNED = "RETURNED"  # a return opened on its order
 
 

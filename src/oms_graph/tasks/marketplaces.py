@@ -28,7 +28,7 @@ HOLD = timedelta(minutes=10)  # a poll's turn on a connector at most (the actor'
 
 
 class PullIncomplete(Exception):
-    """Some postings were refused for a reason other than the chain not being able to serve them."""
+    """Some postings or returns were refused for a reason other than the chain not being able to serve them."""
 
 
 def seller(connector: Configured) -> Marketplace:
@@ -77,7 +77,7 @@ async def pull(connector: Configured) -> Counter[Taken]:
             async for returned in api.returns(since, to):
                 taken[await _take_return(connector, returned)] += 1
         if taken[Taken.FAILED]:  # the connector shows FAILING, and the cursor stays for the next poll
-            raise PullIncomplete(f"{taken[Taken.FAILED]} postings refused; see the log, tried again next poll")
+            raise PullIncomplete(f"{taken[Taken.FAILED]} postings or returns refused; tried again next poll")
     async with database().write() as session:
         await marketplaces.keep_state(session, connector_id=connector.id, since=to.isoformat())
     log.info("marketplace %s: %s", connector.name, dict(taken))
@@ -106,13 +106,14 @@ async def _take(connector: Configured, api: Marketplace, posting: Posting) -> Ta
 
 
 async def _take_return(connector: Configured, returned: Returned) -> Taken:
-    """One return, in its own transaction; one oms-graph cannot open (units it never shipped) is logged."""
+    """One return, in its own transaction; one oms-graph cannot open yet (units it has not shipped, as it
+    knows) is FAILED: logged, and tried again at the next poll, never dropped."""
     try:
         async with database().write() as session:
             opened = await marketplaces.take_return(session, connector=connector, returned=returned)
     except DomainError as refused:
-        log.warning("marketplace %s: return %s not opened (%s)", connector.name, returned.number, refused)
-        return Taken.REFUSED
+        log.error("marketplace %s: return %s not opened (%s)", connector.name, returned.number, refused)
+        return Taken.FAILED
     return Taken.RETURNED if opened else Taken.LEFT
 
 
