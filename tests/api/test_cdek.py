@@ -21,6 +21,7 @@ from tests.fulfilment_steps import book, chain_admin
 SAVE = """mutation($input: ConnectorInput!) { saveConnector(input: $input) { errors { code field message } } }"""
 SETTINGS = {"tariffCode": 136, "shipmentPoint": "MSK5", "pollSeconds": 0.05}
 SECRETS = {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET}
+SHIPMENT_URLS = """query($id: ID!) { node(id: $id) { ... on Fulfilment { shipment { labelUrl waybillUrl } } } }"""
 HEALTH = """{ connectors { name health lastError calls(first: 5) { operation ok } } }"""
 
 
@@ -65,6 +66,11 @@ async def test_a_shipment_is_registered_with_cdek_and_its_label_served(api, admi
         headers={"authorization": f"Bearer {admin}"},
     )
     assert waybill.status_code == 200 and waybill.content == WAYBILL
+    urls = await api.data(admin, SHIPMENT_URLS, {"id": fid})
+    assert (
+        urls["node"]["shipment"]["waybillUrl"]
+        == f"/documents/shipments/{encode_id('Shipment', shipment_id)}/waybill.pdf"
+    )
     assert CLIENT_SECRET not in caplog.text
     (found,) = (await api.data(admin, HEALTH))["connectors"]
     assert found["health"] == "OK" and found["calls"] == [{"operation": "book", "ok": True}]

@@ -13,6 +13,7 @@ from oms_graph.api.node import decode_id, encode_id
 from oms_graph.db.models import Shipment
 from oms_graph.tasks.tracking import poll_tracking
 from tests.api.test_carriers import packed, shipment
+from tests.api.test_cdek import SHIPMENT_URLS
 from tests.fakes.dhl import API_KEY, LABEL, PASSWORD, USER, FakeDhl
 from tests.fulfilment_steps import book, chain_admin
 
@@ -64,6 +65,8 @@ async def test_a_shipment_is_created_with_dhl_and_its_label_served(api, admin, f
         headers={"authorization": f"Bearer {admin}"},
     )
     assert label.content == LABEL
+    urls = await api.data(admin, SHIPMENT_URLS, {"id": fid})
+    assert urls["node"]["shipment"]["labelUrl"] and urls["node"]["shipment"]["waybillUrl"] is None  # DHL issues none
 
 
 async def test_a_refusal_fails_the_shipment_with_dhls_messages(api, admin, fake):

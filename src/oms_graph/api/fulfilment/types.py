@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,7 +10,7 @@ import strawberry
 from oms_graph.api.catalog.types import Location
 from oms_graph.api.context import Info
 from oms_graph.api.documents import label_url, waybill_url
-from oms_graph.api.errors import UserError, reading
+from oms_graph.api.errors import UserError
 from oms_graph.api.node import Node, encode_id
 from oms_graph.api.orders import loaders
 from oms_graph.api.pagination import PageInfo
@@ -19,7 +18,6 @@ from oms_graph.db import models
 from oms_graph.domain.access import Role
 from oms_graph.domain.fulfilment import FulfilmentStatus, RejectionReason, ShipmentStatus
 from oms_graph.domain.orders import FulfilmentMethod
-from oms_graph.services.fulfilment import shipping
 
 if TYPE_CHECKING:
     from oms_graph.api.orders.types import Order
@@ -46,15 +44,9 @@ class Shipment:
     status: ShipmentStatus
     label_url: str | None = strawberry.field(description="Where an authorised client downloads the PDF label.")
     parcels: int
-    row_id: strawberry.Private[uuid.UUID]
-
-    @strawberry.field(description="Where an authorised client downloads the carrier's waybill, where it issued one.")
-    async def waybill_url(self, info: Info) -> str | None:
-        if self.tracking_number is None:
-            return None
-        async with reading(info) as session:
-            issued = await shipping.has_waybill(session, shipment_id=self.row_id)
-        return waybill_url(self.row_id) if issued else None
+    waybill_url: str | None = strawberry.field(
+        description="Where an authorised client downloads the carrier's waybill, where it issued one."
+    )
 
     @classmethod
     def from_model(cls, m: models.Shipment) -> Shipment:
@@ -66,7 +58,7 @@ class Shipment:
             status=ShipmentStatus(m.status),
             label_url=label_url(m.id) if m.tracking_number else None,
             parcels=m.parcels,
-            row_id=m.id,
+            waybill_url=waybill_url(m.id) if m.tracking_number and m.has_waybill else None,
         )
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from oms_graph.db.base import Base, Choice, PortableJSON, created_at, updated_at, uuid_pk
 from oms_graph.db.models.orders import Money
@@ -63,6 +63,8 @@ class Shipment(Base):
     error: Mapped[str | None] = mapped_column(String(500))
     label_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the carrier's own label
     waybill_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the carrier's waybill
+    # whether it has one, loaded with the row (the PDF itself is not)
+    has_waybill: Mapped[bool] = column_property(waybill_pdf.column.is_not(None))  # type: ignore[attr-defined]
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

@@ -251,11 +251,6 @@ async def waybill_pdf(session: AsyncSession, *, shipment_id: uuid.UUID, principa
     return bytes(row.waybill_pdf)
 
 
-async def has_waybill(session: AsyncSession, *, shipment_id: uuid.UUID) -> bool:
-    found = await session.scalar(select(Shipment.waybill_pdf.is_not(None)).where(Shipment.id == shipment_id))
-    return bool(found)
-
-
 async def packing_slip_pdf(session: AsyncSession, *, fulfilment_id: uuid.UUID, principal: Principal) -> bytes:
     row = (
         await session.execute(
